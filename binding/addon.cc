@@ -1,0 +1,54 @@
+#include <malloc.h>
+#include <napi.h>
+
+#include "async.h"
+#include "core/runtime.h"
+#include "model_wrap.h"
+
+namespace ttl_binding {
+namespace {
+
+// glibc's defaults cost 10-20% per training step against Python (which tunes them): one arena, large
+// tensors via mmap only above 32 MiB, and no trimming of freed memory back to the OS below 1 GiB.
+void tune_malloc() {
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  return schedule<ttl::RuntimeInfo>(
+      info.Env(), [] { return ttl::runtime_info(); },
+      [](Napi::Env env, ttl::RuntimeInfo& r) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("libtorch", r.libtorch_version);
+        out.Set("cudaAvailable", Napi::Boolean::New(env, r.cuda_available));
+        out.Set("cudaDevices", Napi::Number::New(env, static_cast<double>(r.cuda_devices)));
+        out.Set("threads", Napi::Number::New(env, static_cast<double>(r.threads)));
+        out.Set("flushDenormal", Napi::Boolean::New(env, r.flush_denormal));
+        out.Set("parallelInfo", r.parallel_info);
+        return out;
+      });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    ComputeThread::instance().set_threads(info[0].As<Napi::Number>().Int64Value());
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+}  // namespace ttl_binding
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  using namespace ttl_binding;
+  tune_malloc();
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
+  exports.Set("Model", ModelWrap::Init(env));
+  return exports;
+}
+
+NODE_API_MODULE(ttl_torch, InitAddon)

@@ -1,0 +1,78 @@
+#pragma once
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "compute_thread.h"
+
+namespace ttl_binding {
+
+// A JS Error carrying a stable `code` (E_WEIGHTS_MISMATCH, E_TORCH, ...).
+Napi::Error make_error(Napi::Env env, const std::string& code, const std::string& message);
+
+// Runs the current exception's handler: fills code and message for any exception type.
+void describe_current_exception(std::string& code, std::string& message);
+
+// Runs `work` on the compute thread and settles a Promise on the JS thread with `to_js(result)`.
+// Every exception becomes a rejection with a JS Error; nothing escapes to abort the process.
+template <typename R>
+Napi::Promise schedule(Napi::Env env, std::function<R()> work, std::function<Napi::Value(Napi::Env, R&)> to_js) {
+  struct Job {
+    Napi::Promise::Deferred deferred;
+    std::optional<R> result;
+    std::string code, message;
+  };
+  auto deferred = Napi::Promise::Deferred::New(env);
+  auto job = std::make_shared<Job>(Job{deferred, std::nullopt, "", ""});
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                            "ttl-torch", 0, 1);
+  ComputeThread::instance().post([job, tsfn, work = std::move(work), to_js = std::move(to_js)]() mutable {
+    try {
+      job->result.emplace(work());
+    } catch (...) {
+      describe_current_exception(job->code, job->message);
+    }
+    tsfn.BlockingCall([job, to_js](Napi::Env env, Napi::Function) {
+      Napi::HandleScope scope(env);
+      if (!job->result) {
+        job->deferred.Reject(make_error(env, job->code, job->message).Value());
+        return;
+      }
+      try {
+        job->deferred.Resolve(to_js(env, *job->result));
+      } catch (const Napi::Error& e) {
+        job->deferred.Reject(e.Value());
+      } catch (...) {
+        std::string code, message;
+        describe_current_exception(code, message);
+        job->deferred.Reject(make_error(env, code, message).Value());
+      }
+    });
+    tsfn.Release();
+  });
+  return deferred.Promise();
+}
+
+}  // namespace ttl_binding
+
+namespace ttl_binding {
+
+// Runs a JS-facing function body so that any C++ exception surfaces as a JS Error with a code;
+// node-addon-api itself only converts Napi::Error.
+template <typename F>
+Napi::Value guard(Napi::Env env, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    std::string code, message;
+    describe_current_exception(code, message);
+    throw make_error(env, code, message);
+  }
+}
+
+}  // namespace ttl_binding

@@ -1,0 +1,213 @@
+#include "convert.h"
+
+#include <cstring>
+
+#include "core/error.h"
+
+namespace ttl_binding {
+namespace {
+
+int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+}
+
+std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback = "") {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(i, values[i]);
+  return out;
+}
+
+Napi::Array ints(Napi::Env env, const std::vector<int64_t>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  return out;
+}
+
+struct DType {
+  const char* name;
+  torch::ScalarType type;
+};
+const DType kDTypes[] = {{"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
+                         {"F64", torch::kFloat64}, {"I64", torch::kInt64},   {"I32", torch::kInt32},
+                         {"U8", torch::kUInt8},    {"I8", torch::kInt8},     {"BOOL", torch::kBool}};
+
+torch::ScalarType scalar_type(const std::string& name) {
+  for (const DType& d : kDTypes)
+    if (name == d.name) return d.type;
+  throw ttl::Error("E_BAD_WEIGHTS", "unsupported tensor dtype " + name);
+}
+
+const char* dtype_name(torch::ScalarType type) {
+  for (const DType& d : kDTypes)
+    if (type == d.type) return d.name;
+  throw ttl::Error("E_INTERNAL", "no safetensors name for this dtype");
+}
+
+}  // namespace
+
+std::vector<int64_t> to_int_vector(const Napi::Value& value) {
+  std::vector<int64_t> out;
+  if (!value.IsArray()) return out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::Number>().Int64Value());
+  return out;
+}
+
+ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
+  ttl::ArchSpec spec;
+  spec.family = get_string(o, "family");
+  spec.block = get_string(o, "block");
+  spec.layers = to_int_vector(o.Get("layers"));
+  spec.growth_rate = get_int(o, "growthRate", spec.growth_rate);
+  spec.num_init_features = get_int(o, "numInitFeatures", spec.num_init_features);
+  spec.bn_size = get_int(o, "bnSize", spec.bn_size);
+  spec.keep_units = get_int(o, "keepUnits", -1);
+  spec.in_channels = get_int(o, "inChannels", 3);
+  if (o.Get("head").IsObject()) {
+    Napi::Object head = o.Get("head").As<Napi::Object>();
+    const std::string kind = get_string(head, "kind", "linear");
+    spec.head.kind = kind == "original" ? ttl::HeadKind::Original
+                     : kind == "none"   ? ttl::HeadKind::None
+                                        : ttl::HeadKind::Linear;
+    spec.head.num_classes = get_int(head, "numClasses", 2);
+    Napi::Value dropout = head.Get("dropout");
+    spec.head.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().DoubleValue() : 0.0;
+  }
+  return spec;
+}
+
+ttl::LoadOptions to_load_options(const Napi::Object& o) {
+  ttl::LoadOptions options;
+  options.allow_missing = o.Get("allowMissing").ToBoolean();
+  options.layout = get_string(o, "layout");
+  options.prefix = get_string(o, "prefix");
+  return options;
+}
+
+ttl::SgdOptions to_sgd_options(const Napi::Object& o) {
+  ttl::SgdOptions options;
+  auto number = [&](const char* key, double fallback) {
+    Napi::Value v = o.Get(key);
+    return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+  };
+  options.lr = number("lr", options.lr);
+  options.momentum = number("momentum", options.momentum);
+  options.weight_decay = number("weightDecay", options.weight_decay);
+  options.nesterov = o.Get("nesterov").ToBoolean();
+  return options;
+}
+
+torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {
+  if (!value.IsObject()) throw ttl::Error("E_BAD_INPUT", std::string(what) + " must be {data, shape}");
+  Napi::Object o = value.As<Napi::Object>();
+  if (!o.Get("data").IsTypedArray() || o.Get("data").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw ttl::Error("E_BAD_INPUT", std::string(what) + ".data must be a Float32Array");
+  Napi::Float32Array data = o.Get("data").As<Napi::Float32Array>();
+  std::vector<int64_t> shape = to_int_vector(o.Get("shape"));
+  int64_t numel = 1;
+  for (int64_t d : shape) numel *= d;
+  if (numel != static_cast<int64_t>(data.ElementLength()))
+    throw ttl::Error("E_BAD_INPUT", std::string(what) + ": shape holds " + std::to_string(numel) +
+                                        " values but data has " + std::to_string(data.ElementLength()));
+  return torch::from_blob(data.Data(), shape, torch::kFloat32).clone();
+}
+
+torch::Tensor to_label_tensor(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw ttl::Error("E_BAD_INPUT", "labels must be an Int32Array");
+  Napi::Int32Array labels = value.As<Napi::Int32Array>();
+  return torch::from_blob(labels.Data(), {static_cast<int64_t>(labels.ElementLength())}, torch::kInt32)
+      .to(torch::kInt64);
+}
+
+ttl::StateDict to_state_dict(const Napi::Array& entries) {
+  ttl::StateDict state;
+  for (uint32_t i = 0; i < entries.Length(); ++i) {
+    Napi::Object entry = entries.Get(i).As<Napi::Object>();
+    const std::string name = get_string(entry, "name");
+    Napi::Uint8Array bytes = entry.Get("data").As<Napi::Uint8Array>();
+    torch::Tensor t = torch::empty(to_int_vector(entry.Get("shape")), scalar_type(get_string(entry, "dtype")));
+    if (static_cast<size_t>(t.nbytes()) != bytes.ByteLength())
+      throw ttl::Error("E_BAD_WEIGHTS", "tensor " + name + ": " + std::to_string(bytes.ByteLength()) +
+                                            " bytes do not fit its shape and dtype");
+    std::memcpy(t.data_ptr(), bytes.Data(), bytes.ByteLength());
+    state[name] = t;
+  }
+  return state;
+}
+
+Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor) {
+  torch::Tensor t = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  Napi::Float32Array data = Napi::Float32Array::New(env, t.numel());
+  std::memcpy(data.Data(), t.data_ptr<float>(), t.numel() * sizeof(float));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", data);
+  out.Set("shape", ints(env, t.sizes().vec()));
+  return out;
+}
+
+Napi::Array from_state_dict(Napi::Env env, const ttl::StateDict& state) {
+  Napi::Array out = Napi::Array::New(env, state.size());
+  uint32_t i = 0;
+  for (const auto& [name, tensor] : state) {
+    torch::Tensor t = tensor.contiguous();
+    Napi::Uint8Array bytes = Napi::Uint8Array::New(env, t.nbytes());
+    std::memcpy(bytes.Data(), t.data_ptr(), t.nbytes());
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", name);
+    entry.Set("dtype", dtype_name(t.scalar_type()));
+    entry.Set("shape", ints(env, t.sizes().vec()));
+    entry.Set("data", bytes);
+    out.Set(i++, entry);
+  }
+  return out;
+}
+
+Napi::Object from_unit(Napi::Env env, const ttl::UnitInfo& unit) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("name", unit.name);
+  out.Set("block", Napi::Number::New(env, static_cast<double>(unit.block)));
+  out.Set("outChannels", Napi::Number::New(env, static_cast<double>(unit.out_channels)));
+  out.Set("reduction", Napi::Number::New(env, static_cast<double>(unit.reduction)));
+  out.Set("paramPrefixes", strings(env, unit.param_prefixes));
+  out.Set("built", Napi::Boolean::New(env, unit.built));
+  return out;
+}
+
+Napi::Object from_load_report(Napi::Env env, const ttl::LoadReport& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("loaded", strings(env, r.loaded));
+  out.Set("missing", strings(env, r.missing));
+  out.Set("unexpected", strings(env, r.unexpected));
+  out.Set("dropped", strings(env, r.dropped));
+  out.Set("headSkipped", strings(env, r.head_skipped));
+  out.Set("randomUnits", strings(env, r.random_units));
+  return out;
+}
+
+Napi::Object from_complexity(Napi::Env env, const ttl::Complexity& c) {
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array units = Napi::Array::New(env, c.units.size());
+  for (size_t i = 0; i < c.units.size(); ++i) {
+    Napi::Object u = Napi::Object::New(env);
+    u.Set("params", Napi::Number::New(env, static_cast<double>(c.units[i].params)));
+    u.Set("macs", Napi::Number::New(env, static_cast<double>(c.units[i].macs)));
+    u.Set("outShape", ints(env, c.units[i].out_shape));
+    units.Set(i, u);
+  }
+  out.Set("units", units);
+  out.Set("params", Napi::Number::New(env, static_cast<double>(c.params)));
+  out.Set("trainableParams", Napi::Number::New(env, static_cast<double>(c.trainable_params)));
+  out.Set("macs", Napi::Number::New(env, static_cast<double>(c.macs)));
+  out.Set("headParams", Napi::Number::New(env, static_cast<double>(c.head_params)));
+  out.Set("headMacs", Napi::Number::New(env, static_cast<double>(c.head_macs)));
+  return out;
+}
+
+}  // namespace ttl_binding

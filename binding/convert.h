@@ -1,0 +1,31 @@
+#pragma once
+#include <napi.h>
+#include <torch/torch.h>
+
+#include "core/arch.h"
+#include "engine/complexity.h"
+#include "engine/trainer.h"
+#include "weights/state_dict.h"
+
+namespace ttl_binding {
+
+// JS validates every option (src/); these conversions only copy plain values into C++ structs.
+ttl::ArchSpec to_arch_spec(const Napi::Object& spec);
+ttl::LoadOptions to_load_options(const Napi::Object& options);
+ttl::SgdOptions to_sgd_options(const Napi::Object& options);
+std::vector<int64_t> to_int_vector(const Napi::Value& value);
+
+// {data: Float32Array, shape: number[]} -> an owned float tensor.
+torch::Tensor to_float_tensor(const Napi::Value& value, const char* what);
+// Int32Array labels -> int64 tensor.
+torch::Tensor to_label_tensor(const Napi::Value& value);
+// [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).
+ttl::StateDict to_state_dict(const Napi::Array& entries);
+
+Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor);
+Napi::Array from_state_dict(Napi::Env env, const ttl::StateDict& state);
+Napi::Object from_unit(Napi::Env env, const ttl::UnitInfo& unit);
+Napi::Object from_load_report(Napi::Env env, const ttl::LoadReport& report);
+Napi::Object from_complexity(Napi::Env env, const ttl::Complexity& complexity);
+
+}  // namespace ttl_binding

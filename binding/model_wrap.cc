@@ -1,0 +1,234 @@
+#include "model_wrap.h"
+
+#include "async.h"
+#include "convert.h"
+#include "core/error.h"
+#include "core/init.h"
+#include "core/runtime.h"
+#include "engine/complexity.h"
+#include "weights/pth.h"
+
+namespace ttl_binding {
+namespace {
+
+Napi::FunctionReference& constructor_ref(Napi::Env env) { return *env.GetInstanceData<Napi::FunctionReference>(); }
+
+// Marks a model call as pending until its compute-thread work finishes.
+class PendingGuard {
+ public:
+  explicit PendingGuard(std::shared_ptr<ModelState> state) : state_(std::move(state)) {}
+  ~PendingGuard() { state_->pending--; }
+
+ private:
+  std::shared_ptr<ModelState> state_;
+};
+
+template <typename R>
+Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::function<R(ModelState&)> work,
+                  std::function<Napi::Value(Napi::Env, R&)> to_js) {
+  return schedule<R>(
+      env,
+      [state, work = std::move(work)]() {
+        PendingGuard pending(state);
+        return work(*state);
+      },
+      std::move(to_js));
+}
+
+Napi::Value undefined_result(Napi::Env env, bool&) { return env.Undefined(); }
+
+}  // namespace
+
+Napi::Function ModelWrap::Init(Napi::Env env) {
+  Napi::Function ctor = DefineClass(env, "Model",
+                                    {
+                                        InstanceMethod("units", &ModelWrap::Units),
+                                        InstanceMethod("device", &ModelWrap::Device),
+                                        InstanceMethod("forward", &ModelWrap::Forward),
+                                        InstanceMethod("complexity", &ModelWrap::Complexity),
+                                        InstanceMethod("loadState", &ModelWrap::LoadState),
+                                        InstanceMethod("loadPth", &ModelWrap::LoadPth),
+                                        InstanceMethod("state", &ModelWrap::State),
+                                        InstanceMethod("freeze", &ModelWrap::Freeze),
+                                        InstanceMethod("trainStep", &ModelWrap::TrainStep),
+                                        InstanceMethod("dispose", &ModelWrap::Dispose),
+                                    });
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
+  return ctor;
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal())
+    throw Napi::TypeError::New(info.Env(), "Model cannot be constructed directly: use createModel()");
+  state_ = *info[0].As<Napi::External<std::shared_ptr<ModelState>>>().Data();
+}
+
+Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    ttl::ArchSpec spec = to_arch_spec(info[0].As<Napi::Object>());
+    Napi::Object options = info[1].As<Napi::Object>();
+    const std::string device = options.Get("device").As<Napi::String>().Utf8Value();
+    const int64_t seed = options.Get("seed").As<Napi::Number>().Int64Value();
+    using Result = std::shared_ptr<ModelState>;
+    return schedule<Result>(
+        env,
+        [spec, device, seed]() {
+          torch::manual_seed(static_cast<uint64_t>(seed));
+          auto state = std::make_shared<ModelState>();
+          state->device = ttl::resolve_device(device);
+          state->net = ttl::build_backbone(spec);
+          ttl::init_like_torchvision(*state->net);
+          state->net->to(state->device);
+          state->net->eval();
+          return state;
+        },
+        [](Napi::Env env, Result& state) -> Napi::Value {
+          auto* holder = new std::shared_ptr<ModelState>(state);
+          auto external = Napi::External<std::shared_ptr<ModelState>>::New(
+              env, holder, [](Napi::Env, std::shared_ptr<ModelState>* p) { delete p; });
+          return constructor_ref(env).New({external});
+        });
+  });
+}
+
+std::shared_ptr<ModelState> ModelWrap::acquire(Napi::Env env) {
+  if (!state_) throw make_error(env, "E_DISPOSED", "the model was disposed");
+  state_->pending++;
+  return state_;
+}
+
+Napi::Value ModelWrap::Units(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (!state_) throw make_error(info.Env(), "E_DISPOSED", "the model was disposed");
+    const auto& units = state_->net->units();
+    Napi::Array out = Napi::Array::New(info.Env(), units.size());
+    for (size_t i = 0; i < units.size(); ++i) out.Set(i, from_unit(info.Env(), units[i]));
+    return out;
+  });
+}
+
+Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (!state_) throw make_error(info.Env(), "E_DISPOSED", "the model was disposed");
+    return Napi::String::New(info.Env(), state_->device.str());
+  });
+}
+
+Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    torch::Tensor input = to_float_tensor(info[0], "input");
+    std::vector<int64_t> capture_list = to_int_vector(info[1]);
+    std::set<int64_t> capture(capture_list.begin(), capture_list.end());
+    return run<ttl::ForwardResult>(
+        env, acquire(env),
+        [input, capture](ModelState& s) {
+          torch::NoGradGuard no_grad;
+          s.net->eval();
+          ttl::ForwardResult r = s.net->forward_capture(input.to(s.device), capture);
+          r.output = r.output.cpu();
+          for (auto& [unit, t] : r.captured) t = t.cpu();
+          return r;
+        },
+        [](Napi::Env env, ttl::ForwardResult& r) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("output", from_tensor(env, r.output));
+          Napi::Object captured = Napi::Object::New(env);
+          for (const auto& [unit, t] : r.captured) captured.Set(std::to_string(unit), from_tensor(env, t));
+          out.Set("captured", captured);
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::Complexity(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::vector<int64_t> shape = to_int_vector(info[0]);
+    return run<ttl::Complexity>(
+        env, acquire(env), [shape](ModelState& s) { return ttl::measure_complexity(*s.net, shape); },
+        [](Napi::Env env, ttl::Complexity& c) -> Napi::Value { return from_complexity(env, c); });
+  });
+}
+
+Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    ttl::StateDict source = to_state_dict(info[0].As<Napi::Array>());
+    ttl::LoadOptions options = to_load_options(info[1].As<Napi::Object>());
+    return run<ttl::LoadReport>(
+        env, acquire(env),
+        [source, options](ModelState& s) { return ttl::load_state_dict(*s.net, source, options); },
+        [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
+  });
+}
+
+Napi::Value ModelWrap::LoadPth(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    ttl::LoadOptions options = to_load_options(info[1].As<Napi::Object>());
+    return run<ttl::LoadReport>(
+        env, acquire(env),
+        [path, options](ModelState& s) { return ttl::load_state_dict(*s.net, ttl::read_pth(path), options); },
+        [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
+  });
+}
+
+Napi::Value ModelWrap::State(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    return run<ttl::StateDict>(
+        env, acquire(env), [](ModelState& s) { return ttl::state_dict(*s.net); },
+        [](Napi::Env env, ttl::StateDict& state) -> Napi::Value { return from_state_dict(env, state); });
+  });
+}
+
+Napi::Value ModelWrap::Freeze(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const int64_t count = info[0].As<Napi::Number>().Int64Value();
+    return run<bool>(
+        env, acquire(env),
+        [count](ModelState& s) {
+          ttl::freeze_units(*s.net, count);
+          s.trainer.reset();  // the optimiser's parameter list changed
+          return true;
+        },
+        undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    torch::Tensor input = to_float_tensor(info[0], "input");
+    torch::Tensor labels = to_label_tensor(info[1]);
+    ttl::SgdOptions options = to_sgd_options(info[2].As<Napi::Object>());
+    return run<double>(
+        env, acquire(env),
+        [input, labels, options](ModelState& s) {
+          const ttl::SgdOptions& o = s.trainer_options;
+          if (!s.trainer || o.lr != options.lr || o.momentum != options.momentum ||
+              o.weight_decay != options.weight_decay || o.nesterov != options.nesterov) {
+            s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
+            s.trainer_options = options;
+          }
+          return s.trainer->step(input.to(s.device), labels.to(s.device));
+        },
+        [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
+  });
+}
+
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (state_ && state_->pending > 0)
+      throw make_error(info.Env(), "E_BUSY", "cannot dispose a model while " + std::to_string(state_->pending.load()) +
+                                                 " call(s) on it are running");
+    state_.reset();
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace ttl_binding

@@ -1,0 +1,46 @@
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+
+#include "core/backbone.h"
+#include "engine/trainer.h"
+
+namespace ttl_binding {
+
+// Everything a JS Model owns; shared with queued compute-thread work so it outlives a dispose().
+struct ModelState {
+  ttl::Backbone net;
+  torch::Device device = torch::kCPU;
+  std::unique_ptr<ttl::Trainer> trainer;
+  ttl::SgdOptions trainer_options;
+  std::atomic<int> pending{0};
+};
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  // create(spec, {device, seed}) -> Promise<Model>
+  static Napi::Value Create(const Napi::CallbackInfo& info);
+  explicit ModelWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Units(const Napi::CallbackInfo& info);
+  Napi::Value Device(const Napi::CallbackInfo& info);
+  Napi::Value Forward(const Napi::CallbackInfo& info);
+  Napi::Value Complexity(const Napi::CallbackInfo& info);
+  Napi::Value LoadState(const Napi::CallbackInfo& info);
+  Napi::Value LoadPth(const Napi::CallbackInfo& info);
+  Napi::Value State(const Napi::CallbackInfo& info);
+  Napi::Value Freeze(const Napi::CallbackInfo& info);
+  Napi::Value TrainStep(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  // Returns the live state or throws (disposed); counts the call as pending until it settles.
+  std::shared_ptr<ModelState> acquire(Napi::Env env);
+
+  std::shared_ptr<ModelState> state_;
+};
+
+}  // namespace ttl_binding

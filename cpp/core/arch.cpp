@@ -1,0 +1,36 @@
+#include "core/arch.h"
+
+#include <numeric>
+
+#include "core/error.h"
+#include "models/densenet.h"
+#include "models/resnet.h"
+#include "models/resnet_v2.h"
+#include "models/squeezenet.h"
+
+namespace ttl {
+namespace {
+int64_t sum(const std::vector<int64_t>& v) { return std::accumulate(v.begin(), v.end(), int64_t{0}); }
+}  // namespace
+
+int64_t count_units(const ArchSpec& spec) {
+  if (spec.family == "resnet" || spec.family == "resnet_v2") return 1 + sum(spec.layers);
+  if (spec.family == "squeezenet") return 9;
+  if (spec.family == "densenet") return 1 + sum(spec.layers) + static_cast<int64_t>(spec.layers.size());
+  throw Error("E_UNKNOWN_MODEL",
+              "unknown architecture family '" + spec.family + "' (expected resnet, resnet_v2, squeezenet, densenet)");
+}
+
+Backbone build_backbone(const ArchSpec& spec) {
+  const int64_t total = count_units(spec);
+  if (spec.keep_units != -1 && (spec.keep_units < 1 || spec.keep_units > total))
+    throw Error("E_BAD_CUTOFF", "cutoff k=" + std::to_string(spec.keep_units) + " is out of range: " +
+                                    spec.family + " has units 1.." + std::to_string(total));
+  if (spec.in_channels < 1) throw Error("E_BAD_ARGUMENT", "inChannels must be >= 1");
+  if (spec.family == "resnet") return std::make_shared<ResNetImpl>(spec);
+  if (spec.family == "resnet_v2") return std::make_shared<ResNetV2Impl>(spec);
+  if (spec.family == "squeezenet") return std::make_shared<SqueezeNetImpl>(spec);
+  return std::make_shared<DenseNetImpl>(spec);
+}
+
+}  // namespace ttl

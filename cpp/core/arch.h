@@ -1,0 +1,28 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/backbone.h"
+
+namespace ttl {
+
+// Architecture as declared by a model card (models/*.json), plus the cutoff and head to build.
+struct ArchSpec {
+  std::string family;                 // resnet | resnet_v2 | squeezenet | densenet
+  std::string block;                  // resnet: basic | bottleneck
+  std::vector<int64_t> layers;        // units per stage (resnet, densenet)
+  int64_t growth_rate = 32;           // densenet
+  int64_t num_init_features = 64;     // densenet
+  int64_t bn_size = 4;                // densenet
+  int64_t keep_units = -1;            // number of units to build; -1 = all
+  int64_t in_channels = 3;
+  HeadOptions head;
+};
+
+// Builds a network from a spec; throws ttl::Error for an unknown family or bad sizes.
+Backbone build_backbone(const ArchSpec& spec);
+
+// Number of units the spec's architecture has when untruncated.
+int64_t count_units(const ArchSpec& spec);
+
+}  // namespace ttl

@@ -1,0 +1,75 @@
+#include "core/backbone.h"
+
+#include "core/error.h"
+#include "core/trace.h"
+
+namespace ttl {
+
+void BackboneImpl::add_unit(UnitInfo info) {
+  if (!units_.empty() && info.reduction < units_.back().reduction)
+    throw Error("E_INTERNAL", "unit " + info.name + " decreases the reduction");
+  if (info.built) {
+    if (built_units_ != static_cast<int64_t>(units_.size()))
+      throw Error("E_INTERNAL", "unit " + info.name + " is built after a dropped unit");
+    ++built_units_;
+  }
+  units_.push_back(std::move(info));
+}
+
+int64_t BackboneImpl::last_channels() const {
+  TORCH_CHECK(built_units_ > 0, "a network needs at least one unit");
+  return units_[built_units_ - 1].out_channels;
+}
+
+void BackboneImpl::build_head(const HeadOptions& options, const std::string& name) {
+  head_ = options;
+  head_name_ = name;
+  if (options.kind == HeadKind::None) return;
+  if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
+  if (options.kind == HeadKind::Original && build_original_head(last_channels(), options.num_classes)) return;
+  if (spatial_dims_ == 3) {
+    pool3d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool3d(1));
+  } else {
+    pool2d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
+  }
+  if (options.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  linear_ = register_module(name, torch::nn::Linear(last_channels(), options.num_classes));
+}
+
+bool BackboneImpl::build_original_head(int64_t, int64_t) { return false; }
+
+torch::Tensor BackboneImpl::forward_original_head(torch::Tensor x) {
+  TORCH_CHECK(false, "this architecture has no special original head");
+  return x;
+}
+
+torch::Tensor BackboneImpl::forward_head(torch::Tensor x) {
+  if (head_.kind == HeadKind::None) return x;
+  if (!linear_) return forward_original_head(x);
+  x = spatial_dims_ == 3 ? call(pool3d_, x) : call(pool2d_, x);
+  x = torch::flatten(x, 1);
+  if (dropout_) x = call(dropout_, x);
+  return call(linear_, x);
+}
+
+torch::Tensor BackboneImpl::forward(torch::Tensor x) { return forward_capture(x, {}).output; }
+
+ForwardResult BackboneImpl::forward_capture(torch::Tensor x, const std::set<int64_t>& capture) {
+  const int64_t expected_rank = spatial_dims_ + 2;
+  if (x.dim() != expected_rank)
+    throw Error("E_BAD_INPUT", "input must have rank " + std::to_string(expected_rank) +
+                                   " [N, C, " + (spatial_dims_ == 3 ? "D, H, W" : "H, W") +
+                                   "], got rank " + std::to_string(x.dim()));
+  if (x.size(1) != in_channels_)
+    throw Error("E_BAD_INPUT", "input must have " + std::to_string(in_channels_) + " channels, got " +
+                                   std::to_string(x.size(1)));
+  ForwardResult result;
+  for (int64_t i = 0; i < built_units_; ++i) {
+    x = forward_unit(i, x);
+    if (capture.count(i)) result.captured[i] = x;
+  }
+  result.output = forward_head(x);
+  return result;
+}
+
+}  // namespace ttl

@@ -1,0 +1,77 @@
+#pragma once
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "core/unit.h"
+
+namespace ttl {
+
+// Which classifier sits on top of the kept units.
+enum class HeadKind {
+  Original,  // the architecture's own classifier, torchvision names (ImageNet checkpoints load into it)
+  Linear,    // TTL head: global average pool -> dropout -> linear
+  None,      // features only
+};
+
+struct HeadOptions {
+  HeadKind kind = HeadKind::Linear;
+  int64_t num_classes = 2;
+  double dropout = 0.0;
+};
+
+struct ForwardResult {
+  torch::Tensor output;                      // head output, or the last unit's output without a head
+  std::map<int64_t, torch::Tensor> captured;  // unit index (0-based) -> unit output
+};
+
+// A network as an ordered list of units plus a head. Subclasses build their units with torchvision
+// parameter names, record each unit's metadata while building it, and implement forward_unit().
+class BackboneImpl : public torch::nn::Module {
+ public:
+  const std::vector<UnitInfo>& units() const { return units_; }
+  int64_t num_built_units() const { return built_units_; }
+  const std::string& head_name() const { return head_name_; }
+  HeadKind head_kind() const { return head_.kind; }
+  int64_t num_classes() const { return head_.num_classes; }
+  int64_t spatial_dims() const { return spatial_dims_; }
+  int64_t in_channels() const { return in_channels_; }
+
+  virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
+  torch::Tensor forward(torch::Tensor x);
+  ForwardResult forward_capture(torch::Tensor x, const std::set<int64_t>& capture);
+
+  // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
+  // head keys in checkpoints.
+  std::vector<std::string> head_prefixes() const { return {head_name_ + "."}; }
+
+ protected:
+  // Records a unit; `built` is false for units past the cutoff (kept as metadata only).
+  void add_unit(UnitInfo info);
+  // Builds the head. Subclasses with a special original head override build_original_head.
+  void build_head(const HeadOptions& options, const std::string& name);
+  // Returns false when the architecture's own head is the plain linear head.
+  virtual bool build_original_head(int64_t in_channels, int64_t num_classes);
+  virtual torch::Tensor forward_original_head(torch::Tensor x);
+  int64_t last_channels() const;
+  int64_t spatial_dims_ = 2;
+  int64_t in_channels_ = 3;
+
+ private:
+  torch::Tensor forward_head(torch::Tensor x);
+
+  std::vector<UnitInfo> units_;
+  int64_t built_units_ = 0;
+  HeadOptions head_;
+  std::string head_name_;
+  torch::nn::AdaptiveAvgPool2d pool2d_{nullptr};
+  torch::nn::AdaptiveAvgPool3d pool3d_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear linear_{nullptr};
+};
+
+using Backbone = std::shared_ptr<BackboneImpl>;
+
+}  // namespace ttl

@@ -1,0 +1,43 @@
+#pragma once
+#include <torch/torch.h>
+
+namespace ttl {
+
+// Counts multiply-accumulates on a real forward pass, in ptflops' conventions, for the modules
+// that the networks call through `call()`. Only the thread that installed a counter is traced.
+class MacCounter {
+ public:
+  MacCounter();
+  ~MacCounter();
+  MacCounter(const MacCounter&) = delete;
+  MacCounter& operator=(const MacCounter&) = delete;
+
+  int64_t total() const { return total_; }
+  void record(const torch::nn::Module& module, const torch::Tensor& input, const torch::Tensor& output);
+  static MacCounter* active();
+
+ private:
+  int64_t total_ = 0;
+  MacCounter* previous_;
+};
+
+// Runs a module's forward and, when a MacCounter is active on this thread, counts it.
+template <typename ModuleHolder>
+torch::Tensor call(ModuleHolder& module, const torch::Tensor& input) {
+  torch::Tensor output = module->forward(input);
+  if (MacCounter* counter = MacCounter::active()) counter->record(*module, input, output);
+  return output;
+}
+
+}  // namespace ttl
+
+namespace ttl {
+
+// The same for a type-erased module (Sequential-style containers hold AnyModule).
+inline torch::Tensor call(torch::nn::AnyModule& module, const torch::Tensor& input) {
+  torch::Tensor output = module.forward(input);
+  if (MacCounter* counter = MacCounter::active()) counter->record(*module.ptr(), input, output);
+  return output;
+}
+
+}  // namespace ttl

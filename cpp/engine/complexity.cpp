@@ -1,0 +1,59 @@
+#include "engine/complexity.h"
+
+#include "core/error.h"
+#include "core/trace.h"
+
+namespace ttl {
+namespace {
+int64_t unit_params(BackboneImpl& model, const UnitInfo& unit) {
+  int64_t n = 0;
+  for (const auto& item : model.named_parameters(true))
+    for (const std::string& prefix : unit.param_prefixes)
+      if (item.key().rfind(prefix, 0) == 0) n += item.value().numel();
+  return n;
+}
+
+// Restores the module's training flag on scope exit.
+class EvalScope {
+ public:
+  explicit EvalScope(torch::nn::Module& m) : module_(m), was_training_(m.is_training()) { m.eval(); }
+  ~EvalScope() { module_.train(was_training_); }
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
+};
+}  // namespace
+
+Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& input_shape) {
+  if (static_cast<int64_t>(input_shape.size()) != model.spatial_dims() + 1)
+    throw Error("E_BAD_INPUT", "input shape must be [C, " + std::string(model.spatial_dims() == 3 ? "D, " : "") +
+                                   "H, W] for this network");
+  Complexity result;
+  EvalScope eval(model);
+  torch::NoGradGuard no_grad;
+  auto device = model.parameters().empty() ? torch::kCPU : model.parameters().front().device();
+  std::vector<int64_t> shape = {1};
+  shape.insert(shape.end(), input_shape.begin(), input_shape.end());
+  torch::Tensor x = torch::zeros(shape, torch::TensorOptions().device(device));
+
+  MacCounter counter;
+  int64_t params = 0;
+  for (int64_t i = 0; i < model.num_built_units(); ++i) {
+    x = model.forward_unit(i, x);
+    params += unit_params(model, model.units()[i]);
+    result.units.push_back({params, counter.total(), x.sizes().slice(1).vec()});
+  }
+  const int64_t backbone_macs = counter.total();
+  (void)model.forward_capture(torch::zeros(shape, x.options()), {});  // head included, counted again below
+  result.macs = counter.total() - backbone_macs;
+  result.head_macs = result.macs - backbone_macs;
+  for (const auto& p : model.parameters()) {
+    result.params += p.numel();
+    if (p.requires_grad()) result.trainable_params += p.numel();
+  }
+  result.head_params = result.params - params;
+  return result;
+}
+
+}  // namespace ttl

@@ -1,0 +1,17 @@
+#pragma once
+#include <torch/torch.h>
+
+namespace ttl {
+
+// torchvision's conv helpers: bias-free convolutions that batch norm follows.
+inline torch::nn::Conv2d conv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0,
+                                bool bias = false) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
+}
+
+inline torch::nn::BatchNorm2d batch_norm2d(int64_t channels) { return torch::nn::BatchNorm2d(channels); }
+
+inline torch::nn::ReLU relu() { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(false)); }
+
+}  // namespace ttl

@@ -1,0 +1,144 @@
+#include "weights/state_dict.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "weights/gluon_layout.h"
+
+namespace ttl {
+namespace {
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Optional bookkeeping buffers that checkpoints often omit.
+bool is_optional(const std::string& name) { return ends_with(name, "num_batches_tracked"); }
+
+const UnitInfo* owning_unit(const BackboneImpl& model, const std::string& name) {
+  for (const UnitInfo& unit : model.units())
+    for (const std::string& prefix : unit.param_prefixes)
+      if (starts_with(name, prefix)) return &unit;
+  return nullptr;
+}
+
+bool is_head_key(const BackboneImpl& model, const std::string& name) {
+  for (const std::string& prefix : model.head_prefixes())
+    if (starts_with(name, prefix)) return true;
+  return false;
+}
+
+std::string translate(const std::string& key, const LoadOptions& options) {
+  const std::string stripped = key.substr(options.prefix.size());
+  if (options.layout == "gluoncv_resnet_v2") return gluon_resnet_v2_key(stripped);
+  if (!options.layout.empty()) throw Error("E_BAD_ARGUMENT", "unknown weight layout '" + options.layout + "'");
+  return stripped;
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+void append_list(std::ostringstream& out, const char* title, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  out << "\n  " << title << " (" << names.size() << "): ";
+  for (size_t i = 0; i < names.size() && i < 12; ++i) out << (i ? ", " : "") << names[i];
+  if (names.size() > 12) out << ", ... (" << names.size() - 12 << " more)";
+}
+
+std::string describe(const LoadReport& report, bool allow_missing) {
+  std::ostringstream out;
+  out << "checkpoint does not match the model";
+  if (!allow_missing) append_list(out, "missing keys", report.missing);
+  append_list(out, "unexpected keys", report.unexpected);
+  if (!report.mismatched.empty()) {
+    out << "\n  mis-shaped keys (" << report.mismatched.size() << "): ";
+    for (size_t i = 0; i < report.mismatched.size() && i < 12; ++i) {
+      const ShapeMismatch& m = report.mismatched[i];
+      out << (i ? ", " : "") << m.name << " model " << shape_str(m.expected) << " vs checkpoint "
+          << shape_str(m.actual);
+    }
+  }
+  if (!allow_missing && !report.missing.empty()) out << "\n  (allowMissing accepts a partial checkpoint)";
+  return out.str();
+}
+
+}  // namespace
+
+LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options) {
+  LoadReport report;
+  StateDict translated;
+  for (const auto& [key, tensor] : source) {
+    if (!starts_with(key, options.prefix)) continue;
+    translated[translate(key, options)] = tensor;
+  }
+
+  StateDict targets;
+  for (const auto& item : model.named_parameters(true)) targets[item.key()] = item.value();
+  for (const auto& item : model.named_buffers(true)) targets[item.key()] = item.value();
+
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
+  for (const auto& [name, target] : targets) {
+    auto found = translated.find(name);
+    if (found == translated.end()) {
+      if (!is_optional(name) && !is_head_key(model, name)) report.missing.push_back(name);
+      continue;
+    }
+    if (found->second.sizes() != target.sizes()) {
+      if (is_head_key(model, name)) {
+        report.head_skipped.push_back(name);  // a new head with another class count
+      } else {
+        report.mismatched.push_back({name, target.sizes().vec(), found->second.sizes().vec()});
+      }
+      continue;
+    }
+    copies.emplace_back(target, found->second);
+    report.loaded.push_back(name);
+  }
+  for (const auto& [name, tensor] : translated) {
+    if (targets.count(name)) continue;
+    const UnitInfo* unit = owning_unit(model, name);
+    if (unit && !unit->built) {
+      report.dropped.push_back(name);
+    } else if (is_head_key(model, name)) {
+      report.head_skipped.push_back(name);
+    } else {
+      report.unexpected.push_back(name);
+    }
+  }
+  if (!report.unexpected.empty() || !report.mismatched.empty() || (!options.allow_missing && !report.missing.empty()))
+    throw Error("E_WEIGHTS_MISMATCH", describe(report, options.allow_missing));
+
+  for (const UnitInfo& unit : model.units()) {
+    if (!unit.built) continue;
+    for (const std::string& name : report.missing) {
+      const UnitInfo* owner = owning_unit(model, name);
+      if (owner && owner->name == unit.name) {
+        report.random_units.push_back(unit.name);
+        break;
+      }
+    }
+  }
+
+  torch::NoGradGuard no_grad;
+  for (auto& [target, value] : copies) target.copy_(value.to(target.device(), target.scalar_type()));
+  return report;
+}
+
+StateDict state_dict(BackboneImpl& model) {
+  StateDict out;
+  auto to_cpu = [](const torch::Tensor& t) {
+    return t.scalar_type() == torch::kLong ? t.detach().cpu() : t.detach().to(torch::kCPU, torch::kFloat32);
+  };
+  for (const auto& item : model.named_parameters(true)) out[item.key()] = to_cpu(item.value());
+  for (const auto& item : model.named_buffers(true)) out[item.key()] = to_cpu(item.value());
+  return out;
+}
+
+}  // namespace ttl

@@ -1,0 +1,42 @@
+#pragma once
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/backbone.h"
+
+namespace ttl {
+
+using StateDict = std::map<std::string, torch::Tensor>;
+
+struct LoadOptions {
+  bool allow_missing = false;  // partial checkpoints: missing parameters keep their initialisation
+  std::string layout;          // "" (torchvision names) or "gluoncv_resnet_v2"
+  std::string prefix;          // strip this prefix from checkpoint keys; other keys are ignored
+};
+
+struct ShapeMismatch {
+  std::string name;
+  std::vector<int64_t> expected, actual;
+};
+
+struct LoadReport {
+  std::vector<std::string> loaded;
+  std::vector<std::string> missing;        // in the model, not in the checkpoint
+  std::vector<std::string> unexpected;     // in the checkpoint, not in the model
+  std::vector<std::string> dropped;        // belong to units removed by truncation
+  std::vector<std::string> head_skipped;   // checkpoint head replaced by a new head
+  std::vector<ShapeMismatch> mismatched;
+  std::vector<std::string> random_units;   // units left (partly) at their initialisation
+};
+
+// Copies a checkpoint into the model. Validates everything first and copies nothing on error; strict
+// unless options.allow_missing (which tolerates missing keys only). Throws ttl::Error E_WEIGHTS_MISMATCH.
+LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options);
+
+// Parameters and buffers by name, on the CPU as float32 (num_batches_tracked stays int64).
+StateDict state_dict(BackboneImpl& model);
+
+}  // namespace ttl

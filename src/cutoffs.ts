@@ -1,0 +1,40 @@
+import { blockOf } from './cutoff.js';
+import { createModel, type Device } from './model.js';
+
+export interface CutoffRow {
+  k: number;
+  unit: string;
+  block: number;
+  blockEnd: boolean;
+  outShape: number[];
+  /** Truncated backbone (units 1..k). */
+  params: number;
+  macs: number;
+  /** Backbone + TTL head (global average pool + linear to numClasses). */
+  ttlParams: number;
+  ttlMacs: number;
+}
+
+/** Per cutoff k: output shape, params and MACs of the truncated backbone and with a TTL head. */
+export async function cutoffTable(name: string, options: { inputSize?: number; numClasses?: number; device?: Device } = {}): Promise<CutoffRow[]> {
+  const numClasses = options.numClasses ?? 2;
+  const model = await createModel({ name, head: 'none', device: options.device ?? 'cpu' });
+  const shape = [model.card.input.channels, options.inputSize ?? model.card.input.size, options.inputSize ?? model.card.input.size];
+  try {
+    const complexity = await model.complexity(shape);
+    return complexity.units.map((u, i) => {
+      const k = i + 1;
+      const channels = u.outShape[0];
+      const positions = u.outShape.slice(1).reduce((a, b) => a * b, 1);
+      const headParams = channels * numClasses + numClasses;
+      // ptflops: pooling counts its input, linear in*out+out.
+      const headMacs = channels * positions + headParams;
+      return {
+        k, unit: model.card.units[i], block: blockOf(model.card, k), blockEnd: model.card.blocks.includes(k),
+        outShape: u.outShape, params: u.params, macs: u.macs, ttlParams: u.params + headParams, ttlMacs: u.macs + headMacs,
+      };
+    });
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+/** Stable error codes; tests and callers match on `err.code`, never on message text alone. */
+export type ErrorCode =
+  | 'E_BAD_ARGUMENT'
+  | 'E_BAD_INPUT'
+  | 'E_BAD_CUTOFF'
+  | 'E_UNKNOWN_MODEL'
+  | 'E_UNKNOWN_WEIGHTS'
+  | 'E_BAD_WEIGHTS'
+  | 'E_WEIGHTS_MISMATCH'
+  | 'E_WEIGHTS_NOT_FOUND'
+  | 'E_DOWNLOAD'
+  | 'E_CHECKSUM'
+  | 'E_NO_FILE'
+  | 'E_NO_CUDA'
+  | 'E_DISPOSED'
+  | 'E_BUSY'
+  | 'E_DIVERGED'
+  | 'E_TORCH'
+  | 'E_NATIVE'
+  | 'E_NATIVE_MISSING';
+
+export class TtlError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TtlError';
+    this.code = code;
+  }
+}
+
+function describe(actual: unknown): string {
+  if (actual === null) return 'null';
+  if (Array.isArray(actual)) return `array of length ${actual.length}`;
+  if (ArrayBuffer.isView(actual)) return actual.constructor.name;
+  if (typeof actual === 'string') return `'${actual}' of type string`;
+  if (typeof actual === 'object') return 'an object';
+  return `${String(actual)} of type ${typeof actual}`;
+}
+
+/** The one builder for option errors: "Expected X for NAME but received Y". */
+export function invalidParameterError(name: string, expected: string, actual: unknown): TtlError {
+  return new TtlError('E_BAD_ARGUMENT', `Expected ${expected} for ${name} but received ${describe(actual)}`);
+}
+
+/** Re-raises an error from the native layer as a TtlError with the caller's stack appended. */
+export function fromNative(error: unknown, callSite: Error): TtlError {
+  const native = error as { code?: string; message?: string };
+  const code = (native?.code ?? 'E_NATIVE') as ErrorCode;
+  const wrapped = new TtlError(code, native?.message ?? String(error), { cause: error });
+  wrapped.stack = `${wrapped.name} [${code}]: ${wrapped.message}\n${callSite.stack?.split('\n').slice(1).join('\n') ?? ''}`;
+  return wrapped;
+}

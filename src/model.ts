@@ -1,0 +1,241 @@
+// The public Model: a network built from a model card, optionally truncated after unit k, with a head.
+import { existsSync } from 'node:fs';
+import { TtlError, fromNative, invalidParameterError } from './errors.js';
+import { resolveCutoff, type Cutoff } from './cutoff.js';
+import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeUnit } from './native.js';
+import { getModelCard, type ModelCard } from './registry.js';
+import { checkTensor, type Tensor } from './nn/tensor.js';
+import { integerIn, isObject, numberIn, oneOf } from './validate.js';
+import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
+import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+export type HeadKind = 'original' | 'linear' | 'none';
+
+export interface CreateModelOptions {
+  /** Registered model name (see listModels()). */
+  name: string;
+  /** Keep units 1..k and drop the rest: k, a unit name, or 'blockN'. Default: all units. */
+  cutoff?: Cutoff;
+  /** 'original' (the architecture's ImageNet classifier), 'linear' (TTL head: GAP + linear), or 'none'. */
+  head?: HeadKind;
+  numClasses?: number;
+  dropout?: number;
+  inChannels?: number;
+  /** 'NAME' of a card entry (e.g. 'imagenet'), or a path to a .safetensors / .pth file. */
+  weights?: string;
+  allowMissing?: boolean;
+  device?: Device;
+  seed?: number;
+  resolve?: ResolveOptions;
+}
+
+export interface LoadWeightsOptions {
+  allowMissing?: boolean;
+  /** Only checkpoint keys with this prefix are used, with the prefix removed. */
+  prefix?: string;
+  /** Key layout of the checkpoint: '' (torchvision names) or 'gluoncv_resnet_v2'. */
+  layout?: string;
+}
+
+export interface LoadReport extends NativeLoadReport {
+  path: string;
+}
+
+export interface UnitInfo {
+  k: number;
+  name: string;
+  block: number;
+  outChannels: number;
+  reduction: number;
+}
+
+export interface ForwardResult {
+  output: Tensor;
+  /** Unit outputs requested through `units`, keyed by unit name. */
+  units: Record<string, Tensor>;
+}
+
+export interface TrainStepOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
+async function call<T>(work: () => Promise<T>): Promise<T> {
+  const site = new Error();
+  try {
+    return await work();
+  } catch (e) {
+    throw e instanceof TtlError ? e : fromNative(e, site);
+  }
+}
+
+export class Model {
+  readonly card: ModelCard;
+  /** Units kept (k). */
+  readonly k: number;
+  readonly head: HeadKind;
+  readonly numClasses: number;
+  /** What the last weights load did (loaded, dropped, head replaced, units left random). */
+  loadReport?: LoadReport;
+  private nativeModel: NativeModel | undefined;
+
+  /** @internal use createModel() */
+  constructor(card: ModelCard, k: number, head: HeadKind, numClasses: number, nativeModel: NativeModel) {
+    this.card = card;
+    this.k = k;
+    this.head = head;
+    this.numClasses = numClasses;
+    this.nativeModel = nativeModel;
+  }
+
+  private get net(): NativeModel {
+    if (!this.nativeModel) throw new TtlError('E_DISPOSED', `model ${this.card.name} was disposed`);
+    return this.nativeModel;
+  }
+
+  get name(): string {
+    return this.card.name;
+  }
+
+  get device(): string {
+    return this.net.device();
+  }
+
+  /** Kept units with their metadata, as recorded by the native builder. */
+  get units(): UnitInfo[] {
+    return this.allUnits().filter((u) => u.built).map(({ k, name, block, outChannels, reduction }) => ({ k, name, block, outChannels, reduction }));
+  }
+
+  private allUnits(): (NativeUnit & { k: number })[] {
+    return this.net.units().map((u, i) => ({ ...u, k: i + 1 }));
+  }
+
+  private unitIndex(unit: Cutoff): number {
+    const k = resolveCutoff(this.card, unit);
+    if (k > this.k)
+      throw new TtlError('E_BAD_CUTOFF', `unit ${unit} (k=${k}) was removed: this model keeps units 1..${this.k}`);
+    return k - 1;
+  }
+
+  async forward(data: Float32Array, shape: number[], options: { units?: Cutoff[] } = {}): Promise<ForwardResult> {
+    const input = checkTensor('input', data, shape);
+    const capture = (options.units ?? []).map((u) => this.unitIndex(u));
+    const result = await call(() => this.net.forward(input, capture));
+    const units: Record<string, Tensor> = {};
+    for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Number(index)]] = tensor;
+    return { output: result.output, units };
+  }
+
+  /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
+  async complexity(inputShape: number[]): Promise<NativeComplexity> {
+    if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0))
+      throw invalidParameterError('inputShape', 'an array [C, H, W] of positive integers', inputShape);
+    return call(() => this.net.complexity(inputShape));
+  }
+
+  /** Loads a .safetensors or .pth checkpoint; strict unless allowMissing. */
+  async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
+    if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
+    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
+    const report = path.endsWith('.safetensors')
+      ? await call(() => this.net.loadState([...readSafetensors(path).tensors.values()], native))
+      : await call(() => this.net.loadPth(path, native));
+    return { ...report, path };
+  }
+
+  /** Writes all parameters and buffers as safetensors (atomically), with the model's identity as metadata. */
+  async saveWeights(path: string): Promise<void> {
+    const state = await call(() => this.net.state());
+    writeSafetensors(path, state, { model: this.card.name, k: String(this.k), head: this.head, numClasses: String(this.numClasses) });
+  }
+
+  /** Parameters and buffers by name (float32 as raw little-endian bytes; num_batches_tracked as I64). */
+  async state(): Promise<Map<string, { dtype: string; shape: number[]; data: Uint8Array }>> {
+    const entries = await call(() => this.net.state());
+    return new Map(entries.map((e) => [e.name, e]));
+  }
+
+  /** Freezes units 1..count (requires_grad off); later units and the head train. */
+  async freeze(count: number): Promise<void> {
+    integerIn('count', count, 0, this.k);
+    await call(() => this.net.freeze(count));
+  }
+
+  /** One SGD step of cross-entropy on a batch; returns the loss before the step. */
+  async trainStep(data: Float32Array, shape: number[], labels: Int32Array, options: TrainStepOptions): Promise<number> {
+    const input = checkTensor('input', data, shape);
+    if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
+    if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
+    const sgd = {
+      lr: numberIn('options.lr', options.lr, 0, 10),
+      momentum: numberIn('options.momentum', options.momentum ?? 0.9, 0, 1),
+      weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
+      nesterov: options.nesterov ?? false,
+    };
+    return call(() => this.net.trainStep(input, labels, sgd));
+  }
+
+  /** Frees the native network; refused while calls on it are running. */
+  dispose(): void {
+    if (!this.nativeModel) return;
+    try {
+      this.nativeModel.dispose();
+    } catch (e) {
+      throw fromNative(e, new Error());
+    }
+    this.nativeModel = undefined;
+  }
+}
+
+function checkOptions(options: CreateModelOptions) {
+  if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
+  const card = getModelCard(options.name);
+  const k = options.cutoff === undefined ? card.units.length : resolveCutoff(card, options.cutoff);
+  const head = oneOf('head', options.head ?? (options.cutoff === undefined && options.numClasses === undefined ? 'original' : 'linear'), ['original', 'linear', 'none'] as const);
+  if (head === 'original' && k < card.units.length)
+    throw new TtlError('E_BAD_ARGUMENT', `head 'original' needs the full network; a truncated ${card.name} takes head 'linear' or 'none'`);
+  const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;
+  const numClasses = integerIn('numClasses', options.numClasses ?? defaultClasses, 1, 100000);
+  const dropout = numberIn('dropout', options.dropout ?? 0, 0, 0.99);
+  const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
+  const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
+  const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
+  return { card, k, head, numClasses, dropout, inChannels, device, seed };
+}
+
+/** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
+export async function createModel(options: CreateModelOptions): Promise<Model> {
+  const { card, k, head, numClasses, dropout, inChannels, device, seed } = checkOptions(options);
+  const spec = { family: card.family, ...card.arch, keepUnits: k, inChannels, head: { kind: head, numClasses, dropout } };
+  const net = await call(() => native().createModel(spec, { device, seed }));
+  const model = new Model(card, k, head, numClasses, net);
+  if (options.weights !== undefined) {
+    try {
+      await loadNamedOrPath(model, options.weights, options);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+  return model;
+}
+
+async function loadNamedOrPath(model: Model, weights: string, options: CreateModelOptions): Promise<LoadReport> {
+  if (typeof weights !== 'string') throw invalidParameterError('weights', "a weights name (e.g. 'imagenet') or a file path", weights);
+  if (weights in model.card.weights) {
+    const resolved = await resolveWeights(model.card.name, weights, options.resolve);
+    const report = await model.loadWeights(resolved.path, {
+      allowMissing: options.allowMissing ?? false,
+      layout: resolved.file.layout,
+    });
+    model.loadReport = report;
+    return report;
+  }
+  const report = await model.loadWeights(weights, { allowMissing: options.allowMissing });
+  model.loadReport = report;
+  return report;
+}

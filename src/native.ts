@@ -1,0 +1,114 @@
+// The only module that loads the compiled addon; everything else imports its typed surface.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TtlError } from './errors.js';
+
+export interface NativeTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface NativeStateEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  data: Uint8Array;
+}
+
+export interface NativeUnit {
+  name: string;
+  block: number;
+  outChannels: number;
+  reduction: number;
+  paramPrefixes: string[];
+  built: boolean;
+}
+
+export interface NativeLoadReport {
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+  dropped: string[];
+  headSkipped: string[];
+  randomUnits: string[];
+}
+
+export interface NativeComplexity {
+  units: { params: number; macs: number; outShape: number[] }[];
+  params: number;
+  trainableParams: number;
+  macs: number;
+  headParams: number;
+  headMacs: number;
+}
+
+export interface NativeArchSpec {
+  family: string;
+  block?: string;
+  layers?: number[];
+  growthRate?: number;
+  numInitFeatures?: number;
+  bnSize?: number;
+  keepUnits: number;
+  inChannels: number;
+  head: { kind: 'original' | 'linear' | 'none'; numClasses: number; dropout: number };
+}
+
+export interface NativeSgdOptions {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+export interface NativeModel {
+  units(): NativeUnit[];
+  device(): string;
+  forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
+  complexity(inputShape: number[]): Promise<NativeComplexity>;
+  loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
+  loadPth(path: string, options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
+  state(): Promise<NativeStateEntry[]>;
+  freeze(units: number): Promise<void>;
+  trainStep(input: NativeTensor, labels: Int32Array, options: NativeSgdOptions): Promise<number>;
+  dispose(): void;
+}
+
+export interface NativeRuntimeInfo {
+  libtorch: string;
+  cudaAvailable: boolean;
+  cudaDevices: number;
+  threads: number;
+  flushDenormal: boolean;
+  parallelInfo: string;
+}
+
+export interface Binding {
+  info(): Promise<NativeRuntimeInfo>;
+  setThreads(threads: number): void;
+  createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let binding: Binding | undefined;
+
+/** Loads the addon once: a local build first, then a prebuild for this platform. */
+export function native(): Binding {
+  if (binding) return binding;
+  const require = createRequire(import.meta.url);
+  const candidates = [
+    join(root, 'build', 'Release', 'ttl_torch.node'),
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ttl-torch.node'),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found)
+    throw new TtlError(
+      'E_NATIVE_MISSING',
+      `the ttl-torch addon is not built (looked for ${candidates.join(', ')}); run 'npm run build:native' ` +
+        `after installing LibTorch (Debian/Ubuntu: apt-get install libtorch-dev)`,
+    );
+  binding = require(found) as Binding;
+  return binding;
+}

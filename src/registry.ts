@@ -1,0 +1,79 @@
+// Model cards (models/*.json): the declarative source of architectures, units and known weights.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TtlError } from './errors.js';
+
+export interface WeightFile {
+  file: string;
+  url?: string;
+  sha256?: string;
+  sha256Prefix?: string;
+  format: 'pth' | 'safetensors';
+  layout?: string;
+  partial?: boolean;
+  note?: string;
+  source?: string;
+}
+
+export interface WeightsCard {
+  dataset: string;
+  classes: number;
+  preprocess: { mean: number[]; std: number[] };
+  license: string;
+  files: WeightFile[];
+}
+
+export interface ModelCard {
+  name: string;
+  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet';
+  description: string;
+  arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number };
+  units: string[];
+  blocks: number[];
+  input: { channels: number; size: number };
+  weights: Record<string, WeightsCard>;
+}
+
+export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models');
+const cards = new Map<string, ModelCard>();
+
+function checkCard(card: ModelCard, file: string): void {
+  const fail = (what: string) => {
+    throw new TtlError('E_UNKNOWN_MODEL', `model card ${file}: ${what}`);
+  };
+  if (typeof card.name !== 'string' || !card.name) fail('missing name');
+  if (!Array.isArray(card.units) || card.units.length === 0) fail('units must be a non-empty array');
+  const blocks = card.blocks;
+  if (!Array.isArray(blocks) || blocks.at(-1) !== card.units.length || blocks.some((b, i) => i > 0 && b <= blocks[i - 1]))
+    fail('blocks must be increasing unit counts ending at the number of units');
+}
+
+/** Adds a card; refuses a second card with the same name (like torchvision's register_model). */
+export function registerModel(card: ModelCard, source = card.name): void {
+  checkCard(card, source);
+  if (cards.has(card.name)) throw new TtlError('E_BAD_ARGUMENT', `model '${card.name}' is already registered`);
+  cards.set(card.name, card);
+}
+
+function loadBuiltinCards(): void {
+  if (cards.size) return;
+  for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
+    registerModel(JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as ModelCard, file);
+  }
+}
+
+/** Names of registered models, optionally filtered by a glob with `*`. */
+export function listModels(glob = '*'): string[] {
+  loadBuiltinCards();
+  const pattern = new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return [...cards.keys()].filter((name) => pattern.test(name)).sort();
+}
+
+export function getModelCard(name: string): ModelCard {
+  loadBuiltinCards();
+  const card = cards.get(name);
+  if (!card)
+    throw new TtlError('E_UNKNOWN_MODEL', `unknown model '${name}'; available: ${listModels().join(', ')}`);
+  return card;
+}

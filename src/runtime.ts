@@ -1,0 +1,17 @@
+import { native, type NativeRuntimeInfo } from './native.js';
+import { integerIn } from './validate.js';
+
+export interface RuntimeInfo extends NativeRuntimeInfo {
+  defaultDevice: 'cuda' | 'cpu';
+}
+
+/** LibTorch version, CUDA availability and the compute thread's settings. */
+export async function runtimeInfo(): Promise<RuntimeInfo> {
+  const info = await native().info();
+  return { ...info, defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu' };
+}
+
+/** Intra-op threads for the compute thread (0 = all cores); applies before the next native call. */
+export function setThreads(threads: number): void {
+  native().setThreads(integerIn('threads', threads, 0, 1024));
+}

@@ -1,0 +1,34 @@
+import { invalidParameterError } from './errors.js';
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isInteger = (v: unknown): v is number => Number.isInteger(v);
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isString = (v: unknown): v is string => typeof v === 'string';
+export const inRange = (v: number, min: number, max: number) => v >= min && v <= max;
+
+export function integerIn(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!isInteger(value) || !inRange(value, min, max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+    throw invalidParameterError(name, `an integer ${range}`, value);
+  }
+  return value;
+}
+
+export function numberIn(name: string, value: unknown, min: number, max: number): number {
+  if (!isNumber(value) || !inRange(value, min, max))
+    throw invalidParameterError(name, `a number between ${min} and ${max}`, value);
+  return value;
+}
+
+export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (!isString(value) || !choices.includes(value as T))
+    throw invalidParameterError(name, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
+  return value as T;
+}
+
+export function shapeOf(name: string, value: unknown, rank?: number[]): number[] {
+  if (!Array.isArray(value) || !value.every((d) => isInteger(d) && d > 0) || (rank && !rank.includes(value.length)))
+    throw invalidParameterError(name, `an array of ${rank ? rank.join(' or ') + ' ' : ''}positive integers`, value);
+  return value;
+}
