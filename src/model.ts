@@ -34,7 +34,7 @@ export interface LoadWeightsOptions {
   allowMissing?: boolean;
   /** Only checkpoint keys with this prefix are used, with the prefix removed. */
   prefix?: string;
-  /** Key layout of the checkpoint: '' (torchvision names) or 'gluoncv_resnet_v2'. */
+  /** Key layout of the checkpoint: 'torchvision' or 'gluoncv_resnet_v2'; default: recognised from the keys. */
   layout?: string;
 }
 

@@ -110,5 +110,7 @@ export function native(): Binding {
         `after installing LibTorch (Debian/Ubuntu: apt-get install libtorch-dev)`,
     );
   binding = require(found) as Binding;
+  const threads = process.env.TTL_TORCH_THREADS;
+  if (threads !== undefined && /^\d+$/.test(threads)) binding.setThreads(Number(threads));
   return binding;
 }

@@ -6,7 +6,7 @@ namespace ttl {
 
 // ResNet v2 (pre-activation) as units: stem (bn_data, conv0, bn0, relu, maxpool) then every bottleneck.
 // The last unit of the full network also applies the final batch norm + ReLU (GluonCV batchnorm2).
-// GluonCV checkpoints (resnetv24_*) are translated to these names by weights/gluon_layout.
+// GluonCV checkpoints (resnetv24_*) are translated to these names by weights/layouts.
 class ResNetV2Impl : public BackboneImpl {
  public:
   explicit ResNetV2Impl(const ArchSpec& spec);

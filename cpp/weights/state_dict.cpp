@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "weights/gluon_layout.h"
+#include "weights/layouts.h"
 
 namespace ttl {
 namespace {
@@ -30,11 +30,13 @@ bool is_head_key(const BackboneImpl& model, const std::string& name) {
   return false;
 }
 
+// Checkpoint names -> this project's names. An empty layout recognises known foreign layouts by their keys.
 std::string translate(const std::string& key, const LoadOptions& options) {
   const std::string stripped = key.substr(options.prefix.size());
-  if (options.layout == "gluoncv_resnet_v2") return gluon_resnet_v2_key(stripped);
-  if (!options.layout.empty()) throw Error("E_BAD_ARGUMENT", "unknown weight layout '" + options.layout + "'");
-  return stripped;
+  if (options.layout == "gluoncv_resnet_v2" || (options.layout.empty() && starts_with(stripped, "resnetv24_")))
+    return gluon_resnet_v2_key(stripped);
+  if (options.layout == "torchvision" || options.layout.empty()) return torchvision_legacy_key(stripped);
+  throw Error("E_BAD_ARGUMENT", "unknown weight layout '" + options.layout + "' (expected torchvision or gluoncv_resnet_v2)");
 }
 
 std::string shape_str(const std::vector<int64_t>& shape) {

@@ -1,4 +1,4 @@
-#include "weights/gluon_layout.h"
+#include "weights/layouts.h"
 
 #include <regex>
 
@@ -35,6 +35,13 @@ std::string gluon_resnet_v2_key(const std::string& key) {
     }
   }
   return key;
+}
+
+std::string torchvision_legacy_key(const std::string& key) {
+  static const std::regex legacy(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$)");
+  std::smatch m;
+  if (!std::regex_match(key, m, legacy)) return key;
+  return m[1].str() + m[2].str();
 }
 
 }  // namespace ttl

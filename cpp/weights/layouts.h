@@ -7,4 +7,8 @@ namespace ttl {
 // (stage2.1.conv2.weight). Unknown keys are returned unchanged so they surface as unexpected.
 std::string gluon_resnet_v2_key(const std::string& key);
 
+// torchvision's own rename for its pre-0.3 DenseNet checkpoints (densenet121-a639ec97.pth):
+// features.denseblock1.denselayer1.norm.1.weight -> features.denseblock1.denselayer1.norm1.weight.
+std::string torchvision_legacy_key(const std::string& key);
+
 }  // namespace ttl

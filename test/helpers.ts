@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { readSafetensors, toFloat32, type SafeTensorsFile } from '../src/index.js';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** ../shared beside the checkout: data, weights and reference fixtures (read-only). */
+export const shared = resolve(root, '..', 'shared');
+export const fixture = (name: string) => join(shared, 'fixtures', name);
+export const sharedWeights = (name: string) => join(shared, 'weights', name);
+
+if (!existsSync(shared)) throw new Error(`the test suite needs ../shared beside the checkout (looked at ${shared})`);
+
+export function floats(file: SafeTensorsFile, name: string): { data: Float32Array; shape: number[] } {
+  const t = file.tensors.get(name);
+  if (!t) throw new Error(`fixture tensor ${name} missing`);
+  return { data: toFloat32(t), shape: t.shape };
+}
+
+/** max |a-b| / max |b|: a relative error that ignores near-zero entries' noise. */
+export function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+export function maxAbsError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+  return diff;
+}
+
+/** Global average pool of an [N, C, H, W] map. */
+export function gap(t: { data: Float32Array; shape: number[] }): Float32Array {
+  const [n, c] = t.shape;
+  const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n * c);
+  for (let i = 0; i < n * c; i++) {
+    let s = 0;
+    for (let j = 0; j < hw; j++) s += t.data[i * hw + j];
+    out[i] = s / hw;
+  }
+  return out;
+}
+
+export { readSafetensors };

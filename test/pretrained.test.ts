@@ -1,0 +1,69 @@
+// Genuine ImageNet weights from ../shared/weights reproduce reference outputs.
+import { describe, expect, it } from 'vitest';
+import { createModel } from '../src/index.js';
+import { fixture, floats, gap, maxAbsError, readSafetensors, relativeError, shared, sharedWeights } from './helpers.js';
+
+describe('squeezenet1_1 with real ImageNet weights', () => {
+  it('reproduces the reference logits (1e-3 abs) when resolved by name through the mirror', async () => {
+    const io = readSafetensors(fixture('squeezenet1_1-imagenet-io.safetensors'));
+    const model = await createModel({
+      name: 'squeezenet1_1', weights: 'imagenet', device: 'cpu',
+      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+    });
+    expect(model.loadReport?.missing).toEqual([]);
+    expect(model.loadReport?.loaded).toHaveLength(52);
+    for (const n of [0, 1]) {
+      const input = floats(io, `input.${n}`);
+      const { output } = await model.forward(input.data, input.shape);
+      const expected = floats(io, `expected.output.${n}`).data;
+      expect(maxAbsError(output.data, expected)).toBeLessThan(1e-3);
+      const top = (a: Float32Array) => a.indexOf(Math.max(...a));
+      expect(top(output.data)).toBe(top(expected));
+    }
+    model.dispose();
+  });
+});
+
+describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
+  const file = readSafetensors(fixture('resnet50v2-partial-stages.safetensors'));
+  const input = floats(file, 'input');
+
+  it('refuses the partial checkpoint unless allowMissing, naming the missing keys', async () => {
+    await expect(
+      createModel({ name: 'resnet50_v2', weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu' }),
+    ).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
+  });
+
+  it('reproduces pooled stem and stage 1-3 outputs and the stage-3 map (1e-3 relative)', async () => {
+    const model = await createModel({
+      name: 'resnet50_v2', weights: 'imagenet', allowMissing: true, device: 'cpu',
+      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+    });
+    // Stage-4 convs 1..9 are missing: exactly units stage4.0..stage4.2 stay random.
+    expect(model.loadReport?.randomUnits).toEqual(['stage4.0', 'stage4.1', 'stage4.2']);
+    expect(model.loadReport?.unexpected).toEqual([]);
+    const ends = { stem: 'stem', stage1: 'stage1.2', stage2: 'stage2.3', stage3: 'stage3.5' };
+    const result = await model.forward(input.data, input.shape, { units: Object.values(ends) });
+    for (const [stage, unit] of Object.entries(ends)) {
+      expect(relativeError(gap(result.units[unit]), floats(file, `expected.gap.${stage}`).data), stage).toBeLessThan(1e-3);
+    }
+    const map = floats(file, 'expected.map.stage3');
+    expect(result.units['stage3.5'].shape).toEqual(map.shape);
+    expect(relativeError(result.units['stage3.5'].data, map.data)).toBeLessThan(1e-3);
+    model.dispose();
+  });
+
+  it('a TTL model cut after stage 3 loads every kept weight, no allowMissing needed', async () => {
+    const model = await createModel({
+      name: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'),
+      device: 'cpu',
+    });
+    expect(model.k).toBe(14);
+    expect(model.loadReport?.missing).toEqual([]);
+    expect(model.loadReport?.dropped.some((k) => k.startsWith('stage4.'))).toBe(true);
+    const result = await model.forward(input.data, input.shape, { units: ['stage3.5'] });
+    expect(result.output.shape).toEqual([2, 2]);
+    expect(relativeError(gap(result.units['stage3.5']), floats(file, 'expected.gap.stage3').data)).toBeLessThan(1e-3);
+    model.dispose();
+  });
+});

@@ -1,0 +1,61 @@
+// Every registered model: the native builder's unit metadata equals its card, and each unit's real
+// output has the declared channels and reduction.
+import { describe, expect, it } from 'vitest';
+import { createModel, getModelCard, listModels, registerModel } from '../src/index.js';
+
+const SIZE = 64;
+
+describe('model registry', () => {
+  it('lists the issue-2 backbones', () => {
+    expect(listModels()).toEqual(
+      ['densenet121', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnet50_v2', 'squeezenet1_1'],
+    );
+    expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
+  });
+
+  it('refuses a duplicate registration', () => {
+    expect(() => registerModel(getModelCard('resnet18'))).toThrow(/already registered/);
+  });
+
+  it('ResNet-50 has 17 units with blocks ending at 4, 8, 14, 17', () => {
+    const card = getModelCard('resnet50');
+    expect(card.units).toHaveLength(17);
+    expect(card.blocks).toEqual([4, 8, 14, 17]);
+  });
+
+  it.each(listModels())('%s: units, channels and reductions match real output shapes', async (name) => {
+    const card = getModelCard(name);
+    const model = await createModel({ name, head: 'none', device: 'cpu' });
+    const units = model.units;
+    expect(units.map((u) => u.name)).toEqual(card.units);
+    // block ends in the card are where the native builder's block number changes
+    const ends = units.filter((u, i) => i === units.length - 1 || units[i + 1].block !== u.block).map((u) => u.k);
+    expect(ends.filter((k) => k > 1)).toEqual(card.blocks.filter((k) => k > 1));
+
+    const input = new Float32Array(3 * SIZE * SIZE).fill(0.5);
+    const result = await model.forward(input, [1, 3, SIZE, SIZE], { units: units.map((u) => u.k) });
+    for (const unit of units) {
+      const shape = result.units[unit.name].shape;
+      expect(shape[1], unit.name).toBe(unit.outChannels);
+      // ceil-mode pooling (SqueezeNet) rounds up, so allow the reduction to be met from above
+      expect(Math.ceil(SIZE / unit.reduction) - shape[2], unit.name).toBeLessThanOrEqual(1);
+    }
+    const c = await model.complexity([3, SIZE, SIZE]);
+    expect(c.units).toHaveLength(card.units.length);
+    expect(c.units.every((u, i) => i === 0 || (u.params >= c.units[i - 1].params && u.macs > c.units[i - 1].macs))).toBe(true);
+    model.dispose();
+  });
+
+  it.each(listModels())('%s: truncation keeps exactly units 1..k', async (name) => {
+    const card = getModelCard(name);
+    const k = card.blocks[1];
+    const model = await createModel({ name, cutoff: k, numClasses: 3, device: 'cpu' });
+    expect(model.units.map((u) => u.name)).toEqual(card.units.slice(0, k));
+    const state = await model.state();
+    const dropped = card.units.slice(k).filter((u) => [...state.keys()].some((key) => key.includes(`${u}.`)));
+    expect(dropped).toEqual([]);
+    const { output } = await model.forward(new Float32Array(2 * 3 * SIZE * SIZE), [2, 3, SIZE, SIZE]);
+    expect(output.shape).toEqual([2, 3]);
+    model.dispose();
+  });
+});

@@ -1,0 +1,59 @@
+// A forward + backward + SGD step through a truncated network changes exactly what it should.
+import { describe, expect, it } from 'vitest';
+import { createModel, type Model } from '../src/index.js';
+
+function batch(n: number, size: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n * 3 * size * size }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1);
+}
+
+async function snapshot(model: Model) {
+  const state = await model.state();
+  return new Map([...state].map(([k, v]) => [k, Buffer.from(v.data)]));
+}
+
+describe('training step', () => {
+  it('TTL(k): every kept parameter moves; frozen units stay bit-identical; the net ends at unit k', async () => {
+    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
+    expect(model.units.at(-1)?.name).toBe('layer2.1');
+    await model.freeze(2); // stem + layer1.0 frozen
+    const before = await snapshot(model);
+    const loss = await model.trainStep(batch(4, 32, 7), [4, 3, 32, 32], Int32Array.from([0, 1, 0, 1]), { lr: 0.1 });
+    expect(Number.isFinite(loss)).toBe(true);
+    const after = await snapshot(model);
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    for (const [name, value] of after) {
+      const changed = !value.equals(before.get(name)!);
+      const frozen = name.startsWith('conv1.') || name.startsWith('bn1.') || name.startsWith('layer1.0.');
+      if (name.endsWith('running_mean') || name.endsWith('running_var') || name.endsWith('num_batches_tracked')) {
+        // batch statistics update in train mode whether or not the affine parameters train
+        expect(changed, name).toBe(true);
+      } else {
+        expect(changed, name).toBe(!frozen);
+      }
+    }
+    expect([...after.keys()].some((k) => k.startsWith('layer3'))).toBe(false);
+    model.dispose();
+  });
+
+  it('loss decreases over a few steps on a fixed batch', async () => {
+    const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
+    const x = batch(8, 32, 11);
+    const y = Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]);
+    const losses: number[] = [];
+    for (let i = 0; i < 8; i++) losses.push(await model.trainStep(x, [8, 3, 32, 32], y, { lr: 0.01 }));
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    model.dispose();
+  });
+
+  it('the same seed builds the same network', async () => {
+    const a = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
+    const b = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
+    const c = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 43 });
+    const [sa, sb, sc] = await Promise.all([a.state(), b.state(), c.state()]);
+    const w = (s: typeof sa) => Buffer.from(s.get('layer1.0.conv1.weight')!.data);
+    expect(w(sa).equals(w(sb))).toBe(true);
+    expect(w(sa).equals(w(sc))).toBe(false);
+    for (const m of [a, b, c]) m.dispose();
+  });
+});

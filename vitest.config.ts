@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Native tests run in forked processes (LibTorch and worker threads do not mix well), two at a time
+// with one LibTorch thread each so that the 2-core CI machine is not oversubscribed.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    env: { TTL_TORCH_THREADS: '1' },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
