@@ -6,7 +6,6 @@
 #include "core/init.h"
 #include "core/runtime.h"
 #include "engine/complexity.h"
-#include "weights/pth.h"
 
 namespace ttl_binding {
 namespace {
@@ -47,7 +46,6 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("forward", &ModelWrap::Forward),
                                         InstanceMethod("complexity", &ModelWrap::Complexity),
                                         InstanceMethod("loadState", &ModelWrap::LoadState),
-                                        InstanceMethod("loadPth", &ModelWrap::LoadPth),
                                         InstanceMethod("state", &ModelWrap::State),
                                         InstanceMethod("freeze", &ModelWrap::Freeze),
                                         InstanceMethod("trainStep", &ModelWrap::TrainStep),
@@ -160,18 +158,6 @@ Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
     return run<ttl::LoadReport>(
         env, acquire(env),
         [source, options](ModelState& s) { return ttl::load_state_dict(*s.net, source, options); },
-        [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
-  });
-}
-
-Napi::Value ModelWrap::LoadPth(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    const std::string path = info[0].As<Napi::String>().Utf8Value();
-    ttl::LoadOptions options = to_load_options(info[1].As<Napi::Object>());
-    return run<ttl::LoadReport>(
-        env, acquire(env),
-        [path, options](ModelState& s) { return ttl::load_state_dict(*s.net, ttl::read_pth(path), options); },
         [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
   });
 }

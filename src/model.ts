@@ -6,6 +6,7 @@ import { native, type NativeComplexity, type NativeLoadReport, type NativeModel,
 import { getModelCard, type ModelCard } from './registry.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
+import { readPth } from './weights/pth.js';
 import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
@@ -137,13 +138,12 @@ export class Model {
     return call(() => this.net.complexity(inputShape));
   }
 
-  /** Loads a .safetensors or .pth checkpoint; strict unless allowMissing. */
+  /** Loads a .safetensors file or a torch.save'd .pth/.pt state dict; strict unless allowMissing. */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
     const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
-    const report = path.endsWith('.safetensors')
-      ? await call(() => this.net.loadState([...readSafetensors(path).tensors.values()], native))
-      : await call(() => this.net.loadPth(path, native));
+    const tensors = path.endsWith('.safetensors') ? [...readSafetensors(path).tensors.values()] : readPth(path);
+    const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path };
   }
 

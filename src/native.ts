@@ -69,7 +69,6 @@ export interface NativeModel {
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
   complexity(inputShape: number[]): Promise<NativeComplexity>;
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
-  loadPth(path: string, options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
   freeze(units: number): Promise<void>;
   trainStep(input: NativeTensor, labels: Int32Array, options: NativeSgdOptions): Promise<number>;

@@ -1,0 +1,50 @@
+// Minimal reader for the uncompressed ZIP archives that torch.save writes (entries are STORED).
+import { TtlError } from '../errors.js';
+
+export interface ZipEntry {
+  name: string;
+  data: Uint8Array;
+}
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+export function readZip(bytes: Uint8Array, path: string): Map<string, ZipEntry> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (what: string) => new TtlError('E_BAD_WEIGHTS', `${path}: not a readable PyTorch checkpoint (${what})`);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
+    if (view.getUint32(i, true) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw fail('no ZIP end-of-central-directory record: the file is truncated or not a zip archive');
+  const count = view.getUint16(eocd + 10, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (count === 0xffff || offset === 0xffffffff) throw fail('ZIP64 archives (checkpoints over 4 GiB) are not supported');
+  const entries = new Map<string, ZipEntry>();
+  const decoder = new TextDecoder();
+  for (let i = 0; i < count; i++) {
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== CENTRAL) throw fail('corrupt central directory');
+    const method = view.getUint16(offset + 10, true);
+    const size = view.getUint32(offset + 20, true);
+    const nameLength = view.getUint16(offset + 28, true);
+    const extraLength = view.getUint16(offset + 30, true);
+    const commentLength = view.getUint16(offset + 32, true);
+    const local = view.getUint32(offset + 42, true);
+    const name = decoder.decode(bytes.subarray(offset + 46, offset + 46 + nameLength));
+    if (method !== 0) throw fail(`entry ${name} is compressed (method ${method}); torch.save stores entries uncompressed`);
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) throw fail(`corrupt local header for ${name}`);
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    if (start + size > bytes.length) throw fail(`entry ${name} extends past the end of the file`);
+    entries.set(name, { name, data: bytes.subarray(start, start + size) });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
