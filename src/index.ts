@@ -7,3 +7,5 @@ export { resolveWeights, defaultCacheDir, sha256File, type ResolveOptions, type 
 export { runtimeInfo, setThreads, type RuntimeInfo } from './runtime.js';
 export { cutoffTable, type CutoffRow } from './cutoffs.js';
 export type { Tensor } from './nn/tensor.js';
+export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';
+export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
