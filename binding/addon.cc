@@ -4,6 +4,7 @@
 #include "async.h"
 #include "core/runtime.h"
 #include "model_wrap.h"
+#include "store_wrap.h"
 
 namespace ttl_binding {
 namespace {
@@ -48,6 +49,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
   exports.Set("Model", ModelWrap::Init(env));
+  exports.Set("Store", StoreWrap::Init(env));
   return exports;
 }
 

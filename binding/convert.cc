@@ -90,17 +90,57 @@ ttl::LoadOptions to_load_options(const Napi::Object& o) {
   return options;
 }
 
-ttl::SgdOptions to_sgd_options(const Napi::Object& o) {
-  ttl::SgdOptions options;
-  auto number = [&](const char* key, double fallback) {
-    Napi::Value v = o.Get(key);
-    return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-  };
-  options.lr = number("lr", options.lr);
-  options.momentum = number("momentum", options.momentum);
-  options.weight_decay = number("weightDecay", options.weight_decay);
+namespace {
+double get_double(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+std::vector<double> get_doubles(const Napi::Object& o, const char* key) {
+  std::vector<double> out;
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
+  return out;
+}
+}  // namespace
+
+ttl::OptimOptions to_optim_options(const Napi::Object& o) {
+  ttl::OptimOptions options;
+  options.optimizer = get_string(o, "optimizer", options.optimizer);
+  options.lr = get_double(o, "lr", options.lr);
+  options.momentum = get_double(o, "momentum", options.momentum);
   options.nesterov = o.Get("nesterov").ToBoolean();
+  options.weight_decay = get_double(o, "weightDecay", options.weight_decay);
+  options.unit_lr_scale = get_doubles(o, "unitLrScale");
+  options.head_lr_scale = get_double(o, "headLrScale", options.head_lr_scale);
+  if (o.Get("frozenBnEval").IsBoolean()) options.frozen_bn_eval = o.Get("frozenBnEval").ToBoolean();
+  options.epochs = get_int(o, "epochs", options.epochs);
+  options.warmup_epochs = get_int(o, "warmupEpochs", options.warmup_epochs);
+  options.steps_per_epoch = get_int(o, "stepsPerEpoch", options.steps_per_epoch);
+  options.class_weights = get_doubles(o, "classWeights");
+  options.autocast = get_string(o, "autocast");
   return options;
+}
+
+ttl::PipelineOptions to_pipeline_options(const Napi::Object& o) {
+  ttl::PipelineOptions p;
+  p.size = get_int(o, "size", p.size);
+  p.channels = get_int(o, "channels", p.channels);
+  if (o.Get("mean").IsArray()) p.mean = get_doubles(o, "mean");
+  if (o.Get("std").IsArray()) p.std = get_doubles(o, "std");
+  if (o.Get("augment").IsObject()) {
+    Napi::Object a = o.Get("augment").As<Napi::Object>();
+    p.augment.enabled = true;
+    p.augment.crop_scale_min = get_double(a, "cropScaleMin", p.augment.crop_scale_min);
+    p.augment.max_aspect_log = get_double(a, "maxAspectLog", p.augment.max_aspect_log);
+    if (a.Get("hflip").IsBoolean()) p.augment.hflip = a.Get("hflip").ToBoolean();
+    p.augment.max_rotation_deg = get_double(a, "maxRotationDeg", p.augment.max_rotation_deg);
+    p.augment.brightness = get_double(a, "brightness", p.augment.brightness);
+    p.augment.contrast = get_double(a, "contrast", p.augment.contrast);
+  }
+  return p;
 }
 
 torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {

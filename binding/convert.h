@@ -4,6 +4,7 @@
 
 #include "core/arch.h"
 #include "engine/complexity.h"
+#include "engine/batch_pipeline.h"
 #include "engine/trainer.h"
 #include "weights/state_dict.h"
 
@@ -12,7 +13,8 @@ namespace ttl_binding {
 // JS validates every option (src/); these conversions only copy plain values into C++ structs.
 ttl::ArchSpec to_arch_spec(const Napi::Object& spec);
 ttl::LoadOptions to_load_options(const Napi::Object& options);
-ttl::SgdOptions to_sgd_options(const Napi::Object& options);
+ttl::OptimOptions to_optim_options(const Napi::Object& options);
+ttl::PipelineOptions to_pipeline_options(const Napi::Object& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);
 
 // {data: Float32Array, shape: number[]} -> an owned float tensor.

@@ -6,6 +6,9 @@
 #include "core/init.h"
 #include "core/runtime.h"
 #include "engine/complexity.h"
+#include "store_wrap.h"
+
+#include <optional>
 
 namespace ttl_binding {
 namespace {
@@ -49,6 +52,12 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("state", &ModelWrap::State),
                                         InstanceMethod("freeze", &ModelWrap::Freeze),
                                         InstanceMethod("trainStep", &ModelWrap::TrainStep),
+                                        InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
+                                        InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
+                                        InstanceMethod("predict", &ModelWrap::Predict),
+                                        InstanceMethod("snapshot", &ModelWrap::Snapshot),
+                                        InstanceMethod("restore", &ModelWrap::Restore),
+                                        InstanceMethod("cancel", &ModelWrap::Cancel),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
@@ -186,25 +195,129 @@ Napi::Value ModelWrap::Freeze(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    ttl::OptimOptions options = to_optim_options(info[0].As<Napi::Object>());
+    return run<bool>(
+        env, acquire(env),
+        [options](ModelState& s) {
+          s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
+          s.autocast = options.autocast;
+          return true;
+        },
+        undefined_result);
+  });
+}
+
 Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     torch::Tensor input = to_float_tensor(info[0], "input");
     torch::Tensor labels = to_label_tensor(info[1]);
-    ttl::SgdOptions options = to_sgd_options(info[2].As<Napi::Object>());
     return run<double>(
         env, acquire(env),
-        [input, labels, options](ModelState& s) {
-          const ttl::SgdOptions& o = s.trainer_options;
-          if (!s.trainer || o.lr != options.lr || o.momentum != options.momentum ||
-              o.weight_decay != options.weight_decay || o.nesterov != options.nesterov) {
-            s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
-            s.trainer_options = options;
-          }
+        [input, labels](ModelState& s) {
+          if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainStep");
           return s.trainer->step(input.to(s.device), labels.to(s.device));
         },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
   });
+}
+
+Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto store = StoreWrap::from(info[0]);
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    Napi::Object o = info[2].As<Napi::Object>();
+    const int64_t batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
+    const uint64_t seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
+    const int64_t epoch = o.Get("epoch").As<Napi::Number>().Int64Value();
+    std::optional<Napi::ThreadSafeFunction> progress;
+    if (info[3].IsFunction())
+      progress = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "ttl-torch progress", 0, 1);
+    auto state = acquire(env);
+    state->cancel = false;
+    return run<ttl::EpochStats>(
+        env, state,
+        [store, pipeline, batch_size, seed, epoch, progress](ModelState& s) mutable {
+          struct Release {
+            std::optional<Napi::ThreadSafeFunction>& f;
+            ~Release() {
+              if (f) f->Release();
+            }
+          } release{progress};
+          if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
+          auto report = [&](const ttl::BatchProgress& p) {
+            if (!progress) return;
+            auto* copy = new ttl::BatchProgress(p);
+            progress->NonBlockingCall(copy, [](Napi::Env env, Napi::Function fn, ttl::BatchProgress* p) {
+              std::unique_ptr<ttl::BatchProgress> owned(p);
+              Napi::Object event = Napi::Object::New(env);
+              event.Set("batch", Napi::Number::New(env, static_cast<double>(p->batch)));
+              event.Set("batches", Napi::Number::New(env, static_cast<double>(p->batches)));
+              event.Set("loss", Napi::Number::New(env, p->loss));
+              fn.Call({event});
+            });
+          };
+          return s.trainer->train_epoch(*store, pipeline, batch_size, seed, epoch, report, s.cancel);
+        },
+        [](Napi::Env env, ttl::EpochStats& stats) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("loss", Napi::Number::New(env, stats.loss));
+          out.Set("batches", Napi::Number::New(env, static_cast<double>(stats.batches)));
+          out.Set("samples", Napi::Number::New(env, static_cast<double>(stats.samples)));
+          out.Set("lr", Napi::Number::New(env, stats.lr));
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto store = StoreWrap::from(info[0]);
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
+    return run<torch::Tensor>(
+        env, acquire(env),
+        [store, pipeline, batch_size](ModelState& s) { return ttl::predict(*s.net, *store, pipeline, batch_size, s.autocast); },
+        [](Napi::Env env, torch::Tensor& probs) -> Napi::Value { return from_tensor(env, probs); });
+  });
+}
+
+Napi::Value ModelWrap::Snapshot(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    return run<bool>(
+        env, acquire(env),
+        [](ModelState& s) {
+          s.snapshot.clear();
+          for (auto& [name, t] : ttl::state_dict(*s.net)) s.snapshot[name] = t.clone();
+          return true;
+        },
+        undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    return run<bool>(
+        env, acquire(env),
+        [](ModelState& s) {
+          if (s.snapshot.empty()) throw ttl::Error("E_BAD_ARGUMENT", "no snapshot to restore");
+          ttl::load_state_dict(*s.net, s.snapshot, {});
+          return true;
+        },
+        undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::Cancel(const Napi::CallbackInfo& info) {
+  if (state_) state_->cancel = true;
+  return info.Env().Undefined();
 }
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -6,6 +6,7 @@
 
 #include "core/backbone.h"
 #include "engine/trainer.h"
+#include "weights/state_dict.h"
 
 namespace ttl_binding {
 
@@ -14,7 +15,9 @@ struct ModelState {
   ttl::Backbone net;
   torch::Device device = torch::kCPU;
   std::unique_ptr<ttl::Trainer> trainer;
-  ttl::SgdOptions trainer_options;
+  std::string autocast;
+  ttl::StateDict snapshot;        // in-memory copy of the best weights so far
+  std::atomic<bool> cancel{false};
   std::atomic<int> pending{0};
 };
 
@@ -34,6 +37,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Freeze(const Napi::CallbackInfo& info);
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
+  Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
+  Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Snapshot(const Napi::CallbackInfo& info);
+  Napi::Value Restore(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   // Returns the live state or throws (disposed); counts the call as pending until it settles.

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { TtlError, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
-import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeUnit } from './native.js';
+import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
 import { getModelCard, type ModelCard } from './registry.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
@@ -64,6 +64,11 @@ export interface TrainStepOptions {
   nesterov?: boolean;
 }
 
+/** Native access for the training engine (src/train); not part of the public API. */
+export function nativeOf(model: Model): NativeModel {
+  return (model as unknown as { net: NativeModel }).net;
+}
+
 /** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
 async function call<T>(work: () => Promise<T>): Promise<T> {
   const site = new Error();
@@ -82,6 +87,8 @@ export class Model {
   readonly numClasses: number;
   /** What the last weights load did (loaded, dropped, head replaced, units left random). */
   loadReport?: LoadReport;
+  private frozenUnits = 0;
+  private trainingKey = '';
   private nativeModel: NativeModel | undefined;
 
   /** @internal use createModel() */
@@ -163,6 +170,7 @@ export class Model {
   async freeze(count: number): Promise<void> {
     integerIn('count', count, 0, this.k);
     await call(() => this.net.freeze(count));
+    this.frozenUnits = count;
   }
 
   /** One SGD step of cross-entropy on a batch; returns the loss before the step. */
@@ -170,13 +178,20 @@ export class Model {
     const input = checkTensor('input', data, shape);
     if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
     if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
-    const sgd = {
+    const optim = optimOptions({
       lr: numberIn('options.lr', options.lr, 0, 10),
       momentum: numberIn('options.momentum', options.momentum ?? 0.9, 0, 1),
       weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
-    };
-    return call(() => this.net.trainStep(input, labels, sgd));
+      // trainStep honours freeze(): frozen units keep scale 0
+      unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
+    });
+    const key = JSON.stringify(optim);
+    if (key !== this.trainingKey) {
+      await call(() => this.net.configureTraining(optim));
+      this.trainingKey = key;
+    }
+    return call(() => this.net.trainStep(input, labels));
   }
 
   /** Frees the native network; refused while calls on it are running. */
@@ -238,4 +253,12 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
   const report = await model.loadWeights(weights, { allowMissing: options.allowMissing });
   model.loadReport = report;
   return report;
+}
+
+/** Native optimiser options with defaults filled in. */
+export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
+  return {
+    optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
+    epochs: 1, warmupEpochs: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', ...o,
+  };
 }

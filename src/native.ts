@@ -56,11 +56,48 @@ export interface NativeArchSpec {
   head: { kind: 'original' | 'linear' | 'none'; numClasses: number; dropout: number };
 }
 
-export interface NativeSgdOptions {
+export interface NativeOptimOptions {
+  optimizer: 'sgd' | 'adamw';
   lr: number;
   momentum: number;
-  weightDecay: number;
   nesterov: boolean;
+  weightDecay: number;
+  unitLrScale: number[];
+  headLrScale: number;
+  frozenBnEval: boolean;
+  epochs: number;
+  warmupEpochs: number;
+  stepsPerEpoch: number;
+  classWeights: number[];
+  autocast: '' | 'bf16' | 'fp16';
+}
+
+export interface NativeAugmentOptions {
+  cropScaleMin: number;
+  maxAspectLog: number;
+  hflip: boolean;
+  maxRotationDeg: number;
+  brightness: number;
+  contrast: number;
+}
+
+export interface NativePipelineOptions {
+  size: number;
+  channels: number;
+  mean: number[];
+  std: number[];
+  augment?: NativeAugmentOptions;
+}
+
+export interface NativeStore {
+  size(): number;
+}
+
+export interface NativeEpochStats {
+  loss: number;
+  batches: number;
+  samples: number;
+  lr: number;
 }
 
 export interface NativeModel {
@@ -71,7 +108,18 @@ export interface NativeModel {
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
   freeze(units: number): Promise<void>;
-  trainStep(input: NativeTensor, labels: Int32Array, options: NativeSgdOptions): Promise<number>;
+  configureTraining(options: NativeOptimOptions): Promise<void>;
+  trainStep(input: NativeTensor, labels: Int32Array): Promise<number>;
+  trainEpoch(
+    store: NativeStore,
+    pipeline: NativePipelineOptions,
+    options: { batchSize: number; seed: number; epoch: number },
+    onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
+  ): Promise<NativeEpochStats>;
+  predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
+  snapshot(): Promise<void>;
+  restore(): Promise<void>;
+  cancel(): void;
   dispose(): void;
 }
 
@@ -88,6 +136,7 @@ export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
   createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
+  Store: new (images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean) => NativeStore;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,32 +1,144 @@
 #include "engine/trainer.h"
 
+#include <ATen/autocast_mode.h>
+
+#include <cmath>
+#include <map>
+
 #include "core/error.h"
 
 namespace ttl {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+bool owned_by(const std::string& name, const std::vector<std::string>& prefixes) {
+  for (const std::string& p : prefixes)
+    if ((name + ".").rfind(p, 0) == 0) return true;
+  return false;
+}
+
+// Enables autocast for the scope; bf16 on CPU, bf16/fp16 on CUDA.
+class AutocastScope {
+ public:
+  AutocastScope(const std::string& mode, torch::Device device) {
+    if (mode.empty()) return;
+    const auto dtype = mode == "fp16" ? at::kHalf : at::kBFloat16;
+    if (device.is_cuda()) {
+      at::autocast::set_enabled(true);
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      cuda_ = true;
+    } else {
+      if (mode == "fp16") throw Error("E_BAD_ARGUMENT", "fp16 autocast needs CUDA; use bf16 on CPU");
+      at::autocast::set_cpu_enabled(true);
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      cpu_ = true;
+    }
+  }
+  ~AutocastScope() {
+    if (cuda_) at::autocast::set_enabled(false);
+    if (cpu_) at::autocast::set_cpu_enabled(false);
+    if (cuda_ || cpu_) at::autocast::clear_cache();
+  }
+
+ private:
+  bool cuda_ = false, cpu_ = false;
+};
+
+torch::Device device_of(BackboneImpl& model) {
+  auto params = model.parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+}  // namespace
 
 void freeze_units(BackboneImpl& model, int64_t count) {
   if (count < 0 || count > model.num_built_units())
     throw Error("E_BAD_CUTOFF", "cannot freeze " + std::to_string(count) + " units: the network has " +
                                     std::to_string(model.num_built_units()));
+  std::vector<std::string> prefixes;
+  for (int64_t i = 0; i < count; ++i)
+    for (const std::string& p : model.units()[i].param_prefixes) prefixes.push_back(p);
+  for (auto& item : model.named_parameters(true)) item.value().set_requires_grad(!owned_by(item.key(), prefixes));
+}
+
+Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
+  const int64_t units = model.num_built_units();
+  std::vector<double> scales = options.unit_lr_scale;
+  if (scales.empty()) scales.assign(units, 1.0);
+  if (static_cast<int64_t>(scales.size()) != units)
+    throw Error("E_BAD_ARGUMENT", "unitLrScale needs one value per kept unit (" + std::to_string(units) + ")");
+
+  // Group parameters by learning-rate scale; scale 0 freezes.
+  std::map<double, std::vector<torch::Tensor>> groups;
   for (auto& item : model.named_parameters(true)) {
-    bool frozen = false;
-    for (int64_t i = 0; i < count && !frozen; ++i)
-      for (const std::string& prefix : model.units()[i].param_prefixes)
-        if (item.key().rfind(prefix, 0) == 0) frozen = true;
-    item.value().set_requires_grad(!frozen);
+    double scale = options.head_lr_scale;
+    for (int64_t i = 0; i < units; ++i)
+      if (owned_by(item.key(), model.units()[i].param_prefixes)) scale = scales[i];
+    item.value().set_requires_grad(scale > 0);
+    if (scale > 0) groups[scale].push_back(item.value());
+  }
+  for (int64_t i = 0; i < units; ++i)
+    if (scales[i] == 0)
+      for (const std::string& p : model.units()[i].param_prefixes) frozen_prefixes_.push_back(p);
+  if (groups.empty()) throw Error("E_BAD_ARGUMENT", "the network has no trainable parameters");
+
+  std::vector<torch::optim::OptimizerParamGroup> param_groups;
+  for (auto& [scale, params] : groups) {
+    group_scales_.push_back(scale);
+    if (options.optimizer == "adamw") {
+      param_groups.emplace_back(params, std::make_unique<torch::optim::AdamWOptions>(
+                                            torch::optim::AdamWOptions(options.lr * scale).weight_decay(options.weight_decay)));
+    } else {
+      param_groups.emplace_back(params, std::make_unique<torch::optim::SGDOptions>(
+                                            torch::optim::SGDOptions(options.lr * scale)
+                                                .momentum(options.momentum)
+                                                .nesterov(options.nesterov)
+                                                .weight_decay(options.weight_decay)));
+    }
+  }
+  if (options.optimizer == "adamw") {
+    optimizer_ = std::make_unique<torch::optim::AdamW>(param_groups, torch::optim::AdamWOptions(options.lr));
+  } else if (options.optimizer == "sgd") {
+    optimizer_ = std::make_unique<torch::optim::SGD>(param_groups, torch::optim::SGDOptions(options.lr));
+  } else {
+    throw Error("E_BAD_ARGUMENT", "optimizer must be 'sgd' or 'adamw', got '" + options.optimizer + "'");
+  }
+  if (!options.class_weights.empty()) {
+    if (static_cast<int64_t>(options.class_weights.size()) != model.num_classes())
+      throw Error("E_BAD_ARGUMENT", "classWeights needs one weight per class");
+    class_weights_ = torch::tensor(std::vector<float>(options.class_weights.begin(), options.class_weights.end()))
+                         .to(device_of(model));
   }
 }
 
-Trainer::Trainer(BackboneImpl& model, const SgdOptions& options) : model_(model) {
-  std::vector<torch::Tensor> params;
-  for (auto& p : model.parameters())
-    if (p.requires_grad()) params.push_back(p);
-  if (params.empty()) throw Error("E_BAD_ARGUMENT", "the network has no trainable parameters");
-  optimizer_ = std::make_unique<torch::optim::SGD>(
-      params, torch::optim::SGDOptions(options.lr)
-                  .momentum(options.momentum)
-                  .weight_decay(options.weight_decay)
-                  .nesterov(options.nesterov));
+void Trainer::set_train_mode() {
+  model_.train();
+  if (!options_.frozen_bn_eval) return;
+  for (auto& item : model_.named_modules("", /*include_self=*/false))
+    if (owned_by(item.key(), frozen_prefixes_)) item.value()->eval();
+}
+
+// Linear warmup, then cosine annealing to 0 over the remaining steps.
+void Trainer::schedule(int64_t global_step) {
+  const int64_t per_epoch = std::max<int64_t>(1, options_.steps_per_epoch);
+  const double warmup = static_cast<double>(options_.warmup_epochs * per_epoch);
+  const double total = static_cast<double>(std::max<int64_t>(1, options_.epochs) * per_epoch);
+  const double t = static_cast<double>(global_step);
+  double factor = t < warmup ? (t + 1) / warmup : 0.5 * (1 + std::cos(kPi * (t - warmup) / std::max(1.0, total - warmup)));
+  auto& groups = optimizer_->param_groups();
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const double lr = options_.lr * group_scales_[i] * factor;
+    if (options_.optimizer == "adamw") {
+      static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(lr);
+    } else {
+      static_cast<torch::optim::SGDOptions&>(groups[i].options()).lr(lr);
+    }
+  }
+}
+
+torch::Tensor Trainer::loss_of(const torch::Tensor& logits, const torch::Tensor& labels) {
+  auto options = torch::nn::functional::CrossEntropyFuncOptions();
+  if (class_weights_.defined()) options.weight(class_weights_);
+  return torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels, options);
 }
 
 double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
@@ -35,14 +147,65 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
     throw Error("E_BAD_INPUT", "labels must be a vector with one label per sample");
   if (labels.numel() && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= model_.num_classes()))
     throw Error("E_BAD_INPUT", "labels must lie in [0, " + std::to_string(model_.num_classes()) + ")");
-  model_.train();
+  set_train_mode();
   optimizer_->zero_grad();
-  torch::Tensor loss = torch::nn::functional::cross_entropy(model_.forward(input), labels);
+  torch::Tensor loss;
+  {
+    AutocastScope autocast(options_.autocast, input.device());
+    loss = loss_of(model_.forward(input), labels);
+  }
   const double value = loss.item<double>();
-  if (!std::isfinite(value)) throw Error("E_DIVERGED", "loss is " + std::to_string(value));
+  if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
   loss.backward();
   optimizer_->step();
   return value;
+}
+
+EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+                                uint64_t seed, int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
+                                const std::atomic<bool>& cancel) {
+  if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
+  const torch::Device device = device_of(model_);
+  at::Generator generator = at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  torch::Tensor order = torch::randperm(store.size(), generator, torch::kInt64);
+  torch::Tensor labels = store.labels.to(device);
+  EpochStats stats;
+  const int64_t batches = (store.size() + batch_size - 1) / batch_size;
+  double loss_sum = 0;
+  for (int64_t b = 0; b < batches; ++b) {
+    if (cancel.load()) throw Error("E_CANCELLED", "training was cancelled");
+    torch::Tensor idx = order.slice(0, b * batch_size, std::min(store.size(), (b + 1) * batch_size));
+    if (idx.size(0) < 2 && b > 0) break;  // a batch of one breaks batch norm; drop the ragged tail
+    schedule(step_);
+    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/true, device, generator);
+    const double loss = step(x, labels.index_select(0, idx.to(device)));
+    ++step_;
+    loss_sum += loss * idx.size(0);
+    stats.samples += idx.size(0);
+    stats.batches++;
+    if (progress) progress({b + 1, batches, loss});
+  }
+  stats.loss = stats.samples ? loss_sum / stats.samples : 0;
+  auto& groups = optimizer_->param_groups();
+  stats.lr = options_.optimizer == "adamw" ? static_cast<torch::optim::AdamWOptions&>(groups.back().options()).lr()
+                                           : static_cast<torch::optim::SGDOptions&>(groups.back().options()).lr();
+  return stats;
+}
+
+torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+                      const std::string& autocast) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const torch::Device device = device_of(model);
+  at::Generator unused = at::detail::createCPUGenerator(0);
+  std::vector<torch::Tensor> outputs;
+  for (int64_t start = 0; start < store.size(); start += batch_size) {
+    torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
+    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, unused);
+    AutocastScope scope(autocast, device);
+    outputs.push_back(torch::softmax(model.forward(x).to(torch::kFloat32), 1).cpu());
+  }
+  return torch::cat(outputs, 0);
 }
 
 }  // namespace ttl

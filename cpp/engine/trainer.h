@@ -1,32 +1,77 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 
 #include "core/backbone.h"
+#include "engine/batch_pipeline.h"
+#include "engine/image_store.h"
 
 namespace ttl {
 
-struct SgdOptions {
-  double lr = 0.01;
+// How a strategy trains a network: which units train and at what learning-rate scale.
+struct OptimOptions {
+  std::string optimizer = "sgd";     // sgd | adamw
+  double lr = 0.01;                  // base learning rate (eta)
   double momentum = 0.9;
-  double weight_decay = 0.0;
   bool nesterov = false;
+  double weight_decay = 0.0;
+  std::vector<double> unit_lr_scale; // per built unit; 0 freezes the unit (empty: all 1)
+  double head_lr_scale = 1.0;
+  bool frozen_bn_eval = true;        // batch norms of frozen units keep their running statistics
+  int64_t epochs = 1;                // for the cosine schedule
+  int64_t warmup_epochs = 0;
+  int64_t steps_per_epoch = 1;
+  std::vector<double> class_weights; // empty: unweighted cross-entropy
+  std::string autocast;              // "" | "bf16" | "fp16" (fp16 on CUDA only)
+};
+
+struct EpochStats {
+  double loss = 0;   // mean training loss
+  int64_t batches = 0;
+  int64_t samples = 0;
+  double lr = 0;     // learning rate of the head at the epoch's last step
+};
+
+struct BatchProgress {
+  int64_t batch, batches;
+  double loss;
 };
 
 // Freezes (requires_grad = false) the parameters of units [0, count); the rest, head included, train.
 void freeze_units(BackboneImpl& model, int64_t count);
 
-// One optimisation step of cross-entropy on a batch; returns the loss. Only parameters that require
-// gradients are handed to the optimiser, so frozen ones stay bit-identical.
 class Trainer {
  public:
-  Trainer(BackboneImpl& model, const SgdOptions& options);
+  Trainer(BackboneImpl& model, const OptimOptions& options);
+
+  // One epoch over the store in a seeded random order. `progress` is called after every batch;
+  // `cancel` is checked between batches (throws E_CANCELLED).
+  EpochStats train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
+                         int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
+                         const std::atomic<bool>& cancel);
+
+  // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
  private:
+  void set_train_mode();
+  void schedule(int64_t global_step);
+  torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& labels);
+
   BackboneImpl& model_;
-  std::unique_ptr<torch::optim::SGD> optimizer_;
+  OptimOptions options_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<double> group_scales_;
+  std::vector<std::string> frozen_prefixes_;
+  torch::Tensor class_weights_;
+  int64_t step_ = 0;
 };
+
+// Class probabilities (softmax) for every image of the store, in order, in eval mode.
+torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+                      const std::string& autocast);
 
 }  // namespace ttl

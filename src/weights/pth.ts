@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { TtlError } from '../errors.js';
 import { PyTuple, unpickle, type PyValue } from './pickle.js';
 import type { SafeTensor } from './safetensors.js';
-import { isZip, readZip } from './zip.js';
+import { isZip, readZip } from '../fs/zip.js';
 
 const STORAGES: Record<string, { dtype: string; bytes: number }> = {
   FloatStorage: { dtype: 'F32', bytes: 4 },

@@ -1,4 +1,5 @@
-// Minimal reader for the uncompressed ZIP archives that torch.save writes (entries are STORED).
+// Minimal ZIP reader: STORED entries (torch.save) and DEFLATE entries (numpy.savez_compressed).
+import { inflateRawSync } from 'node:zlib';
 import { TtlError } from '../errors.js';
 
 export interface ZipEntry {
@@ -14,9 +15,13 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-export function readZip(bytes: Uint8Array, path: string): Map<string, ZipEntry> {
+export function readZip(
+  bytes: Uint8Array,
+  path: string,
+  { kind, code }: { kind: string; code: 'E_BAD_WEIGHTS' | 'E_BAD_INPUT' } = { kind: 'PyTorch checkpoint', code: 'E_BAD_WEIGHTS' },
+): Map<string, ZipEntry> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (what: string) => new TtlError('E_BAD_WEIGHTS', `${path}: not a readable PyTorch checkpoint (${what})`);
+  const fail = (reason: string) => new TtlError(code, `${path}: not a readable ${kind} (${reason})`);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
     if (view.getUint32(i, true) === EOCD) {
@@ -34,16 +39,27 @@ export function readZip(bytes: Uint8Array, path: string): Map<string, ZipEntry> 
     if (offset + 46 > bytes.length || view.getUint32(offset, true) !== CENTRAL) throw fail('corrupt central directory');
     const method = view.getUint16(offset + 10, true);
     const size = view.getUint32(offset + 20, true);
+    const uncompressed = view.getUint32(offset + 24, true);
     const nameLength = view.getUint16(offset + 28, true);
     const extraLength = view.getUint16(offset + 30, true);
     const commentLength = view.getUint16(offset + 32, true);
     const local = view.getUint32(offset + 42, true);
     const name = decoder.decode(bytes.subarray(offset + 46, offset + 46 + nameLength));
-    if (method !== 0) throw fail(`entry ${name} is compressed (method ${method}); torch.save stores entries uncompressed`);
+    if (method !== 0 && method !== 8) throw fail(`entry ${name} uses unsupported compression method ${method}`);
     if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) throw fail(`corrupt local header for ${name}`);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + size > bytes.length) throw fail(`entry ${name} extends past the end of the file`);
-    entries.set(name, { name, data: bytes.subarray(start, start + size) });
+    const raw = bytes.subarray(start, start + size);
+    let data = raw;
+    if (method === 8) {
+      try {
+        data = inflateRawSync(raw);
+      } catch (e) {
+        throw fail(`entry ${name} does not inflate: ${(e as Error).message}`);
+      }
+    }
+    if (data.length !== uncompressed) throw fail(`entry ${name} has ${data.length} bytes, the directory says ${uncompressed}`);
+    entries.set(name, { name, data });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;

@@ -1,0 +1,50 @@
+#include "store_wrap.h"
+
+#include <cstring>
+
+#include "async.h"
+#include "convert.h"
+#include "core/error.h"
+
+namespace ttl_binding {
+
+Napi::Function StoreWrap::Init(Napi::Env env) {
+  return DefineClass(env, "Store", {InstanceMethod("size", &StoreWrap::Size)});
+}
+
+StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWrap>(info) {
+  guard(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsTypedArray()) throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array or Uint16Array");
+    Napi::TypedArray images = info[0].As<Napi::TypedArray>();
+    const auto type = images.TypedArrayType();
+    if (type != napi_uint8_array && type != napi_uint16_array)
+      throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array or Uint16Array");
+    std::vector<int64_t> shape = to_int_vector(info[1]);
+    int64_t numel = 1;
+    for (int64_t d : shape) numel *= d;
+    if (shape.empty() || numel != static_cast<int64_t>(images.ElementLength()))
+      throw ttl::Error("E_BAD_INPUT", "image shape does not match the data length");
+    auto store = std::make_shared<ttl::ImageStore>();
+    store->images = torch::empty(shape, type == napi_uint8_array ? torch::kUInt8 : torch::kInt16);
+    std::memcpy(store->images.data_ptr(), static_cast<uint8_t*>(images.ArrayBuffer().Data()) + images.ByteOffset(),
+                images.ByteLength());
+    // uint16 has no LibTorch dtype: keep the bits in int16 and reinterpret when converting to float.
+    if (type == napi_uint16_array) store->images = store->images.to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat32);
+    store->labels = to_label_tensor(info[2]);
+    if (store->labels.size(0) != shape[0]) throw ttl::Error("E_BAD_INPUT", "one label per image is needed");
+    store->color = info[3].ToBoolean();
+    store_ = store;
+    return info.Env().Undefined();
+  });
+}
+
+std::shared_ptr<const ttl::ImageStore> StoreWrap::from(const Napi::Value& value) {
+  if (!value.IsObject()) throw ttl::Error("E_BAD_ARGUMENT", "expected a Store");
+  return Unwrap(value.As<Napi::Object>())->store_;
+}
+
+Napi::Value StoreWrap::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(store_->size()));
+}
+
+}  // namespace ttl_binding

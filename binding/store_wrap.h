@@ -1,0 +1,23 @@
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "engine/image_store.h"
+
+namespace ttl_binding {
+
+// JS handle of a decoded split: `new Store(images: Uint8Array|Uint16Array, shape, labels: Int32Array, color)`.
+// The images are copied once into a native tensor; training reads batches from it by index.
+class StoreWrap : public Napi::ObjectWrap<StoreWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit StoreWrap(const Napi::CallbackInfo& info);
+  static std::shared_ptr<const ttl::ImageStore> from(const Napi::Value& value);
+
+ private:
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  std::shared_ptr<ttl::ImageStore> store_;
+};
+
+}  // namespace ttl_binding

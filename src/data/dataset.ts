@@ -1,0 +1,23 @@
+/** Decoded images of one split, kept compact (uint8/uint16) and handed to native code once. */
+export interface ImageSplit {
+  /** N images, row-major [N, H, W] (grayscale), [N, H, W, C] (colour) or [N, D, H, W] (volumes). */
+  images: Uint8Array | Uint16Array;
+  shape: number[];
+  labels: Int32Array;
+}
+
+export interface ImageDataset {
+  name: string;
+  classes: string[];
+  /** 'gray' | 'rgb' images, or 'volume' for 3D. */
+  kind: 'gray' | 'rgb' | 'volume';
+  train: ImageSplit;
+  val: ImageSplit;
+  test: ImageSplit;
+}
+
+export function classCounts(split: ImageSplit, numClasses: number): number[] {
+  const counts = new Array(numClasses).fill(0);
+  for (const l of split.labels) counts[l]++;
+  return counts;
+}
