@@ -68,6 +68,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
   spec.num_init_features = get_int(o, "numInitFeatures", spec.num_init_features);
   spec.bn_size = get_int(o, "bnSize", spec.bn_size);
   spec.keep_units = get_int(o, "keepUnits", -1);
+  spec.slim_after = get_int(o, "slimAfter", -1);
   spec.in_channels = get_int(o, "inChannels", 3);
   if (o.Get("head").IsObject()) {
     Napi::Object head = o.Get("head").As<Napi::Object>();
@@ -217,6 +218,7 @@ Napi::Object from_unit(Napi::Env env, const ttl::UnitInfo& unit) {
   out.Set("reduction", Napi::Number::New(env, static_cast<double>(unit.reduction)));
   out.Set("paramPrefixes", strings(env, unit.param_prefixes));
   out.Set("built", Napi::Boolean::New(env, unit.built));
+  out.Set("slim", Napi::Boolean::New(env, unit.slim));
   return out;
 }
 
@@ -228,6 +230,7 @@ Napi::Object from_load_report(Napi::Env env, const ttl::LoadReport& r) {
   out.Set("dropped", strings(env, r.dropped));
   out.Set("headSkipped", strings(env, r.head_skipped));
   out.Set("randomUnits", strings(env, r.random_units));
+  out.Set("reinitialised", strings(env, r.reinitialised));
   return out;
 }
 

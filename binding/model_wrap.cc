@@ -58,6 +58,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
+                                        InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
@@ -312,6 +313,31 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
           return true;
         },
         undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::TrainingGroups(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    using Groups = std::vector<std::pair<double, std::vector<std::string>>>;
+    return run<Groups>(
+        env, acquire(env),
+        [](ModelState& s) {
+          if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "training is not configured");
+          return s.trainer->groups();
+        },
+        [](Napi::Env env, Groups& groups) -> Napi::Value {
+          Napi::Array out = Napi::Array::New(env, groups.size());
+          for (size_t i = 0; i < groups.size(); ++i) {
+            Napi::Object g = Napi::Object::New(env);
+            g.Set("lr", Napi::Number::New(env, groups[i].first));
+            Napi::Array names = Napi::Array::New(env, groups[i].second.size());
+            for (size_t j = 0; j < groups[i].second.size(); ++j) names.Set(j, groups[i].second[j]);
+            g.Set("params", names);
+            out.Set(i, g);
+          }
+          return out;
+        });
   });
 }
 

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_DISPOSED'
   | 'E_BUSY'
   | 'E_DIVERGED'
+  | 'E_CANCELLED'
   | 'E_TORCH'
   | 'E_NATIVE'
   | 'E_NATIVE_MISSING';

@@ -9,3 +9,7 @@ export { cutoffTable, type CutoffRow } from './cutoffs.js';
 export type { Tensor } from './nn/tensor.js';
 export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
+export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent, type EpochRecord, type SelectMetric } from './train/finetune.js';
+export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
+export { readMedMNIST } from './data/medmnist.js';
+export { classCounts, type ImageDataset, type ImageSplit } from './data/dataset.js';

@@ -18,6 +18,8 @@ export interface CreateModelOptions {
   name: string;
   /** Keep units 1..k and drop the rest: k, a unit name, or 'blockN'. Default: all units. */
   cutoff?: Cutoff;
+  /** TransFusion: rebuild the units after this cutoff at half width from random init. */
+  slimAfter?: Cutoff;
   /** 'original' (the architecture's ImageNet classifier), 'linear' (TTL head: GAP + linear), or 'none'. */
   head?: HeadKind;
   numClasses?: number;
@@ -49,6 +51,8 @@ export interface UnitInfo {
   block: number;
   outChannels: number;
   reduction: number;
+  /** Rebuilt at half width from random init (TransFusion). */
+  slim: boolean;
 }
 
 export interface ForwardResult {
@@ -70,7 +74,7 @@ export function nativeOf(model: Model): NativeModel {
 }
 
 /** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
-async function call<T>(work: () => Promise<T>): Promise<T> {
+export async function call<T>(work: () => Promise<T>): Promise<T> {
   const site = new Error();
   try {
     return await work();
@@ -115,7 +119,7 @@ export class Model {
 
   /** Kept units with their metadata, as recorded by the native builder. */
   get units(): UnitInfo[] {
-    return this.allUnits().filter((u) => u.built).map(({ k, name, block, outChannels, reduction }) => ({ k, name, block, outChannels, reduction }));
+    return this.allUnits().filter((u) => u.built).map(({ k, name, block, outChannels, reduction, slim }) => ({ k, name, block, outChannels, reduction, slim }));
   }
 
   private allUnits(): (NativeUnit & { k: number })[] {
@@ -194,6 +198,11 @@ export class Model {
     return call(() => this.net.trainStep(input, labels));
   }
 
+  /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */
+  async trainingGroups(): Promise<{ lr: number; params: string[] }[]> {
+    return call(() => this.net.trainingGroups());
+  }
+
   /** Frees the native network; refused while calls on it are running. */
   dispose(): void {
     if (!this.nativeModel) return;
@@ -210,7 +219,8 @@ function checkOptions(options: CreateModelOptions) {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
   const card = getModelCard(options.name);
   const k = options.cutoff === undefined ? card.units.length : resolveCutoff(card, options.cutoff);
-  const head = oneOf('head', options.head ?? (options.cutoff === undefined && options.numClasses === undefined ? 'original' : 'linear'), ['original', 'linear', 'none'] as const);
+  const plain = options.cutoff === undefined && options.numClasses === undefined && options.slimAfter === undefined;
+  const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), ['original', 'linear', 'none'] as const);
   if (head === 'original' && k < card.units.length)
     throw new TtlError('E_BAD_ARGUMENT', `head 'original' needs the full network; a truncated ${card.name} takes head 'linear' or 'none'`);
   const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;
@@ -225,7 +235,8 @@ function checkOptions(options: CreateModelOptions) {
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
   const { card, k, head, numClasses, dropout, inChannels, device, seed } = checkOptions(options);
-  const spec = { family: card.family, ...card.arch, keepUnits: k, inChannels, head: { kind: head, numClasses, dropout } };
+  const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
+  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout } };
   const net = await call(() => native().createModel(spec, { device, seed }));
   const model = new Model(card, k, head, numClasses, net);
   if (options.weights !== undefined) {

@@ -24,6 +24,7 @@ export interface NativeUnit {
   reduction: number;
   paramPrefixes: string[];
   built: boolean;
+  slim: boolean;
 }
 
 export interface NativeLoadReport {
@@ -33,6 +34,7 @@ export interface NativeLoadReport {
   dropped: string[];
   headSkipped: string[];
   randomUnits: string[];
+  reinitialised: string[];
 }
 
 export interface NativeComplexity {
@@ -52,6 +54,7 @@ export interface NativeArchSpec {
   numInitFeatures?: number;
   bnSize?: number;
   keepUnits: number;
+  slimAfter: number;
   inChannels: number;
   head: { kind: 'original' | 'linear' | 'none'; numClasses: number; dropout: number };
 }
@@ -120,6 +123,7 @@ export interface NativeModel {
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   cancel(): void;
+  trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
   dispose(): void;
 }
 

@@ -26,6 +26,9 @@ Backbone build_backbone(const ArchSpec& spec) {
   if (spec.keep_units != -1 && (spec.keep_units < 1 || spec.keep_units > total))
     throw Error("E_BAD_CUTOFF", "cutoff k=" + std::to_string(spec.keep_units) + " is out of range: " +
                                     spec.family + " has units 1.." + std::to_string(total));
+  if (spec.slim_after != -1 && (spec.slim_after < 1 || spec.slim_after >= total))
+    throw Error("E_BAD_CUTOFF", "TransFusion cutoff k=" + std::to_string(spec.slim_after) + " must lie in 1.." +
+                                    std::to_string(total - 1));
   if (spec.in_channels < 1) throw Error("E_BAD_ARGUMENT", "inChannels must be >= 1");
   if (spec.family == "resnet") return std::make_shared<ResNetImpl>(spec);
   if (spec.family == "resnet_v2") return std::make_shared<ResNetV2Impl>(spec);

@@ -15,12 +15,17 @@ struct ArchSpec {
   int64_t num_init_features = 64;     // densenet
   int64_t bn_size = 4;                // densenet
   int64_t keep_units = -1;            // number of units to build; -1 = all
+  int64_t slim_after = -1;            // TransFusion: units after this k are built at half width (-1: none)
   int64_t in_channels = 3;
   HeadOptions head;
 };
 
 // Builds a network from a spec; throws ttl::Error for an unknown family or bad sizes.
 Backbone build_backbone(const ArchSpec& spec);
+
+// Width of unit k (1-based): halved when TransFusion slims the units after spec.slim_after.
+inline bool is_slim(const ArchSpec& spec, int64_t k) { return spec.slim_after >= 0 && k > spec.slim_after; }
+inline int64_t unit_width(const ArchSpec& spec, int64_t k, int64_t width) { return is_slim(spec, k) ? width / 2 : width; }
 
 // Number of units the spec's architecture has when untruncated.
 int64_t count_units(const ArchSpec& spec);

@@ -13,6 +13,7 @@ struct UnitInfo {
   int64_t reduction = 1;       // total stride of the unit's output relative to the input
   std::vector<std::string> param_prefixes;  // parameter-name prefixes owned by the unit
   bool built = true;           // false for units dropped by truncation (metadata only)
+  bool slim = false;           // rebuilt at reduced width from random init (TransFusion)
 };
 
 }  // namespace ttl

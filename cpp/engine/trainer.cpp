@@ -69,13 +69,18 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
 
   // Group parameters by learning-rate scale; scale 0 freezes.
   std::map<double, std::vector<torch::Tensor>> groups;
+  std::map<double, std::vector<std::string>> names;
   for (auto& item : model.named_parameters(true)) {
     double scale = options.head_lr_scale;
     for (int64_t i = 0; i < units; ++i)
       if (owned_by(item.key(), model.units()[i].param_prefixes)) scale = scales[i];
     item.value().set_requires_grad(scale > 0);
-    if (scale > 0) groups[scale].push_back(item.value());
+    if (scale > 0) {
+      groups[scale].push_back(item.value());
+      names[scale].push_back(item.key());
+    }
   }
+  for (auto& [scale, list] : names) groups_.emplace_back(options.lr * scale, list);
   for (int64_t i = 0; i < units; ++i)
     if (scales[i] == 0)
       for (const std::string& p : model.units()[i].param_prefixes) frozen_prefixes_.push_back(p);

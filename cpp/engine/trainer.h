@@ -53,6 +53,9 @@ class Trainer {
                          int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
                          const std::atomic<bool>& cancel);
 
+  // Parameter names per optimiser group with the group's base learning rate (frozen ones are in none).
+  std::vector<std::pair<double, std::vector<std::string>>> groups() const { return groups_; }
+
   // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
@@ -65,6 +68,7 @@ class Trainer {
   OptimOptions options_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<double> group_scales_;
+  std::vector<std::pair<double, std::vector<std::string>>> groups_;
   std::vector<std::string> frozen_prefixes_;
   torch::Tensor class_weights_;
   int64_t step_ = 0;

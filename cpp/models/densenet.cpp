@@ -31,22 +31,24 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
       const std::string layer_name = "denselayer" + std::to_string(l);
       const std::string name = block_name + "." + layer_name;
       const bool built = unit < keep;
-      channels += spec.growth_rate;
-      add_unit({name, b, channels, reduction, {"features." + name + "."}, built});
+      const int64_t growth = unit_width(spec, unit + 1, spec.growth_rate);
+      channels += growth;
+      add_unit({name, b, channels, reduction, {"features." + name + "."}, built, growth != spec.growth_rate});
       if (!built) continue;
       if (!block) block = features->register_module(block_name, std::make_shared<torch::nn::Module>());
-      units_after_stem_.emplace_back(block->register_module(
-          layer_name, DenseLayer(channels - spec.growth_rate, spec.growth_rate, spec.bn_size)));
+      units_after_stem_.emplace_back(
+          block->register_module(layer_name, DenseLayer(channels - growth, growth, spec.bn_size)));
     }
+    const bool slim = is_slim(spec, unit + 1);
     const bool built = unit++ < keep;
     if (b < blocks) {
       const std::string name = "transition" + std::to_string(b);
       reduction *= 2;
-      add_unit({name, b, channels / 2, reduction, {"features." + name + "."}, built});
+      add_unit({name, b, channels / 2, reduction, {"features." + name + "."}, built, slim});
       if (built) units_after_stem_.emplace_back(features->register_module(name, Transition(channels, channels / 2)));
       channels /= 2;
     } else {
-      add_unit({"norm5", b, channels, reduction, {"features.norm5."}, built});
+      add_unit({"norm5", b, channels, reduction, {"features.norm5."}, built, slim});
       if (built) norm5 = features->register_module("norm5", batch_norm2d(channels));
     }
   }

@@ -25,15 +25,16 @@ ResNetImpl::ResNetImpl(const ArchSpec& spec) {
 
   int64_t inplanes = 64, reduction = 4, unit = 1;
   for (size_t stage = 0; stage < 4; ++stage) {
-    const int64_t planes = 64 << stage;
     const std::string stage_name = "layer" + std::to_string(stage + 1);
     std::shared_ptr<torch::nn::Module> layer;
     for (int64_t b = 0; b < spec.layers[stage]; ++b, ++unit) {
       const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
+      const int64_t planes = unit_width(spec, unit + 1, 64 << stage);
       reduction *= stride;
       const std::string name = stage_name + "." + std::to_string(b);
       const bool built = unit < keep;
-      add_unit({name, static_cast<int64_t>(stage + 1), planes * expansion, reduction, {name + "."}, built});
+      add_unit({name, static_cast<int64_t>(stage + 1), planes * expansion, reduction, {name + "."}, built,
+                planes != (64 << stage)});
       if (built) {
         if (!layer) layer = register_module(stage_name, std::make_shared<torch::nn::Module>());
         torch::nn::AnyModule block = bottleneck

@@ -21,20 +21,20 @@ ResNetV2Impl::ResNetV2Impl(const ArchSpec& spec) {
 
   int64_t in = 64, reduction = 4, unit = 1;
   for (size_t stage = 0; stage < 4; ++stage) {
-    const int64_t out = 256 << stage;
     const std::string stage_name = "stage" + std::to_string(stage + 1);
     std::shared_ptr<torch::nn::Module> layer;
     for (int64_t b = 0; b < spec.layers[stage]; ++b, ++unit) {
       const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
+      const int64_t out = unit_width(spec, unit + 1, 256 << stage);
       reduction *= stride;
       const std::string name = stage_name + "." + std::to_string(b);
       const bool built = unit < keep;
       std::vector<std::string> prefixes = {name + "."};
       if (unit == total - 1) prefixes.push_back("bn_final.");
-      add_unit({name, static_cast<int64_t>(stage + 1), out, reduction, prefixes, built});
+      add_unit({name, static_cast<int64_t>(stage + 1), out, reduction, prefixes, built, out != (256 << stage)});
       if (built) {
         if (!layer) layer = register_module(stage_name, std::make_shared<torch::nn::Module>());
-        blocks_.push_back(layer->register_module(std::to_string(b), PreActBottleneck(in, out, stride, b == 0)));
+        blocks_.push_back(layer->register_module(std::to_string(b), PreActBottleneck(in, out, stride, b == 0 || in != out)));
       }
       in = out;
     }

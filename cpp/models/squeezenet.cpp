@@ -37,7 +37,8 @@ SqueezeNetImpl::SqueezeNetImpl(const ArchSpec& spec) {
 
   int64_t inplanes = 64, reduction = 4, block = 1;
   for (size_t i = 0; i < kFires.size(); ++i) {
-    const FireSpec& f = kFires[i];
+    const int64_t k = static_cast<int64_t>(i) + 2;
+    const FireSpec f{unit_width(spec, k, kFires[i].squeeze), unit_width(spec, k, kFires[i].expand), kFires[i].pool_before};
     const bool built = static_cast<int64_t>(i) + 1 < keep;
     const size_t first = features_.size();
     if (f.pool_before) {
@@ -46,7 +47,7 @@ SqueezeNetImpl::SqueezeNetImpl(const ArchSpec& spec) {
     }
     const size_t fire_index = 3 + i + (i >= 2) + (i >= 4);  // torchvision index of this Fire module
     const std::string name = "features." + std::to_string(fire_index);
-    add_unit({name, block, 2 * f.expand, reduction, {name + "."}, built});
+    add_unit({name, block, 2 * f.expand, reduction, {name + "."}, built, f.expand != kFires[i].expand});
     if (built) {
       if (f.pool_before) add_feature(ceil_max_pool());
       Fire fire(inplanes, f.squeeze, f.expand, f.expand);

@@ -87,6 +87,8 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
 
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   for (const auto& [name, target] : targets) {
+    const UnitInfo* owner = owning_unit(model, name);
+    if (owner && owner->slim) continue;  // rebuilt from random init by design
     auto found = translated.find(name);
     if (found == translated.end()) {
       if (!is_optional(name) && !is_head_key(model, name)) report.missing.push_back(name);
@@ -104,9 +106,11 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
     report.loaded.push_back(name);
   }
   for (const auto& [name, tensor] : translated) {
-    if (targets.count(name)) continue;
     const UnitInfo* unit = owning_unit(model, name);
-    if (unit && !unit->built) {
+    if (targets.count(name) && !(unit && unit->slim)) continue;
+    if (unit && unit->slim) {
+      report.reinitialised.push_back(name);
+    } else if (unit && !unit->built) {
       report.dropped.push_back(name);
     } else if (is_head_key(model, name)) {
       report.head_skipped.push_back(name);

@@ -28,6 +28,7 @@ struct LoadReport {
   std::vector<std::string> unexpected;     // in the checkpoint, not in the model
   std::vector<std::string> dropped;        // belong to units removed by truncation
   std::vector<std::string> head_skipped;   // checkpoint head replaced by a new head
+  std::vector<std::string> reinitialised;  // belong to units rebuilt at another width (TransFusion)
   std::vector<ShapeMismatch> mismatched;
   std::vector<std::string> random_units;   // units left (partly) at their initialisation
 };
