@@ -148,7 +148,7 @@ describe('finetune bookkeeping', () => {
   });
 
   it('a divergent trial ends with E_DIVERGED', async () => {
-    await expect(finetune({ ...common(subset(pneumonia, 64)), keepModel: false, lr: 1, strategy: { kind: 'ftl' } })).rejects.toMatchObject({
+    await expect(finetune({ ...common(subset(pneumonia, 64)), keepModel: false, lr: 1, batchSize: 8, strategy: { kind: 'ftl' } })).rejects.toMatchObject({
       code: 'E_DIVERGED',
     });
   });

@@ -169,6 +169,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       trainSeconds += seconds;
       trained += stats.samples;
       const probs = await call(() => net.predict(val, pipeline, Math.max(batchSize, 64)));
+      if (!probs.data.every(Number.isFinite))
+        throw new TtlError('E_DIVERGED', `training diverged: validation outputs are not finite after epoch ${epoch}`);
       const valMetrics = classificationMetrics(data.val.labels, probs.data, numClasses);
       const valLoss = crossEntropy(data.val.labels, probs.data, numClasses);
       const score = selectionScore(select, valMetrics, valLoss);
