@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'E_BAD_ARGUMENT'
   | 'E_BAD_INPUT'
+  | 'E_BAD_IMAGE'
   | 'E_BAD_CUTOFF'
   | 'E_UNKNOWN_MODEL'
   | 'E_UNKNOWN_WEIGHTS'

@@ -13,3 +13,7 @@ export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent
 export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
 export { readMedMNIST } from './data/medmnist.js';
 export { classCounts, type ImageDataset, type ImageSplit } from './data/dataset.js';
+export { loadDataset, describeDataset } from './data/load.js';
+export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry } from './data/manifest.js';
+export { stratifiedSplit, type SplitFractions, type SplitName } from './data/split.js';
+export { readDicom } from './data/dicom.js';

@@ -1,7 +1,8 @@
 // finetune(): one trial of one strategy on one dataset, with model selection on the validation split.
 import { TtlError, invalidParameterError } from '../errors.js';
 import { classCounts, type ImageDataset, type ImageSplit } from '../data/dataset.js';
-import { readMedMNIST } from '../data/medmnist.js';
+import { loadDataset } from '../data/load.js';
+import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { call, createModel, nativeOf, optimOptions, type Device, type Model } from '../model.js';
 import { native, type NativeAugmentOptions, type NativePipelineOptions, type NativeStore } from '../native.js';
@@ -18,8 +19,10 @@ export interface FinetuneOptions {
   weights?: string;
   allowMissing?: boolean;
   strategy: Strategy;
-  /** A decoded dataset, or the path of a MedMNIST .npz file. */
+  /** A decoded dataset, or a path: MedMNIST .npz, a folder of class folders, or a CSV manifest. */
   data: ImageDataset | string;
+  /** How a path is decoded (size, colour, split fractions, skipBad, CSV columns). */
+  dataOptions?: LoadImagesOptions;
   imageSize?: number;
   epochs?: number;
   batchSize?: number;
@@ -113,7 +116,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
   const card = getModelCard(options.model);
   const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
-  const data = typeof options.data === 'string' ? readMedMNIST(options.data) : options.data;
+  const data = typeof options.data === 'string' ? (await loadDataset(options.data, { seed: options.seed, ...options.dataOptions })).dataset : options.data;
   if (data.kind === 'volume') throw new TtlError('E_BAD_INPUT', `${data.name} holds 3D volumes; 2D backbones need images`);
   checkSplits(data);
   const numClasses = data.classes.length;

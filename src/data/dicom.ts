@@ -1,0 +1,70 @@
+// DICOM (uncompressed transfer syntaxes) to a grayscale image in [0, 1]: rescale slope/intercept to
+// modality units (HU for CT), the stored window when present (else the image's range), MONOCHROME1 inverted.
+import { readFileSync } from 'node:fs';
+import dicomParser from 'dicom-parser';
+import { TtlError } from '../errors.js';
+
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Intensities in [0, 1], row-major. */
+  pixels: Float32Array;
+}
+
+const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
+
+function firstNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value.split('\\')[0]);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function readDicom(path: string): GrayImage {
+  const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: unreadable DICOM (${what})`);
+  let data: dicomParser.DataSet;
+  const bytes = readFileSync(path);
+  try {
+    data = dicomParser.parseDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw fail(e instanceof Error ? e.message : String(e));
+  }
+  const syntax = data.string('x00020010') ?? '1.2.840.10008.1.2';
+  if (!UNCOMPRESSED.has(syntax)) throw fail(`transfer syntax ${syntax} is compressed; convert to explicit VR little endian first`);
+  const rows = data.uint16('x00280010');
+  const columns = data.uint16('x00280011');
+  const bits = data.uint16('x00280100');
+  const signed = data.uint16('x00280103') === 1;
+  const samples = data.uint16('x00280002') ?? 1;
+  const pixel = data.elements.x7fe00010;
+  if (!rows || !columns || !bits || !pixel) throw fail('missing Rows, Columns, BitsAllocated or PixelData');
+  if (samples !== 1) throw fail(`${samples} samples per pixel; only grayscale DICOM is supported`);
+  const n = rows * columns;
+  if (pixel.length < (n * bits) / 8) throw fail(`PixelData holds ${pixel.length} bytes, ${rows}x${columns}x${bits} bits needs ${(n * bits) / 8}`);
+  const view = new DataView(data.byteArray.buffer, data.byteArray.byteOffset + pixel.dataOffset, pixel.length);
+  const read =
+    bits === 8 ? (i: number) => (signed ? view.getInt8(i) : view.getUint8(i))
+    : bits === 16 ? (i: number) => (signed ? view.getInt16(2 * i, true) : view.getUint16(2 * i, true))
+    : null;
+  if (!read) throw fail(`BitsAllocated ${bits} is not supported (8 or 16)`);
+  const slope = firstNumber(data.string('x00281053')) ?? 1;
+  const intercept = firstNumber(data.string('x00281052')) ?? 0;
+  const values = new Float32Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = read(i) * slope + intercept;
+    values[i] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const center = firstNumber(data.string('x00281050'));
+  const width = firstNumber(data.string('x00281051'));
+  const [lo, hi] = center !== undefined && width !== undefined && width > 0 ? [center - width / 2, center + width / 2] : [min, max];
+  const span = hi > lo ? hi - lo : 1;
+  const invert = (data.string('x00280004') ?? '').trim() === 'MONOCHROME1';
+  for (let i = 0; i < n; i++) {
+    const t = Math.min(1, Math.max(0, (values[i] - lo) / span));
+    values[i] = invert ? 1 - t : t;
+  }
+  return { width: columns, height: rows, pixels: values };
+}

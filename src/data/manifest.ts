@@ -1,0 +1,136 @@
+// Datasets from an image folder (one sub-folder per class) or a CSV manifest (file,label[,split][,patient]).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { TtlError } from '../errors.js';
+import { parseCsv } from './csv.js';
+import type { ImageDataset, ImageSplit } from './dataset.js';
+import { channelsOf, decodeImage, isHighDepth } from './decode.js';
+import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
+
+export interface ManifestEntry {
+  file: string;
+  label: string;
+  split?: SplitName;
+  patient?: string;
+  /** Where the entry came from, for messages (e.g. "labels.csv line 7"). */
+  origin: string;
+}
+
+export interface LoadImagesOptions {
+  /** Decoded image size (square); the native pipeline resizes again to the model's input. */
+  size?: number;
+  /** 'auto' (from the first image), 'gray' or 'rgb'. */
+  color?: 'auto' | 'gray' | 'rgb';
+  /** Fractions for a seeded stratified split when the source gives none. */
+  fractions?: SplitFractions;
+  seed?: number;
+  /** Skip undecodable files and unknown labels with a counted warning instead of failing. */
+  skipBad?: boolean;
+  /** Class names in label order (default: sorted names found). */
+  classes?: string[];
+  columns?: { file?: string; label?: string; split?: string; patient?: string };
+  concurrency?: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface LoadReport {
+  skipped: { origin: string; reason: string }[];
+}
+
+const SPLIT_NAMES: Record<string, SplitName> = { train: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test' };
+
+/** Entries of a folder whose sub-folders are the classes. */
+export function folderEntries(root: string): ManifestEntry[] {
+  const classes = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+  if (classes.length < 2) throw new TtlError('E_BAD_INPUT', `${root}: expected one sub-folder per class, found ${classes.length}`);
+  return classes.flatMap((label) =>
+    readdirSync(join(root, label))
+      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
+      .sort()
+      .map((f) => ({ file: join(root, label, f), label, origin: join(label, f) })),
+  );
+}
+
+/** Entries of a CSV manifest; paths are relative to the CSV's folder. */
+export function csvEntries(path: string, columns: LoadImagesOptions['columns'] = {}): ManifestEntry[] {
+  const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
+  const col = { file: columns.file ?? 'file', label: columns.label ?? 'label', split: columns.split ?? 'split', patient: columns.patient ?? 'patient' };
+  for (const required of [col.file, col.label])
+    if (!header.includes(required)) throw new TtlError('E_BAD_INPUT', `${path}: no '${required}' column (columns: ${header.join(', ')})`);
+  const base = dirname(resolve(path));
+  return rows.map((row, i) => {
+    const origin = `${basename(path)} line ${i + 2}`;
+    const rawSplit = header.includes(col.split) ? row[col.split].toLowerCase() : '';
+    if (rawSplit && !SPLIT_NAMES[rawSplit])
+      throw new TtlError('E_BAD_INPUT', `${origin}: split '${row[col.split]}' is not train, val or test`);
+    return {
+      file: resolve(base, row[col.file]),
+      label: row[col.label],
+      split: rawSplit ? SPLIT_NAMES[rawSplit] : undefined,
+      patient: header.includes(col.patient) && row[col.patient] ? row[col.patient] : undefined,
+      origin,
+    };
+  });
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }));
+  return out;
+}
+
+/** Decodes entries once into compact per-split arrays. */
+export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: LoadReport }> {
+  const size = options.size ?? 64;
+  const skipped: LoadReport['skipped'] = [];
+  const bad = (entry: ManifestEntry, reason: string) => {
+    if (!options.skipBad) throw new TtlError(reason.includes('label') ? 'E_BAD_INPUT' : 'E_BAD_IMAGE', `${entry.origin}: ${reason}`);
+    skipped.push({ origin: entry.origin, reason });
+    options.onWarning?.(`skipped ${entry.origin}: ${reason}`);
+  };
+  const classes = options.classes ?? [...new Set(entries.map((e) => e.label))].sort();
+  let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`), false));
+  if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
+  const channels = options.color === 'rgb' ? 3 : options.color === 'gray' ? 1 : await channelsOf(usable[0].file);
+  const depths = await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
+  usable = usable.filter((_, i) => depths[i] !== null);
+  const sixteenBit = depths.some((d) => d === true);
+  const decoded = await mapLimit(usable, options.concurrency ?? 4, (e) =>
+    decodeImage(e.file, size, channels, sixteenBit).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)),
+  );
+  const kept = usable.filter((_, i) => decoded[i] !== null);
+  const images = decoded.filter((d) => d !== null);
+  const labels = kept.map((e) => classes.indexOf(e.label));
+  const given = kept.every((e) => e.split);
+  if (given) checkPatients(kept);
+  const splits = given ? kept.map((e) => e.split!) : stratifiedSplit(labels, kept.map((e) => e.patient), options.fractions ?? { val: 0.1, test: 0.2 }, options.seed ?? 0);
+  const perImage = size * size * channels;
+  const build = (split: SplitName): ImageSplit => {
+    const index = splits.map((s, i) => (s === split ? i : -1)).filter((i) => i >= 0);
+    const data = sixteenBit ? new Uint16Array(index.length * perImage) : new Uint8Array(index.length * perImage);
+    index.forEach((i, j) => data.set(images[i].data as never, j * perImage));
+    return { images: data, shape: channels === 3 ? [index.length, size, size, 3] : [index.length, size, size], labels: Int32Array.from(index, (i) => labels[i]) };
+  };
+  const dataset: ImageDataset = { name, classes, kind: channels === 3 ? 'rgb' : 'gray', train: build('train'), val: build('val'), test: build('test') };
+  return { dataset, report: { skipped } };
+}
+
+/** With given splits, a patient must not appear in two of them (leakage). */
+function checkPatients(entries: ManifestEntry[]): void {
+  const seen = new Map<string, ManifestEntry>();
+  for (const e of entries) {
+    if (!e.patient) continue;
+    const first = seen.get(e.patient);
+    if (first && first.split !== e.split)
+      throw new TtlError('E_BAD_INPUT', `patient ${e.patient} is in both ${first.split} (${first.origin}) and ${e.split} (${e.origin}): splits must not share patients`);
+    if (!first) seen.set(e.patient, e);
+  }
+}
