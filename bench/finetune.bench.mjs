@@ -1,7 +1,8 @@
 // npm run bench -- finetune [--epochs 10] [--size 64] [--compare-pytorch]
 // FTL and TTL at each block cutoff of SqueezeNet 1.1 (real ImageNet weights) on PneumoniaMNIST; test
 // AUROC/AUPRC/accuracy, wall time and images/s. --compare-pytorch times the identical training step in
-// PyTorch (Debian python3-torch) and prints ours / PyTorch, measured side by side in this run.
+// PyTorch (Debian python3-torch) and prints ours / PyTorch, measured side by side in this run. --amp
+// trains FTL in float32 and with bf16 autocast, interleaved, and prints the speed-up and both AUROCs.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     lr: { type: 'string', default: '0.003' },
     'compare-pytorch': { type: 'boolean', default: false },
+    amp: { type: 'boolean', default: false },
     data: { type: 'string', default: join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz') },
   },
 });
@@ -37,6 +39,21 @@ for (const strategy of trials) {
   rows.push({ method: r.strategy, auroc: r.test.auroc, auprc: r.test.auprc, acc: r.test.accuracy, params: r.params, macs: r.macs, wall, ips: r.imagesPerSecond, best: r.bestEpoch });
   console.log(`${r.strategy.padEnd(10)} test AUROC ${r.test.auroc.toFixed(4)}  AUPRC ${r.test.auprc.toFixed(4)}  ACC ${r.test.accuracy.toFixed(4)}  ` +
     `P ${(r.params / 1e6).toFixed(3)}M  MACs ${(r.macs / 1e9).toFixed(4)}G  wall ${wall.toFixed(1)}s  ${r.imagesPerSecond.toFixed(0)} img/s  best epoch ${r.bestEpoch}`);
+}
+
+if (values.amp) {
+  const runs = { fp32: [], bf16: [] };
+  for (const autocast of [undefined, 'bf16', undefined, 'bf16']) {
+    const r = await finetune({
+      model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ftl' }, data: values.data, imageSize: size, epochs, batchSize: 64,
+      lr: Number(values.lr), weightDecay: 1e-4, warmupEpochs: 1, device: 'auto', autocast, resolve: { mirror: shared },
+    });
+    runs[autocast ?? 'fp32'].push(r);
+  }
+  const mean = (rs, f) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  const speed = mean(runs.bf16, (r) => r.imagesPerSecond) / mean(runs.fp32, (r) => r.imagesPerSecond);
+  console.log(`bf16 autocast: ${mean(runs.bf16, (r) => r.imagesPerSecond).toFixed(0)} img/s vs float32 ${mean(runs.fp32, (r) => r.imagesPerSecond).toFixed(0)} img/s ` +
+    `(x${speed.toFixed(2)}); test AUROC bf16 ${runs.bf16.map((r) => r.test.auroc.toFixed(4)).join('/')} vs float32 ${runs.fp32.map((r) => r.test.auroc.toFixed(4)).join('/')}`);
 }
 
 if (values['compare-pytorch']) {
