@@ -147,6 +147,17 @@ describe('finetune bookkeeping', () => {
     );
   });
 
+  it('the event loop stays responsive while a trial trains', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const start = performance.now();
+    await finetune({ ...common(subset(pneumonia, 256)), keepModel: false, epochs: 2, strategy: { kind: 'ftl' } });
+    clearInterval(timer);
+    const elapsed = performance.now() - start;
+    // a blocked loop would tick about once per trial; a free one every few milliseconds
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+  });
+
   it('a divergent trial ends with E_DIVERGED', async () => {
     await expect(finetune({ ...common(subset(pneumonia, 64)), keepModel: false, lr: 1, batchSize: 8, strategy: { kind: 'ftl' } })).rejects.toMatchObject({
       code: 'E_DIVERGED',
