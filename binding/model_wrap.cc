@@ -6,6 +6,7 @@
 #include "core/init.h"
 #include "core/runtime.h"
 #include "engine/complexity.h"
+#include "engine/latency.h"
 #include "store_wrap.h"
 
 #include <optional>
@@ -59,6 +60,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
+                                        InstanceMethod("latency", &ModelWrap::Latency),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
@@ -336,6 +338,22 @@ Napi::Value ModelWrap::TrainingGroups(const Napi::CallbackInfo& info) {
             g.Set("params", names);
             out.Set(i, g);
           }
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::Latency(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::vector<int64_t> shape = to_int_vector(info[0]);
+    const int64_t warmup = info[1].As<Napi::Number>().Int64Value();
+    const int64_t runs = info[2].As<Napi::Number>().Int64Value();
+    return run<std::vector<double>>(
+        env, acquire(env), [shape, warmup, runs](ModelState& s) { return ttl::measure_latency(*s.net, shape, warmup, runs); },
+        [](Napi::Env env, std::vector<double>& times) -> Napi::Value {
+          Napi::Float64Array out = Napi::Float64Array::New(env, times.size());
+          std::copy(times.begin(), times.end(), out.Data());
           return out;
         });
   });

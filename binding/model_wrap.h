@@ -44,6 +44,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
+  Napi::Value Latency(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   // Returns the live state or throws (disposed); counts the call as pending until it settles.

@@ -198,6 +198,16 @@ export class Model {
     return call(() => this.net.trainStep(input, labels));
   }
 
+  /** Median inference latency (ms) of one [C, H, W] sample after `warmup` untimed passes (default 20 / 30 runs). */
+  async latency(inputShape: number[], options: { warmup?: number; runs?: number } = {}): Promise<{ medianMs: number; times: number[] }> {
+    const warmup = integerIn('warmup', options.warmup ?? 20, 0, 10000);
+    const runs = integerIn('runs', options.runs ?? 30, 1, 100000);
+    const times = [...(await call(() => this.net.latency(inputShape, warmup, runs)))];
+    const sorted = [...times].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return { medianMs: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, times };
+  }
+
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */
   async trainingGroups(): Promise<{ lr: number; params: string[] }[]> {
     return call(() => this.net.trainingGroups());

@@ -123,6 +123,7 @@ export interface NativeModel {
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   cancel(): void;
+  latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
   dispose(): void;
 }

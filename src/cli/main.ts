@@ -4,6 +4,8 @@ import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
+import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
 
 const program = new Command();
 program.name('ttl-torch').description('Truncated transfer learning for medical image classification (LibTorch core)');
@@ -16,6 +18,38 @@ program
   .option('--classes <n>', 'classes of the TTL head', '2')
   .option('--json', 'print JSON instead of a table')
   .action(cutoffsCommand);
+
+program
+  .command('run')
+  .description('compare transfer strategies and search the cutoff; with no options, a small PneumoniaMNIST + SqueezeNet demo')
+  .option('--config <file>', 'JSON config file (keys as the options below, camelCase)')
+  .option('--data <name|path>', 'pneumoniamnist, breastmnist, a MedMNIST .npz, a folder of class folders, or a CSV manifest')
+  .option('--model <name>', 'backbone (ttl-torch models)')
+  .option('--weights <name|path>', "weights name (e.g. imagenet), a checkpoint path, or 'none'")
+  .option('--allow-missing', 'accept a partial checkpoint (missing units stay random)')
+  .option('--strategies <list>', 'comma-separated: ftl,ffe,lwft,tf,ttl')
+  .option('--search <mode>', 'block | two-stage | all | k=LIST')
+  .option('--radius <n>', 'stage-2 neighbourhood in units')
+  .option('--repeats <n>', 'seeds per trial')
+  .option('--epochs <n>')
+  .option('--image-size <n>')
+  .option('--batch-size <n>')
+  .option('--lr <eta>', 'head learning rate')
+  .option('--optimizer <sgd|adamw>')
+  .option('--autocast <bf16|fp16|none>')
+  .option('--device <auto|cpu|cuda>')
+  .option('--seed <n>')
+  .option('--out <dir>', 'run directory (default runs/<model>-<data>)')
+  .option('--resume <dir>', 'continue a run; journaled trials are not redone')
+  .option('--dry-run', 'print the trial plan and an estimated cost, train nothing')
+  .option('--json', 'print results as JSON')
+  .action(runCommand);
+
+program
+  .command('report')
+  .description("regenerate a run's results and report.html from its journal")
+  .argument('<dir>', 'run directory')
+  .action(reportCommand);
 
 program
   .command('info')

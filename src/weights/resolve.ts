@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { getModelCard, type WeightFile, type WeightsCard } from '../registry.js';
-import { download } from './download.js';
+import { download } from '../fs/download.js';
 
 export interface ResolveOptions {
   /** Cache directory (default $TTL_TORCH_CACHE or ~/.cache/ttl-torch). */
@@ -74,7 +74,7 @@ export async function resolveWeights(model: string, tag: string, options: Resolv
   const downloadable = weights.files.find((f) => f.url);
   if (downloadable && !offline) {
     const target = join(cacheDir, 'weights', downloadable.file);
-    await download(downloadable.url!, target, (digest) => checkDigest(downloadable, digest, downloadable.url!));
+    await download(downloadable.url!, target, ({ sha256 }) => checkDigest(downloadable, sha256, downloadable.url!));
     return { path: target, file: downloadable, weights, source: 'download' };
   }
   const names = weights.files.map((f) => f.file).join(' or ');

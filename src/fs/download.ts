@@ -5,9 +5,9 @@ import { TtlError } from '../errors.js';
 
 /**
  * Streams `url` into `target`, hashing as it goes. The file appears under its final name only after the
- * whole body arrived and `verify(sha256)` accepted it; a cut connection or a bad digest leaves nothing.
+ * whole body arrived and `verify(digests)` accepted it; a cut connection or a bad digest leaves nothing.
  */
-export async function download(url: string, target: string, verify: (sha256: string) => void): Promise<void> {
+export async function download(url: string, target: string, verify: (digests: { sha256: string; md5: string }) => void): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.part`;
   const fd = openSync(temp, 'w');
@@ -22,10 +22,12 @@ export async function download(url: string, target: string, verify: (sha256: str
     if (!response.ok || !response.body) throw new TtlError('E_DOWNLOAD', `cannot download ${url}: HTTP ${response.status}`);
     const expected = Number(response.headers.get('content-length') ?? NaN);
     const hash = createHash('sha256');
+    const md5 = createHash('md5');
     let received = 0;
     try {
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
+        md5.update(chunk);
         writeSync(fd, chunk);
         received += chunk.byteLength;
       }
@@ -34,7 +36,7 @@ export async function download(url: string, target: string, verify: (sha256: str
     }
     if (Number.isFinite(expected) && received !== expected)
       throw new TtlError('E_DOWNLOAD', `download of ${url} is incomplete: ${received} of ${expected} bytes`);
-    verify(hash.digest('hex'));
+    verify({ sha256: hash.digest('hex'), md5: md5.digest('hex') });
     fsyncSync(fd);
     closeSync(fd);
     closed = true;

@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import { createModel } from '../model.js';
+import { getModelCard } from '../registry.js';
+import { checkConfig, readConfigFile, type RunConfig } from '../run/config.js';
+import { planStageOne, validCutoffs } from '../run/plan.js';
+import { markdownTable } from '../run/report.js';
+import { executeRun, loadRunData, readRunConfig } from '../run/runner.js';
+import type { ProgressEvent } from '../train/finetune.js';
+import type { TrialSpec } from '../run/plan.js';
+
+export interface RunFlags {
+  config?: string;
+  data?: string;
+  model?: string;
+  weights?: string;
+  allowMissing?: boolean;
+  strategies?: string;
+  search?: string;
+  radius?: string;
+  repeats?: string;
+  epochs?: string;
+  imageSize?: string;
+  batchSize?: string;
+  lr?: string;
+  optimizer?: string;
+  autocast?: string;
+  device?: string;
+  seed?: string;
+  out?: string;
+  resume?: string | boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const NUMERIC = ['radius', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'seed'] as const;
+
+/** Flags override the config file, which overrides the demo defaults. */
+export function resolveConfig(flags: RunFlags): RunConfig {
+  if (typeof flags.resume === 'string') return readRunConfig(resolve(flags.resume));
+  const fromFile = flags.config ? readConfigFile(flags.config) : {};
+  const fromFlags: Record<string, unknown> = {};
+  for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out'] as const)
+    if (flags[key] !== undefined) fromFlags[key] = flags[key];
+  for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
+  if (flags.allowMissing) fromFlags.allowMissing = true;
+  const merged = { ...fromFile, ...fromFlags };
+  if (merged.out === undefined) merged.out = `runs/${String(merged.model ?? 'squeezenet1_1')}-${String(merged.data ?? 'pneumoniamnist').replace(/[^\w.-]+/g, '_')}`;
+  return checkConfig(merged);
+}
+
+async function dryRun(config: RunConfig): Promise<void> {
+  const card = getModelCard(config.model);
+  const trials = planStageOne(card, config);
+  const data = await loadRunData(config);
+  const model = await createModel({ name: card.name, numClasses: data.classes.length, device: config.device });
+  // Probe: a few real training steps of the full network at the run's batch and image size.
+  const n = config.batchSize;
+  const x = new Float32Array(n * card.input.channels * config.imageSize * config.imageSize).map(() => Math.random());
+  const y = Int32Array.from({ length: n }, (_, i) => i % data.classes.length);
+  const shape = [n, card.input.channels, config.imageSize, config.imageSize];
+  await model.trainStep(x, shape, y, { lr: 0.001 });
+  const start = performance.now();
+  for (let i = 0; i < 3; i++) await model.trainStep(x, shape, y, { lr: 0.001 });
+  const secondsPerImage = (performance.now() - start) / 1000 / (3 * n);
+  const full = (await model.complexity([card.input.channels, config.imageSize, config.imageSize])).macs;
+  const perUnit = (await model.complexity([card.input.channels, config.imageSize, config.imageSize])).units.map((u) => u.macs);
+  model.dispose();
+  const trainImages = data.train.labels.length;
+  const estimate = (t: TrialSpec) => {
+    const macs = t.strategy === 'ttl' ? perUnit[t.cutoff - 1] : full;
+    return config.epochs * trainImages * secondsPerImage * Math.max(0.05, macs / full) * 1.15; // + evaluation
+  };
+  console.log(`plan for ${config.out}: ${card.name} on ${config.data} (${trainImages} training images), ${config.epochs} epochs`);
+  for (const t of trials) console.log(`  ${t.id.padEnd(16)} stage ${t.stage}  ~${estimate(t).toFixed(0)} s`);
+  const total = trials.reduce((a, t) => a + estimate(t), 0);
+  const stageTwo = config.search === 'two-stage'
+    ? config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).map((s) => `${s}: up to ${Math.min(2 * config.radius, validCutoffs(card, s).length)} cutoffs x ${config.repeats} seeds`).join('; ')
+    : '';
+  console.log(`${trials.length} trials, estimated ${(total / 60).toFixed(1)} min from a ${(1 / secondsPerImage).toFixed(0)} img/s probe${stageTwo ? `; then stage 2 (${stageTwo})` : ''}`);
+}
+
+export async function runCommand(flags: RunFlags): Promise<void> {
+  const config = resolveConfig(flags);
+  if (flags.dryRun) return dryRun(config);
+  const tty = process.stdout.isTTY;
+  let live = false;
+  const progress = (trial: TrialSpec, e: ProgressEvent) => {
+    if (e.type === 'batch' && tty) {
+      process.stdout.write(`\r${trial.id} epoch ${e.epoch}/${config.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}   `);
+      live = true;
+    } else if (e.type === 'epoch') {
+      const line = `${trial.id} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} val AUROC ${e.val.auroc.toFixed(4)} ` +
+        `(${e.seconds.toFixed(1)} s, ETA ${(e.seconds * (e.epochs - e.epoch)).toFixed(0)} s)`;
+      if (tty) process.stdout.write(`\r${line}${' '.repeat(10)}`);
+      else console.log(line);
+      live = tty;
+    }
+  };
+  const log = (line: string) => {
+    if (live) process.stdout.write('\n');
+    live = false;
+    console.log(line);
+  };
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const results = await executeRun(config, { log, progress, signal: controller.signal });
+  if (live) process.stdout.write('\n');
+  if (flags.json) console.log(JSON.stringify(results, null, 2));
+  else console.log(`\n${markdownTable(results.rows)}\nresults in ${config.out} (results.md, results.csv, results.json, report.html)`);
+}

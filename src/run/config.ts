@@ -1,0 +1,104 @@
+// The resolved configuration of a run: defaults < config file < command-line flags. Saved with the run.
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { TtlError, invalidParameterError } from '../errors.js';
+import { getModelCard } from '../registry.js';
+import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
+
+export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
+export type StrategyKind = (typeof STRATEGY_KINDS)[number];
+export type SearchMode = 'block' | 'two-stage' | 'all' | number[];
+
+export interface RunConfig {
+  out: string;
+  data: string;
+  model: string;
+  weights: string | null;
+  allowMissing: boolean;
+  strategies: StrategyKind[];
+  search: SearchMode;
+  /** Stage 2 tries units within this distance of stage 1's best cutoff. */
+  radius: number;
+  repeats: number;
+  seed: number;
+  epochs: number;
+  imageSize: number;
+  batchSize: number;
+  lr: number;
+  pretrainedLrScale: number;
+  optimizer: 'sgd' | 'adamw';
+  weightDecay: number;
+  warmupEpochs: number;
+  patience: number;
+  autocast: '' | 'bf16' | 'fp16';
+  augment: boolean;
+  device: 'auto' | 'cpu' | 'cuda';
+}
+
+/** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
+export const DEMO: Omit<RunConfig, 'out'> = {
+  data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
+  search: 'block', radius: 1, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: 64, lr: 0.003, pretrainedLrScale: 1,
+  optimizer: 'sgd', weightDecay: 1e-4, warmupEpochs: 1, patience: 100, autocast: '', augment: true, device: 'auto',
+};
+
+export function parseSearch(value: unknown): SearchMode {
+  if (Array.isArray(value) && value.every((k) => Number.isInteger(k))) return value as number[];
+  if (typeof value === 'string') {
+    if (value === 'block' || value === 'two-stage' || value === 'all') return value;
+    const list = /^k=([\d,\s]+)$/.exec(value);
+    if (list) return list[1].split(',').map((k) => Number(k.trim()));
+  }
+  throw invalidParameterError('search', "'block', 'two-stage', 'all' or 'k=LIST' (e.g. k=4,8,14)", value);
+}
+
+/** Validates a merged configuration; every field is checked with a message naming it. */
+export function checkConfig(raw: Record<string, unknown>): RunConfig {
+  const merged = { ...DEMO, ...raw } as Record<string, unknown>;
+  const card = getModelCard(String(merged.model));
+  const strategies = typeof merged.strategies === 'string' ? merged.strategies.split(',').map((s) => s.trim()) : merged.strategies;
+  if (!Array.isArray(strategies) || !strategies.length) throw invalidParameterError('strategies', 'a list of ftl, ffe, lwft, tf, ttl', merged.strategies);
+  const search = parseSearch(merged.search);
+  if (Array.isArray(search))
+    for (const k of search)
+      if (k < 1 || k > card.units.length) throw new TtlError('E_BAD_CUTOFF', `search k=${k} is out of range for ${card.name}: use 1..${card.units.length}`);
+  const autocast = merged.autocast === 'none' || merged.autocast === undefined ? '' : merged.autocast;
+  return {
+    out: resolve(String(merged.out ?? 'runs/demo')),
+    data: String(merged.data),
+    model: card.name,
+    weights: merged.weights === null || merged.weights === 'none' ? null : String(merged.weights),
+    allowMissing: Boolean(merged.allowMissing),
+    strategies: strategies.map((s, i) => oneOf(`strategies[${i}]`, s, STRATEGY_KINDS)),
+    search,
+    radius: integerIn('radius', Number(merged.radius), 1, 100),
+    repeats: integerIn('repeats', Number(merged.repeats), 1, 100),
+    seed: integerIn('seed', Number(merged.seed), 0, 2 ** 31 - 1),
+    epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),
+    imageSize: integerIn('imageSize', Number(merged.imageSize), 16, 4096),
+    batchSize: integerIn('batchSize', Number(merged.batchSize), 1, 4096),
+    lr: numberIn('lr', Number(merged.lr), 0, 10),
+    pretrainedLrScale: numberIn('pretrainedLrScale', Number(merged.pretrainedLrScale), 0, 1000),
+    optimizer: oneOf('optimizer', merged.optimizer, ['sgd', 'adamw'] as const),
+    weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
+    warmupEpochs: integerIn('warmupEpochs', Number(merged.warmupEpochs), 0, 10000),
+    patience: integerIn('patience', Number(merged.patience), 1, 10000),
+    autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
+    augment: merged.augment !== false && merged.augment !== 'false',
+    device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
+  };
+}
+
+/** Reads a JSON config file; its keys are RunConfig fields. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: ${(e as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: expected a JSON object`);
+  return parsed;
+}
+
+export const runName = (config: RunConfig) => basename(config.out);

@@ -1,0 +1,68 @@
+// journal.jsonl: one line per finished trial (or measurement), appended and fsync'd, so a killed run
+// loses at most the trial in flight. A torn last line (killed mid-write) is ignored on reading.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { StrategyKind } from './config.js';
+
+export interface Scores {
+  auroc: number;
+  auprc: number;
+  averagePrecision: number;
+  accuracy: number;
+  balancedAccuracy: number;
+}
+
+export interface TrialRecord {
+  type: 'trial';
+  id: string;
+  strategy: StrategyKind;
+  cutoff: number;
+  seed: number;
+  stage: 0 | 1 | 2;
+  status: 'ok' | 'failed';
+  reason?: string;
+  val?: Scores;
+  test?: Scores;
+  params?: number;
+  trainableParams?: number;
+  macs?: number;
+  bestEpoch?: number;
+  trainSeconds?: number;
+  imagesPerSecond?: number;
+  finishedAt: string;
+}
+
+export interface LatencyRecord {
+  type: 'latency';
+  strategy: StrategyKind;
+  cutoff: number;
+  medianMs: number;
+  device: string;
+}
+
+export type JournalRecord = TrialRecord | LatencyRecord;
+
+export function appendJournal(path: string, record: JournalRecord): void {
+  const fd = openSync(path, 'a');
+  try {
+    writeSync(fd, JSON.stringify(record) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readJournal(path: string): JournalRecord[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const records: JournalRecord[] = [];
+  for (const [i, line] of lines.entries()) {
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      if (i !== lines.length - 1) throw new Error(`${path}: line ${i + 1} is corrupt (only the last line may be torn)`);
+    }
+  }
+  return records;
+}
+
+export const trialRecords = (records: JournalRecord[]) => records.filter((r): r is TrialRecord => r.type === 'trial');

@@ -1,0 +1,132 @@
+// Executes a run: plan, train each trial not yet journaled, measure latency of the chosen rows, report.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TtlError } from '../errors.js';
+import { resolveDataset, isDatasetName } from '../data/catalog.js';
+import { describeDataset, loadDataset } from '../data/load.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { createModel } from '../model.js';
+import { getModelCard, type ModelCard } from '../registry.js';
+import { finetune, type ProgressEvent } from '../train/finetune.js';
+import { planStrategy } from '../train/strategies.js';
+import type { RunConfig } from './config.js';
+import { appendJournal, readJournal, trialRecords, type Scores, type TrialRecord } from './journal.js';
+import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
+import { best, summarise, table } from './results.js';
+import { writeReports, type Results } from './report.js';
+
+export interface RunCallbacks {
+  log?: (line: string) => void;
+  /** Live progress of the trial in flight (a TTY renders it on one line). */
+  progress?: (trial: TrialSpec, event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+const scores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
+  auroc: m.auroc, auprc: m.auprc, averagePrecision: m.averagePrecision, accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy,
+});
+
+export async function loadRunData(config: RunConfig): Promise<ImageDataset> {
+  const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
+  return (await loadDataset(path, { size: config.imageSize, seed: config.seed })).dataset;
+}
+
+async function runTrial(card: ModelCard, config: RunConfig, data: ImageDataset, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
+  const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
+  const trialDir = join(dir, 'trials', spec.id);
+  mkdirSync(trialDir, { recursive: true });
+  try {
+    const r = await finetune({
+      model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
+      data, imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize, lr: config.lr,
+      pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
+      patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
+      checkpoint: join(trialDir, 'best.safetensors'), onProgress: (e) => cb.progress?.(spec, e), signal: cb.signal,
+    });
+    writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(r.curves, null, 2) + '\n']);
+    return {
+      ...base, status: 'ok', val: scores(r.val), test: scores(r.test), params: r.params, trainableParams: r.trainableParams, macs: r.macs,
+      bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
+    };
+  } catch (e) {
+    // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
+    if (e instanceof TtlError && e.code === 'E_DIVERGED') return { ...base, status: 'failed', reason: e.message, finishedAt: new Date().toISOString() };
+    throw e;
+  }
+}
+
+/**
+ * Latency of each row of the table (batch 1), measured once per run: every model is warmed with 20 passes,
+ * then the models are timed in interleaved rounds so they share the machine's noise; median per model.
+ */
+async function measureLatencies(card: ModelCard, config: RunConfig, dir: string, numClasses: number): Promise<void> {
+  const journal = join(dir, 'journal.jsonl');
+  const records = readJournal(journal);
+  const rows = table(records).filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
+  const unique = rows.filter((row, i) => rows.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
+  const shape = [card.input.channels, config.imageSize, config.imageSize];
+  const models = await Promise.all(unique.map((row) => {
+    const plan = planStrategy(card, toStrategy(card, row.strategy, row.cutoff));
+    return createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses, device: config.device });
+  }));
+  try {
+    const times: number[][] = models.map(() => []);
+    for (const model of models) await model.latency(shape, { warmup: 20, runs: 1 });
+    for (let round = 0; round < 3; round++)
+      for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: 2, runs: 10 })).times);
+    unique.forEach((row, i) => {
+      const sorted = [...times[i]].sort((a, b) => a - b);
+      const medianMs = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs, device: models[i].device });
+    });
+  } finally {
+    for (const model of models) model.dispose();
+  }
+}
+
+/** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
+export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
+  const dir = config.out;
+  const log = cb.log ?? (() => {});
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
+  const journal = join(dir, 'journal.jsonl');
+  const card = getModelCard(config.model);
+  const data = await loadRunData(config);
+  log(describeDataset(data));
+
+  const done = new Set(trialRecords(readJournal(journal)).map((r) => r.id));
+  const runAll = async (trials: TrialSpec[]) => {
+    for (const spec of trials) {
+      if (done.has(spec.id)) {
+        log(`skip ${spec.id} (journaled)`);
+        continue;
+      }
+      const record = await runTrial(card, config, data, spec, dir, cb);
+      appendJournal(journal, record);
+      done.add(spec.id);
+      log(record.status === 'ok'
+        ? `done ${spec.id}: val AUROC ${record.val!.auroc.toFixed(4)}, test AUROC ${record.test!.auroc.toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
+        : `failed ${spec.id}: ${record.reason}`);
+    }
+  };
+  await runAll(planStageOne(card, config));
+  const summaries = summarise(readJournal(journal));
+  const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
+    const b = best(summaries, s, [1]);
+    return b ? [[s, b.cutoff] as const] : [];
+  }));
+  await runAll(planStageTwo(card, config, bestOne));
+  await measureLatencies(card, config, dir, data.classes.length);
+  return writeReports(dir, config);
+}
+
+/** The saved configuration of a run directory (for --resume and `ttl-torch report`). */
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new TtlError('E_NO_FILE', `${dir} is not a ttl-torch run (no config.json)`);
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  return { ...saved, out: dir };
+}
