@@ -1,4 +1,5 @@
-// Minimal self-contained SVG line charts (no network, no scripts) for report.html.
+// Minimal self-contained SVG line charts (no network, no scripts) for report.html; inline SVG in HTML
+// needs no xmlns, so the page holds no URL at all.
 export interface Series {
   name: string;
   points: { x: number; y: number; err?: number }[];
@@ -21,7 +22,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toExponential(1) : +v.toPrecision(3)).toString();
   const ticks = [0, 0.5, 1].map((t) => y0 + t * (y1 - y0));
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`,
+    `<svg width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`,
     `<text x="${width / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`,
     `<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#444"/>`,
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#444"/>`,

@@ -1,0 +1,122 @@
+// `ttl-torch run` end to end as a child process on real data (BreastMNIST, real SqueezeNet weights),
+// including killing it mid-run and resuming, and regenerating reports from the journal alone.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkConfig, executeRun, planStageOne, planStageTwo, getModelCard, readRunConfig } from '../src/index.js';
+import { root, shared } from './helpers.js';
+
+const cli = join(root, 'dist', 'cli', 'main.js');
+const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache', TTL_TORCH_THREADS: '1' };
+const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--epochs', '1', '--image-size', '32', '--batch-size', '32'];
+const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('search plan', () => {
+  const card = getModelCard('resnet50');
+  const config = checkConfig({ model: 'resnet50', strategies: 'ftl,lwft,tf,ttl', search: 'two-stage', repeats: 2, out: '/tmp/x' });
+
+  it('stage 1 trains every block boundary (TF/LWFT below the last), each with every seed', () => {
+    const trials = planStageOne(card, config);
+    expect(trials.filter((t) => t.strategy === 'ttl').map((t) => t.id)).toEqual(
+      ['ttl-k4-s0', 'ttl-k4-s1', 'ttl-k8-s0', 'ttl-k8-s1', 'ttl-k14-s0', 'ttl-k14-s1', 'ttl-k17-s0', 'ttl-k17-s1'],
+    );
+    expect(trials.filter((t) => t.strategy === 'tf').map((t) => t.cutoff)).toEqual([4, 4, 8, 8, 14, 14]);
+    expect(trials.filter((t) => t.strategy === 'ftl').map((t) => t.stage)).toEqual([0, 0]);
+  });
+
+  it('stage 2 trains the neighbours of the best block on both sides', () => {
+    const trials = planStageTwo(card, { ...config, radius: 2 }, new Map([['ttl', 14]]));
+    expect([...new Set(trials.map((t) => t.cutoff))]).toEqual([12, 13, 15, 16]);
+    expect(trials.every((t) => t.stage === 2)).toBe(true);
+  });
+
+  it('bad settings are named', () => {
+    expect(() => checkConfig({ search: 'deep' })).toThrow("Expected 'block', 'two-stage', 'all' or 'k=LIST' (e.g. k=4,8,14) for search but received 'deep' of type string");
+    expect(() => checkConfig({ strategies: 'ttl,xyz' })).toThrow("Expected one of 'ftl', 'ffe', 'lwft', 'tf', 'ttl' for strategies[1] but received 'xyz' of type string");
+    expect(() => checkConfig({ search: 'k=3,99' })).toThrow('search k=99 is out of range for squeezenet1_1: use 1..9');
+  });
+});
+
+describe('ttl-torch run (child process)', () => {
+  it('produces the table, the journal, checkpoints and a report; `report` regenerates them from the journal', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-run-')), 'breast');
+    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ffe,ttl', '--search', 'two-stage', '--out', out], { env, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/breastmnist: 2 classes \[0, 1\], train 546 \(147\/399\)/);
+    expect(run.stdout).toMatch(/^\| Method \| AUROC \| AUPRC \| P\(M\) \| MACs\(G\) \| T\(ms\) \| cutoff k \|$/m);
+    for (const method of ['FTL', 'FFE', 'TTL-1', 'TTL-2']) expect(run.stdout).toMatch(new RegExp(`^\\| ${method} \\| 0\\.\\d{4} ± 0\\.0000 \\|`, 'm'));
+    const journal = lines(join(out, 'journal.jsonl'));
+    const trials = journal.filter((r) => r.type === 'trial');
+    expect(trials.map((t) => t.id)).toEqual(expect.arrayContaining(['ftl-k9-s0', 'ffe-k9-s0', 'ttl-k3-s0', 'ttl-k5-s0', 'ttl-k9-s0']));
+    expect(trials.some((t) => t.stage === 2)).toBe(true);
+    for (const t of trials) expect(existsSync(join(out, 'trials', t.id, 'best.safetensors'))).toBe(true);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    for (const row of results.rows) expect(html).toContain(`<td>${row.method}</td><td>${row.auroc.mean.toFixed(4)} ± ${row.auroc.std.toFixed(4)}</td>`);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+
+    rmSync(join(out, 'results.json'));
+    rmSync(join(out, 'report.html'));
+    const report = spawnSync(process.execPath, [cli, 'report', out], { env, encoding: 'utf8' });
+    expect(report.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).rows).toEqual(results.rows);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe(html);
+  });
+
+  it('a run killed mid-way resumes without redoing journaled trials', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-kill-')), 'breast');
+    const child = spawn(process.execPath, [cli, 'run', ...tiny, '--epochs', '2', '--strategies', 'ftl,ttl', '--search', 'all', '--out', out], { env });
+    const journal = join(out, 'journal.jsonl');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (existsSync(journal) && lines(journal).length >= 2) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => (clearInterval(timer), reject(new Error('the run finished before it could be killed'))));
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const before = lines(journal).map((r) => r.id);
+    expect(before.length).toBeLessThan(10);
+    const resumed = spawnSync(process.execPath, [cli, 'run', '--resume', out], { env, encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    for (const id of before) expect(resumed.stdout).toContain(`skip ${id} (journaled)`);
+    const ids = lines(journal).filter((r) => r.type === 'trial').map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length); // nothing trained twice
+    expect(ids).toHaveLength(1 + 9); // FTL + TTL at every unit
+    expect(ids.slice(0, before.length)).toEqual(before);
+    expect(readdirSync(join(out, 'trials'))).toHaveLength(10);
+  });
+
+  it('--dry-run prints the plan and an estimate, and trains nothing', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-dry-')), 'breast');
+    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--dry-run'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/ttl-k5-s0\s+stage 1\s+~\d+ s/);
+    expect(run.stdout).toMatch(/4 trials, estimated [\d.]+ min from a \d+ img\/s probe/);
+    expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
+  });
+});
+
+describe('diverging trials', () => {
+  it('are journaled as failed with the reason and the search goes on', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-nan-')), 'nan');
+    process.env.TTL_TORCH_MIRROR = shared;
+    const config = checkConfig({ ...Object.fromEntries([]), data: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), model: 'squeezenet1_1',
+      weights: null, strategies: ['ftl', 'ttl'], search: 'k=2', lr: 8, batchSize: 8, epochs: 1, imageSize: 32, augment: false, out });
+    const results = await executeRun(config);
+    const records = lines(join(out, 'journal.jsonl')).filter((r) => r.type === 'trial');
+    expect(records).toHaveLength(2);
+    const failed = records.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f.reason).toMatch(/training diverged/);
+    expect(results.failed.map((f) => f.id)).toEqual(failed.map((f) => f.id));
+    expect(readRunConfig(out).lr).toBe(8);
+  });
+});
