@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything ttl-torch needs on Debian/Ubuntu: LibTorch (CPU, from apt) and the build tools,
-# Debian's python3-torch (reference checks in the tests and benchmarks), then the npm packages, which
+# Debian's python3-torch and chromium (reference checks and the report test), then the npm packages, which
 # build the native addon and compile the TypeScript.
 # Set LIBTORCH=/path/to/libtorch to build against another LibTorch (e.g. an official CUDA build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev python3-torch cmake g++ make)
-if [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(python3-torch cmake g++ make); fi
+packages=(libtorch-dev python3-torch chromium cmake g++ make)
+if [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(python3-torch chromium cmake g++ make); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 

@@ -104,6 +104,28 @@ describe('ttl-torch run (child process)', () => {
   });
 });
 
+describe('the default demo', () => {
+  it('offline with nothing cached, names every missing file and where to put it', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-demo-')), 'demo');
+    const run = spawnSync(process.execPath, [cli, 'run', '--out', out], {
+      env: { ...env, TTL_TORCH_MIRROR: '', TTL_TORCH_CACHE: join(out, 'cache') }, encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('cannot start the run:');
+    expect(run.stderr).toMatch(/dataset pneumoniamnist is not available offline\. Put pneumoniamnist\.npz in .*cache\/data/);
+    expect(run.stderr).toMatch(/weights squeezenet1_1:imagenet are not available offline\. Put squeezenet1_1-imagenet\.safetensors or squeezenet1_1-b8a52dc0\.pth in/);
+    expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
+  });
+
+  it('with the mirror, the no-argument command is a complete FTL vs TTL block search (dry run)', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ttl-cwd-'));
+    const run = spawnSync(process.execPath, [cli, 'run', '--dry-run'], { env, encoding: 'utf8', cwd });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/plan for .*runs\/squeezenet1_1-pneumoniamnist: squeezenet1_1 on pneumoniamnist \(4708 training images\), 3 epochs/);
+    expect(run.stdout.match(/^  (ftl|ttl)-k\d+-s0/gm)).toEqual(['  ftl-k9-s0', '  ttl-k3-s0', '  ttl-k5-s0', '  ttl-k9-s0']);
+  });
+});
+
 describe('diverging trials', () => {
   it('are journaled as failed with the reason and the search goes on', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-nan-')), 'nan');

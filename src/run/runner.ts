@@ -7,6 +7,7 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel } from '../model.js';
+import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
 import { finetune, type ProgressEvent } from '../train/finetune.js';
 import { planStrategy } from '../train/strategies.js';
@@ -26,6 +27,19 @@ export interface RunCallbacks {
 const scores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
   auroc: m.auroc, auprc: m.auprc, averagePrecision: m.averagePrecision, accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy,
 });
+
+/**
+ * Resolves the run's dataset and weights by name before anything trains; offline and uncached, one error
+ * names every missing file and where to put it.
+ */
+export async function preflight(config: RunConfig): Promise<void> {
+  const problems: string[] = [];
+  if (isDatasetName(config.data)) await resolveDataset(config.data).catch((e: Error) => problems.push(e.message));
+  const card = getModelCard(config.model);
+  if (config.weights && config.weights in card.weights)
+    await resolveWeights(card.name, config.weights).catch((e: Error) => problems.push(e.message));
+  if (problems.length) throw new TtlError('E_NO_FILE', `cannot start the run:\n  - ${problems.join('\n  - ')}`);
+}
 
 export async function loadRunData(config: RunConfig): Promise<ImageDataset> {
   const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
@@ -89,6 +103,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
 export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
   const dir = config.out;
   const log = cb.log ?? (() => {});
+  await preflight(config);
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);

@@ -11,7 +11,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], width = 420, height = 260): string {
   const all = series.flatMap((s) => s.points);
   if (!all.length) return '';
-  const pad = { l: 56, r: 12, t: 28, b: 40 };
+  const pad = { l: 72, r: 12, t: 28, b: 40 };
   const xs = all.map((p) => p.x);
   const ys = all.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs) === Math.min(...xs) ? Math.min(...xs) + 1 : Math.max(...xs)];
