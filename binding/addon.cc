@@ -1,6 +1,7 @@
 #include <malloc.h>
 #include <napi.h>
 
+#include "analysis.h"
 #include "async.h"
 #include "core/runtime.h"
 #include "model_wrap.h"
@@ -50,6 +51,8 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
   exports.Set("Model", ModelWrap::Init(env));
   exports.Set("Store", StoreWrap::Init(env));
+  exports.Set("cca", Napi::Function::New(env, Cca));
+  exports.Set("svdReduce", Napi::Function::New(env, SvdReduce));
   return exports;
 }
 

@@ -23,3 +23,4 @@ export { planStageOne, planStageTwo, validCutoffs, type TrialSpec } from './run/
 export { table, summarise, type TableRow, type CutoffSummary } from './run/results.js';
 export { writeReports, markdownTable, type Results } from './run/report.js';
 export { resolveDataset, DATASETS } from './data/catalog.js';
+export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaResult } from './analysis/svcca.js';

@@ -141,6 +141,8 @@ export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
   createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
+  cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
+  svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   Store: new (images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean) => NativeStore;
 }
 

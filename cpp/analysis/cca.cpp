@@ -1,0 +1,60 @@
+#include "analysis/cca.h"
+
+#include "core/error.h"
+
+namespace ttl {
+namespace {
+
+// v diag(sqrt(w)) v^T of a symmetric positive semi-definite matrix (numpy's eigh-based square root).
+torch::Tensor psd_sqrt(const torch::Tensor& a) {
+  auto [w, v] = torch::linalg::eigh(a, "L");
+  return torch::matmul(v, torch::matmul(torch::diag(torch::sqrt(w)), v.transpose(0, 1)));
+}
+
+void check(const torch::Tensor& t, const char* name) {
+  if (t.dim() != 2) throw Error("E_BAD_INPUT", std::string(name) + " must be [neurons, datapoints]");
+}
+
+}  // namespace
+
+torch::Tensor cca_coefficients(const torch::Tensor& x_in, const torch::Tensor& y_in, double epsilon) {
+  check(x_in, "x");
+  check(y_in, "y");
+  if (x_in.size(1) != y_in.size(1)) throw Error("E_BAD_INPUT", "x and y need the same number of datapoints");
+  const torch::Tensor x = x_in.to(torch::kFloat64), y = y_in.to(torch::kFloat64);
+  const int64_t nx = x.size(0);
+  torch::Tensor cov = torch::cov(torch::cat({x, y}, 0));  // rows are variables, N - 1 normalisation
+  torch::Tensor sxx = cov.slice(0, 0, nx).slice(1, 0, nx);
+  torch::Tensor sxy = cov.slice(0, 0, nx).slice(1, nx);
+  torch::Tensor syy = cov.slice(0, nx).slice(1, nx);
+  const double xmax = sxx.abs().max().item<double>(), ymax = syy.abs().max().item<double>();
+  sxx = sxx / xmax;
+  syy = syy / ymax;
+  sxy = sxy / std::sqrt(xmax * ymax);
+  // remove_small: neurons whose (rescaled) variance is below epsilon
+  torch::Tensor xi = torch::nonzero(sxx.diagonal().abs() >= epsilon).flatten();
+  torch::Tensor yi = torch::nonzero(syy.diagonal().abs() >= epsilon).flatten();
+  if (xi.numel() == 0 || yi.numel() == 0) return torch::zeros({std::min(x.size(0), y.size(0))}, torch::kFloat64);
+  sxx = sxx.index_select(0, xi).index_select(1, xi);
+  syy = syy.index_select(0, yi).index_select(1, yi);
+  sxy = sxy.index_select(0, xi).index_select(1, yi);
+  sxx = sxx + epsilon * torch::eye(sxx.size(0), torch::kFloat64);
+  syy = syy + epsilon * torch::eye(syy.size(0), torch::kFloat64);
+  torch::Tensor invsqrt_xx = psd_sqrt(torch::linalg::pinv(sxx, 1e-15, false));
+  torch::Tensor invsqrt_yy = psd_sqrt(torch::linalg::pinv(syy, 1e-15, false));
+  torch::Tensor arr = torch::matmul(invsqrt_xx, torch::matmul(sxy, invsqrt_yy));
+  return torch::linalg::svdvals(arr, c10::nullopt).abs();
+}
+
+torch::Tensor svd_reduce(const torch::Tensor& x_in, double keep_fraction) {
+  check(x_in, "x");
+  if (keep_fraction <= 0 || keep_fraction > 1) throw Error("E_BAD_ARGUMENT", "keep fraction must lie in (0, 1]");
+  const torch::Tensor x = x_in.to(torch::kFloat64);
+  torch::Tensor centred = x - x.mean(1, /*keepdim=*/true);
+  auto [u, s, vh] = torch::linalg::svd(centred, /*full_matrices=*/false, c10::nullopt);
+  torch::Tensor share = torch::cumsum(s, 0) / s.sum();
+  const int64_t keep = std::min<int64_t>(s.size(0), torch::nonzero(share >= keep_fraction - 1e-12).min().item<int64_t>() + 1);
+  return s.slice(0, 0, keep).unsqueeze(1) * vh.slice(0, 0, keep);
+}
+
+}  // namespace ttl
