@@ -53,6 +53,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Store", StoreWrap::Init(env));
   exports.Set("cca", Napi::Function::New(env, Cca));
   exports.Set("svdReduce", Napi::Function::New(env, SvdReduce));
+  exports.Set("fitProbe", Napi::Function::New(env, FitProbe));
   return exports;
 }
 

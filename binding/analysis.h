@@ -7,5 +7,7 @@ namespace ttl_binding {
 // compute thread.
 Napi::Value Cca(const Napi::CallbackInfo& info);
 Napi::Value SvdReduce(const Napi::CallbackInfo& info);
+// fitProbe(trainX, trainY, applyX, numClasses, l2, iterations) -> {trainProbs, applyProbs}
+Napi::Value FitProbe(const Napi::CallbackInfo& info);
 
 }  // namespace ttl_binding

@@ -7,6 +7,7 @@
 #include "core/runtime.h"
 #include "engine/complexity.h"
 #include "engine/latency.h"
+#include "analysis/features.h"
 #include "store_wrap.h"
 
 #include <optional>
@@ -61,6 +62,8 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("latency", &ModelWrap::Latency),
+                                        InstanceMethod("features", &ModelWrap::Features),
+                                        InstanceMethod("gradCam", &ModelWrap::GradCam),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
@@ -356,6 +359,42 @@ Napi::Value ModelWrap::Latency(const Napi::CallbackInfo& info) {
           std::copy(times.begin(), times.end(), out.Data());
           return out;
         });
+  });
+}
+
+Napi::Value ModelWrap::Features(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto store = StoreWrap::from(info[0]);
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    std::vector<int64_t> list = to_int_vector(info[2]);
+    std::set<int64_t> units(list.begin(), list.end());
+    if (units.empty()) throw ttl::Error("E_BAD_ARGUMENT", "name at least one unit");
+    const int64_t batch_size = info[3].As<Napi::Number>().Int64Value();
+    const int64_t spatial = info[4].As<Napi::Number>().Int64Value();
+    using Result = std::map<int64_t, torch::Tensor>;
+    return run<Result>(
+        env, acquire(env),
+        [store, pipeline, units, batch_size, spatial](ModelState& s) {
+          return ttl::extract_features(*s.net, *store, pipeline, units, batch_size, spatial);
+        },
+        [](Napi::Env env, Result& features) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          for (auto& [unit, t] : features) out.Set(std::to_string(unit), from_tensor(env, t));
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::GradCam(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    torch::Tensor input = to_float_tensor(info[0], "input");
+    const int64_t unit = info[1].As<Napi::Number>().Int64Value();
+    const int64_t target = info[2].As<Napi::Number>().Int64Value();
+    return run<torch::Tensor>(
+        env, acquire(env), [input, unit, target](ModelState& s) { return ttl::grad_cam(*s.net, input.to(s.device), unit, target); },
+        [](Napi::Env env, torch::Tensor& cam) -> Napi::Value { return from_tensor(env, cam); });
   });
 }
 

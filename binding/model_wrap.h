@@ -45,6 +45,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
+  Napi::Value Features(const Napi::CallbackInfo& info);
+  Napi::Value GradCam(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   // Returns the live state or throws (disposed); counts the call as pending until it settles.

@@ -24,3 +24,5 @@ export { table, summarise, type TableRow, type CutoffSummary } from './run/resul
 export { writeReports, markdownTable, type Results } from './run/report.js';
 export { resolveDataset, DATASETS } from './data/catalog.js';
 export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaResult } from './analysis/svcca.js';
+export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
+export { gradCam, writeOverlay } from './analysis/gradcam.js';

@@ -124,6 +124,8 @@ export interface NativeModel {
   restore(): Promise<void>;
   cancel(): void;
   latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
+  features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
+  gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
   dispose(): void;
 }
@@ -143,6 +145,7 @@ export interface Binding {
   createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
+  fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;
   Store: new (images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean) => NativeStore;
 }
 

@@ -42,6 +42,8 @@ class BackboneImpl : public torch::nn::Module {
   virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
   torch::Tensor forward(torch::Tensor x);
   ForwardResult forward_capture(torch::Tensor x, const std::set<int64_t>& capture);
+  // The head alone, on the last built unit's output.
+  torch::Tensor forward_capture_head(torch::Tensor x) { return forward_head(x); }
 
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.

@@ -1,0 +1,65 @@
+#include "analysis/features.h"
+
+#include "core/error.h"
+
+namespace ttl {
+
+std::map<int64_t, torch::Tensor> extract_features(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
+                                                  const std::set<int64_t>& units, int64_t batch_size, int64_t spatial_samples) {
+  for (int64_t u : units)
+    if (u < 0 || u >= model.num_built_units()) throw Error("E_BAD_CUTOFF", "unit " + std::to_string(u + 1) + " is not in the network");
+  torch::NoGradGuard no_grad;
+  model.eval();
+  auto params = model.parameters();
+  const torch::Device device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+  at::Generator generator = at::detail::createCPUGenerator(12345);
+  std::map<int64_t, std::vector<torch::Tensor>> parts;
+  const int64_t last = *units.rbegin();
+  for (int64_t start = 0; start < store.size(); start += batch_size) {
+    torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
+    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, generator);
+    for (int64_t i = 0; i <= last; ++i) {
+      x = model.forward_unit(i, x);
+      if (!units.count(i)) continue;
+      torch::Tensor flat = x.flatten(2);  // [B, C, positions]
+      if (spatial_samples > 0) {
+        torch::Tensor pick = torch::randint(flat.size(2), {flat.size(0), 1, spatial_samples}, generator, torch::kInt64).to(device);
+        torch::Tensor sampled = flat.gather(2, pick.expand({flat.size(0), flat.size(1), spatial_samples}));
+        parts[i].push_back(sampled.permute({0, 2, 1}).reshape({-1, flat.size(1)}).cpu());
+      } else {
+        parts[i].push_back(flat.mean(2).cpu());
+      }
+    }
+  }
+  std::map<int64_t, torch::Tensor> out;
+  for (auto& [unit, list] : parts) out[unit] = torch::cat(list, 0).to(torch::kFloat32);
+  return out;
+}
+
+torch::Tensor grad_cam(BackboneImpl& model, const torch::Tensor& input, int64_t unit, int64_t target_class) {
+  if (unit < 0 || unit >= model.num_built_units()) throw Error("E_BAD_CUTOFF", "unit " + std::to_string(unit + 1) + " is not in the network");
+  if (model.head_kind() == HeadKind::None) throw Error("E_BAD_ARGUMENT", "Grad-CAM needs a classification head");
+  model.eval();
+  torch::Tensor x = input;
+  {
+    torch::NoGradGuard no_grad;
+    for (int64_t i = 0; i <= unit; ++i) x = model.forward_unit(i, x);
+  }
+  torch::Tensor activation = x.detach().requires_grad_(true);
+  x = activation;
+  for (int64_t i = unit + 1; i < model.num_built_units(); ++i) x = model.forward_unit(i, x);
+  torch::Tensor logits = model.forward_capture_head(x);
+  torch::Tensor target = target_class >= 0 ? torch::full({logits.size(0)}, target_class, torch::kInt64).to(logits.device())
+                                           : logits.argmax(1);
+  torch::Tensor score = logits.gather(1, target.unsqueeze(1)).sum();
+  torch::Tensor grad = torch::autograd::grad({score}, {activation})[0];
+  torch::Tensor weights = grad.mean({2, 3}, /*keepdim=*/true);
+  torch::Tensor cam = torch::relu((weights * activation).sum(1, /*keepdim=*/true)).detach();
+  namespace F = torch::nn::functional;
+  cam = F::interpolate(cam, F::InterpolateFuncOptions().size(std::vector<int64_t>{input.size(2), input.size(3)}).mode(torch::kBilinear).align_corners(false));
+  torch::Tensor flat = cam.flatten(1);
+  torch::Tensor lo = std::get<0>(flat.min(1, true)), hi = std::get<0>(flat.max(1, true));
+  return ((flat - lo) / (hi - lo).clamp_min(1e-12)).view({input.size(0), input.size(2), input.size(3)}).cpu();
+}
+
+}  // namespace ttl

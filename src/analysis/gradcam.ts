@@ -1,0 +1,29 @@
+// Grad-CAM heatmaps and their PNG overlays.
+import sharp from 'sharp';
+import type { Cutoff } from '../cutoff.js';
+import { resolveCutoff } from '../cutoff.js';
+import { call, nativeOf, type Model } from '../model.js';
+import { checkTensor, type Tensor } from '../nn/tensor.js';
+
+/** Heatmaps [N, H, W] in [0, 1] at `unit` (default: the last kept unit) for `targetClass` (default: predicted). */
+export async function gradCam(model: Model, data: Float32Array, shape: number[], options: { unit?: Cutoff; targetClass?: number } = {}): Promise<Tensor> {
+  const input = checkTensor('input', data, shape);
+  const k = options.unit === undefined ? model.k : resolveCutoff(model.card, options.unit);
+  return call(() => nativeOf(model).gradCam(input, k - 1, options.targetClass ?? -1));
+}
+
+/** The 'jet' colour map: blue (0) through green to red (1). */
+function jet(v: number): [number, number, number] {
+  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)));
+  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
+}
+
+/** Writes `gray` (H x W, 0..255) with the heatmap blended over it (alpha 0.45) as an RGB PNG. */
+export async function writeOverlay(path: string, gray: Uint8Array, heat: Float32Array, width: number, height: number, alpha = 0.45): Promise<void> {
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    const colour = jet(heat[i]);
+    for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.round((1 - alpha) * gray[i] + alpha * colour[c]);
+  }
+  await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path);
+}

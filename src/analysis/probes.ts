@@ -1,0 +1,56 @@
+// Per-unit linear probes: a logistic-regression classifier on the pooled features of every unit, fitted on
+// the training split, scored on validation and test (the paper's observation: a peak around block 3).
+import type { ImageDataset } from '../data/dataset.js';
+import { classificationMetrics } from '../metrics/classification.js';
+import { call, nativeOf, type Model } from '../model.js';
+import { native, type NativePipelineOptions, type NativeStore } from '../native.js';
+
+export interface ProbeScore {
+  k: number;
+  unit: string;
+  valAuroc: number;
+  testAuroc: number;
+  channels: number;
+}
+
+export interface ProbeOptions {
+  units?: number[];
+  l2?: number;
+  iterations?: number;
+  batchSize?: number;
+}
+
+export function storeOf(split: ImageDataset['train'], kind: ImageDataset['kind']): NativeStore {
+  return new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb');
+}
+
+/** Probe AUROC per unit of `model` (frozen), on `data`. Units default to every kept unit. */
+export async function probeUnits(model: Model, data: ImageDataset, pipeline: NativePipelineOptions, options: ProbeOptions = {}): Promise<ProbeScore[]> {
+  const net = nativeOf(model);
+  const units = options.units ?? model.units.map((u) => u.k);
+  const stores = { train: storeOf(data.train, data.kind), val: storeOf(data.val, data.kind), test: storeOf(data.test, data.kind) };
+  const numClasses = data.classes.length;
+  const scores: ProbeScore[] = [];
+  // A few units at a time bounds the memory held by features of large maps.
+  for (let i = 0; i < units.length; i += 4) {
+    const chunk = units.slice(i, i + 4).map((k) => k - 1);
+    const extract = (store: NativeStore) => call(() => net.features(store, pipeline, chunk, options.batchSize ?? 128, 0));
+    const [train, val, test] = [await extract(stores.train), await extract(stores.val), await extract(stores.test)];
+    for (const index of chunk) {
+      const key = String(index);
+      // One fit per unit, applied to validation and test stacked together.
+      const [v, t] = [val[key], test[key]];
+      const both = { data: new Float32Array(v.data.length + t.data.length), shape: [v.shape[0] + t.shape[0], v.shape[1]] };
+      both.data.set(v.data);
+      both.data.set(t.data, v.data.length);
+      const fit = await call(() => native().fitProbe(train[key], data.train.labels, both, numClasses, options.l2 ?? 1e-3, options.iterations ?? 100));
+      const split = v.shape[0] * numClasses;
+      scores.push({
+        k: index + 1, unit: model.card.units[index], channels: train[key].shape[1],
+        valAuroc: classificationMetrics(data.val.labels, fit.applyProbs.data.subarray(0, split), numClasses).auroc,
+        testAuroc: classificationMetrics(data.test.labels, fit.applyProbs.data.subarray(split), numClasses).auroc,
+      });
+    }
+  }
+  return scores;
+}
