@@ -26,3 +26,4 @@ export { resolveDataset, DATASETS } from './data/catalog.js';
 export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaResult } from './analysis/svcca.js';
 export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
 export { gradCam, writeOverlay } from './analysis/gradcam.js';
+export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js';

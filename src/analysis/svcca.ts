@@ -63,8 +63,9 @@ export async function cca(x: Activations, y: Activations, options: { epsilon?: n
 /** SVCCA: centre, keep the singular directions covering `keep` of the singular-value sum, then CCA. */
 export async function svcca(x: Activations, y: Activations, options: { keep?: number; epsilon?: number; threshold?: number; minRatio?: number } = {}): Promise<SvccaResult> {
   const minRatio = options.minRatio ?? 5;
-  check('x', x, minRatio);
-  check('y', y, minRatio);
+  // The datapoint guard applies to the directions kept, after the SVD step (inside cca()).
+  check('x', x, 0);
+  check('y', y, 0);
   const keep = options.keep ?? 0.99;
   const [rx, ry] = await Promise.all([native().svdReduce(x, keep), native().svdReduce(y, keep)]);
   const result = await cca(rx as Activations, ry as Activations, { ...options, minRatio });

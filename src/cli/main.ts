@@ -4,6 +4,7 @@ import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
+import { gradcamCommand, svccaCommand } from './analysis.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -50,6 +51,28 @@ program
   .description("regenerate a run's results and report.html from its journal")
   .argument('<dir>', 'run directory')
   .action(reportCommand);
+
+program
+  .command('svcca')
+  .description('SVCCA of a run: per unit, pretrained vs finetuned (against a random-init baseline), and across blocks')
+  .argument('<dir>', 'run directory')
+  .option('--trial <id>', 'trial to analyse (default: the FTL trial)')
+  .option('--units <list>', 'units k, comma-separated (default: all kept units)')
+  .option('--samples <n>', 'training images used as datapoints', '5000')
+  .option('--spatial <n>', 'fold n random positions per image into datapoints instead of pooling', '0')
+  .option('--json', 'print JSON')
+  .action(svccaCommand);
+
+program
+  .command('gradcam')
+  .description('Grad-CAM heatmap overlays (PNG) for images, from a checkpoint written by ttl-torch')
+  .argument('<images...>', 'PNG/JPEG files')
+  .requiredOption('--checkpoint <file>', 'a trial checkpoint (runs/NAME/trials/ID/best.safetensors)')
+  .option('--unit <k|name>', 'unit whose output is explained (default: the last kept unit)')
+  .option('--class <c>', 'target class (default: the predicted one)')
+  .option('--size <px>', 'input size', '64')
+  .option('--out <dir>', 'output folder', 'gradcam')
+  .action(gradcamCommand);
 
 program
   .command('info')

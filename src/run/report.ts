@@ -1,5 +1,5 @@
 // Writes results.{json,csv,md} and a self-contained report.html from the journal alone.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { RunConfig } from './config.js';
@@ -56,6 +56,10 @@ export function writeReports(dir: string, config: RunConfig): Results {
     ...rows.map((r) => `<tr><td>${r.method}</td><td>${pm(r.auroc)}</td><td>${pm(r.auprc)}</td><td>${r.paramsM.toFixed(3)}</td><td>${r.macsG.toFixed(4)}</td><td>${r.latencyMs === null ? '-' : r.latencyMs.toFixed(2)}</td><td>${r.cutoff}</td></tr>`),
     '</tbody></table>',
   ].join('\n');
+  const analysisDir = join(dir, 'analysis');
+  const analysis = existsSync(analysisDir)
+    ? readdirSync(analysisDir).filter((f) => f.endsWith('.svg')).sort().map((f) => readFileSync(join(analysisDir, f), 'utf8'))
+    : [];
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ttl-torch: ${esc(config.model)} on ${esc(config.data)}</title>
 <style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>
@@ -70,6 +74,7 @@ ${lineChart('Parameters vs cutoff', 'cutoff k', 'params (M)', bySearch((c) => ({
 ${lineChart('MACs vs cutoff', 'cutoff k', 'MACs (G)', bySearch((c) => ({ y: c.macs / 1e9 })))}
 ${lineChart('Validation AUROC per epoch', 'epoch', 'AUROC', curves)}
 </div>
+${analysis.length ? `<h2>Analysis</h2>\n<div class="charts">\n${analysis.join('\n')}\n</div>` : ''}
 </body></html>
 `;
   writeFileAtomic(join(dir, 'report.html'), [html]);

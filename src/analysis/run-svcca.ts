@@ -1,0 +1,106 @@
+// SVCCA on a finished run: per unit, pretrained vs finetuned activations against a random-init baseline,
+// and cross-unit similarity inside the finetuned network. JSON + SVG in RUN/analysis/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TtlError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { createModel, nativeOf, call, type Model } from '../model.js';
+import type { NativePipelineOptions, NativeTensor } from '../native.js';
+import { getModelCard } from '../registry.js';
+import { readJournal, trialRecords } from '../run/journal.js';
+import { toStrategy } from '../run/plan.js';
+import { loadRunData, readRunConfig } from '../run/runner.js';
+import { lineChart } from '../run/svg.js';
+import { planStrategy } from '../train/strategies.js';
+import { storeOf } from './probes.js';
+import { svcca, type Activations } from './svcca.js';
+
+export interface UnitSvcca {
+  k: number;
+  unit: string;
+  /** Mean SVCCA coefficient, pretrained vs finetuned. */
+  pretrained: number;
+  /** Mean SVCCA coefficient, random-init vs finetuned (the baseline). */
+  random: number;
+  /** Area between the two sorted coefficient curves (x normalised to [0, 1]). */
+  area: number;
+  pretrainedCoefs: number[];
+  randomCoefs: number[];
+}
+
+export interface RunSvcca {
+  trial: string;
+  datapoints: number;
+  units: UnitSvcca[];
+  cross: { a: string; b: string; mean: number }[];
+}
+
+const toActivations = (t: NativeTensor): Activations => {
+  // [N, C] float32 -> neurons x datapoints float64
+  const [n, c] = t.shape;
+  const data = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) data[j * n + i] = t.data[i * c + j];
+  return { data, shape: [c, n] };
+};
+
+function area(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] - b[i];
+  return s / n;
+}
+
+export async function runSvcca(dir: string, options: { trial?: string; units?: number[]; samples?: number; spatialSamples?: number } = {}): Promise<RunSvcca> {
+  const config = readRunConfig(dir);
+  const card = getModelCard(config.model);
+  const trials = trialRecords(readJournal(join(dir, 'journal.jsonl'))).filter((t) => t.status === 'ok');
+  const trial = options.trial ? trials.find((t) => t.id === options.trial) : (trials.find((t) => t.strategy === 'ftl') ?? trials[0]);
+  if (!trial) throw new TtlError('E_BAD_ARGUMENT', `no finished trial ${options.trial ?? ''} in ${dir}; trials: ${trials.map((t) => t.id).join(', ')}`);
+  const checkpoint = join(dir, 'trials', trial.id, 'best.safetensors');
+  if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `${checkpoint} is missing`);
+  const data = await loadRunData(config);
+  const samples = Math.min(options.samples ?? 5000, data.train.labels.length);
+  const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
+  const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };
+  const store = storeOf(sample, data.kind);
+  const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
+  const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] };
+
+  const plan = planStrategy(card, toStrategy(card, trial.strategy, trial.cutoff));
+  const finetuned = await createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device, weights: checkpoint });
+  const pretrained = await createModel({ name: card.name, head: 'none', device: config.device, weights: config.weights ?? undefined, allowMissing: config.allowMissing });
+  const random = await createModel({ name: card.name, head: 'none', device: config.device, seed: 987654 });
+  const models: Model[] = [finetuned, pretrained, random];
+  try {
+    const units = (options.units ?? finetuned.units.map((u) => u.k)).filter((k) => k <= finetuned.k);
+    const features = async (m: Model) => call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, options.spatialSamples ?? 0));
+    const [f, p, r] = [await features(finetuned), await features(pretrained), await features(random)];
+    const result: RunSvcca = { trial: trial.id, datapoints: f[String(units[0] - 1)].shape[0], units: [], cross: [] };
+    for (const k of units) {
+      const key = String(k - 1);
+      const fine = toActivations(f[key]);
+      const [vsPre, vsRandom] = [await svcca(toActivations(p[key]), fine), await svcca(toActivations(r[key]), fine)];
+      result.units.push({
+        k, unit: card.units[k - 1], pretrained: vsPre.meanOfCoefs, random: vsRandom.meanOfCoefs, area: area(vsPre.coefs, vsRandom.coefs),
+        pretrainedCoefs: [...vsPre.coefs], randomCoefs: [...vsRandom.coefs],
+      });
+    }
+    const ends = card.blocks.filter((k) => units.includes(k));
+    const last = ends.at(-1);
+    for (const k of ends.slice(0, -1)) {
+      const r2 = await svcca(toActivations(f[String(k - 1)]), toActivations(f[String(last! - 1)]));
+      result.cross.push({ a: card.units[k - 1], b: card.units[last! - 1], mean: r2.meanOfCoefs });
+    }
+    const out = join(dir, 'analysis');
+    mkdirSync(out, { recursive: true });
+    writeFileAtomic(join(out, 'svcca.json'), [JSON.stringify(result, null, 2) + '\n']);
+    const svg = lineChart(`SVCCA with the finetuned network (${trial.id})`, 'unit k', 'mean SVCCA', [
+      { name: 'pretrained', points: result.units.map((u) => ({ x: u.k, y: u.pretrained })) },
+      { name: 'random init', points: result.units.map((u) => ({ x: u.k, y: u.random })) },
+    ]);
+    writeFileAtomic(join(out, 'svcca.svg'), [svg]);
+    return result;
+  } finally {
+    for (const m of models) m.dispose();
+  }
+}

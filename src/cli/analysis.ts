@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { gradCam, writeOverlay } from '../analysis/gradcam.js';
+import { runSvcca } from '../analysis/run-svcca.js';
+import { readSafetensors } from '../weights/safetensors.js';
+import { createModel } from '../model.js';
+import { getModelCard } from '../registry.js';
+import { writeReports } from '../run/report.js';
+import { readRunConfig } from '../run/runner.js';
+import { integerIn } from '../validate.js';
+import { integerArg, renderTable } from './table.js';
+
+export async function svccaCommand(dir: string, options: { trial?: string; units?: string; samples: string; spatial: string; json?: boolean }): Promise<void> {
+  const units = options.units?.split(',').map((u) => integerIn('--units', integerArg(u.trim()), 1, 10000));
+  const result = await runSvcca(resolve(dir), {
+    trial: options.trial, units, samples: integerIn('--samples', integerArg(options.samples), 10, 1e7),
+    spatialSamples: integerIn('--spatial', integerArg(options.spatial), 0, 1000),
+  });
+  writeReports(resolve(dir), readRunConfig(resolve(dir)));
+  if (options.json) return void console.log(JSON.stringify(result, null, 2));
+  console.log(`SVCCA of ${result.trial} (${result.datapoints} datapoints): mean coefficient with the finetuned network\n`);
+  console.log(renderTable(['k', 'unit', 'pretrained', 'random init', 'area between'], result.units.map((u) => [u.k, u.unit, u.pretrained.toFixed(4), u.random.toFixed(4), u.area.toFixed(4)])));
+  for (const c of result.cross) console.log(`finetuned ${c.a} vs ${c.b}: ${c.mean.toFixed(4)}`);
+  console.log(`\nwritten to ${join(resolve(dir), 'analysis')} and report.html`);
+}
+
+/** Grad-CAM overlays for image files (PNG/JPEG) with a checkpoint saved by ttl-torch (its metadata names the model). */
+export async function gradcamCommand(images: string[], options: { checkpoint: string; unit?: string; size: string; out: string; class?: string }): Promise<void> {
+  const meta = readSafetensors(options.checkpoint).metadata;
+  const card = getModelCard(meta.model ?? '');
+  const k = Number(meta.k ?? card.units.length);
+  const model = await createModel({ name: card.name, cutoff: k, numClasses: Number(meta.numClasses ?? 2), weights: options.checkpoint, device: 'auto' });
+  const size = integerIn('--size', integerArg(options.size), 16, 4096);
+  const { mean, std } = card.weights.imagenet?.preprocess ?? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  mkdirSync(options.out, { recursive: true });
+  try {
+    for (const path of images) {
+      const gray = new Uint8Array(await sharp(path).resize(size, size, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer());
+      const input = new Float32Array(3 * size * size);
+      for (let c = 0; c < 3; c++) for (let i = 0; i < size * size; i++) input[c * size * size + i] = (gray[i] / 255 - mean[c]) / std[c];
+      const cam = await gradCam(model, input, [1, 3, size, size], {
+        unit: options.unit === undefined ? undefined : integerArg(options.unit), targetClass: options.class === undefined ? undefined : Number(options.class),
+      });
+      const target = join(options.out, `${basename(path).replace(/\.[^.]+$/, '')}-gradcam.png`);
+      await writeOverlay(target, gray, cam.data, size, size);
+      console.log(target);
+    }
+  } finally {
+    model.dispose();
+  }
+}
