@@ -104,6 +104,20 @@ describe('ttl-torch run (child process)', () => {
   });
 });
 
+describe('probe search', () => {
+  it('probes every unit once, then finetunes only the top cutoffs by probe validation AUROC', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-probe-')), 'probe');
+    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ttl', '--search', 'probe', '--probe-top', '2', '--out', out], { env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const journal = lines(join(out, 'journal.jsonl'));
+    const probes = journal.filter((r) => r.type === 'probe');
+    expect(probes.map((p) => p.k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const top = [...probes].sort((a, b) => b.valAuroc - a.valAuroc || a.k - b.k).slice(0, 2).map((p) => p.k).sort((a, b) => a - b);
+    expect(journal.filter((r) => r.type === 'trial').map((t) => t.cutoff)).toEqual(top);
+    expect(run.stdout).toMatch(/^probe features\.7 \(k=5\): val AUROC 0\.\d{4}/m);
+  });
+});
+
 describe('the default demo', () => {
   it('offline with nothing cached, names every missing file and where to put it', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-demo-')), 'demo');

@@ -17,6 +17,7 @@ export interface RunFlags {
   strategies?: string;
   search?: string;
   radius?: string;
+  probeTop?: string;
   repeats?: string;
   epochs?: string;
   imageSize?: string;
@@ -32,7 +33,7 @@ export interface RunFlags {
   json?: boolean;
 }
 
-const NUMERIC = ['radius', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'seed'] as const;
+const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'seed'] as const;
 
 /** Flags override the config file, which overrides the demo defaults. */
 export function resolveConfig(flags: RunFlags): RunConfig {
@@ -76,6 +77,8 @@ async function dryRun(config: RunConfig): Promise<void> {
   const stageTwo = config.search === 'two-stage'
     ? config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).map((s) => `${s}: up to ${Math.min(2 * config.radius, validCutoffs(card, s).length)} cutoffs x ${config.repeats} seeds`).join('; ')
     : '';
+  if (config.search === 'probe')
+    console.log(`then linear probes on the pretrained features of all ${card.units.length} units pick ${config.probeTop} cutoff(s) per searched strategy`);
   console.log(`${trials.length} trials, estimated ${(total / 60).toFixed(1)} min from a ${(1 / secondsPerImage).toFixed(0)} img/s probe${stageTwo ? `; then stage 2 (${stageTwo})` : ''}`);
 }
 

@@ -7,7 +7,7 @@ import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
-export type SearchMode = 'block' | 'two-stage' | 'all' | number[];
+export type SearchMode = 'block' | 'two-stage' | 'all' | 'probe' | number[];
 
 export interface RunConfig {
   out: string;
@@ -19,6 +19,8 @@ export interface RunConfig {
   search: SearchMode;
   /** Stage 2 tries units within this distance of stage 1's best cutoff. */
   radius: number;
+  /** search 'probe': finetune only this many cutoffs, the best by linear-probe validation AUROC. */
+  probeTop: number;
   repeats: number;
   seed: number;
   epochs: number;
@@ -38,18 +40,18 @@ export interface RunConfig {
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
 export const DEMO: Omit<RunConfig, 'out'> = {
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
-  search: 'block', radius: 1, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: 64, lr: 0.003, pretrainedLrScale: 1,
+  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: 64, lr: 0.003, pretrainedLrScale: 1,
   optimizer: 'sgd', weightDecay: 1e-4, warmupEpochs: 1, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 export function parseSearch(value: unknown): SearchMode {
   if (Array.isArray(value) && value.every((k) => Number.isInteger(k))) return value as number[];
   if (typeof value === 'string') {
-    if (value === 'block' || value === 'two-stage' || value === 'all') return value;
+    if (value === 'block' || value === 'two-stage' || value === 'all' || value === 'probe') return value;
     const list = /^k=([\d,\s]+)$/.exec(value);
     if (list) return list[1].split(',').map((k) => Number(k.trim()));
   }
-  throw invalidParameterError('search', "'block', 'two-stage', 'all' or 'k=LIST' (e.g. k=4,8,14)", value);
+  throw invalidParameterError('search', "'block', 'two-stage', 'all', 'probe' or 'k=LIST' (e.g. k=4,8,14)", value);
 }
 
 /** Validates a merged configuration; every field is checked with a message naming it. */
@@ -72,6 +74,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     strategies: strategies.map((s, i) => oneOf(`strategies[${i}]`, s, STRATEGY_KINDS)),
     search,
     radius: integerIn('radius', Number(merged.radius), 1, 100),
+    probeTop: integerIn('probeTop', Number(merged.probeTop), 1, 100),
     repeats: integerIn('repeats', Number(merged.repeats), 1, 100),
     seed: integerIn('seed', Number(merged.seed), 0, 2 ** 31 - 1),
     epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),

@@ -39,7 +39,17 @@ export interface LatencyRecord {
   device: string;
 }
 
-export type JournalRecord = TrialRecord | LatencyRecord;
+/** search 'probe': a linear probe on the pretrained features of one unit. */
+export interface ProbeRecord {
+  type: 'probe';
+  k: number;
+  unit: string;
+  valAuroc: number;
+  testAuroc: number;
+  seconds: number;
+}
+
+export type JournalRecord = TrialRecord | LatencyRecord | ProbeRecord;
 
 export function appendJournal(path: string, record: JournalRecord): void {
   const fd = openSync(path, 'a');

@@ -35,22 +35,27 @@ const trial = (strategy: StrategyKind, cutoff: number, seed: number, stage: Tria
   id: `${strategy}-k${cutoff}-s${seed}`, strategy, cutoff, seed, stage,
 });
 
-export function stageOneCutoffs(card: ModelCard, config: RunConfig, kind: StrategyKind): number[] {
+/**
+ * Stage-1 cutoffs of a strategy. With search 'probe', `probeRanking` (cutoffs by linear-probe validation
+ * AUROC, best first) picks the top `probeTop` valid ones.
+ */
+export function stageOneCutoffs(card: ModelCard, config: RunConfig, kind: StrategyKind, probeRanking: number[] = []): number[] {
   const valid = validCutoffs(card, kind);
+  if (config.search === 'probe') return probeRanking.filter((k) => valid.includes(k)).slice(0, config.probeTop).sort((a, b) => a - b);
   if (Array.isArray(config.search)) return config.search.filter((k) => valid.includes(k));
   if (config.search === 'all') return valid;
   return card.blocks.filter((k) => valid.includes(k));
 }
 
 /** Trials that need no results: FTL/FFE and stage 1 of every searched strategy. */
-export function planStageOne(card: ModelCard, config: RunConfig): TrialSpec[] {
+export function planStageOne(card: ModelCard, config: RunConfig, probeRanking: number[] = []): TrialSpec[] {
   const out: TrialSpec[] = [];
   for (const kind of config.strategies) {
     if (!SEARCHED.includes(kind)) {
       for (const seed of seeds(config)) out.push(trial(kind, card.units.length, seed, 0));
       continue;
     }
-    for (const cutoff of stageOneCutoffs(card, config, kind)) for (const seed of seeds(config)) out.push(trial(kind, cutoff, seed, 1));
+    for (const cutoff of stageOneCutoffs(card, config, kind, probeRanking)) for (const seed of seeds(config)) out.push(trial(kind, cutoff, seed, 1));
   }
   return out;
 }

@@ -12,7 +12,8 @@ import { getModelCard, type ModelCard } from '../registry.js';
 import { finetune, type ProgressEvent } from '../train/finetune.js';
 import { planStrategy } from '../train/strategies.js';
 import type { RunConfig } from './config.js';
-import { appendJournal, readJournal, trialRecords, type Scores, type TrialRecord } from './journal.js';
+import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
+import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
 import { best, summarise, table } from './results.js';
 import { writeReports, type Results } from './report.js';
@@ -99,6 +100,33 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
   }
 }
 
+/**
+ * search 'probe': linear probes on the frozen pretrained features of every unit (journaled once), then the
+ * cutoffs ranked by probe validation AUROC, best first.
+ */
+async function probeRanking(card: ModelCard, config: RunConfig, data: ImageDataset, dir: string, log: (line: string) => void): Promise<number[]> {
+  if (config.search !== 'probe') return [];
+  const journal = join(dir, 'journal.jsonl');
+  let probes = readJournal(journal).filter((r): r is ProbeRecord => r.type === 'probe');
+  if (!probes.length) {
+    const start = performance.now();
+    const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
+    const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
+    try {
+      const scores = await probeUnits(model, data, {
+        size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5],
+      });
+      const seconds = (performance.now() - start) / 1000 / scores.length;
+      probes = scores.map((s) => ({ type: 'probe', k: s.k, unit: s.unit, valAuroc: s.valAuroc, testAuroc: s.testAuroc, seconds }));
+      for (const p of probes) appendJournal(journal, p);
+    } finally {
+      model.dispose();
+    }
+  }
+  for (const p of probes) log(`probe ${p.unit} (k=${p.k}): val AUROC ${p.valAuroc.toFixed(4)}, test AUROC ${p.testAuroc.toFixed(4)}`);
+  return [...probes].sort((a, b) => b.valAuroc - a.valAuroc || a.k - b.k).map((p) => p.k);
+}
+
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
 export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
   const dir = config.out;
@@ -127,7 +155,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
         : `failed ${spec.id}: ${record.reason}`);
     }
   };
-  await runAll(planStageOne(card, config));
+  await runAll(planStageOne(card, config, await probeRanking(card, config, data, dir, log)));
   const summaries = summarise(readJournal(journal));
   const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
     const b = best(summaries, s, [1]);
