@@ -27,3 +27,4 @@ export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaR
 export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
 export { gradCam, writeOverlay } from './analysis/gradcam.js';
 export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js';
+export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
