@@ -16,10 +16,12 @@ export interface CutoffRow {
 }
 
 /** Per cutoff k: output shape, params and MACs of the truncated backbone and with a TTL head. */
-export async function cutoffTable(name: string, options: { inputSize?: number; numClasses?: number; device?: Device } = {}): Promise<CutoffRow[]> {
+export async function cutoffTable(name: string, options: { inputSize?: number; frames?: number; numClasses?: number; device?: Device } = {}): Promise<CutoffRow[]> {
   const numClasses = options.numClasses ?? 2;
   const model = await createModel({ name, head: 'none', device: options.device ?? 'cpu' });
-  const shape = [model.card.input.channels, options.inputSize ?? model.card.input.size, options.inputSize ?? model.card.input.size];
+  const size = options.inputSize ?? model.card.input.size;
+  const frames = model.card.input.frames ? [options.frames ?? model.card.input.frames] : [];
+  const shape = [model.card.input.channels, ...frames, size, size];
   try {
     const complexity = await model.complexity(shape);
     return complexity.units.map((u, i) => {

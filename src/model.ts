@@ -142,10 +142,16 @@ export class Model {
     return { output: result.output, units };
   }
 
+  /** The input rank after the batch: [C, H, W], or [C, D, H, W] for 3D networks. */
+  get inputRank(): number {
+    return this.card.input.frames ? 4 : 3;
+  }
+
   /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
   async complexity(inputShape: number[]): Promise<NativeComplexity> {
-    if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0))
-      throw invalidParameterError('inputShape', 'an array [C, H, W] of positive integers', inputShape);
+    const rank = this.inputRank;
+    if (!Array.isArray(inputShape) || inputShape.length !== rank || !inputShape.every((d) => Number.isInteger(d) && d > 0))
+      throw invalidParameterError('inputShape', `an array ${rank === 4 ? '[C, D, H, W]' : '[C, H, W]'} of positive integers`, inputShape);
     return call(() => this.net.complexity(inputShape));
   }
 

@@ -26,12 +26,13 @@ export interface WeightsCard {
 
 export interface ModelCard {
   name: string;
-  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet';
+  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d';
   description: string;
   arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number };
   units: string[];
   blocks: number[];
-  input: { channels: number; size: number };
+  /** Default input: channels, square size, and frames (depth) for 3D networks. */
+  input: { channels: number; size: number; frames?: number };
   weights: Record<string, WeightsCard>;
 }
 

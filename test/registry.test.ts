@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { createModel, getModelCard, listModels, registerModel } from '../src/index.js';
 
 const SIZE = 64;
+const FRAMES = 8;
+/** [C, (D,) H, W] of a test input for a card. */
+const sampleShape = (name: string) => (getModelCard(name).input.frames ? [3, FRAMES, SIZE, SIZE] : [3, SIZE, SIZE]);
 
 describe('model registry', () => {
   it('lists the issue-2 backbones', () => {
     expect(listModels()).toEqual(
-      ['densenet121', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnet50_v2', 'squeezenet1_1'],
+      ['densenet121', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnet50_v2', 'squeezenet1_1'],
     );
     expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
   });
@@ -32,15 +35,16 @@ describe('model registry', () => {
     const ends = units.filter((u, i) => i === units.length - 1 || units[i + 1].block !== u.block).map((u) => u.k);
     expect(ends.filter((k) => k > 1)).toEqual(card.blocks.filter((k) => k > 1));
 
-    const input = new Float32Array(3 * SIZE * SIZE).fill(0.5);
-    const result = await model.forward(input, [1, 3, SIZE, SIZE], { units: units.map((u) => u.k) });
+    const shape = sampleShape(name);
+    const input = new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
+    const result = await model.forward(input, [1, ...shape], { units: units.map((u) => u.k) });
     for (const unit of units) {
       const shape = result.units[unit.name].shape;
       expect(shape[1], unit.name).toBe(unit.outChannels);
       // ceil-mode pooling (SqueezeNet) rounds up, so allow the reduction to be met from above
-      expect(Math.ceil(SIZE / unit.reduction) - shape[2], unit.name).toBeLessThanOrEqual(1);
+      expect(Math.ceil(SIZE / unit.reduction) - shape.at(-1)!, unit.name).toBeLessThanOrEqual(1);
     }
-    const c = await model.complexity([3, SIZE, SIZE]);
+    const c = await model.complexity(shape);
     expect(c.units).toHaveLength(card.units.length);
     expect(c.units.every((u, i) => i === 0 || (u.params >= c.units[i - 1].params && u.macs > c.units[i - 1].macs))).toBe(true);
     model.dispose();
@@ -54,7 +58,8 @@ describe('model registry', () => {
     const state = await model.state();
     const dropped = card.units.slice(k).filter((u) => [...state.keys()].some((key) => key.includes(`${u}.`)));
     expect(dropped).toEqual([]);
-    const { output } = await model.forward(new Float32Array(2 * 3 * SIZE * SIZE), [2, 3, SIZE, SIZE]);
+    const shape = sampleShape(name);
+    const { output } = await model.forward(new Float32Array(2 * shape.reduce((a, b) => a * b, 1)), [2, ...shape]);
     expect(output.shape).toEqual([2, 3]);
     model.dispose();
   });
