@@ -29,18 +29,51 @@ torch::Tensor random_affine(int64_t n, const AugmentOptions& a, at::Generator& g
                                      1);
   return theta.to(torch::kFloat32);
 }
+
+// 3D: random crop (scale per axis), flips along each axis, and a small rotation in the H-W plane.
+torch::Tensor random_affine3d(int64_t n, const AugmentOptions& a, at::Generator& g) {
+  torch::Tensor scale = torch::pow(uniform(n, a.crop_scale_min, 1.0, g), 1.0 / 3.0);
+  auto flip = [&] {
+    return a.hflip ? torch::where(torch::rand({n}, g, torch::kFloat64) < 0.5, -1.0, 1.0) : torch::ones({n}, torch::kFloat64);
+  };
+  torch::Tensor fx = flip(), fy = flip(), fz = flip();
+  torch::Tensor angle = uniform(n, -a.max_rotation_deg, a.max_rotation_deg, g) * (kPi / 180.0);
+  torch::Tensor c = torch::cos(angle) * scale, s = torch::sin(angle) * scale, zero = torch::zeros({n}, torch::kFloat64);
+  torch::Tensor t = uniform(n, -1, 1, g) * (1 - scale), u = uniform(n, -1, 1, g) * (1 - scale), v = uniform(n, -1, 1, g) * (1 - scale);
+  // grid coordinates are (x = W, y = H, z = D)
+  torch::Tensor theta = torch::stack({torch::stack({c * fx, -s * fy, zero, t}, 1), torch::stack({s * fx, c * fy, zero, u}, 1),
+                                      torch::stack({zero, zero, scale * fz, v}, 1)},
+                                     1);
+  return theta.to(torch::kFloat32);
+}
 }  // namespace
 
 torch::Tensor make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& o, bool train,
                          torch::Device device, at::Generator& generator) {
-  if (store.images.dim() != 3 && !(store.images.dim() == 4 && store.color))
-    throw Error("E_BAD_INPUT", "2D pipelines need [N, H, W] or [N, H, W, C] images");
+  if (static_cast<int64_t>(o.mean.size()) != o.channels || static_cast<int64_t>(o.std.size()) != o.channels)
+    throw Error("E_BAD_ARGUMENT", "mean and std need one value per channel");
+  const bool volume = store.images.dim() == 4 && !store.color;
+  if (store.images.dim() != 3 && store.images.dim() != 4) throw Error("E_BAD_INPUT", "images must be [N, H, W], [N, H, W, C] or [N, D, H, W]");
   const double range = store.images.scalar_type() == torch::kUInt8 ? 255.0 : 65535.0;
   torch::Tensor raw = store.images.index_select(0, indices);
   torch::Tensor x = raw.to(device).to(torch::kFloat32).div_(range);
   x = store.color ? x.permute({0, 3, 1, 2}).contiguous() : x.unsqueeze(1);
   const int64_t n = x.size(0);
   namespace F = torch::nn::functional;
+  if (volume) {
+    if (train && o.augment.enabled) {
+      torch::Tensor theta = random_affine3d(n, o.augment, generator).to(device);
+      torch::Tensor grid = F::affine_grid(theta, {n, 1, o.size, o.size, o.size}, /*align_corners=*/false);
+      x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+    } else if (x.size(2) != o.size || x.size(3) != o.size || x.size(4) != o.size) {
+      x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{o.size, o.size, o.size}).mode(torch::kTrilinear).align_corners(false));
+    }
+    if (o.channels > 1) x = x.expand({n, o.channels, o.size, o.size, o.size});
+    auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+    torch::Tensor mean = torch::tensor(std::vector<float>(o.mean.begin(), o.mean.end()), opts).view({1, -1, 1, 1, 1});
+    torch::Tensor std = torch::tensor(std::vector<float>(o.std.begin(), o.std.end()), opts).view({1, -1, 1, 1, 1});
+    return ((x - mean) / std).contiguous();
+  }
   if (train && o.augment.enabled) {
     torch::Tensor theta = random_affine(n, o.augment, generator).to(device);
     torch::Tensor grid = F::affine_grid(theta, {n, x.size(1), o.size, o.size}, /*align_corners=*/false);
@@ -56,8 +89,6 @@ torch::Tensor make_batch(const ImageStore& store, const torch::Tensor& indices, 
   if (x.size(1) != o.channels)
     throw Error("E_BAD_INPUT", "images have " + std::to_string(x.size(1)) + " channels, the model takes " +
                                    std::to_string(o.channels));
-  if (static_cast<int64_t>(o.mean.size()) != o.channels || static_cast<int64_t>(o.std.size()) != o.channels)
-    throw Error("E_BAD_ARGUMENT", "mean and std need one value per channel");
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   torch::Tensor mean = torch::tensor(std::vector<float>(o.mean.begin(), o.mean.end()), opts).view({1, -1, 1, 1});
   torch::Tensor std = torch::tensor(std::vector<float>(o.std.begin(), o.std.end()), opts).view({1, -1, 1, 1});

@@ -26,7 +26,7 @@ struct PipelineOptions {
 };
 
 // Gathers `indices` from the store onto `device` and turns them into a normalised float batch
-// [B, channels, size, size]: resize (or, when training with augmentation, one affine resample that does
+// [B, channels, size, size] ([B, channels, size, size, size] for volumes): resize (or, when training with augmentation, one affine resample that does
 // random resized crop + flip + rotation), intensity jitter, channel replication, normalisation.
 torch::Tensor make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& options,
                          bool train, torch::Device device, at::Generator& generator);

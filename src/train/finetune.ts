@@ -117,7 +117,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const card = getModelCard(options.model);
   const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
   const data = typeof options.data === 'string' ? (await loadDataset(options.data, { seed: options.seed, ...options.dataOptions })).dataset : options.data;
-  if (data.kind === 'volume') throw new TtlError('E_BAD_INPUT', `${data.name} holds 3D volumes; 2D backbones need images`);
+  const volumetric = Boolean(card.input.frames);
+  if ((data.kind === 'volume') !== volumetric)
+    throw new TtlError('E_BAD_INPUT', `${data.name} holds ${data.kind === 'volume' ? '3D volumes' : '2D images'} but ${card.name} is a ${volumetric ? '3D' : '2D'} network`);
   checkSplits(data);
   const numClasses = data.classes.length;
   const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
@@ -191,7 +193,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }
     await call(() => net.restore());
     const testProbs = await call(() => net.predict(test, pipeline, Math.max(batchSize, 64)));
-    const complexity = await model.complexity([card.input.channels, size, size]);
+    const complexity = await model.complexity([card.input.channels, ...(volumetric ? [size] : []), size, size]);
     if (options.checkpoint) await model.saveWeights(options.checkpoint);
     succeeded = true;
     return {
