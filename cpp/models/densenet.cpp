@@ -20,7 +20,7 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
   relu0 = features->register_module("relu0", relu());
   pool0 = features->register_module("pool0",
                                     torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
-  add_unit({"stem", 0, init, 4, {"features.conv0.", "features.norm0."}, keep >= 1});
+  add_unit({"stem", 0, init, 4, {"features.conv0.", "features.norm0."}, true});
 
   int64_t channels = init, reduction = 4, unit = 1;
   const int64_t blocks = static_cast<int64_t>(spec.layers.size());

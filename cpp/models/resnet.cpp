@@ -5,46 +5,34 @@
 #include "models/basic_block.h"
 #include "models/bottleneck.h"
 #include "models/conv.h"
+#include "models/residual_stages.h"
 
 namespace ttl {
 
 ResNetImpl::ResNetImpl(const ArchSpec& spec) {
   if (spec.block != "basic" && spec.block != "bottleneck")
     throw Error("E_BAD_ARCH", "resnet block must be 'basic' or 'bottleneck', got '" + spec.block + "'");
-  if (spec.layers.size() != 4) throw Error("E_BAD_ARCH", "resnet needs 4 stage sizes");
   in_channels_ = spec.in_channels;
   const bool bottleneck = spec.block == "bottleneck";
   const int64_t expansion = bottleneck ? BottleneckImpl::expansion : BasicBlockImpl::expansion;
-  const int64_t keep = spec.keep_units < 0 ? count_units(spec) : spec.keep_units;
 
   conv1 = register_module("conv1", conv2d(spec.in_channels, 64, 7, 2, 3));
   bn1 = register_module("bn1", batch_norm2d(64));
   relu = register_module("relu", ttl::relu());
   maxpool = register_module("maxpool", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
-  add_unit({"stem", 0, 64, 4, {"conv1.", "bn1."}, keep >= 1});
+  add_unit({"stem", 0, 64, 4, {"conv1.", "bn1."}, true});
 
-  int64_t inplanes = 64, reduction = 4, unit = 1;
-  for (size_t stage = 0; stage < 4; ++stage) {
-    const std::string stage_name = "layer" + std::to_string(stage + 1);
-    std::shared_ptr<torch::nn::Module> layer;
-    for (int64_t b = 0; b < spec.layers[stage]; ++b, ++unit) {
-      const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
-      const int64_t planes = unit_width(spec, unit + 1, 64 << stage);
-      reduction *= stride;
-      const std::string name = stage_name + "." + std::to_string(b);
-      const bool built = unit < keep;
-      add_unit({name, static_cast<int64_t>(stage + 1), planes * expansion, reduction, {name + "."}, built,
-                planes != (64 << stage)});
-      if (built) {
-        if (!layer) layer = register_module(stage_name, std::make_shared<torch::nn::Module>());
-        torch::nn::AnyModule block = bottleneck
-            ? torch::nn::AnyModule(layer->register_module(std::to_string(b), Bottleneck(inplanes, planes, stride)))
-            : torch::nn::AnyModule(layer->register_module(std::to_string(b), BasicBlock(inplanes, planes, stride)));
-        blocks_.push_back(std::move(block));
-      }
-      inplanes = planes * expansion;
+  int64_t inplanes = 64;
+  for_each_residual_unit(*this, spec, "layer", 64, 4, [&](const ResidualSlot& u) {
+    add_unit({u.name, u.stage + 1, u.width * expansion, u.reduction, {u.name + "."}, u.built, u.slim});
+    if (u.built) {
+      auto layer = u.stage_module();
+      const std::string index = std::to_string(u.index);
+      blocks_.push_back(bottleneck ? torch::nn::AnyModule(layer->register_module(index, Bottleneck(inplanes, u.width, u.stride)))
+                                   : torch::nn::AnyModule(layer->register_module(index, BasicBlock(inplanes, u.width, u.stride))));
     }
-  }
+    inplanes = u.width * expansion;
+  });
   build_head(spec.head, "fc");
 }
 

@@ -33,7 +33,7 @@ SqueezeNetImpl::SqueezeNetImpl(const ArchSpec& spec) {
   add_feature(relu());
   add_feature(ceil_max_pool());
   unit_ranges_.push_back({0, 2});
-  add_unit({"stem", 0, 64, 4, {"features.0."}, keep >= 1});
+  add_unit({"stem", 0, 64, 4, {"features.0."}, true});
 
   int64_t inplanes = 64, reduction = 4, block = 1;
   for (size_t i = 0; i < kFires.size(); ++i) {
