@@ -28,3 +28,4 @@ export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probe
 export { gradCam, writeOverlay } from './analysis/gradcam.js';
 export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js';
 export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
+export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeDataset, finetune, loadDataset, readDicom, readMedMNIST, stratifiedSplit } from '../src/index.js';
+import { describeDataset, finetune, loadDataset, readDicom, readDicomSeries, readMedMNIST, stratifiedSplit } from '../src/index.js';
 import { dicomBytes } from './dicom-writer.js';
 import { shared } from './helpers.js';
 
@@ -143,6 +143,21 @@ describe('DICOM', () => {
     const inverted = join(dir, 'cr.dcm');
     writeFileSync(inverted, dicomBytes({ rows: 1, columns: 2, pixels: Uint16Array.from([0, 1000]), photometric: 'MONOCHROME1' }));
     expect([...readDicom(inverted).pixels]).toEqual([1, 0]);
+  });
+
+  it('stacks a series by ImagePositionPatient along the slice normal, in HU', () => {
+    const series = join(dir, 'series');
+    mkdirSync(series, { recursive: true });
+    const zs = [12.5, 2.5, 7.5, -2.5]; // written out of order
+    zs.forEach((z, i) => writeFileSync(join(series, `slice${i}.dcm`), dicomBytes({
+      rows: 2, columns: 3, pixels: Int16Array.from({ length: 6 }, (_, j) => z * 10 + j), slope: 1, intercept: -1024,
+      position: [-10, -20, z], orientation: [1, 0, 0, 0, 1, 0], pixelSpacing: [0.7, 0.6],
+    })));
+    const volume = readDicomSeries(series);
+    expect(volume.shape).toEqual([3, 2, 4]);
+    expect(volume.spacing).toEqual([0.6, 0.7, 5]);
+    expect([0, 1, 2, 3].map((z) => volume.values[z * 6])).toEqual([-25, 25, 75, 125].map((v) => v - 1024));
+    expect(volume.values[6 + 5]).toBe(25 + 5 - 1024);
   });
 
   it('refuses compressed and malformed files clearly', () => {

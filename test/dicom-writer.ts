@@ -26,6 +26,9 @@ export interface DicomSpec {
   intercept?: number;
   window?: [number, number];
   transferSyntax?: string;
+  position?: number[];
+  orientation?: number[];
+  pixelSpacing?: number[];
 }
 
 export function dicomBytes(spec: DicomSpec): Buffer {
@@ -39,11 +42,15 @@ export function dicomBytes(spec: DicomSpec): Buffer {
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(metaBody.length);
   const signed = spec.pixels instanceof Int16Array;
+  const ds = (v: number[]) => Buffer.from(v.join('\\'));
   const parts = [
+    ...(spec.position ? [element(0x0020, 0x0032, 'DS', ds(spec.position))] : []),
+    ...(spec.orientation ? [element(0x0020, 0x0037, 'DS', ds(spec.orientation))] : []),
     element(0x0028, 0x0002, 'US', us(1)),
     element(0x0028, 0x0004, 'CS', Buffer.from(spec.photometric ?? 'MONOCHROME2')),
     element(0x0028, 0x0010, 'US', us(spec.rows)),
     element(0x0028, 0x0011, 'US', us(spec.columns)),
+    ...(spec.pixelSpacing ? [element(0x0028, 0x0030, 'DS', ds(spec.pixelSpacing))] : []),
     element(0x0028, 0x0100, 'US', us(16)),
     element(0x0028, 0x0101, 'US', us(16)),
     element(0x0028, 0x0102, 'US', us(15)),

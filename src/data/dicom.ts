@@ -19,7 +19,22 @@ function firstNumber(value: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function readDicom(path: string): GrayImage {
+/** One DICOM image in modality units (HU for CT) with the geometry needed to stack a series. */
+export interface DicomSlice {
+  rows: number;
+  columns: number;
+  /** Stored values x RescaleSlope + RescaleIntercept, row-major. */
+  values: Float32Array;
+  window?: [number, number];
+  monochrome1: boolean;
+  position?: number[];
+  orientation?: number[];
+  pixelSpacing?: number[];
+}
+
+const numbers = (value: string | undefined) => value?.split('\\').map(Number).filter(Number.isFinite);
+
+export function readDicomSlice(path: string): DicomSlice {
   const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: unreadable DICOM (${what})`);
   let data: dicomParser.DataSet;
   const bytes = readFileSync(path);
@@ -49,22 +64,25 @@ export function readDicom(path: string): GrayImage {
   const slope = firstNumber(data.string('x00281053')) ?? 1;
   const intercept = firstNumber(data.string('x00281052')) ?? 0;
   const values = new Float32Array(n);
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = read(i) * slope + intercept;
-    values[i] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  for (let i = 0; i < n; i++) values[i] = read(i) * slope + intercept;
   const center = firstNumber(data.string('x00281050'));
   const width = firstNumber(data.string('x00281051'));
-  const [lo, hi] = center !== undefined && width !== undefined && width > 0 ? [center - width / 2, center + width / 2] : [min, max];
+  return {
+    rows, columns, values, monochrome1: (data.string('x00280004') ?? '').trim() === 'MONOCHROME1',
+    window: center !== undefined && width !== undefined && width > 0 ? [center - width / 2, center + width / 2] : undefined,
+    position: numbers(data.string('x00200032')), orientation: numbers(data.string('x00200037')), pixelSpacing: numbers(data.string('x00280030')),
+  };
+}
+
+export function readDicom(path: string): GrayImage {
+  const slice = readDicomSlice(path);
+  let [lo, hi] = slice.window ?? [Infinity, -Infinity];
+  if (!slice.window) for (const v of slice.values) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
   const span = hi > lo ? hi - lo : 1;
-  const invert = (data.string('x00280004') ?? '').trim() === 'MONOCHROME1';
-  for (let i = 0; i < n; i++) {
-    const t = Math.min(1, Math.max(0, (values[i] - lo) / span));
-    values[i] = invert ? 1 - t : t;
+  const pixels = new Float32Array(slice.values.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const t = Math.min(1, Math.max(0, (slice.values[i] - lo) / span));
+    pixels[i] = slice.monochrome1 ? 1 - t : t;
   }
-  return { width: columns, height: rows, pixels: values };
+  return { width: slice.columns, height: slice.rows, pixels };
 }
