@@ -21,7 +21,9 @@ torch::Tensor to_double_tensor(const Napi::Value& value, const char* what) {
   for (int64_t d : shape) numel *= d;
   if (numel != static_cast<int64_t>(data.ElementLength()))
     throw ttl::Error("E_BAD_INPUT", std::string(what) + ": shape does not match the data length");
-  return torch::from_blob(data.Data(), shape, torch::kFloat64).clone();
+  torch::Tensor out = torch::empty(shape, torch::kFloat64);  // memcpy: no ATen kernel on the JS thread
+  std::memcpy(out.data_ptr<double>(), data.Data(), data.ByteLength());
+  return out;
 }
 
 Napi::Object from_double_tensor(Napi::Env env, const torch::Tensor& tensor) {

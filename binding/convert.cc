@@ -156,15 +156,18 @@ torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {
   if (numel != static_cast<int64_t>(data.ElementLength()))
     throw ttl::Error("E_BAD_INPUT", std::string(what) + ": shape holds " + std::to_string(numel) +
                                         " values but data has " + std::to_string(data.ElementLength()));
-  return torch::from_blob(data.Data(), shape, torch::kFloat32).clone();
+  torch::Tensor out = torch::empty(shape, torch::kFloat32);
+  std::memcpy(out.data_ptr<float>(), data.Data(), data.ByteLength());
+  return out;
 }
 
 torch::Tensor to_label_tensor(const Napi::Value& value) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
     throw ttl::Error("E_BAD_INPUT", "labels must be an Int32Array");
   Napi::Int32Array labels = value.As<Napi::Int32Array>();
-  return torch::from_blob(labels.Data(), {static_cast<int64_t>(labels.ElementLength())}, torch::kInt32)
-      .to(torch::kInt64);
+  torch::Tensor out = torch::empty({static_cast<int64_t>(labels.ElementLength())}, torch::kInt64);
+  std::copy(labels.Data(), labels.Data() + labels.ElementLength(), out.data_ptr<int64_t>());
+  return out;
 }
 
 ttl::StateDict to_state_dict(const Napi::Array& entries) {

@@ -140,8 +140,9 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
           torch::NoGradGuard no_grad;
           s.net->eval();
           ttl::ForwardResult r = s.net->forward_capture(input.to(s.device), capture);
-          r.output = r.output.cpu();
-          for (auto& [unit, t] : r.captured) t = t.cpu();
+          // Conversions happen here, on the compute thread, so the JS thread only copies memory.
+          r.output = r.output.to(torch::kCPU, torch::kFloat32).contiguous();
+          for (auto& [unit, t] : r.captured) t = t.to(torch::kCPU, torch::kFloat32).contiguous();
           return r;
         },
         [](Napi::Env env, ttl::ForwardResult& r) -> Napi::Value {

@@ -25,11 +25,17 @@ StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWra
     if (shape.empty() || numel != static_cast<int64_t>(images.ElementLength()))
       throw ttl::Error("E_BAD_INPUT", "image shape does not match the data length");
     auto store = std::make_shared<ttl::ImageStore>();
-    store->images = torch::empty(shape, type == napi_uint8_array ? torch::kUInt8 : torch::kInt16);
-    std::memcpy(store->images.data_ptr(), static_cast<uint8_t*>(images.ArrayBuffer().Data()) + images.ByteOffset(),
-                images.ByteLength());
-    // uint16 has no LibTorch dtype: keep the bits in int16 and reinterpret when converting to float.
-    if (type == napi_uint16_array) store->images = store->images.to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat32);
+    const uint8_t* bytes = static_cast<uint8_t*>(images.ArrayBuffer().Data()) + images.ByteOffset();
+    if (type == napi_uint8_array) {
+      store->images = torch::empty(shape, torch::kUInt8);
+      std::memcpy(store->images.data_ptr(), bytes, images.ByteLength());
+    } else {
+      // LibTorch 1.13 has no uint16 dtype: keep the values exactly in float32 (plain loop: no ATen kernel
+      // on the JS thread).
+      store->images = torch::empty(shape, torch::kFloat32);
+      const uint16_t* src = reinterpret_cast<const uint16_t*>(bytes);
+      std::copy(src, src + numel, store->images.data_ptr<float>());
+    }
     store->labels = to_label_tensor(info[2]);
     if (store->labels.size(0) != shape[0]) throw ttl::Error("E_BAD_INPUT", "one label per image is needed");
     store->color = info[3].ToBoolean();
