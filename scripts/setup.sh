@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ttl-torch needs on Debian/Ubuntu: LibTorch (CPU, from apt) with OpenBLAS (without it
-# Debian's libtorch falls back to the reference BLAS: ResNet-50 inference at 64 px took 125 ms instead of 16 ms),
-# the build tools,
-# Debian's python3-torch and chromium (reference checks and the report test), then the npm packages, which
-# build the native addon and compile the TypeScript.
+# Debian's libtorch falls back to the reference BLAS: ResNet-50 inference at 64 px took 125 ms instead of
+# 16 ms), the build tools, Debian's python3-torch and chromium (reference checks and the report test), then
+# the npm packages, which build the native addon and compile the TypeScript.
 # Set LIBTORCH=/path/to/libtorch to build against another LibTorch (e.g. an official CUDA build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
