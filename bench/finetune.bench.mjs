@@ -77,7 +77,7 @@ if (values['compare-pytorch']) {
   // Interleave rounds so both share the machine's noise; report medians.
   const oursRuns = [];
   const torchRuns = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     oursRuns.push(await ours());
     torchRuns.push(pytorch());
   }
