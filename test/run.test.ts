@@ -33,7 +33,7 @@ describe('search plan', () => {
   });
 
   it('bad settings are named', () => {
-    expect(() => checkConfig({ search: 'deep' })).toThrow("Expected 'block', 'two-stage', 'all' or 'k=LIST' (e.g. k=4,8,14) for search but received 'deep' of type string");
+    expect(() => checkConfig({ search: 'deep' })).toThrow("Expected 'block', 'two-stage', 'all', 'probe' or 'k=LIST' (e.g. k=4,8,14) for search but received 'deep' of type string");
     expect(() => checkConfig({ strategies: 'ttl,xyz' })).toThrow("Expected one of 'ftl', 'ffe', 'lwft', 'tf', 'ttl' for strategies[1] but received 'xyz' of type string");
     expect(() => checkConfig({ search: 'k=3,99' })).toThrow('search k=99 is out of range for squeezenet1_1: use 1..9');
   });
