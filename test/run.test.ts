@@ -32,6 +32,17 @@ describe('search plan', () => {
     expect(trials.every((t) => t.stage === 2)).toBe(true);
   });
 
+  it('a YAML config file is read, and flags override it', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { resolveConfig } = await import('../src/cli/run.js');
+    const path = join(mkdtempSync(join(tmpdir(), 'ttl-yaml-')), 'exp.yaml');
+    writeFileSync(path, 'model: resnet18\nstrategies: [ftl, ttl]\nsearch: two-stage\nepochs: 7\nlr: 0.02\n');
+    const config = resolveConfig({ config: path, epochs: '2', out: '/tmp/x' });
+    expect(config).toMatchObject({ model: 'resnet18', strategies: ['ftl', 'ttl'], search: 'two-stage', epochs: 2, lr: 0.02 });
+    writeFileSync(path, 'model: [unclosed\n');
+    expect(() => resolveConfig({ config: path })).toThrow(/^config file .*exp\.yaml: /);
+  });
+
   it('bad settings are named', () => {
     expect(() => checkConfig({ search: 'deep' })).toThrow("Expected 'block', 'two-stage', 'all', 'probe' or 'k=LIST' (e.g. k=4,8,14) for search but received 'deep' of type string");
     expect(() => checkConfig({ strategies: 'ttl,xyz' })).toThrow("Expected one of 'ftl', 'ffe', 'lwft', 'tf', 'ttl' for strategies[1] but received 'xyz' of type string");

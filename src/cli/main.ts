@@ -23,7 +23,7 @@ program
 program
   .command('run')
   .description('compare transfer strategies and search the cutoff; with no options, a small PneumoniaMNIST + SqueezeNet demo')
-  .option('--config <file>', 'JSON config file (keys as the options below, camelCase)')
+  .option('--config <file>', 'JSON or YAML config file (keys as the options below, camelCase)')
   .option('--data <name|path>', 'pneumoniamnist, breastmnist, a MedMNIST .npz, a folder of class folders, or a CSV manifest')
   .option('--model <name>', 'backbone (ttl-torch models)')
   .option('--weights <name|path>', "weights name (e.g. imagenet), a checkpoint path, or 'none'")

@@ -1,5 +1,6 @@
 // The resolved configuration of a run: defaults < config file < command-line flags. Saved with the run.
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { basename, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
@@ -92,15 +93,16 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
   };
 }
 
-/** Reads a JSON config file; its keys are RunConfig fields. */
+/** Reads a JSON or YAML (.yaml/.yml) config file; its keys are RunConfig fields. */
 export function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
     throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: ${(e as Error).message}`);
   }
-  if (!isObject(parsed)) throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: expected a JSON object`);
+  if (!isObject(parsed)) throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: expected a mapping of options`);
   return parsed;
 }
 
