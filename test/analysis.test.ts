@@ -49,12 +49,12 @@ describe('Grad-CAM', () => {
   });
 });
 
-describe('ttl-torch svcca on a finished run', () => {
-  it('writes per-unit SVCCA against the random baseline and adds it to the report', () => {
+describe('analysis of a finished run (CLI)', () => {
+  it('svcca: per-unit SVCCA against the random baseline, added to the report; gradcam-compare: FTL vs TTL figure', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-svcca-')), 'run');
     const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_THREADS: '1' };
     const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], { env, encoding: 'utf8' });
-    expect(cli('run', '--data', 'breastmnist', '--epochs', '1', '--image-size', '32', '--strategies', 'ftl', '--out', out).status).toBe(0);
+    expect(cli('run', '--data', 'breastmnist', '--epochs', '1', '--image-size', '32', '--strategies', 'ftl,ttl', '--search', 'k=3', '--out', out).status).toBe(0);
     const tooFew = cli('svcca', out, '--units', '9');
     expect(tooFew.status).toBe(1);
     expect(tooFew.stderr).toMatch(/CCA needs at least 5x as many datapoints as neurons/);
@@ -69,5 +69,13 @@ describe('ttl-torch svcca on a finished run', () => {
     expect(result.cross).toEqual([{ a: 'features.4', b: 'features.7', mean: expect.any(Number) }]);
     expect(existsSync(join(out, 'analysis', 'svcca.svg'))).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('SVCCA with the finetuned network');
+
+    const figure = cli('gradcam-compare', out, '--count', '3');
+    expect(figure.stderr).toBe('');
+    const meta = await sharp(join(out, 'analysis', 'gradcam-ftl-vs-ttl.png')).metadata();
+    expect([meta.width, meta.height]).toEqual([3 * 128 + 8, 3 * 128 + 8]);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('aria-label="Grad-CAM FTL vs TTL"');
+    expect(html).toContain('TTL-1 (k=3)');
   });
 });

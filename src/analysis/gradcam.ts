@@ -18,12 +18,17 @@ function jet(v: number): [number, number, number] {
   return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
 }
 
-/** Writes `gray` (H x W, 0..255) with the heatmap blended over it (alpha 0.45) as an RGB PNG. */
-export async function writeOverlay(path: string, gray: Uint8Array, heat: Float32Array, width: number, height: number, alpha = 0.45): Promise<void> {
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
+/** RGB pixels of `gray` (0..255) with the heatmap blended over it (alpha 0 gives the plain image). */
+export function overlayPixels(gray: Uint8Array, heat: Float32Array, alpha = 0.45): Uint8Array {
+  const rgb = new Uint8Array(gray.length * 3);
+  for (let i = 0; i < gray.length; i++) {
     const colour = jet(heat[i]);
     for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.round((1 - alpha) * gray[i] + alpha * colour[c]);
   }
-  await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path);
+  return rgb;
+}
+
+/** Writes `gray` (H x W, 0..255) with the heatmap blended over it (alpha 0.45) as an RGB PNG. */
+export async function writeOverlay(path: string, gray: Uint8Array, heat: Float32Array, width: number, height: number, alpha = 0.45): Promise<void> {
+  await sharp(overlayPixels(gray, heat, alpha), { raw: { width, height, channels: 3 } }).png().toFile(path);
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { gradCam, writeOverlay } from '../analysis/gradcam.js';
+import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runSvcca } from '../analysis/run-svcca.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import { createModel } from '../model.js';
@@ -49,4 +50,11 @@ export async function gradcamCommand(images: string[], options: { checkpoint: st
   } finally {
     model.dispose();
   }
+}
+
+/** The run's FTL vs TTL Grad-CAM figure, added to report.html. */
+export async function gradcamCompareCommand(dir: string, options: { count: string }): Promise<void> {
+  const path = await runGradcamFigure(resolve(dir), { count: integerIn('--count', integerArg(options.count), 1, 64) });
+  writeReports(resolve(dir), readRunConfig(resolve(dir)));
+  console.log(path);
 }

@@ -4,7 +4,7 @@ import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
-import { gradcamCommand, svccaCommand } from './analysis.js';
+import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -74,6 +74,13 @@ program
   .option('--size <px>', 'input size', '64')
   .option('--out <dir>', 'output folder', 'gradcam')
   .action(gradcamCommand);
+
+program
+  .command('gradcam-compare')
+  .description("side-by-side Grad-CAM of a run's FTL and TTL models on test images, added to report.html")
+  .argument('<dir>', 'run directory')
+  .option('--count <n>', 'test images', '4')
+  .action(gradcamCompareCommand);
 
 program
   .command('info')
