@@ -25,7 +25,7 @@ export { writeReports, markdownTable, type Results } from './run/report.js';
 export { resolveDataset, DATASETS } from './data/catalog.js';
 export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaResult } from './analysis/svcca.js';
 export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
-export { gradCam, writeOverlay, overlayPixels } from './analysis/gradcam.js';
+export { gradCam, writeOverlay, writeMontage, overlayPixels } from './analysis/gradcam.js';
 export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js';
 export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
 export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';

@@ -44,3 +44,24 @@ describe('3D volumes', () => {
     );
   });
 });
+
+describe('3D Grad-CAM', () => {
+  it('gives a volume heatmap of the input size and a slice montage PNG', async () => {
+    const { createModel, gradCam, writeMontage } = await import('../src/index.js');
+    const { default: sharp } = await import('sharp');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const model = await createModel({ name: 'r3d_18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
+    const voxels = adrenal.test.images.subarray(0, 28 * 28 * 28) as Uint8Array;
+    const input = new Float32Array(3 * voxels.length);
+    for (let c = 0; c < 3; c++) for (let i = 0; i < voxels.length; i++) input[c * voxels.length + i] = voxels[i] / 255 - 0.4;
+    const cam = await gradCam(model, input, [1, 3, 28, 28, 28], { unit: 'layer2.0' });
+    expect(cam.shape).toEqual([1, 28, 28, 28]);
+    expect(new Set(cam.data).size).toBeGreaterThan(100);
+    const path = join(mkdtempSync(join(tmpdir(), 'ttl-montage-')), 'montage.png');
+    await writeMontage(path, voxels, cam.data, [28, 28, 28], 8);
+    const meta = await sharp(path).metadata();
+    expect([meta.width, meta.height]).toEqual([8 * 30, 28]);
+    model.dispose();
+  });
+});

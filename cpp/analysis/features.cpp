@@ -53,13 +53,24 @@ torch::Tensor grad_cam(BackboneImpl& model, const torch::Tensor& input, int64_t 
                                            : logits.argmax(1);
   torch::Tensor score = logits.gather(1, target.unsqueeze(1)).sum();
   torch::Tensor grad = torch::autograd::grad({score}, {activation})[0];
-  torch::Tensor weights = grad.mean({2, 3}, /*keepdim=*/true);
+  const bool volume = input.dim() == 5;
+  std::vector<int64_t> spatial_dims = volume ? std::vector<int64_t>{2, 3, 4} : std::vector<int64_t>{2, 3};
+  torch::Tensor weights = grad.mean(spatial_dims, /*keepdim=*/true);
   torch::Tensor cam = torch::relu((weights * activation).sum(1, /*keepdim=*/true)).detach();
   namespace F = torch::nn::functional;
-  cam = F::interpolate(cam, F::InterpolateFuncOptions().size(std::vector<int64_t>{input.size(2), input.size(3)}).mode(torch::kBilinear).align_corners(false));
+  std::vector<int64_t> size(input.sizes().begin() + 2, input.sizes().end());
+  auto resize = F::InterpolateFuncOptions().size(size).align_corners(false);
+  if (volume) {
+    resize.mode(torch::kTrilinear);
+  } else {
+    resize.mode(torch::kBilinear);
+  }
+  cam = F::interpolate(cam, resize);
   torch::Tensor flat = cam.flatten(1);
   torch::Tensor lo = std::get<0>(flat.min(1, true)), hi = std::get<0>(flat.max(1, true));
-  return ((flat - lo) / (hi - lo).clamp_min(1e-12)).view({input.size(0), input.size(2), input.size(3)}).cpu();
+  std::vector<int64_t> out_shape = {input.size(0)};
+  out_shape.insert(out_shape.end(), size.begin(), size.end());
+  return ((flat - lo) / (hi - lo).clamp_min(1e-12)).view(out_shape).cpu();
 }
 
 }  // namespace ttl

@@ -18,6 +18,19 @@ function jet(v: number): [number, number, number] {
   return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
 }
 
+/**
+ * A slice montage of a 3D Grad-CAM: `slices` evenly spaced axial slices of `volume` (D x H x W, 0..255)
+ * with the heatmap (same shape, [0, 1]) blended over, in one row, written as PNG.
+ */
+export async function writeMontage(path: string, volume: Uint8Array, heat: Float32Array, shape: [number, number, number], slices = 8): Promise<void> {
+  const [d, h, w] = shape;
+  const picks = Array.from({ length: Math.min(slices, d) }, (_, i) => Math.floor(((i + 0.5) * d) / Math.min(slices, d)));
+  const tiles = picks.map((z) => overlayPixels(volume.subarray(z * h * w, (z + 1) * h * w), heat.subarray(z * h * w, (z + 1) * h * w)));
+  await sharp({ create: { width: picks.length * (w + 2), height: h, channels: 3, background: '#ffffff' } })
+    .composite(tiles.map((t, i) => ({ input: Buffer.from(t), raw: { width: w, height: h, channels: 3 as const }, left: i * (w + 2), top: 0 })))
+    .png().toFile(path);
+}
+
 /** RGB pixels of `gray` (0..255) with the heatmap blended over it (alpha 0 gives the plain image). */
 export function overlayPixels(gray: Uint8Array, heat: Float32Array, alpha = 0.45): Uint8Array {
   const rgb = new Uint8Array(gray.length * 3);
