@@ -37,7 +37,6 @@ class BackboneImpl : public torch::nn::Module {
   HeadKind head_kind() const { return head_.kind; }
   int64_t num_classes() const { return head_.num_classes; }
   int64_t spatial_dims() const { return spatial_dims_; }
-  int64_t in_channels() const { return in_channels_; }
 
   virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
   torch::Tensor forward(torch::Tensor x);
