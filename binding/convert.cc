@@ -67,6 +67,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
   spec.growth_rate = get_int(o, "growthRate", spec.growth_rate);
   spec.num_init_features = get_int(o, "numInitFeatures", spec.num_init_features);
   spec.bn_size = get_int(o, "bnSize", spec.bn_size);
+  spec.cardinality = get_int(o, "cardinality", spec.cardinality);
   spec.keep_units = get_int(o, "keepUnits", -1);
   spec.slim_after = get_int(o, "slimAfter", -1);
   spec.in_channels = get_int(o, "inChannels", 3);

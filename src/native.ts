@@ -53,6 +53,7 @@ export interface NativeArchSpec {
   growthRate?: number;
   numInitFeatures?: number;
   bnSize?: number;
+  cardinality?: number;
   keepUnits: number;
   slimAfter: number;
   inChannels: number;

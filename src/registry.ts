@@ -26,9 +26,9 @@ export interface WeightsCard {
 
 export interface ModelCard {
   name: string;
-  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d';
+  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d' | 'resnet3d';
   description: string;
-  arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number };
+  arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number };
   units: string[];
   blocks: number[];
   /** Default input: channels, square size, and frames (depth) for 3D networks. */

@@ -47,6 +47,27 @@ describe('r3d_18 parity with torchvision (formula weights)', () => {
   });
 });
 
+describe('kenshohara 3D ResNets', () => {
+  it('ResNeXt3D-101 has 34 units and 47,521,216 backbone parameters (the paper\'s 47.5 M)', async () => {
+    const model = await createModel({ name: 'resnext3d_101', head: 'none', device: 'cpu' });
+    expect(model.units).toHaveLength(34);
+    const c = await model.complexity([3, 8, 32, 32]);
+    expect(c.params).toBe(47_521_216);
+    expect(model.units.at(-1)).toMatchObject({ name: 'layer4.2', outChannels: 2048 });
+    model.dispose();
+  });
+
+  it.each([['resnet3d_18', 512], ['resnet3d_34', 512], ['resnet3d_50', 2048]])('%s ends with %i channels and trains as TTL', async (name, channels) => {
+    const model = await createModel({ name, head: 'none', device: 'cpu' });
+    expect(model.units.at(-1)?.outChannels).toBe(channels);
+    model.dispose();
+    const ttl = await createModel({ name, cutoff: 'block2', numClasses: 2, device: 'cpu' });
+    const loss = await ttl.trainStep(new Float32Array(2 * 3 * 8 * 32 * 32).map((_, i) => Math.sin(i)), [2, 3, 8, 32, 32], Int32Array.from([0, 1]), { lr: 0.01 });
+    expect(Number.isFinite(loss)).toBe(true);
+    ttl.dispose();
+  });
+});
+
 describe('r3d_18 complexity', () => {
   const reference = JSON.parse(readFileSync(fixture('complexity-r3d_18.json'), 'utf8')).by_input;
   it.each(Object.keys(reference))('matches ptflops at %s for every K and the full model', async (key) => {

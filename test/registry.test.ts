@@ -11,7 +11,7 @@ const sampleShape = (name: string) => (getModelCard(name).input.frames ? [3, FRA
 describe('model registry', () => {
   it('lists the issue-2 backbones', () => {
     expect(listModels()).toEqual(
-      ['densenet121', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnet50_v2', 'squeezenet1_1'],
+      ['densenet121', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50', 'resnet50', 'resnet50_v2', 'resnext3d_101', 'squeezenet1_1'],
     );
     expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
   });

@@ -14,6 +14,7 @@ struct ArchSpec {
   int64_t growth_rate = 32;           // densenet
   int64_t num_init_features = 64;     // densenet
   int64_t bn_size = 4;                // densenet
+  int64_t cardinality = 32;           // resnext
   int64_t keep_units = -1;            // number of units to build; -1 = all
   int64_t slim_after = -1;            // TransFusion: units after this k are built at half width (-1: none)
   int64_t in_channels = 3;
