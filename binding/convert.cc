@@ -145,21 +145,44 @@ ttl::PipelineOptions to_pipeline_options(const Napi::Object& o) {
   return p;
 }
 
-torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {
+namespace {
+// {data: TypedArray, shape} -> an owned tensor of the matching dtype (memcpy only).
+template <typename T, napi_typedarray_type kArrayType>
+torch::Tensor typed_tensor(const Napi::Value& value, const char* what, const char* array_name, torch::ScalarType dtype) {
   if (!value.IsObject()) throw ttl::Error("E_BAD_INPUT", std::string(what) + " must be {data, shape}");
   Napi::Object o = value.As<Napi::Object>();
-  if (!o.Get("data").IsTypedArray() || o.Get("data").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw ttl::Error("E_BAD_INPUT", std::string(what) + ".data must be a Float32Array");
-  Napi::Float32Array data = o.Get("data").As<Napi::Float32Array>();
+  if (!o.Get("data").IsTypedArray() || o.Get("data").As<Napi::TypedArray>().TypedArrayType() != kArrayType)
+    throw ttl::Error("E_BAD_INPUT", std::string(what) + ".data must be a " + array_name);
+  Napi::TypedArrayOf<T> data = o.Get("data").As<Napi::TypedArrayOf<T>>();
   std::vector<int64_t> shape = to_int_vector(o.Get("shape"));
   int64_t numel = 1;
   for (int64_t d : shape) numel *= d;
   if (numel != static_cast<int64_t>(data.ElementLength()))
     throw ttl::Error("E_BAD_INPUT", std::string(what) + ": shape holds " + std::to_string(numel) +
                                         " values but data has " + std::to_string(data.ElementLength()));
-  torch::Tensor out = torch::empty(shape, torch::kFloat32);
-  std::memcpy(out.data_ptr<float>(), data.Data(), data.ByteLength());
+  torch::Tensor out = torch::empty(shape, dtype);
+  std::memcpy(out.data_ptr(), data.Data(), data.ByteLength());
   return out;
+}
+
+template <typename T>
+Napi::Object typed_result(Napi::Env env, const torch::Tensor& tensor, torch::ScalarType dtype) {
+  torch::Tensor t = tensor.detach().to(torch::kCPU, dtype).contiguous();  // no-op when the worker prepared it
+  Napi::TypedArrayOf<T> data = Napi::TypedArrayOf<T>::New(env, t.numel());
+  std::memcpy(data.Data(), t.data_ptr(), t.numel() * sizeof(T));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", data);
+  out.Set("shape", ints(env, t.sizes().vec()));
+  return out;
+}
+}  // namespace
+
+torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {
+  return typed_tensor<float, napi_float32_array>(value, what, "Float32Array", torch::kFloat32);
+}
+
+torch::Tensor to_double_tensor(const Napi::Value& value, const char* what) {
+  return typed_tensor<double, napi_float64_array>(value, what, "Float64Array", torch::kFloat64);
 }
 
 torch::Tensor to_label_tensor(const Napi::Value& value) {
@@ -187,14 +210,10 @@ ttl::StateDict to_state_dict(const Napi::Array& entries) {
   return state;
 }
 
-Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor) {
-  torch::Tensor t = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  Napi::Float32Array data = Napi::Float32Array::New(env, t.numel());
-  std::memcpy(data.Data(), t.data_ptr<float>(), t.numel() * sizeof(float));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("data", data);
-  out.Set("shape", ints(env, t.sizes().vec()));
-  return out;
+Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor) { return typed_result<float>(env, tensor, torch::kFloat32); }
+
+Napi::Object from_double_tensor(Napi::Env env, const torch::Tensor& tensor) {
+  return typed_result<double>(env, tensor, torch::kFloat64);
 }
 
 Napi::Array from_state_dict(Napi::Env env, const ttl::StateDict& state) {

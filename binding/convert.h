@@ -19,14 +19,16 @@ ttl::OptimOptions to_optim_options(const Napi::Object& options);
 ttl::PipelineOptions to_pipeline_options(const Napi::Object& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);
 
-// {data: Float32Array, shape: number[]} -> an owned float tensor.
+// {data: Float32Array | Float64Array, shape: number[]} -> an owned float32 / float64 tensor.
 torch::Tensor to_float_tensor(const Napi::Value& value, const char* what);
+torch::Tensor to_double_tensor(const Napi::Value& value, const char* what);
 // Int32Array labels -> int64 tensor.
 torch::Tensor to_label_tensor(const Napi::Value& value);
 // [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).
 ttl::StateDict to_state_dict(const Napi::Array& entries);
 
 Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor);
+Napi::Object from_double_tensor(Napi::Env env, const torch::Tensor& tensor);
 Napi::Array from_state_dict(Napi::Env env, const ttl::StateDict& state);
 Napi::Object from_unit(Napi::Env env, const ttl::UnitInfo& unit);
 Napi::Object from_load_report(Napi::Env env, const ttl::LoadReport& report);
