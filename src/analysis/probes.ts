@@ -4,6 +4,7 @@ import type { ImageDataset } from '../data/dataset.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import { call, nativeOf, type Model } from '../model.js';
 import { native, type NativePipelineOptions, type NativeStore } from '../native.js';
+import { toNativeStore } from '../data/dataset.js';
 
 export interface ProbeScore {
   k: number;
@@ -20,15 +21,11 @@ export interface ProbeOptions {
   batchSize?: number;
 }
 
-export function storeOf(split: ImageDataset['train'], kind: ImageDataset['kind']): NativeStore {
-  return new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb');
-}
-
 /** Probe AUROC per unit of `model` (frozen), on `data`. Units default to every kept unit. */
 export async function probeUnits(model: Model, data: ImageDataset, pipeline: NativePipelineOptions, options: ProbeOptions = {}): Promise<ProbeScore[]> {
   const net = nativeOf(model);
   const units = options.units ?? model.units.map((u) => u.k);
-  const stores = { train: storeOf(data.train, data.kind), val: storeOf(data.val, data.kind), test: storeOf(data.test, data.kind) };
+  const stores = { train: toNativeStore(data.train, data.kind), val: toNativeStore(data.val, data.kind), test: toNativeStore(data.test, data.kind) };
   const numClasses = data.classes.length;
   const scores: ProbeScore[] = [];
   // A few units at a time bounds the memory held by features of large maps.

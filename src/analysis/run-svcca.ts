@@ -12,7 +12,7 @@ import { toStrategy } from '../run/plan.js';
 import { loadRunData, readRunConfig } from '../run/runner.js';
 import { lineChart } from '../run/svg.js';
 import { planStrategy } from '../train/strategies.js';
-import { storeOf } from './probes.js';
+import { toNativeStore } from '../data/dataset.js';
 import { svcca, type Activations } from './svcca.js';
 
 export interface UnitSvcca {
@@ -62,7 +62,7 @@ export async function runSvcca(dir: string, options: { trial?: string; units?: n
   const samples = Math.min(options.samples ?? 5000, data.train.labels.length);
   const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
   const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };
-  const store = storeOf(sample, data.kind);
+  const store = toNativeStore(sample, data.kind);
   const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
   const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] };
 

@@ -63,8 +63,9 @@ async function dryRun(config: RunConfig): Promise<void> {
   const start = performance.now();
   for (let i = 0; i < 3; i++) await model.trainStep(x, shape, y, { lr: 0.001 });
   const secondsPerImage = (performance.now() - start) / 1000 / (3 * n);
-  const full = (await model.complexity([card.input.channels, config.imageSize, config.imageSize])).macs;
-  const perUnit = (await model.complexity([card.input.channels, config.imageSize, config.imageSize])).units.map((u) => u.macs);
+  const complexity = await model.complexity([card.input.channels, config.imageSize, config.imageSize]);
+  const full = complexity.macs;
+  const perUnit = complexity.units.map((u) => u.macs);
   model.dispose();
   const trainImages = data.train.labels.length;
   const estimate = (t: TrialSpec) => {

@@ -1,3 +1,5 @@
+import { native, type NativeStore } from '../native.js';
+
 /** Decoded images of one split, kept compact (uint8/uint16) and handed to native code once. */
 export interface ImageSplit {
   /** N images, row-major [N, H, W] (grayscale), [N, H, W, C] (colour) or [N, D, H, W] (volumes). */
@@ -14,6 +16,11 @@ export interface ImageDataset {
   train: ImageSplit;
   val: ImageSplit;
   test: ImageSplit;
+}
+
+/** The split handed to native code once (copied into a native tensor); batches are gathered from it. */
+export function toNativeStore(split: ImageSplit, kind: ImageDataset['kind']): NativeStore {
+  return new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb');
 }
 
 export function classCounts(split: ImageSplit, numClasses: number): number[] {

@@ -1,11 +1,11 @@
 // finetune(): one trial of one strategy on one dataset, with model selection on the validation split.
 import { TtlError, invalidParameterError } from '../errors.js';
-import { classCounts, type ImageDataset, type ImageSplit } from '../data/dataset.js';
+import { classCounts, toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { call, createModel, nativeOf, optimOptions, type Device, type Model } from '../model.js';
-import { native, type NativeAugmentOptions, type NativePipelineOptions, type NativeStore } from '../native.js';
+import type { NativeAugmentOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
@@ -95,10 +95,6 @@ function crossEntropy(labels: Int32Array, probs: Float32Array, numClasses: numbe
   return sum / labels.length;
 }
 
-function toStore(split: ImageSplit, color: boolean): NativeStore {
-  return new (native().Store)(split.images, split.shape, split.labels, color);
-}
-
 function checkSplits(data: ImageDataset): void {
   for (const name of ['train', 'val', 'test'] as const) {
     const counts = classCounts(data[name], data.classes.length);
@@ -152,8 +148,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
-    const color = data.kind === 'rgb';
-    const [train, val, test] = [toStore(data.train, color), toStore(data.val, color), toStore(data.test, color)];
+    const [train, val, test] = [toNativeStore(data.train, data.kind), toNativeStore(data.val, data.kind), toNativeStore(data.test, data.kind)];
     await call(() => net.configureTraining(optimOptions({
       optimizer: options.optimizer ?? 'sgd', lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
       weightDecay: options.weightDecay ?? 0, unitLrScale: plan.unitLrScale, headLrScale: 1, epochs,
