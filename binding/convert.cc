@@ -76,6 +76,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
     const std::string kind = get_string(head, "kind", "linear");
     spec.head.kind = kind == "original" ? ttl::HeadKind::Original
                      : kind == "none"   ? ttl::HeadKind::None
+                     : kind == "unet"   ? ttl::HeadKind::UNet
                                         : ttl::HeadKind::Linear;
     spec.head.num_classes = get_int(head, "numClasses", 2);
     Napi::Value dropout = head.Get("dropout");
@@ -130,6 +131,7 @@ ttl::PipelineOptions to_pipeline_options(const Napi::Object& o) {
   ttl::PipelineOptions p;
   p.size = get_int(o, "size", p.size);
   p.channels = get_int(o, "channels", p.channels);
+  if (o.Get("shape").IsArray()) p.shape = to_int_vector(o.Get("shape"));
   if (o.Get("mean").IsArray()) p.mean = get_doubles(o, "mean");
   if (o.Get("std").IsArray()) p.std = get_doubles(o, "std");
   if (o.Get("augment").IsObject()) {
@@ -183,6 +185,10 @@ torch::Tensor to_float_tensor(const Napi::Value& value, const char* what) {
 
 torch::Tensor to_double_tensor(const Napi::Value& value, const char* what) {
   return typed_tensor<double, napi_float64_array>(value, what, "Float64Array", torch::kFloat64);
+}
+
+torch::Tensor to_mask_tensor(const Napi::Value& value) {
+  return typed_tensor<uint8_t, napi_uint8_array>(value, "masks", "Uint8Array", torch::kUInt8);
 }
 
 torch::Tensor to_label_tensor(const Napi::Value& value) {

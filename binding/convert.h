@@ -22,6 +22,8 @@ std::vector<int64_t> to_int_vector(const Napi::Value& value);
 // {data: Float32Array | Float64Array, shape: number[]} -> an owned float32 / float64 tensor.
 torch::Tensor to_float_tensor(const Napi::Value& value, const char* what);
 torch::Tensor to_double_tensor(const Napi::Value& value, const char* what);
+// {data: Uint8Array, shape} -> an owned uint8 tensor (segmentation masks).
+torch::Tensor to_mask_tensor(const Napi::Value& value);
 // Int32Array labels -> int64 tensor.
 torch::Tensor to_label_tensor(const Napi::Value& value);
 // [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).

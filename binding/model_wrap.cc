@@ -7,6 +7,7 @@
 #include "core/runtime.h"
 #include "engine/complexity.h"
 #include "engine/latency.h"
+#include "engine/segmentation.h"
 #include "analysis/features.h"
 #include "store_wrap.h"
 
@@ -57,6 +58,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
                                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
                                         InstanceMethod("predict", &ModelWrap::Predict),
+                                        InstanceMethod("segment", &ModelWrap::Segment),
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
@@ -226,7 +228,13 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [input, labels](ModelState& s) {
           if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainStep");
-          return s.trainer->step(input.to(s.device), labels.to(s.device));
+          torch::Tensor targets = labels;
+          if (s.net->dense_output() && input.dim() > 2 && labels.numel() == input.numel() / input.size(1)) {
+            std::vector<int64_t> shape = {input.size(0)};
+            for (int64_t d = 2; d < input.dim(); ++d) shape.push_back(input.size(d));
+            targets = labels.view(shape);  // masks arrive flat
+          }
+          return s.trainer->step(input.to(s.device), targets.to(s.device));
         },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
   });
@@ -291,6 +299,21 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [store, pipeline, batch_size](ModelState& s) { return ttl::predict(*s.net, *store, pipeline, batch_size, s.autocast); },
         [](Napi::Env env, torch::Tensor& probs) -> Napi::Value { return from_tensor(env, probs); });
+  });
+}
+
+Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto store = StoreWrap::from(info[0]);
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
+    return run<torch::Tensor>(
+        env, acquire(env),
+        [store, pipeline, batch_size](ModelState& s) {
+          return ttl::evaluate_segmentation(*s.net, *store, pipeline, batch_size, s.autocast);
+        },
+        [](Napi::Env env, torch::Tensor& scores) -> Napi::Value { return from_double_tensor(env, scores); });
   });
 }
 

@@ -39,6 +39,12 @@ StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWra
     store->labels = to_label_tensor(info[2]);
     if (store->labels.size(0) != shape[0]) throw ttl::Error("E_BAD_INPUT", "one label per image is needed");
     store->color = info[3].ToBoolean();
+    if (info.Length() > 4 && !info[4].IsUndefined()) {
+      store->masks = to_mask_tensor(info[4]);
+      std::vector<int64_t> spatial(shape.begin(), shape.end() - (store->color ? 1 : 0));
+      if (store->masks.sizes().vec() != spatial)
+        throw ttl::Error("E_BAD_INPUT", "masks must have the images' shape without the colour channel");
+    }
     store_ = store;
     return info.Env().Undefined();
   });

@@ -57,7 +57,7 @@ export interface NativeArchSpec {
   keepUnits: number;
   slimAfter: number;
   inChannels: number;
-  head: { kind: 'original' | 'linear' | 'none'; numClasses: number; dropout: number };
+  head: { kind: 'original' | 'linear' | 'none' | 'unet'; numClasses: number; dropout: number };
 }
 
 export interface NativeOptimOptions {
@@ -90,6 +90,8 @@ export interface NativePipelineOptions {
   channels: number;
   mean: number[];
   std: number[];
+  /** Output spatial shape [H, W] or [D, H, W]; default: size in every dimension. */
+  shape?: number[];
   augment?: NativeAugmentOptions;
 }
 
@@ -121,6 +123,8 @@ export interface NativeModel {
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats>;
   predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
+  /** Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
+  segment(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   cancel(): void;
@@ -147,7 +151,9 @@ export interface Binding {
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;
-  Store: new (images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean) => NativeStore;
+  Store: new (
+    images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean, masks?: { data: Uint8Array; shape: number[] },
+  ) => NativeStore;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

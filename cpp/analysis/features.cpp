@@ -1,6 +1,7 @@
 #include "analysis/features.h"
 
 #include "core/error.h"
+#include "engine/autocast.h"
 
 namespace ttl {
 
@@ -10,14 +11,13 @@ std::map<int64_t, torch::Tensor> extract_features(BackboneImpl& model, const Ima
     if (u < 0 || u >= model.num_built_units()) throw Error("E_BAD_CUTOFF", "unit " + std::to_string(u + 1) + " is not in the network");
   torch::NoGradGuard no_grad;
   model.eval();
-  auto params = model.parameters();
-  const torch::Device device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+  const torch::Device device = device_of(model);
   at::Generator generator = at::detail::createCPUGenerator(12345);
   std::map<int64_t, std::vector<torch::Tensor>> parts;
   const int64_t last = *units.rbegin();
   for (int64_t start = 0; start < store.size(); start += batch_size) {
     torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, generator);
+    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, generator).input;
     for (int64_t i = 0; i <= last; ++i) {
       x = model.forward_unit(i, x);
       if (!units.count(i)) continue;

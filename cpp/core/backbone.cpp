@@ -26,6 +26,7 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   head_name_ = name;
   if (options.kind == HeadKind::None) return;
   if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
+  if (options.kind == HeadKind::UNet) return build_decoder(options.num_classes);
   if (options.kind == HeadKind::Original && build_original_head(last_channels(), options.num_classes)) return;
   if (spatial_dims_ == 3) {
     pool3d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool3d(1));
@@ -34,6 +35,23 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   }
   if (options.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
   linear_ = register_module(name, torch::nn::Linear(last_channels(), options.num_classes));
+}
+
+void BackboneImpl::build_decoder(int64_t num_classes) {
+  if (num_classes < 2) throw Error("E_BAD_ARGUMENT", "a segmentation network needs numClasses >= 2 (background included)");
+  std::vector<int64_t> channels;
+  for (int64_t i = 0; i < built_units_; ++i) {
+    const bool block_end = i + 1 == built_units_ || units_[i + 1].block != units_[i].block;
+    if (!block_end) continue;
+    // Same resolution as the previous block end (e.g. ResNet's stem and layer1): the deeper one wins.
+    if (!skip_units_.empty() && units_[skip_units_.back()].reduction == units_[i].reduction) {
+      skip_units_.pop_back();
+      channels.pop_back();
+    }
+    skip_units_.push_back(i);
+    channels.push_back(units_[i].out_channels);
+  }
+  decoder_ = register_module("decoder", UNetDecoder(spatial_dims_, channels, num_classes));
 }
 
 bool BackboneImpl::build_original_head(int64_t, int64_t) { return false; }
@@ -45,6 +63,7 @@ torch::Tensor BackboneImpl::forward_original_head(torch::Tensor x) {
 
 torch::Tensor BackboneImpl::forward_head(torch::Tensor x) {
   if (head_.kind == HeadKind::None) return x;
+  if (decoder_) throw Error("E_BAD_ARGUMENT", "a segmentation network's decoder needs the encoder features: use forward()");
   if (!linear_) return forward_original_head(x);
   x = spatial_dims_ == 3 ? call(pool3d_, x) : call(pool2d_, x);
   x = torch::flatten(x, 1);
@@ -64,11 +83,14 @@ ForwardResult BackboneImpl::forward_capture(torch::Tensor x, const std::set<int6
     throw Error("E_BAD_INPUT", "input must have " + std::to_string(in_channels_) + " channels, got " +
                                    std::to_string(x.size(1)));
   ForwardResult result;
+  const std::vector<int64_t> input_size = x.sizes().slice(2).vec();
+  std::vector<torch::Tensor> skips;
   for (int64_t i = 0; i < built_units_; ++i) {
     x = forward_unit(i, x);
     if (capture.count(i)) result.captured[i] = x;
+    if (decoder_ && skips.size() < skip_units_.size() && skip_units_[skips.size()] == i) skips.push_back(x);
   }
-  result.output = forward_head(x);
+  result.output = decoder_ ? decoder_->forward(skips, input_size) : forward_head(x);
   return result;
 }
 

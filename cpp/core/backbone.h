@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/unit.h"
+#include "models/unet_decoder.h"
 
 namespace ttl {
 
@@ -14,6 +15,7 @@ enum class HeadKind {
   Original,  // the architecture's own classifier, torchvision names (ImageNet checkpoints load into it)
   Linear,    // TTL head: global average pool -> dropout -> linear
   None,      // features only
+  UNet,      // segmentation: U-Net decoder over the kept block ends, logits per pixel/voxel
 };
 
 struct HeadOptions {
@@ -37,6 +39,11 @@ class BackboneImpl : public torch::nn::Module {
   HeadKind head_kind() const { return head_.kind; }
   int64_t num_classes() const { return head_.num_classes; }
   int64_t spatial_dims() const { return spatial_dims_; }
+  // Segmentation networks output logits per pixel/voxel, [N, classes, spatial...].
+  bool dense_output() const { return head_.kind == HeadKind::UNet; }
+  // Units whose outputs feed the U-Net decoder (0-based): the last kept unit of each kept block,
+  // one per resolution.
+  const std::vector<int64_t>& skip_units() const { return skip_units_; }
 
   virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
   torch::Tensor forward(torch::Tensor x);
@@ -46,7 +53,8 @@ class BackboneImpl : public torch::nn::Module {
 
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.
-  std::vector<std::string> head_prefixes() const { return {head_name_ + "."}; }
+  // A segmentation network also treats the replaced classifier's keys as its head's.
+  std::vector<std::string> head_prefixes() const { return {head_name_ + ".", "decoder."}; }
 
  protected:
   // Records a unit; `built` is false for units past the cutoff (kept as metadata only).
@@ -62,6 +70,7 @@ class BackboneImpl : public torch::nn::Module {
 
  private:
   torch::Tensor forward_head(torch::Tensor x);
+  void build_decoder(int64_t num_classes);
 
   std::vector<UnitInfo> units_;
   int64_t built_units_ = 0;
@@ -71,6 +80,8 @@ class BackboneImpl : public torch::nn::Module {
   torch::nn::AdaptiveAvgPool3d pool3d_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear linear_{nullptr};
+  UNetDecoder decoder_{nullptr};
+  std::vector<int64_t> skip_units_;
 };
 
 using Backbone = std::shared_ptr<BackboneImpl>;

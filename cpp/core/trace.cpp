@@ -40,4 +40,18 @@ void MacCounter::record(const torch::nn::Module& m, const torch::Tensor& in, con
   // Dropout, Identity, concatenation and residual additions count 0, as in ptflops.
 }
 
+torch::Tensor resize_to(const torch::Tensor& x, at::IntArrayRef size) {
+  if (x.sizes().slice(2) == size) return x;
+  namespace F = torch::nn::functional;
+  F::InterpolateFuncOptions options;
+  if (size.size() == 3) {
+    options.mode(torch::kTrilinear);
+  } else {
+    options.mode(torch::kBilinear);
+  }
+  torch::Tensor out = F::interpolate(x, options.size(size.vec()).align_corners(false));
+  if (MacCounter* counter = MacCounter::active()) counter->add(out.numel());
+  return out;
+}
+
 }  // namespace ttl

@@ -13,6 +13,7 @@ class MacCounter {
   MacCounter& operator=(const MacCounter&) = delete;
 
   int64_t total() const { return total_; }
+  void add(int64_t macs) { total_ += macs; }
   void record(const torch::nn::Module& module, const torch::Tensor& input, const torch::Tensor& output);
   static MacCounter* active();
 
@@ -29,15 +30,14 @@ torch::Tensor call(ModuleHolder& module, const torch::Tensor& input) {
   return output;
 }
 
-}  // namespace ttl
-
-namespace ttl {
-
 // The same for a type-erased module (Sequential-style containers hold AnyModule).
 inline torch::Tensor call(torch::nn::AnyModule& module, const torch::Tensor& input) {
   torch::Tensor output = module.forward(input);
   if (MacCounter* counter = MacCounter::active()) counter->record(*module.ptr(), input, output);
   return output;
 }
+
+// Bilinear (2D) / trilinear (3D) resize to `size`, counted like ptflops' nn.Upsample (output elements).
+torch::Tensor resize_to(const torch::Tensor& x, at::IntArrayRef size);
 
 }  // namespace ttl

@@ -18,17 +18,27 @@ struct AugmentOptions {
 };
 
 struct PipelineOptions {
-  int64_t size = 224;            // output H = W
+  int64_t size = 224;            // output H = W (= D for volumes) unless `shape` is given
+  std::vector<int64_t> shape;    // output [H, W] or [D, H, W]; empty: size in every dimension
   int64_t channels = 3;          // grayscale is replicated to this many channels
   std::vector<double> mean{0.485, 0.456, 0.406};
   std::vector<double> std{0.229, 0.224, 0.225};
   AugmentOptions augment;
 };
 
-// Gathers `indices` from the store onto `device` and turns them into a normalised float batch
-// [B, channels, size, size] ([B, channels, size, size, size] for volumes): resize (or, when training with augmentation, one affine resample that does
-// random resized crop + flip + rotation), intensity jitter, channel replication, normalisation.
-torch::Tensor make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& options,
-                         bool train, torch::Device device, at::Generator& generator);
+struct Batch {
+  torch::Tensor input;  // [B, channels, spatial...] float32, normalised
+  torch::Tensor masks;  // [B, spatial...] int64 when the store has masks, resampled like the images
+};
+
+// Gathers `indices` from the store onto `device` and turns them into a normalised float batch of the
+// output shape: resize (or, when training with augmentation, one affine resample that does random
+// resized crop + flips + rotation, applied to the masks with nearest sampling), intensity jitter,
+// channel replication, normalisation.
+Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& options, bool train,
+                 torch::Device device, at::Generator& generator);
+
+// The output spatial shape of the pipeline for images with `spatial_dims` dimensions.
+std::vector<int64_t> output_shape(const PipelineOptions& options, int64_t spatial_dims);
 
 }  // namespace ttl

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/trace.h"
+#include "engine/autocast.h"
 
 namespace ttl {
 namespace {
@@ -32,10 +33,9 @@ Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& i
   Complexity result;
   EvalScope eval(model);
   torch::NoGradGuard no_grad;
-  auto device = model.parameters().empty() ? torch::kCPU : model.parameters().front().device();
   std::vector<int64_t> shape = {1};
   shape.insert(shape.end(), input_shape.begin(), input_shape.end());
-  torch::Tensor x = torch::zeros(shape, torch::TensorOptions().device(device));
+  torch::Tensor x = torch::zeros(shape, torch::TensorOptions().device(device_of(model)));
 
   MacCounter counter;
   int64_t params = 0;

@@ -8,6 +8,7 @@ namespace ttl {
 struct ImageStore {
   torch::Tensor images;  // [N, H, W] gray, [N, H, W, C] colour, or [N, D, H, W] volumes
   torch::Tensor labels;  // [N] int64
+  torch::Tensor masks;   // segmentation: [N, H, W] or [N, D, H, W] uint8 class indices; undefined otherwise
   bool color = false;    // images carry a trailing channel dimension
   int64_t size() const { return images.size(0); }
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "engine/autocast.h"
 
 namespace ttl {
 
@@ -10,8 +11,7 @@ std::vector<double> measure_latency(BackboneImpl& model, const std::vector<int64
   if (runs < 1 || warmup < 0) throw Error("E_BAD_ARGUMENT", "latency needs runs >= 1 and warmup >= 0");
   torch::NoGradGuard no_grad;
   model.eval();
-  auto params = model.parameters();
-  const torch::Device device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+  const torch::Device device = device_of(model);
   std::vector<int64_t> shape = {1};
   shape.insert(shape.end(), input_shape.begin(), input_shape.end());
   torch::Tensor x = torch::randn(shape, torch::TensorOptions().device(device));

@@ -1,11 +1,11 @@
 #include "engine/trainer.h"
 
-#include <ATen/autocast_mode.h>
-
 #include <cmath>
 #include <map>
 
 #include "core/error.h"
+#include "engine/autocast.h"
+#include "engine/segmentation.h"
 
 namespace ttl {
 namespace {
@@ -17,37 +17,6 @@ bool owned_by(const std::string& name, const std::vector<std::string>& prefixes)
   return false;
 }
 
-// Enables autocast for the scope; bf16 on CPU, bf16/fp16 on CUDA.
-class AutocastScope {
- public:
-  AutocastScope(const std::string& mode, torch::Device device) {
-    if (mode.empty()) return;
-    const auto dtype = mode == "fp16" ? at::kHalf : at::kBFloat16;
-    if (device.is_cuda()) {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(dtype);
-      cuda_ = true;
-    } else {
-      if (mode == "fp16") throw Error("E_BAD_ARGUMENT", "fp16 autocast needs CUDA; use bf16 on CPU");
-      at::autocast::set_cpu_enabled(true);
-      at::autocast::set_autocast_cpu_dtype(dtype);
-      cpu_ = true;
-    }
-  }
-  ~AutocastScope() {
-    if (cuda_) at::autocast::set_enabled(false);
-    if (cpu_) at::autocast::set_cpu_enabled(false);
-    if (cuda_ || cpu_) at::autocast::clear_cache();
-  }
-
- private:
-  bool cuda_ = false, cpu_ = false;
-};
-
-torch::Device device_of(BackboneImpl& model) {
-  auto params = model.parameters();
-  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
-}
 }  // namespace
 
 void freeze_units(BackboneImpl& model, int64_t count) {
@@ -141,15 +110,23 @@ void Trainer::schedule(int64_t global_step) {
 }
 
 torch::Tensor Trainer::loss_of(const torch::Tensor& logits, const torch::Tensor& labels) {
+  if (model_.dense_output()) return segmentation_loss(logits, labels, class_weights_);
   auto options = torch::nn::functional::CrossEntropyFuncOptions();
   if (class_weights_.defined()) options.weight(class_weights_);
   return torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels, options);
 }
 
 double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
-  if (model_.head_kind() == HeadKind::None) throw Error("E_BAD_ARGUMENT", "training needs a classification head");
-  if (labels.dim() != 1 || labels.size(0) != input.size(0))
+  if (model_.head_kind() == HeadKind::None) throw Error("E_BAD_ARGUMENT", "training needs a classification or segmentation head");
+  if (model_.dense_output()) {
+    std::vector<int64_t> expected = {input.size(0)};
+    for (int64_t d = 2; d < input.dim(); ++d) expected.push_back(input.size(d));
+    if (labels.sizes().vec() != expected)
+      throw Error("E_BAD_INPUT", "masks must have the input's batch and spatial shape [N, " +
+                                     std::string(input.dim() == 5 ? "D, " : "") + "H, W]");
+  } else if (labels.dim() != 1 || labels.size(0) != input.size(0)) {
     throw Error("E_BAD_INPUT", "labels must be a vector with one label per sample");
+  }
   if (labels.numel() && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= model_.num_classes()))
     throw Error("E_BAD_INPUT", "labels must lie in [0, " + std::to_string(model_.num_classes()) + ")");
   set_train_mode();
@@ -171,6 +148,8 @@ EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& 
                                 const std::atomic<bool>& cancel) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
   const torch::Device device = device_of(model_);
+  if (model_.dense_output() && !store.masks.defined())
+    throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
   at::Generator generator = at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch));
   torch::Tensor order = torch::randperm(store.size(), generator, torch::kInt64);
   torch::Tensor labels = store.labels.to(device);
@@ -182,8 +161,8 @@ EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& 
     torch::Tensor idx = order.slice(0, b * batch_size, std::min(store.size(), (b + 1) * batch_size));
     if (idx.size(0) < 2 && b > 0) break;  // a batch of one breaks batch norm; drop the ragged tail
     schedule(step_);
-    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/true, device, generator);
-    const double loss = step(x, labels.index_select(0, idx.to(device)));
+    Batch batch = make_batch(store, idx, pipeline, /*train=*/true, device, generator);
+    const double loss = step(batch.input, model_.dense_output() ? batch.masks : labels.index_select(0, idx.to(device)));
     ++step_;
     loss_sum += loss * idx.size(0);
     stats.samples += idx.size(0);
@@ -199,6 +178,7 @@ EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& 
 
 torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
                       const std::string& autocast) {
+  if (model.dense_output()) throw Error("E_BAD_ARGUMENT", "a segmentation network is evaluated with segment(), not predict()");
   torch::NoGradGuard no_grad;
   model.eval();
   const torch::Device device = device_of(model);
@@ -206,7 +186,7 @@ torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const Pipeli
   std::vector<torch::Tensor> outputs;
   for (int64_t start = 0; start < store.size(); start += batch_size) {
     torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, unused);
+    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, unused).input;
     AutocastScope scope(autocast, device);
     outputs.push_back(torch::softmax(model.forward(x).to(torch::kFloat32), 1).cpu());
   }

@@ -1,0 +1,96 @@
+// Volumes in physical units (HU for CT) from NIfTI files or DICOM series, resampled to a shape or a
+// voxel spacing, and mapped to the 16-bit intensities the native store holds (windowing).
+import { statSync } from 'node:fs';
+import { TtlError } from '../errors.js';
+import { readDicomSeries, type DicomVolume } from './dicom-series.js';
+import { readNifti, scaled } from './nifti.js';
+
+/** [x, y, z] voxels, x fastest (NIfTI order): as a row-major array it is [D = z, H = y, W = x]. */
+export type Volume = DicomVolume;
+
+/** How values map to intensities: a [low, high] window (e.g. HU), a CT window by name, or each volume's min..max. */
+export type Intensity = [number, number] | 'minmax' | keyof typeof CT_WINDOWS;
+
+/** Common CT windows as [low, high] HU (centre -+ width / 2). */
+export const CT_WINDOWS = {
+  abdomen: [-160, 240],
+  lung: [-1350, 150],
+  bone: [-450, 1050],
+  brain: [0, 80],
+  mediastinum: [-125, 225],
+} as const;
+
+/** A NIfTI file (.nii / .nii.gz, scl_slope/inter applied) or a folder of DICOM slices. */
+export function readVolume(path: string): Volume {
+  let directory: boolean;
+  try {
+    directory = statSync(path).isDirectory();
+  } catch {
+    throw new TtlError('E_NO_FILE', `volume not found: ${path}`);
+  }
+  if (directory) return readDicomSeries(path);
+  const nifti = readNifti(path);
+  if (nifti.shape.length < 3 || nifti.shape.slice(3).some((d) => d !== 1))
+    throw new TtlError('E_BAD_IMAGE', `${path}: expected a 3D volume, got shape [${nifti.shape.join(', ')}]`);
+  const [x, y, z] = nifti.shape;
+  return { shape: [x, y, z], spacing: [nifti.pixdim[0], nifti.pixdim[1], nifti.pixdim[2]], values: scaled(nifti) };
+}
+
+/** The shape that `volume` has when resampled to `spacing` (mm per voxel along x, y, z). */
+export function shapeForSpacing(volume: Volume, spacing: [number, number, number]): [number, number, number] {
+  return volume.shape.map((n, i) => Math.max(1, Math.round((n * volume.spacing[i]) / spacing[i]))) as [number, number, number];
+}
+
+/** Resamples to `shape` ([x, y, z]): trilinear for intensities, nearest for label maps (pixel centres aligned). */
+export function resampleVolume(volume: Volume, shape: [number, number, number], mode: 'linear' | 'nearest'): Volume {
+  const [X, Y, Z] = volume.shape;
+  const [nx, ny, nz] = shape;
+  if (nx === X && ny === Y && nz === Z) return volume;
+  const src = volume.values;
+  const out = new Float32Array(nx * ny * nz);
+  // Source coordinate and weights along one axis, as align_corners=false.
+  const axis = (n: number, size: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const f = Math.min(Math.max(((i + 0.5) * size) / n - 0.5, 0), size - 1);
+      const lo = Math.floor(f);
+      return mode === 'nearest' ? { lo: Math.min(Math.round(f), size - 1), hi: 0, w: 0 } : { lo, hi: Math.min(lo + 1, size - 1), w: f - lo };
+    });
+  const ax = axis(nx, X), ay = axis(ny, Y), az = axis(nz, Z);
+  let o = 0;
+  for (const { lo: z0, hi: z1, w: wz } of az)
+    for (const { lo: y0, hi: y1, w: wy } of ay)
+      for (const { lo: x0, hi: x1, w: wx } of ax) {
+        const at = (x: number, y: number, z: number) => src[x + X * (y + Y * z)];
+        if (mode === 'nearest') {
+          out[o++] = at(x0, y0, z0);
+          continue;
+        }
+        const plane = (z: number) =>
+          (at(x0, y0, z) * (1 - wx) + at(x1, y0, z) * wx) * (1 - wy) + (at(x0, y1, z) * (1 - wx) + at(x1, y1, z) * wx) * wy;
+        out[o++] = plane(z0) * (1 - wz) + plane(z1) * wz;
+      }
+  const spacing = volume.spacing.map((s, i) => (s * volume.shape[i]) / shape[i]) as [number, number, number];
+  return { shape, spacing, values: out };
+}
+
+/** Clips values to the intensity window and scales them to the full 16-bit range. */
+export function windowed(values: Float32Array, intensity: Intensity, where: string): Uint16Array {
+  let lo: number, hi: number;
+  if (intensity === 'minmax') {
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  } else if (Array.isArray(intensity) && intensity.length === 2 && intensity.every(Number.isFinite) && intensity[1] > intensity[0]) {
+    [lo, hi] = intensity;
+  } else if (typeof intensity === 'string' && intensity in CT_WINDOWS) {
+    [lo, hi] = CT_WINDOWS[intensity];
+  } else {
+    throw new TtlError('E_BAD_ARGUMENT', `${where}: intensity must be [low, high] with low < high, 'minmax' or one of ${Object.keys(CT_WINDOWS).join(', ')}; got ${JSON.stringify(intensity)}`);
+  }
+  if (!(hi > lo)) hi = lo + 1; // a constant volume (minmax) maps to 0
+  const scale = 65535 / (hi - lo);
+  return Uint16Array.from(values, (v) => Math.round(Math.min(Math.max((v - lo) * scale, 0), 65535)));
+}
