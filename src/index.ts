@@ -30,3 +30,9 @@ export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js
 export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
 export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';
 export { runGradcamFigure } from './analysis/run-gradcam.js';
+export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type Intensity } from './data/volume.js';
+export {
+  loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,
+  type SegmentationDataset, type SegmentationSplit, type SegmentationLoadOptions, type SegmentationPair, type LabelClasses,
+} from './data/segmentation.js';
+export { trainSegmentation, evaluateSegmentation, type SegmentOptions, type SegmentResult, type SegmentationMetrics, type SegmentProgressEvent } from './train/segment.js';

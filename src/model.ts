@@ -11,7 +11,7 @@ import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
-export type HeadKind = 'original' | 'linear' | 'none';
+export type HeadKind = 'original' | 'linear' | 'none' | 'unet';
 
 export interface CreateModelOptions {
   /** Registered model name (see listModels()). */
@@ -20,7 +20,10 @@ export interface CreateModelOptions {
   cutoff?: Cutoff;
   /** TransFusion: rebuild the units after this cutoff at half width from random init. */
   slimAfter?: Cutoff;
-  /** 'original' (the architecture's ImageNet classifier), 'linear' (TTL head: GAP + linear), or 'none'. */
+  /**
+   * 'original' (the architecture's ImageNet classifier), 'linear' (TTL head: GAP + linear), 'unet' (segmentation:
+   * a U-Net decoder over the kept block ends, numClasses includes the background), or 'none'.
+   */
   head?: HeadKind;
   numClasses?: number;
   dropout?: number;
@@ -236,11 +239,11 @@ function checkOptions(options: CreateModelOptions) {
   const card = getModelCard(options.name);
   const k = options.cutoff === undefined ? card.units.length : resolveCutoff(card, options.cutoff);
   const plain = options.cutoff === undefined && options.numClasses === undefined && options.slimAfter === undefined;
-  const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), ['original', 'linear', 'none'] as const);
+  const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), ['original', 'linear', 'unet', 'none'] as const);
   if (head === 'original' && k < card.units.length)
     throw new TtlError('E_BAD_ARGUMENT', `head 'original' needs the full network; a truncated ${card.name} takes head 'linear' or 'none'`);
   const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;
-  const numClasses = integerIn('numClasses', options.numClasses ?? defaultClasses, 1, 100000);
+  const numClasses = integerIn('numClasses', options.numClasses ?? defaultClasses, head === 'unet' ? 2 : 1, head === 'unet' ? 255 : 100000);
   const dropout = numberIn('dropout', options.dropout ?? 0, 0, 0.99);
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);

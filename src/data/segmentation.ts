@@ -1,0 +1,210 @@
+// Segmentation datasets: images or volumes with a class index per pixel/voxel (0 = background), from
+// a CSV manifest (file,mask[,split][,patient]) of PNG/JPEG/DICOM + PNG masks or NIfTI/DICOM-series
+// volumes + NIfTI label maps, or straight from volume/label-map pairs (whole volumes or 2D slices).
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import sharp from 'sharp';
+import { TtlError } from '../errors.js';
+import { native, type NativeStore } from '../native.js';
+import { parseCsv } from './csv.js';
+import { channelsOf, decodeImage, isHighDepth } from './decode.js';
+import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
+import { readVolume, resampleVolume, shapeForSpacing, windowed, type Intensity, type Volume } from './volume.js';
+
+export interface SegmentationSplit {
+  /** [N, H, W] gray, [N, H, W, 3] colour or [N, D, H, W] volumes. */
+  images: Uint8Array | Uint16Array;
+  shape: number[];
+  /** Class index per pixel/voxel, [N, H, W] or [N, D, H, W]. */
+  masks: Uint8Array;
+}
+
+export interface SegmentationDataset {
+  name: string;
+  /** Class names; index 0 is the background. */
+  classes: string[];
+  kind: 'gray' | 'rgb' | 'volume';
+  train: SegmentationSplit;
+  val: SegmentationSplit;
+  test: SegmentationSplit;
+}
+
+/** Foreground classes by the label values that make them, e.g. { liver: [5] } or { kidney: [2, 3] }. */
+export type LabelClasses = Record<string, number[]>;
+
+export interface SegmentationLoadOptions {
+  /** Foreground classes by label value. Default: binary masks (any non-zero value is 'foreground'). */
+  classes?: LabelClasses;
+  /** 2D images: decoded size (square). */
+  size?: number;
+  /** Volumes: intensity window (default 'minmax' per volume). */
+  intensity?: Intensity;
+  /** Volumes: resample to this [x, y, z] shape (default: the first volume's, after `spacing`). */
+  shape?: [number, number, number];
+  /** Volumes: resample to this voxel spacing (mm) first. */
+  spacing?: [number, number, number];
+  /** 'volumes' keeps each volume whole (3D networks); 'slices' cuts axial slices (2D networks). */
+  mode?: 'volumes' | 'slices';
+  /** Slices: keep only slices with at least this many foreground pixels (default 1; 0 keeps all). */
+  minForeground?: number;
+  /**
+   * Slices: 'volume' (default) keeps all slices of a volume (and of a patient) in one split, so neighbouring
+   * slices never leak between train and test; 'slice' splits slices independently (e.g. a single volume).
+   */
+  splitBy?: 'volume' | 'slice';
+  fractions?: SplitFractions;
+  seed?: number;
+  columns?: { file?: string; mask?: string; split?: string; patient?: string };
+}
+
+export interface SegmentationPair {
+  image: string;
+  mask: string;
+  split?: SplitName;
+  patient?: string;
+  origin: string;
+}
+
+const VOLUME = /\.nii(\.gz)?$/i;
+const isVolume = (path: string) => VOLUME.test(path) || extname(path) === '';
+
+/** The split handed to native code once; masks travel with the images through every resample. */
+export function toNativeSegmentationStore(split: SegmentationSplit, kind: SegmentationDataset['kind']): NativeStore {
+  const maskShape = kind === 'rgb' ? split.shape.slice(0, -1) : split.shape;
+  return new (native().Store)(split.images, split.shape, new Int32Array(split.shape[0]), kind === 'rgb', { data: split.masks, shape: maskShape });
+}
+
+/** Label values -> class indices (value in classes[i] -> i + 1, anything else -> 0). */
+function classLookup(classes: LabelClasses | undefined): { names: string[]; map: (value: number) => number } {
+  if (!classes) return { names: ['background', 'foreground'], map: (v) => (v > 0 ? 1 : 0) };
+  const entries = Object.entries(classes);
+  if (!entries.length || entries.some(([, values]) => !Array.isArray(values) || !values.length || !values.every(Number.isInteger)))
+    throw new TtlError('E_BAD_ARGUMENT', `classes must map each class name to a list of integer label values, e.g. { "liver": [5] }; got ${JSON.stringify(classes)}`);
+  const index = new Map<number, number>();
+  entries.forEach(([, values], i) => values.forEach((v) => index.set(v, i + 1)));
+  return { names: ['background', ...entries.map(([name]) => name)], map: (v) => index.get(Math.round(v)) ?? 0 };
+}
+
+/** Rows of a segmentation manifest; paths are relative to the CSV's folder. */
+export function segmentationPairs(path: string, columns: SegmentationLoadOptions['columns'] = {}): SegmentationPair[] {
+  const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
+  const col = { file: columns.file ?? 'file', mask: columns.mask ?? 'mask', split: columns.split ?? 'split', patient: columns.patient ?? 'patient' };
+  for (const required of [col.file, col.mask])
+    if (!header.includes(required)) throw new TtlError('E_BAD_INPUT', `${path}: no '${required}' column (columns: ${header.join(', ')})`);
+  const base = dirname(resolve(path));
+  const splits: Record<string, SplitName> = { train: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test' };
+  return rows.map((row, i) => {
+    const origin = `${basename(path)} line ${i + 2}`;
+    const raw = header.includes(col.split) ? row[col.split].toLowerCase() : '';
+    if (raw && !splits[raw]) throw new TtlError('E_BAD_INPUT', `${origin}: split '${row[col.split]}' is not train, val or test`);
+    return {
+      image: resolve(base, row[col.file]), mask: resolve(base, row[col.mask]), split: raw ? splits[raw] : undefined,
+      patient: header.includes(col.patient) && row[col.patient] ? row[col.patient] : undefined, origin,
+    };
+  });
+}
+
+interface Item {
+  image: Uint8Array | Uint16Array;
+  mask: Uint8Array;
+  pair: SegmentationPair;
+}
+
+function loadVolumePair(pair: SegmentationPair, options: SegmentationLoadOptions, target?: [number, number, number]) {
+  let image = readVolume(pair.image);
+  let labels = readVolume(pair.mask);
+  if (image.shape.join() !== labels.shape.join())
+    throw new TtlError('E_BAD_INPUT', `${pair.origin}: the label map's shape [${labels.shape.join(', ')}] differs from the volume's [${image.shape.join(', ')}]`);
+  const shape = target ?? (options.spacing ? shapeForSpacing(image, options.spacing) : image.shape);
+  image = resampleVolume(image, shape, 'linear');
+  labels = resampleVolume(labels, shape, 'nearest');
+  return { image, labels };
+}
+
+function volumeItems(pair: SegmentationPair, image: Volume, labels: Volume, options: SegmentationLoadOptions, map: (v: number) => number): Item[] {
+  const intensities = windowed(image.values, options.intensity ?? 'minmax', pair.origin);
+  const mask = Uint8Array.from(labels.values, map);
+  if (options.mode !== 'slices') return [{ image: intensities, mask, pair }];
+  const [x, y, z] = image.shape;
+  const size = options.size ?? Math.max(x, y);
+  const minForeground = options.minForeground ?? 1;
+  const items: Item[] = [];
+  for (let k = 0; k < z; k++) {
+    const plane = mask.subarray(k * x * y, (k + 1) * x * y);
+    if (plane.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) < minForeground) continue;
+    const slice = (values: Float32Array, mode: 'linear' | 'nearest') =>
+      resampleVolume({ shape: [x, y, 1], spacing: [1, 1, 1], values }, [size, size, 1], mode).values;
+    items.push({
+      image: Uint16Array.from(slice(Float32Array.from(intensities.subarray(k * x * y, (k + 1) * x * y)), 'linear'), Math.round),
+      mask: Uint8Array.from(slice(Float32Array.from(plane), 'nearest')),
+      pair: { ...pair, origin: `${pair.origin} slice ${k}`, patient: options.splitBy === 'slice' ? undefined : (pair.patient ?? pair.image) },
+    });
+  }
+  return items;
+}
+
+async function imageItem(pair: SegmentationPair, size: number, channels: 1 | 3, sixteenBit: boolean, map: (v: number) => number): Promise<Item> {
+  const image = (await decodeImage(pair.image, size, channels, sixteenBit)).data;
+  let raw: Buffer;
+  try {
+    // Nearest neighbour keeps label values intact; the first channel carries a gray or palette-free mask.
+    raw = await sharp(pair.mask, { failOn: 'error' }).resize(size, size, { fit: 'fill', kernel: 'nearest' }).removeAlpha().extractChannel(0).raw().toBuffer();
+  } catch (e) {
+    throw new TtlError('E_BAD_IMAGE', `${pair.origin}: cannot decode mask ${pair.mask} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return { image, mask: Uint8Array.from(raw, map), pair };
+}
+
+/** Decodes segmentation pairs (images + masks, or volumes + label maps) into train/val/test splits. */
+export async function loadSegmentationPairs(name: string, pairs: SegmentationPair[], options: SegmentationLoadOptions = {}): Promise<SegmentationDataset> {
+  if (!pairs.length) throw new TtlError('E_BAD_INPUT', `${name}: no image/mask pairs`);
+  const { names, map } = classLookup(options.classes);
+  const volumes = isVolume(pairs[0].image);
+  const mixed = pairs.find((p) => isVolume(p.image) !== volumes);
+  if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
+  let items: Item[] = [];
+  let shape: number[];
+  let kind: SegmentationDataset['kind'];
+  if (volumes) {
+    let target = options.shape;
+    for (const pair of pairs) {
+      const { image, labels } = loadVolumePair(pair, options, target);
+      target ??= image.shape;
+      items.push(...volumeItems(pair, image, labels, options, map));
+    }
+    const [x, y, z] = target!;
+    const size = options.size ?? Math.max(x, y);
+    [shape, kind] = options.mode === 'slices' ? [[size, size], 'gray'] : [[z, y, x], 'volume'];
+  } else {
+    const size = options.size ?? 128;
+    const channels = await channelsOf(pairs[0].image);
+    const sixteenBit = (await Promise.all(pairs.map((p) => isHighDepth(p.image)))).some(Boolean);
+    for (const pair of pairs) items.push(await imageItem(pair, size, channels, sixteenBit, map));
+    [shape, kind] = [channels === 3 ? [size, size, 3] : [size, size], channels === 3 ? 'rgb' : 'gray'];
+  }
+  if (!items.length) throw new TtlError('E_BAD_INPUT', `${name}: no slice has foreground (minForeground ${options.minForeground ?? 1})`);
+  const given = items.every((i) => i.pair.split);
+  const splits = given
+    ? items.map((i) => i.pair.split!)
+    : stratifiedSplit(items.map(() => 0), items.map((i) => i.pair.patient), options.fractions ?? { val: 0.15, test: 0.15 }, options.seed ?? 0);
+  const perImage = shape.reduce((a, b) => a * b, 1);
+  const perMask = kind === 'rgb' ? perImage / 3 : perImage;
+  const build = (split: SplitName): SegmentationSplit => {
+    const chosen = items.filter((_, i) => splits[i] === split);
+    if (!chosen.length) throw new TtlError('E_BAD_INPUT', `${name}: the ${split} split is empty (${items.length} items); give more data, a split column${options.mode === 'slices' && options.splitBy !== 'slice' ? ", or splitBy 'slice'" : ''}`);
+    const sixteen = chosen[0].image instanceof Uint16Array;
+    const images = sixteen ? new Uint16Array(chosen.length * perImage) : new Uint8Array(chosen.length * perImage);
+    const masks = new Uint8Array(chosen.length * perMask);
+    chosen.forEach((item, j) => {
+      images.set(item.image as never, j * perImage);
+      masks.set(item.mask, j * perMask);
+    });
+    return { images, shape: [chosen.length, ...shape], masks };
+  };
+  return { name, classes: names, kind, train: build('train'), val: build('val'), test: build('test') };
+}
+
+/** A segmentation dataset from a CSV manifest (file,mask[,split][,patient]). */
+export async function loadSegmentationManifest(path: string, options: SegmentationLoadOptions = {}): Promise<SegmentationDataset> {
+  return loadSegmentationPairs(basename(path, extname(path)), segmentationPairs(path, options.columns), options);
+}

@@ -1,0 +1,112 @@
+// trainSegmentation(): one trial of one strategy on a segmentation dataset. The encoder is the plan's
+// (truncated) network; a U-Net decoder joins the kept block ends; model selection on validation Dice.
+import { TtlError, invalidParameterError } from '../errors.js';
+import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
+import { meanStd } from '../metrics/classification.js';
+import { call, type Model } from '../model.js';
+import type { NativeModel, NativePipelineOptions, NativeStore } from '../native.js';
+import { oneOf, shapeOf } from '../validate.js';
+import { checkDimensions } from './finetune.js';
+import { epochLoop } from './loop.js';
+import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
+import { strategyName } from './strategies.js';
+
+export interface SegmentationMetrics {
+  /** Mean ± std over images of the per-image Dice (foreground classes present in truth or prediction). */
+  dice: { mean: number; std: number };
+  jaccard: { mean: number; std: number };
+  /** Mean per-image cross-entropy at the masks' resolution. */
+  loss: number;
+  perImage: { dice: number[]; jaccard: number[] };
+}
+
+export interface SegmentOptions extends TrainingOptions {
+  data: SegmentationDataset;
+  /** Network input shape [H, W] or [D, H, W]; default imageSize in every dimension. */
+  shape?: number[];
+  /** Class weights of the cross-entropy term, background first. */
+  classWeights?: number[];
+  select?: 'dice' | 'loss';
+  onProgress?: (event: SegmentProgressEvent) => void;
+}
+
+export type SegmentProgressEvent =
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; val: SegmentationMetrics; seconds: number; best: boolean };
+
+export interface SegmentResult {
+  strategy: string;
+  k: number;
+  bestEpoch: number;
+  val: SegmentationMetrics;
+  test: SegmentationMetrics;
+  curves: { epoch: number; trainLoss: number; valLoss: number; valDice: number; valJaccard: number; lr: number; seconds: number }[];
+  params: number;
+  trainableParams: number;
+  macs: number;
+  trainSeconds: number;
+  imagesPerSecond: number;
+  stoppedEarly: boolean;
+  checkpoint?: string;
+  model?: Model;
+}
+
+/** Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution). */
+export async function evaluateSegmentation(net: NativeModel, store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<SegmentationMetrics> {
+  const scores = await call(() => net.segment(store, pipeline, batchSize));
+  const n = scores.shape[0];
+  const column = (c: number) => Array.from({ length: n }, (_, i) => scores.data[i * 3 + c]);
+  const dice = column(0), jaccard = column(1);
+  const { mean: dm, std: ds } = meanStd(dice);
+  const { mean: jm, std: js } = meanStd(jaccard);
+  return { dice: { mean: dm, std: ds }, jaccard: { mean: jm, std: js }, loss: column(2).reduce((a, b) => a + b, 0) / n, perImage: { dice, jaccard } };
+}
+
+function checkMasks(data: SegmentationDataset): void {
+  for (const name of ['train', 'val', 'test'] as const) {
+    const split: SegmentationSplit = data[name];
+    let max = 0;
+    for (const v of split.masks) if (v > max) max = v;
+    if (max >= data.classes.length)
+      throw new TtlError('E_BAD_INPUT', `${data.name}: the ${name} masks hold class ${max} but the dataset names ${data.classes.length} classes (${data.classes.join(', ')})`);
+  }
+}
+
+export async function trainSegmentation(options: SegmentOptions): Promise<SegmentResult> {
+  const s = trainingSettings(options);
+  const { card } = s;
+  const data = options.data;
+  checkDimensions(data, card);
+  checkMasks(data);
+  const dims = card.input.frames ? 3 : 2;
+  if (options.shape !== undefined) s.pipeline.shape = shapeOf('shape', options.shape, [dims]);
+  const numClasses = data.classes.length;
+  const select = oneOf('select', options.select ?? 'dice', ['dice', 'loss'] as const);
+  const classWeights = options.classWeights ?? [];
+  if (classWeights.length && classWeights.length !== numClasses)
+    throw invalidParameterError('classWeights', `${numClasses} numbers (background first)`, classWeights);
+
+  return withTrainingModel(options, s, 'unet', numClasses, async (model, net) => {
+    const [train, val, test] = [data.train, data.val, data.test].map((split) => toNativeSegmentationStore(split, data.kind));
+    await call(() => net.configureTraining(trainingOptim(options, s, data.train.shape[0], classWeights)));
+    const loop = await epochLoop(net, train, s, async () => {
+      const metrics = await evaluateSegmentation(net, val, s.pipeline, s.batchSize);
+      return { metrics, loss: metrics.loss, score: select === 'loss' ? -metrics.loss : metrics.dice.mean };
+    }, {
+      onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
+      onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
+    });
+    const testMetrics = await evaluateSegmentation(net, test, s.pipeline, s.batchSize);
+    const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
+    const complexity = await model.complexity([card.input.channels, ...spatial]);
+    return {
+      strategy: strategyName(options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test: testMetrics,
+      curves: loop.epochs.map((e) => ({
+        epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
+      })),
+      params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
+      imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
+      model: options.keepModel ? model : undefined,
+    };
+  });
+}

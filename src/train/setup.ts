@@ -1,0 +1,117 @@
+// What every training task (classification finetune, segmentation) validates and builds the same way:
+// strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
+import { TtlError, invalidParameterError } from '../errors.js';
+import { createModel, nativeOf, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
+import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import { getModelCard, type ModelCard } from '../registry.js';
+import { integerIn, isObject, numberIn } from '../validate.js';
+import type { ResolveOptions } from '../weights/resolve.js';
+import { planStrategy, type Strategy, type StrategyPlan } from './strategies.js';
+
+export interface TrainingOptions {
+  model: string;
+  /** Card weights name (e.g. 'imagenet') or a checkpoint path; omit to train from scratch. */
+  weights?: string;
+  allowMissing?: boolean;
+  strategy: Strategy;
+  /** Input size (square / cubic) of the network. */
+  imageSize?: number;
+  epochs?: number;
+  batchSize?: number;
+  /** Learning rate of the head (eta); pretrained units train at eta * pretrainedLrScale. */
+  lr?: number;
+  pretrainedLrScale?: number;
+  optimizer?: 'sgd' | 'adamw';
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  warmupEpochs?: number;
+  /** Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA) or 'fp16' (CUDA). */
+  autocast?: 'bf16' | 'fp16';
+  augment?: boolean | Partial<NativeAugmentOptions>;
+  dropout?: number;
+  /** Stop after this many epochs without improvement of the selection metric. */
+  patience?: number;
+  seed?: number;
+  device?: Device;
+  resolve?: ResolveOptions;
+  /** Write the best weights here (safetensors). */
+  checkpoint?: string;
+  signal?: AbortSignal;
+  /** Return the trained model (best weights) in the result instead of disposing it; the caller disposes. */
+  keepModel?: boolean;
+}
+
+export interface TrainingSettings {
+  card: ModelCard;
+  plan: StrategyPlan;
+  epochs: number;
+  batchSize: number;
+  size: number;
+  lr: number;
+  patience: number;
+  seed: number;
+  pipeline: NativePipelineOptions;
+  augment?: NativeAugmentOptions;
+}
+
+const DEFAULT_AUGMENT: NativeAugmentOptions = {
+  cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
+};
+
+export function trainingSettings(options: TrainingOptions): TrainingSettings {
+  if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
+  const card = getModelCard(options.model);
+  const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
+  const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
+  const preprocess = options.weights && card.weights[options.weights] ? card.weights[options.weights].preprocess : card.weights.imagenet?.preprocess;
+  const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
+  return {
+    card, plan, epochs, size,
+    batchSize: integerIn('batchSize', options.batchSize ?? 32, 1, 4096),
+    lr: numberIn('lr', options.lr ?? 0.01, 0, 10),
+    patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
+    seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
+    pipeline: { size, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] },
+    augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
+  };
+}
+
+/** The optimiser configuration of a plan; the schedule spans `epochs` of `trainCount` samples. */
+export function trainingOptim(options: TrainingOptions, s: TrainingSettings, trainCount: number, classWeights: number[]): NativeOptimOptions {
+  return optimOptions({
+    optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
+    weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
+    warmupEpochs: options.warmupEpochs ?? 0, stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
+    autocast: options.autocast ?? '',
+  });
+}
+
+/**
+ * Builds the plan's model with `head` and runs `work` on it, honouring the abort signal; the model is
+ * disposed afterwards unless keepModel is set and the work succeeded.
+ */
+export async function withTrainingModel<R>(
+  options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
+  work: (model: Model, net: NativeModel) => Promise<R>,
+): Promise<R> {
+  const model = await createModel({
+    name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
+    weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
+  });
+  const net = nativeOf(model);
+  const abort = () => net.cancel();
+  let succeeded = false;
+  options.signal?.addEventListener('abort', abort);
+  try {
+    if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
+    const result = await work(model, net);
+    if (options.checkpoint) await model.saveWeights(options.checkpoint);
+    succeeded = true;
+    return result;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+    if (!options.keepModel || !succeeded) model.dispose();
+  }
+}
+
