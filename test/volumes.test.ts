@@ -45,6 +45,44 @@ describe('3D volumes', () => {
   });
 });
 
+describe('volume manifests', () => {
+  it('CSV rows naming NIfTI files and a DICOM series load as windowed, resampled volumes and train a 3D network', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { loadDataset, readVolume } = await import('../src/index.js');
+    const { dicomBytes } = await import('./dicom-writer.js');
+    const root = mkdtempSync(join(tmpdir(), 'ttl-volumes-'));
+    const series = join(root, 'series');
+    mkdirSync(series);
+    // 4 slices of 8 x 8 HU values -1000..1000, written out of order (the reader sorts by position).
+    [2, 0, 3, 1].forEach((z) => writeFileSync(join(series, `s${z}.dcm`), dicomBytes({
+      rows: 8, columns: 8, pixels: Int16Array.from({ length: 64 }, (_, i) => -1000 + z * 500 + i), slope: 1, intercept: 0,
+      position: [0, 0, 2.5 * z], orientation: [1, 0, 0, 0, 1, 0], pixelSpacing: [1, 1],
+    })));
+    const nifti = (f: string) => join(shared, 'data', 'nifti-samples', f);
+    const rows = [
+      ['example_ct.nii.gz', 'ct', 'train'], ['example_mr_sm.nii.gz', 'mr', 'train'], ['aorta_ct_cropped.nii.gz', 'ct', 'val'],
+      ['example_mr_sm.nii.gz', 'mr', 'val'], ['example_ct_sm.nii.gz', 'ct', 'test'], [series, 'mr', 'test'],
+    ].map(([f, label, split]) => `${f.startsWith('/') ? f : nifti(f)},${label},${split}`);
+    writeFileSync(join(root, 'volumes.csv'), ['file,label,split', ...rows].join('\n'));
+    const { dataset } = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], intensity: [-1000, 1000] });
+    expect(dataset.kind).toBe('volume');
+    expect(dataset.train.shape).toEqual([2, 16, 18, 20]);
+    expect(dataset.test.images).toBeInstanceOf(Uint16Array);
+    // The DICOM series (second test row): HU -1000 + z*500 + i over a [-1000, 1000] window, corner voxel of the first slice = 0.
+    const dicom = dataset.test.images.subarray(16 * 18 * 20);
+    expect(dicom[0]).toBe(0);
+    expect(Math.max(...dicom)).toBe(Math.round(((-1000 + 3 * 500 + 63 + 1000) / 2000) * 65535)); // last voxel of the last slice
+    // Spacing: example_ct_sm is 3 mm; at 6 mm its 122 x 101 x 30 voxels become 61 x 51 x 15, cropped / padded to 20 x 18 x 16.
+    const spaced = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], spacing: [6, 6, 6], intensity: 'abdomen' });
+    const ct = readVolume(nifti('example_ct_sm.nii.gz'));
+    expect(ct.spacing).toEqual([3, 3, 3]);
+    expect(spaced.dataset.test.shape).toEqual([2, 16, 18, 20]);
+    const result = await finetune({ model: 'resnet3d_18', strategy: { kind: 'ttl', k: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu' });
+    expect(Number.isFinite(result.curves[0].trainLoss)).toBe(true);
+  });
+});
+
 describe('3D Grad-CAM', () => {
   it('gives a volume heatmap of the input size and a slice montage PNG', async () => {
     const { createModel, gradCam, writeMontage } = await import('../src/index.js');

@@ -1,4 +1,5 @@
-// Datasets from an image folder (one sub-folder per class) or a CSV manifest (file,label[,split][,patient]).
+// Datasets from an image folder (one sub-folder per class) or a CSV manifest (file,label[,split][,patient]);
+// manifest rows may name volumes (NIfTI files or DICOM-series folders) instead of images.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { TtlError } from '../errors.js';
@@ -6,6 +7,7 @@ import { parseCsv } from './csv.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
 import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
+import { conformVolume, isVolumePath, readVolume, windowed, type Intensity } from './volume.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
 
@@ -31,6 +33,12 @@ export interface LoadImagesOptions {
   /** Class names in label order (default: sorted names found). */
   classes?: string[];
   columns?: { file?: string; label?: string; split?: string; patient?: string };
+  /** Volume rows (NIfTI / DICOM-series folders): [x, y, z] voxels each is brought to (default size^3). */
+  volumeShape?: [number, number, number];
+  /** Volume rows: resample to this spacing (mm), then centre crop / pad to volumeShape. */
+  spacing?: [number, number, number];
+  /** Volume rows: intensity window, e.g. [-1000, 400] HU or 'lung' (default 'minmax' per volume). */
+  intensity?: Intensity;
   concurrency?: number;
   onWarning?: (message: string) => void;
 }
@@ -47,7 +55,7 @@ export function folderEntries(root: string): ManifestEntry[] {
   if (classes.length < 2) throw new TtlError('E_BAD_INPUT', `${root}: expected one sub-folder per class, found ${classes.length}`);
   return classes.flatMap((label) =>
     readdirSync(join(root, label))
-      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
+      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) || /\.nii(\.gz)?$/i.test(f))
       .sort()
       .map((f) => ({ file: join(root, label, f), label, origin: join(label, f) })),
   );
@@ -99,12 +107,19 @@ export async function loadEntries(name: string, entries: ManifestEntry[], option
   const classes = options.classes ?? [...new Set(entries.map((e) => e.label))].sort();
   let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`), false));
   if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
-  const channels = options.color === 'rgb' ? 3 : options.color === 'gray' ? 1 : await channelsOf(usable[0].file);
-  const depths = await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
+  const volumes = isVolumePath(usable[0].file);
+  const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);
+  if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
+  const volumeShape = options.volumeShape ?? [size, size, size];
+  const channels = volumes || options.color === 'gray' ? 1 : options.color === 'rgb' ? 3 : await channelsOf(usable[0].file);
+  const depths = volumes ? usable.map(() => true) : await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
   usable = usable.filter((_, i) => depths[i] !== null);
   const sixteenBit = depths.some((d) => d === true);
+  const decode = async (e: ManifestEntry) => volumes
+    ? { data: windowed(conformVolume(readVolume(e.file), { shape: volumeShape, spacing: options.spacing }, 'linear').values, options.intensity ?? 'minmax', e.origin), channels: 1 as const }
+    : decodeImage(e.file, size, channels, sixteenBit);
   const decoded = await mapLimit(usable, options.concurrency ?? 4, (e) =>
-    decodeImage(e.file, size, channels, sixteenBit).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)),
+    decode(e).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)),
   );
   const kept = usable.filter((_, i) => decoded[i] !== null);
   const images = decoded.filter((d) => d !== null);
@@ -112,14 +127,16 @@ export async function loadEntries(name: string, entries: ManifestEntry[], option
   const given = kept.every((e) => e.split);
   if (given) checkPatients(kept);
   const splits = given ? kept.map((e) => e.split!) : stratifiedSplit(labels, kept.map((e) => e.patient), options.fractions ?? { val: 0.1, test: 0.2 }, options.seed ?? 0);
-  const perImage = size * size * channels;
+  const itemShape = volumes ? [volumeShape[2], volumeShape[1], volumeShape[0]] : channels === 3 ? [size, size, 3] : [size, size];
+  const perImage = itemShape.reduce((a, b) => a * b, 1);
   const build = (split: SplitName): ImageSplit => {
     const index = splits.map((s, i) => (s === split ? i : -1)).filter((i) => i >= 0);
     const data = sixteenBit ? new Uint16Array(index.length * perImage) : new Uint8Array(index.length * perImage);
     index.forEach((i, j) => data.set(images[i].data as never, j * perImage));
-    return { images: data, shape: channels === 3 ? [index.length, size, size, 3] : [index.length, size, size], labels: Int32Array.from(index, (i) => labels[i]) };
+    return { images: data, shape: [index.length, ...itemShape], labels: Int32Array.from(index, (i) => labels[i]) };
   };
-  const dataset: ImageDataset = { name, classes, kind: channels === 3 ? 'rgb' : 'gray', train: build('train'), val: build('val'), test: build('test') };
+  const kind = volumes ? 'volume' : channels === 3 ? 'rgb' : 'gray';
+  const dataset: ImageDataset = { name, classes, kind, train: build('train'), val: build('val'), test: build('test') };
   return { dataset, report: { skipped } };
 }
 

@@ -9,7 +9,7 @@ import { native, type NativeStore } from '../native.js';
 import { parseCsv } from './csv.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
 import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
-import { readVolume, resampleVolume, shapeForSpacing, windowed, type Intensity, type Volume } from './volume.js';
+import { conformVolume, isVolumePath, readVolume, resampleVolume, windowed, type Intensity, type Volume } from './volume.js';
 
 export interface SegmentationSplit {
   /** [N, H, W] gray, [N, H, W, 3] colour or [N, D, H, W] volumes. */
@@ -39,9 +39,9 @@ export interface SegmentationLoadOptions {
   size?: number;
   /** Volumes: intensity window (default 'minmax' per volume). */
   intensity?: Intensity;
-  /** Volumes: resample to this [x, y, z] shape (default: the first volume's, after `spacing`). */
+  /** Volumes: bring each to this [x, y, z] shape (default: the first volume's). */
   shape?: [number, number, number];
-  /** Volumes: resample to this voxel spacing (mm) first. */
+  /** Volumes: resample to this voxel spacing (mm), then centre crop / pad to `shape`. */
   spacing?: [number, number, number];
   /** 'volumes' keeps each volume whole (3D networks); 'slices' cuts axial slices (2D networks). */
   mode?: 'volumes' | 'slices';
@@ -65,8 +65,6 @@ export interface SegmentationPair {
   origin: string;
 }
 
-const VOLUME = /\.nii(\.gz)?$/i;
-const isVolume = (path: string) => VOLUME.test(path) || extname(path) === '';
 
 /** The split handed to native code once; masks travel with the images through every resample. */
 export function toNativeSegmentationStore(split: SegmentationSplit, kind: SegmentationDataset['kind']): NativeStore {
@@ -111,14 +109,12 @@ interface Item {
 }
 
 function loadVolumePair(pair: SegmentationPair, options: SegmentationLoadOptions, target?: [number, number, number]) {
-  let image = readVolume(pair.image);
-  let labels = readVolume(pair.mask);
+  const image = readVolume(pair.image);
+  const labels = readVolume(pair.mask);
   if (image.shape.join() !== labels.shape.join())
     throw new TtlError('E_BAD_INPUT', `${pair.origin}: the label map's shape [${labels.shape.join(', ')}] differs from the volume's [${image.shape.join(', ')}]`);
-  const shape = target ?? (options.spacing ? shapeForSpacing(image, options.spacing) : image.shape);
-  image = resampleVolume(image, shape, 'linear');
-  labels = resampleVolume(labels, shape, 'nearest');
-  return { image, labels };
+  const conform = { shape: target ?? image.shape, spacing: options.spacing };
+  return { image: conformVolume(image, conform, 'linear'), labels: conformVolume(labels, conform, 'nearest') };
 }
 
 function volumeItems(pair: SegmentationPair, image: Volume, labels: Volume, options: SegmentationLoadOptions, map: (v: number) => number): Item[] {
@@ -159,8 +155,8 @@ async function imageItem(pair: SegmentationPair, size: number, channels: 1 | 3, 
 export async function loadSegmentationPairs(name: string, pairs: SegmentationPair[], options: SegmentationLoadOptions = {}): Promise<SegmentationDataset> {
   if (!pairs.length) throw new TtlError('E_BAD_INPUT', `${name}: no image/mask pairs`);
   const { names, map } = classLookup(options.classes);
-  const volumes = isVolume(pairs[0].image);
-  const mixed = pairs.find((p) => isVolume(p.image) !== volumes);
+  const volumes = isVolumePath(pairs[0].image);
+  const mixed = pairs.find((p) => isVolumePath(p.image) !== volumes);
   if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
   let items: Item[] = [];
   let shape: number[];

@@ -1,9 +1,13 @@
 // Volumes in physical units (HU for CT) from NIfTI files or DICOM series, resampled to a shape or a
 // voxel spacing, and mapped to the 16-bit intensities the native store holds (windowing).
 import { statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { TtlError } from '../errors.js';
 import { readDicomSeries, type DicomVolume } from './dicom-series.js';
 import { readNifti, scaled } from './nifti.js';
+
+/** A NIfTI file or a DICOM series folder (no extension) rather than a 2D image. */
+export const isVolumePath = (path: string) => /\.nii(\.gz)?$/i.test(path) || extname(path) === '';
 
 /** [x, y, z] voxels, x fastest (NIfTI order): as a row-major array it is [D = z, H = y, W = x]. */
 export type Volume = DicomVolume;
@@ -71,6 +75,43 @@ export function resampleVolume(volume: Volume, shape: [number, number, number], 
       }
   const spacing = volume.spacing.map((s, i) => (s * volume.shape[i]) / shape[i]) as [number, number, number];
   return { shape, spacing, values: out };
+}
+
+/** Centre crop / pad to `shape` ([x, y, z]) without resampling; padding takes `fill`. */
+export function cropOrPad(volume: Volume, shape: [number, number, number], fill: number): Volume {
+  const [X, Y, Z] = volume.shape;
+  const [nx, ny, nz] = shape;
+  const offset = [X - nx, Y - ny, Z - nz].map((d) => Math.floor(d / 2));
+  const out = new Float32Array(nx * ny * nz).fill(fill);
+  for (let z = 0; z < nz; z++) {
+    const sz = z + offset[2];
+    if (sz < 0 || sz >= Z) continue;
+    for (let y = 0; y < ny; y++) {
+      const sy = y + offset[1];
+      if (sy < 0 || sy >= Y) continue;
+      for (let x = 0; x < nx; x++) {
+        const sx = x + offset[0];
+        if (sx >= 0 && sx < X) out[x + nx * (y + ny * z)] = volume.values[sx + X * (sy + Y * sz)];
+      }
+    }
+  }
+  return { shape, spacing: volume.spacing, values: out };
+}
+
+export interface ConformOptions {
+  /** Output [x, y, z] voxels. */
+  shape: [number, number, number];
+  /** Resample to this spacing (mm) first, then centre crop / pad to `shape` (physical size kept); else resample straight to `shape`. */
+  spacing?: [number, number, number];
+}
+
+/** A volume brought to a fixed shape for a network: by voxel spacing + crop/pad, or by resampling. */
+export function conformVolume(volume: Volume, options: ConformOptions, mode: 'linear' | 'nearest'): Volume {
+  if (!options.spacing) return resampleVolume(volume, options.shape, mode);
+  let min = Infinity;
+  for (const v of volume.values) if (v < min) min = v;
+  const fill = mode === 'nearest' ? 0 : min; // outside the scan: air (its minimum) or background label
+  return cropOrPad(resampleVolume(volume, shapeForSpacing(volume, options.spacing), mode), options.shape, fill);
 }
 
 /** Clips values to the intensity window and scales them to the full 16-bit range. */
