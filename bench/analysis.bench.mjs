@@ -19,7 +19,7 @@ const log = () => {};
 
 const ftl = await executeRun(checkConfig({ ...base, strategies: ['ftl'], out: join(root, 'ftl') }), { log });
 const svcca = await runSvcca(join(root, 'ftl'));
-console.log(`FTL test AUROC ${ftl.rows[0].auroc.mean.toFixed(4)}; SVCCA with the finetuned network (${svcca.datapoints} datapoints):`);
+console.log(`FTL test AUROC ${ftl.rows[0].test.auroc.mean.toFixed(4)}; SVCCA with the finetuned network (${svcca.datapoints} datapoints):`);
 for (const u of svcca.units) console.log(`  ${u.unit.padEnd(12)} pretrained ${u.pretrained.toFixed(4)}  random ${u.random.toFixed(4)}  area ${u.area.toFixed(4)}`);
 for (const c of svcca.cross) console.log(`  finetuned ${c.a} vs ${c.b}: ${c.mean.toFixed(4)}`);
 
@@ -40,7 +40,7 @@ const probeCost = rows.at(-1).macs * allImages;
 const ttl2 = exhaustive.rows.find((r) => r.method === 'TTL-2');
 const ttlProbe = probe.rows.find((r) => r.method === 'TTL-1');
 const [costExhaustive, costProbe] = [trainCost('two-stage'), trainCost('probe') + probeCost];
-console.log(`two-stage search: TTL-2 k=${ttl2.cutoff} test AUROC ${ttl2.auroc.mean.toFixed(4)}, ${(costExhaustive / 1e12).toFixed(2)} TMACs`);
-console.log(`probe search:     k=${ttlProbe.cutoff} test AUROC ${ttlProbe.auroc.mean.toFixed(4)}, ${(costProbe / 1e12).toFixed(2)} TMACs (probes ${(probeCost / 1e12).toFixed(3)})`);
+console.log(`two-stage search: TTL-2 k=${ttl2.cutoff} test AUROC ${ttl2.test.auroc.mean.toFixed(4)}, ${(costExhaustive / 1e12).toFixed(2)} TMACs`);
+console.log(`probe search:     k=${ttlProbe.cutoff} test AUROC ${ttlProbe.test.auroc.mean.toFixed(4)}, ${(costProbe / 1e12).toFixed(2)} TMACs (probes ${(probeCost / 1e12).toFixed(3)})`);
 console.log(`agreement: ${ttl2.cutoff === ttlProbe.cutoff ? 'same cutoff' : `different cutoff (${ttlProbe.cutoff} vs ${ttl2.cutoff})`}; compute ratio probe/two-stage = ${(costProbe / costExhaustive).toFixed(3)}`);
 console.log(`runs in ${root}`);

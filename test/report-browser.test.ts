@@ -32,9 +32,9 @@ describe('report.html in headless Chromium', () => {
       await page.goto(`file://${join(out, 'report.html')}`);
       const cells = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
       expect(cells.map((c) => c[0])).toEqual(results.rows.map((r: { method: string }) => r.method));
-      results.rows.forEach((r: { auroc: { mean: number; std: number }; auprc: { mean: number; std: number }; paramsM: number; cutoff: number }, i: number) => {
-        expect(cells[i][1]).toBe(`${r.auroc.mean.toFixed(4)} ± ${r.auroc.std.toFixed(4)}`);
-        expect(cells[i][2]).toBe(`${r.auprc.mean.toFixed(4)} ± ${r.auprc.std.toFixed(4)}`);
+      results.rows.forEach((r: { test: Record<string, { mean: number; std: number }>; paramsM: number; cutoff: number }, i: number) => {
+        expect(cells[i][1]).toBe(`${r.test.auroc.mean.toFixed(4)} ± ${r.test.auroc.std.toFixed(4)}`);
+        expect(cells[i][2]).toBe(`${r.test.auprc.mean.toFixed(4)} ± ${r.test.auprc.std.toFixed(4)}`);
         expect(cells[i][3]).toBe(r.paramsM.toFixed(3));
         expect(cells[i][6]).toBe(String(r.cutoff));
       });

@@ -66,7 +66,7 @@ describe('ttl-torch run (child process)', () => {
     for (const t of trials) expect(existsSync(join(out, 'trials', t.id, 'best.safetensors'))).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    for (const row of results.rows) expect(html).toContain(`<td>${row.method}</td><td>${row.auroc.mean.toFixed(4)} ± ${row.auroc.std.toFixed(4)}</td>`);
+    for (const row of results.rows) expect(html).toContain(`<td>${row.method}</td><td>${row.test.auroc.mean.toFixed(4)} ± ${row.test.auroc.std.toFixed(4)}</td>`);
     expect(html).not.toMatch(/<script|https?:\/\//);
     expect((html.match(/<svg /g) ?? []).length).toBe(4);
 

@@ -1,6 +1,7 @@
 // Segmentation with a truncated encoder on real CT: liver (TotalSegmentator label 5) in
 // ../shared/data/nifti-samples/example_ct_sm with example_seg, as 2D slices and as the whole volume.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,7 +10,7 @@ import {
   createModel, loadSegmentationManifest, loadSegmentationPairs, readVolume, trainSegmentation, windowed,
   type SegmentationDataset, type SegmentationSplit,
 } from '../src/index.js';
-import { shared } from './helpers.js';
+import { root, shared } from './helpers.js';
 
 const dir = join(shared, 'data', 'nifti-samples');
 const ct = join(dir, 'example_ct_sm.nii.gz');
@@ -108,6 +109,24 @@ describe('segmentation datasets', () => {
   });
 });
 
+/** Writes every CT slice as a 16-bit PNG and its label map as an 8-bit PNG, with a CSV manifest; returns the CSV. */
+async function writeSliceManifest(folder: string, split: (k: number) => string): Promise<string> {
+  const image = readVolume(ct);
+  const seg = readVolume(labels);
+  const [x, y, z] = image.shape;
+  const intensities = windowed(image.values, 'abdomen', 'ct');
+  const rows = ['file,mask,split'];
+  for (let k = 0; k < z; k++) {
+    const plane = new Uint16Array(intensities.subarray(k * x * y, (k + 1) * x * y));
+    await sharp(Buffer.from(plane.buffer), { raw: { width: x, height: y, channels: 1 } }).toColourspace('grey16').png().toFile(join(folder, `s${k}.png`));
+    await sharp(Buffer.from(Uint8Array.from(seg.values.subarray(k * x * y, (k + 1) * x * y))), { raw: { width: x, height: y, channels: 1 } })
+      .png().toFile(join(folder, `m${k}.png`));
+    rows.push(`s${k}.png,m${k}.png,${split(k)}`);
+  }
+  writeFileSync(join(folder, 'slices.csv'), rows.join('\n') + '\n');
+  return join(folder, 'slices.csv');
+}
+
 describe('truncated-encoder U-Net', () => {
   it('decoder joins only the kept blocks; its MACs follow the ptflops conventions', async () => {
     const keys = async (cutoff: string) => {
@@ -178,6 +197,42 @@ describe('truncated-encoder U-Net', () => {
     expect(result.test.dice.mean).toBeGreaterThan(allForegroundDice(data.test) + 0.1);
     expect(Math.max(...result.curves.map((c) => c.valDice))).toBeGreaterThan(result.curves[0].valDice);
     expect(result.macs).toBeGreaterThan(0);
+  });
+
+  it('`ttl-torch run --task segmentation`: block-wise TTL search vs FTL in the Table-2 shape (Dice | Jaccard | P | MACs | T)', async () => {
+    const csv = await writeSliceManifest(tmp, (k) => (k % 5 === 3 ? 'val' : k % 5 === 4 ? 'test' : 'train'));
+    const out = join(tmp, 'run');
+    const cli = join(root, 'dist', 'cli', 'main.js');
+    const args = [cli, 'run', '--task', 'segmentation', '--data', csv, '--label-classes', '{"liver":[5]}', '--model', 'resnet18', '--weights', 'none',
+      '--strategies', 'ftl,ttl', '--search', 'block', '--epochs', '2', '--image-size', '64', '--batch-size', '8', '--lr', '0.01', '--device', 'cpu', '--out', out];
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.metrics.map((m: { label: string }) => m.label)).toEqual(['Dice', 'Jaccard']);
+    expect(results.cutoffRows.map((r: { method: string }) => r.method)).toEqual(['TTL-B1', 'TTL-B2', 'TTL-B3', 'TTL-B4']);
+    const journal = readFileSync(join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trials = journal.filter((r) => r.type === 'trial');
+    expect(trials).toHaveLength(5);
+    for (const t of trials) {
+      expect(t.status).toBe('ok');
+      expect(t.test.dice).toBeGreaterThan(0);
+      expect(t.test.jaccard).toBeLessThanOrEqual(t.test.dice);
+    }
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toContain('| Method | Dice | Jaccard | P(M) | MACs(G) | T(ms) | cutoff k |');
+    for (const row of results.rows) {
+      expect(row.latencyMs).toBeGreaterThan(0);
+      expect(md).toContain(`| ${row.method} | ${row.test.dice.mean.toFixed(4)} ± ${row.test.dice.std.toFixed(4)} |`);
+    }
+    const b = (name: string) => results.cutoffRows.find((r: { method: string }) => r.method === name);
+    expect(b('TTL-B1').paramsM).toBeLessThan(b('TTL-B2').paramsM);
+    expect(b('TTL-B2').macsG).toBeLessThan(b('TTL-B4').macsG);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table id="cutoffs">');
+    // Resuming a finished run trains nothing again.
+    const again = spawnSync(process.execPath, [cli, 'run', '--resume', out], { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('skip ttl-k9-s0 (journaled)');
   });
 
   it('refuses a 2D segmentation dataset for a 3D network and masks outside the classes', async () => {

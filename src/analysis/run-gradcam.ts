@@ -10,20 +10,22 @@ import { getModelCard } from '../registry.js';
 import { readJournal } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { table } from '../run/results.js';
-import { loadRunData, readRunConfig } from '../run/runner.js';
+import { loadClassificationData, readRunConfig } from '../run/runner.js';
 import { planStrategy } from '../train/strategies.js';
 import { gradCam, overlayPixels } from './gradcam.js';
+import { metricsOf } from '../run/task.js';
 
 export async function runGradcamFigure(dir: string, options: { count?: number; size?: number } = {}): Promise<string> {
   const config = readRunConfig(dir);
   const card = getModelCard(config.model);
-  if (card.input.frames) throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side Grad-CAM figure is for 2D runs');
-  const rows = table(readJournal(join(dir, 'journal.jsonl')));
+  if (card.input.frames || config.task === 'segmentation')
+    throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side Grad-CAM figure is for 2D classification runs');
+  const rows = table(readJournal(join(dir, 'journal.jsonl')), metricsOf(config));
   const chosen = ['FTL', 'TTL-2', 'TTL-1'].map((m) => rows.find((r) => r.method === m)).filter((r) => r !== undefined);
   const ftl = chosen.find((r) => r.method === 'FTL');
   const ttl = chosen.find((r) => r.method.startsWith('TTL'));
   if (!ftl || !ttl) throw new TtlError('E_BAD_ARGUMENT', `${dir} needs finished FTL and TTL trials for the comparison`);
-  const data = await loadRunData(config);
+  const data = await loadClassificationData(config, 'the Grad-CAM figure');
   if (data.kind !== 'gray') throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side figure supports grayscale datasets');
   const count = Math.min(options.count ?? 4, data.test.labels.length);
   const size = options.size ?? 128;

@@ -9,7 +9,7 @@ import type { NativePipelineOptions, NativeTensor } from '../native.js';
 import { getModelCard } from '../registry.js';
 import { readJournal, trialRecords } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
-import { loadRunData, readRunConfig } from '../run/runner.js';
+import { loadClassificationData, readRunConfig } from '../run/runner.js';
 import { lineChart } from '../run/svg.js';
 import { planStrategy } from '../train/strategies.js';
 import { toNativeStore } from '../data/dataset.js';
@@ -58,7 +58,7 @@ export async function runSvcca(dir: string, options: { trial?: string; units?: n
   if (!trial) throw new TtlError('E_BAD_ARGUMENT', `no finished trial ${options.trial ?? ''} in ${dir}; trials: ${trials.map((t) => t.id).join(', ')}`);
   const checkpoint = join(dir, 'trials', trial.id, 'best.safetensors');
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `${checkpoint} is missing`);
-  const data = await loadRunData(config);
+  const data = await loadClassificationData(config, 'SVCCA of a run');
   const samples = Math.min(options.samples ?? 5000, data.train.labels.length);
   const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
   const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };

@@ -5,5 +5,5 @@ import { readRunConfig } from '../run/runner.js';
 /** Regenerates results and report.html from a run's journal alone. */
 export function reportCommand(dir: string): void {
   const results = writeReports(resolve(dir), readRunConfig(resolve(dir)));
-  console.log(markdownTable(results.rows));
+  console.log(markdownTable(results.rows, results.metrics));
 }

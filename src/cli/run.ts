@@ -1,15 +1,21 @@
 import { resolve } from 'node:path';
+import { TtlError } from '../errors.js';
 import { createModel } from '../model.js';
 import { getModelCard } from '../registry.js';
 import { checkConfig, readConfigFile, type RunConfig } from '../run/config.js';
 import { planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
-import { executeRun, loadRunData, readRunConfig } from '../run/runner.js';
-import type { ProgressEvent } from '../train/finetune.js';
+import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runner.js';
+import type { RunProgress } from '../run/runner.js';
+import { metricsOf } from '../run/task.js';
 import type { TrialSpec } from '../run/plan.js';
 
 export interface RunFlags {
   config?: string;
+  task?: string;
+  labelClasses?: string;
+  intensity?: string;
+  slices?: boolean;
   data?: string;
   model?: string;
   weights?: string;
@@ -35,6 +41,14 @@ export interface RunFlags {
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'seed'] as const;
 
+function parseJsonFlag(flag: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (e) {
+    throw new TtlError('E_BAD_ARGUMENT', `${flag} must be JSON, e.g. '{"liver":[5]}': ${(e as Error).message}`);
+  }
+}
+
 /** Flags override the config file, which overrides the demo defaults. */
 export function resolveConfig(flags: RunFlags): RunConfig {
   if (typeof flags.resume === 'string') return readRunConfig(resolve(flags.resume));
@@ -44,6 +58,10 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
   if (flags.allowMissing) fromFlags.allowMissing = true;
+  if (flags.task !== undefined) fromFlags.task = flags.task;
+  if (flags.slices) fromFlags.slices = true;
+  if (flags.labelClasses !== undefined) fromFlags.classes = parseJsonFlag('--label-classes', flags.labelClasses);
+  if (flags.intensity !== undefined) fromFlags.intensity = /^-?[\d.]+,-?[\d.]+$/.test(flags.intensity) ? flags.intensity.split(',').map(Number) : flags.intensity;
   const merged = { ...fromFile, ...fromFlags };
   if (merged.out === undefined) merged.out = `runs/${String(merged.model ?? 'squeezenet1_1')}-${String(merged.data ?? 'pneumoniamnist').replace(/[^\w.-]+/g, '_')}`;
   return checkConfig(merged);
@@ -53,21 +71,24 @@ async function dryRun(config: RunConfig): Promise<void> {
   const card = getModelCard(config.model);
   const trials = planStageOne(card, config);
   const data = await loadRunData(config);
-  const model = await createModel({ name: card.name, numClasses: data.classes.length, device: config.device });
-  // Probe: a few real training steps of the full network at the run's batch and image size.
+  const segmentation = config.task === 'segmentation';
+  const model = await createModel({ name: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, device: config.device });
+  // Probe: a few real training steps of the full network at the run's batch and input size.
   const n = config.batchSize;
-  const x = new Float32Array(n * card.input.channels * config.imageSize * config.imageSize).map(() => Math.random());
-  const y = Int32Array.from({ length: n }, (_, i) => i % data.classes.length);
-  const shape = [n, card.input.channels, config.imageSize, config.imageSize];
+  const input = inputShape(card, config, data);
+  const shape = [n, ...input];
+  const voxels = input.slice(1).reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * input[0] * voxels).map(() => Math.random());
+  const y = Int32Array.from({ length: segmentation ? n * voxels : n }, (_, i) => i % data.classes.length);
   await model.trainStep(x, shape, y, { lr: 0.001 });
   const start = performance.now();
   for (let i = 0; i < 3; i++) await model.trainStep(x, shape, y, { lr: 0.001 });
   const secondsPerImage = (performance.now() - start) / 1000 / (3 * n);
-  const complexity = await model.complexity([card.input.channels, config.imageSize, config.imageSize]);
+  const complexity = await model.complexity(input);
   const full = complexity.macs;
   const perUnit = complexity.units.map((u) => u.macs);
   model.dispose();
-  const trainImages = data.train.labels.length;
+  const trainImages = data.train.shape[0];
   const estimate = (t: TrialSpec) => {
     const macs = t.strategy === 'ttl' ? perUnit[t.cutoff - 1] : full;
     return config.epochs * trainImages * secondsPerImage * Math.max(0.05, macs / full) * 1.15; // + evaluation
@@ -88,12 +109,13 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   if (flags.dryRun) return dryRun(config);
   const tty = process.stdout.isTTY;
   let live = false;
-  const progress = (trial: TrialSpec, e: ProgressEvent) => {
+  const [primary] = metricsOf(config);
+  const progress = (trial: TrialSpec, e: RunProgress) => {
     if (e.type === 'batch' && tty) {
       process.stdout.write(`\r${trial.id} epoch ${e.epoch}/${config.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}   `);
       live = true;
     } else if (e.type === 'epoch') {
-      const line = `${trial.id} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} val AUROC ${e.val.auroc.toFixed(4)} ` +
+      const line = `${trial.id} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} val ${primary.label} ${e.val.toFixed(4)} ` +
         `(${e.seconds.toFixed(1)} s, ETA ${(e.seconds * (e.epochs - e.epoch)).toFixed(0)} s)`;
       if (tty) process.stdout.write(`\r${line}${' '.repeat(10)}`);
       else console.log(line);
@@ -110,5 +132,5 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const results = await executeRun(config, { log, progress, signal: controller.signal });
   if (live) process.stdout.write('\n');
   if (flags.json) console.log(JSON.stringify(results, null, 2));
-  else console.log(`\n${markdownTable(results.rows)}\nresults in ${config.out} (results.md, results.csv, results.json, report.html)`);
+  else console.log(`\n${markdownTable(results.rows, results.metrics)}\nresults in ${config.out} (results.md, results.csv, results.json, report.html)`);
 }

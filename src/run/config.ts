@@ -4,7 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { basename, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
+import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
+import type { LabelClasses } from '../data/segmentation.js';
+import { CT_WINDOWS, type Intensity } from '../data/volume.js';
+import { TASKS, type Task } from './task.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -12,7 +15,19 @@ export type SearchMode = 'block' | 'two-stage' | 'all' | 'probe' | number[];
 
 export interface RunConfig {
   out: string;
+  /** 'classification' (default) or 'segmentation' (a U-Net decoder on each truncated encoder). */
+  task: Task;
   data: string;
+  /** Segmentation: foreground classes by label value, e.g. { liver: [5] }; default binary masks. */
+  classes: LabelClasses | null;
+  /** Volumes: intensity window ([low, high], a CT window name, or 'minmax'). */
+  intensity: Intensity;
+  /** Volumes: [x, y, z] voxels each volume is brought to (default imageSize^3). */
+  volumeShape: [number, number, number] | null;
+  /** Volumes: resample to this spacing (mm) first, then centre crop / pad to volumeShape. */
+  spacing: [number, number, number] | null;
+  /** Segmentation of volumes with a 2D network: train on axial slices. */
+  slices: boolean;
   model: string;
   weights: string | null;
   allowMissing: boolean;
@@ -40,6 +55,7 @@ export interface RunConfig {
 
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
 export const DEMO: Omit<RunConfig, 'out'> = {
+  task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: 64, lr: 0.003, pretrainedLrScale: 1,
   optimizer: 'sgd', weightDecay: 1e-4, warmupEpochs: 1, patience: 100, autocast: '', augment: true, device: 'auto',
@@ -55,6 +71,18 @@ export function parseSearch(value: unknown): SearchMode {
   throw invalidParameterError('search', "'block', 'two-stage', 'all', 'probe' or 'k=LIST' (e.g. k=4,8,14)", value);
 }
 
+function checkSpacing(value: unknown): [number, number, number] | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && v > 0)) return value as [number, number, number];
+  throw invalidParameterError('spacing', 'three positive numbers (mm along x, y, z)', value);
+}
+
+function checkIntensity(value: unknown): Intensity {
+  if (value === 'minmax' || (typeof value === 'string' && value in CT_WINDOWS)) return value as Intensity;
+  if (Array.isArray(value) && value.length === 2 && value.every(Number.isFinite) && value[1] > value[0]) return value as [number, number];
+  throw invalidParameterError('intensity', `[low, high] with low < high, 'minmax' or one of ${Object.keys(CT_WINDOWS).join(', ')}`, value);
+}
+
 /** Validates a merged configuration; every field is checked with a message naming it. */
 export function checkConfig(raw: Record<string, unknown>): RunConfig {
   const merged = { ...DEMO, ...raw } as Record<string, unknown>;
@@ -66,9 +94,21 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     for (const k of search)
       if (k < 1 || k > card.units.length) throw new TtlError('E_BAD_CUTOFF', `search k=${k} is out of range for ${card.name}: use 1..${card.units.length}`);
   const autocast = merged.autocast === 'none' || merged.autocast === undefined ? '' : merged.autocast;
+  const task = oneOf('task', merged.task, TASKS);
+  if (task === 'segmentation' && search === 'probe')
+    throw invalidParameterError('search', "'block', 'two-stage', 'all' or 'k=LIST' for segmentation (linear probes score classification)", merged.search);
+  if (merged.classes !== null && !isObject(merged.classes))
+    throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
+  const triple = (name: string, v: unknown) => (v === null || v === undefined ? null : (shapeOf(name, v, [3]) as [number, number, number]));
   return {
     out: resolve(String(merged.out ?? 'runs/demo')),
+    task,
     data: String(merged.data),
+    classes: merged.classes as LabelClasses | null,
+    intensity: checkIntensity(merged.intensity),
+    volumeShape: triple('volumeShape', merged.volumeShape),
+    spacing: checkSpacing(merged.spacing),
+    slices: Boolean(merged.slices),
     model: card.name,
     weights: merged.weights === null || merged.weights === 'none' ? null : String(merged.weights),
     allowMissing: Boolean(merged.allowMissing),

@@ -3,13 +3,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { StrategyKind } from './config.js';
 
-export interface Scores {
-  auroc: number;
-  auprc: number;
-  averagePrecision: number;
-  accuracy: number;
-  balancedAccuracy: number;
-}
+/** Test or validation metrics of a trial by name (auroc, auprc, ... or dice, jaccard, ...). */
+export type Scores = Record<string, number>;
 
 export interface TrialRecord {
   type: 'trial';

@@ -5,29 +5,50 @@ import { TtlError } from '../errors.js';
 import { resolveDataset, isDatasetName } from '../data/catalog.js';
 import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
+import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
-import { finetune, type ProgressEvent } from '../train/finetune.js';
+import { finetune } from '../train/finetune.js';
+import { trainSegmentation } from '../train/segment.js';
+import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
-import type { RunConfig } from './config.js';
+import { DEMO, type RunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
 import { best, summarise, table } from './results.js';
 import { writeReports, type Results } from './report.js';
+import { metricsOf } from './task.js';
+
+/** Progress of the trial in flight; `val` is the selecting metric (AUROC, Dice) on validation. */
+export type RunProgress =
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; val: number; seconds: number; best: boolean };
 
 export interface RunCallbacks {
   log?: (line: string) => void;
   /** Live progress of the trial in flight (a TTY renders it on one line). */
-  progress?: (trial: TrialSpec, event: ProgressEvent) => void;
+  progress?: (trial: TrialSpec, event: RunProgress) => void;
   signal?: AbortSignal;
 }
 
-const scores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
+export type RunData = ImageDataset | SegmentationDataset;
+
+const classificationScores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
   auroc: m.auroc, auprc: m.auprc, averagePrecision: m.averagePrecision, accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy,
 });
+
+const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: { mean: number; std: number } }): Scores => ({
+  dice: m.dice.mean, jaccard: m.jaccard.mean, diceStd: m.dice.std, jaccardStd: m.jaccard.std,
+});
+
+/** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
+export function inputShape(card: ModelCard, config: RunConfig, data: RunData): number[] {
+  if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
+  return [card.input.channels, ...new Array(card.input.frames ? 3 : 2).fill(config.imageSize)];
+}
 
 /**
  * Resolves the run's dataset and weights by name before anything trains; offline and uncached, one error
@@ -42,26 +63,61 @@ export async function preflight(config: RunConfig): Promise<void> {
   if (problems.length) throw new TtlError('E_NO_FILE', `cannot start the run:\n  - ${problems.join('\n  - ')}`);
 }
 
-export async function loadRunData(config: RunConfig): Promise<ImageDataset> {
-  const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
-  return (await loadDataset(path, { size: config.imageSize, seed: config.seed })).dataset;
+/** The run's data for analyses that need class labels (not segmentation runs). */
+export async function loadClassificationData(config: RunConfig, what: string): Promise<ImageDataset> {
+  if (config.task === 'segmentation') throw new TtlError('E_BAD_ARGUMENT', `${what} needs a classification run; this run segments`);
+  return (await loadRunData(config)) as ImageDataset;
 }
 
-async function runTrial(card: ModelCard, config: RunConfig, data: ImageDataset, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
+export async function loadRunData(config: RunConfig): Promise<RunData> {
+  const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
+  const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity };
+  if (config.task === 'segmentation') {
+    if (!path.endsWith('.csv')) throw new TtlError('E_BAD_INPUT', `${path}: segmentation data is a CSV manifest with file and mask columns`);
+    return loadSegmentationManifest(path, {
+      ...volumes, classes: config.classes ?? undefined, size: config.imageSize, shape: config.volumeShape ?? undefined,
+      mode: config.slices ? 'slices' : 'volumes', seed: config.seed,
+    });
+  }
+  return (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
+}
+
+/** One trial of the run's task; the record carries its scores under the task's metric keys. */
+async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks) {
+  const [primary] = metricsOf(config);
+  const common: TrainingOptions = {
+    model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
+    imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize, lr: config.lr,
+    pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
+    patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
+    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
+  };
+  const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
+    ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
+  if ('masks' in data.train) {
+    const r = await trainSegmentation({
+      ...common, data: data as SegmentationDataset, shape: inputShape(card, config, data).slice(1),
+      onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.dice.mean)),
+    });
+    const curves = r.curves.map(({ valDice, ...c }) => ({ ...c, val: valDice }));
+    return { r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key };
+  }
+  const r = await finetune({
+    ...common, data: data as ImageDataset, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
+  });
+  const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key };
+}
+
+async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
   try {
-    const r = await finetune({
-      model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
-      data, imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize, lr: config.lr,
-      pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
-      patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
-      checkpoint: join(trialDir, 'best.safetensors'), onProgress: (e) => cb.progress?.(spec, e), signal: cb.signal,
-    });
-    writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(r.curves, null, 2) + '\n']);
+    const { r, curves, val, test } = await trainTrial(card, config, data, spec, dir, cb);
+    writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
     return {
-      ...base, status: 'ok', val: scores(r.val), test: scores(r.test), params: r.params, trainableParams: r.trainableParams, macs: r.macs,
+      ...base, status: 'ok', val, test, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
       bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
     };
   } catch (e) {
@@ -75,15 +131,16 @@ async function runTrial(card: ModelCard, config: RunConfig, data: ImageDataset, 
  * Latency of each row of the table (batch 1), measured once per run: every model is warmed with 20 passes,
  * then the models are timed in interleaved rounds so they share the machine's noise; median per model.
  */
-async function measureLatencies(card: ModelCard, config: RunConfig, dir: string, numClasses: number): Promise<void> {
+async function measureLatencies(card: ModelCard, config: RunConfig, dir: string, data: RunData): Promise<void> {
   const journal = join(dir, 'journal.jsonl');
   const records = readJournal(journal);
-  const rows = table(records).filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
+  const rows = table(records, metricsOf(config)).filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
   const unique = rows.filter((row, i) => rows.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
-  const shape = [card.input.channels, config.imageSize, config.imageSize];
+  const shape = inputShape(card, config, data);
+  const head = config.task === 'segmentation' ? 'unet' : 'linear';
   const models = await Promise.all(unique.map((row) => {
     const plan = planStrategy(card, toStrategy(card, row.strategy, row.cutoff));
-    return createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses, device: config.device });
+    return createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, head, numClasses: data.classes.length, device: config.device });
   }));
   try {
     const times: number[][] = models.map(() => []);
@@ -104,8 +161,8 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
  * search 'probe': linear probes on the frozen pretrained features of every unit (journaled once), then the
  * cutoffs ranked by probe validation AUROC, best first.
  */
-async function probeRanking(card: ModelCard, config: RunConfig, data: ImageDataset, dir: string, log: (line: string) => void): Promise<number[]> {
-  if (config.search !== 'probe') return [];
+async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, dir: string, log: (line: string) => void): Promise<number[]> {
+  if (config.search !== 'probe' || 'masks' in data.train) return [];
   const journal = join(dir, 'journal.jsonl');
   let probes = readJournal(journal).filter((r): r is ProbeRecord => r.type === 'probe');
   if (!probes.length) {
@@ -113,7 +170,7 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: ImageDatas
     const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
     const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
     try {
-      const scores = await probeUnits(model, data, {
+      const scores = await probeUnits(model, data as ImageDataset, {
         size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5],
       });
       const seconds = (performance.now() - start) / 1000 / scores.length;
@@ -138,7 +195,8 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   const journal = join(dir, 'journal.jsonl');
   const card = getModelCard(config.model);
   const data = await loadRunData(config);
-  log(describeDataset(data));
+  const [primary] = metricsOf(config);
+  log('masks' in data.train ? `${data.name}: ${data.kind} segmentation, classes [${data.classes.join(', ')}], train ${data.train.shape[0]}, val ${data.val.shape[0]}, test ${data.test.shape[0]}` : describeDataset(data as ImageDataset));
 
   const done = new Set(trialRecords(readJournal(journal)).map((r) => r.id));
   const runAll = async (trials: TrialSpec[]) => {
@@ -151,18 +209,18 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
       appendJournal(journal, record);
       done.add(spec.id);
       log(record.status === 'ok'
-        ? `done ${spec.id}: val AUROC ${record.val!.auroc.toFixed(4)}, test AUROC ${record.test!.auroc.toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
+        ? `done ${spec.id}: val ${primary.label} ${record.val![primary.key].toFixed(4)}, test ${primary.label} ${record.test![primary.key].toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
         : `failed ${spec.id}: ${record.reason}`);
     }
   };
   await runAll(planStageOne(card, config, await probeRanking(card, config, data, dir, log)));
-  const summaries = summarise(readJournal(journal));
+  const summaries = summarise(readJournal(journal), metricsOf(config));
   const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
     const b = best(summaries, s, [1]);
     return b ? [[s, b.cutoff] as const] : [];
   }));
   await runAll(planStageTwo(card, config, bestOne));
-  await measureLatencies(card, config, dir, data.classes.length);
+  await measureLatencies(card, config, dir, data);
   return writeReports(dir, config);
 }
 
@@ -170,6 +228,8 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
 export function readRunConfig(dir: string): RunConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new TtlError('E_NO_FILE', `${dir} is not a ttl-torch run (no config.json)`);
-  const saved = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
-  return { ...saved, out: dir };
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunConfig>;
+  // Runs saved before tasks existed are classification runs of images.
+  const { task, classes, intensity, volumeShape, spacing, slices } = DEMO;
+  return { task, classes, intensity, volumeShape, spacing, slices, ...saved, out: dir } as RunConfig;
 }
