@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/densenet.h"
+#include "models/penet.h"
 #include "models/r3d.h"
 #include "models/resnet3d.h"
 #include "models/resnet.h"
@@ -16,12 +17,13 @@ int64_t sum(const std::vector<int64_t>& v) { return std::accumulate(v.begin(), v
 }  // namespace
 
 int64_t count_units(const ArchSpec& spec) {
-  if (spec.family == "resnet" || spec.family == "resnet_v2" || spec.family == "r3d" || spec.family == "resnet3d")
+  if (spec.family == "resnet" || spec.family == "resnet_v2" || spec.family == "r3d" || spec.family == "resnet3d" ||
+      spec.family == "penet")
     return 1 + sum(spec.layers);
   if (spec.family == "squeezenet") return 9;
   if (spec.family == "densenet") return 1 + sum(spec.layers) + static_cast<int64_t>(spec.layers.size());
   throw Error("E_UNKNOWN_MODEL",
-              "unknown architecture family '" + spec.family + "' (expected resnet, resnet_v2, squeezenet, densenet, r3d, resnet3d)");
+              "unknown architecture family '" + spec.family + "' (expected resnet, resnet_v2, squeezenet, densenet, r3d, resnet3d, penet)");
 }
 
 Backbone build_backbone(const ArchSpec& spec) {
@@ -38,6 +40,7 @@ Backbone build_backbone(const ArchSpec& spec) {
   if (spec.family == "squeezenet") return std::make_shared<SqueezeNetImpl>(spec);
   if (spec.family == "r3d") return std::make_shared<R3DImpl>(spec);
   if (spec.family == "resnet3d") return std::make_shared<ResNet3dImpl>(spec);
+  if (spec.family == "penet") return std::make_shared<PENetImpl>(spec);
   return std::make_shared<DenseNetImpl>(spec);
 }
 

@@ -29,7 +29,7 @@ void MacCounter::record(const torch::nn::Module& m, const torch::Tensor& in, con
     total_ += in.numel() * (bn3->options.affine() ? 2 : 1);
   } else if (auto* gn = m.as<GroupNorm>()) {
     total_ += in.numel() * (gn->options.affine() ? 2 : 1);
-  } else if (m.as<ReLU>()) {
+  } else if (m.as<ReLU>() || m.as<LeakyReLU>()) {
     total_ += out.numel();
   } else if (m.as<MaxPool2d>() || m.as<MaxPool3d>() || m.as<AvgPool2d>() || m.as<AvgPool3d>() ||
              m.as<AdaptiveAvgPool2d>() || m.as<AdaptiveAvgPool3d>()) {

@@ -21,9 +21,17 @@ struct ResidualSlot {
   std::function<std::shared_ptr<torch::nn::Module>()> stage_module;
 };
 
-// Calls `visit` for every residual unit in order, with names `<prefix><stage>.<index>`. `parent` receives
-// the stage containers, so parameter names match torchvision's (layer1.0.conv1.weight).
-void for_each_residual_unit(torch::nn::Module& parent, const ArchSpec& spec, const std::string& prefix, int64_t base_width,
+// How stage containers are named: `<prefix><first + stage><suffix>`, dots making nested modules
+// (torchvision: layer1..layer4; PENet: encoders.0.penet_blocks .. encoders.3.penet_blocks).
+struct StageNaming {
+  std::string prefix = "layer";
+  int64_t first = 1;
+  std::string suffix;
+};
+
+// Calls `visit` for every residual unit in order, named `<stage container>.<index>`. `parent` receives
+// the stage containers, so parameter names match the reference implementation's (layer1.0.conv1.weight).
+void for_each_residual_unit(torch::nn::Module& parent, const ArchSpec& spec, const StageNaming& naming, int64_t base_width,
                             int64_t stem_reduction, const std::function<void(const ResidualSlot&)>& visit);
 
 }  // namespace ttl

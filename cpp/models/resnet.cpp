@@ -23,7 +23,7 @@ ResNetImpl::ResNetImpl(const ArchSpec& spec) {
   add_unit({"stem", 0, 64, 4, {"conv1.", "bn1."}, true});
 
   int64_t inplanes = 64;
-  for_each_residual_unit(*this, spec, "layer", 64, 4, [&](const ResidualSlot& u) {
+  for_each_residual_unit(*this, spec, {}, 64, 4, [&](const ResidualSlot& u) {
     add_unit({u.name, u.stage + 1, u.width * expansion, u.reduction, {u.name + "."}, u.built, u.slim});
     if (u.built) {
       auto layer = u.stage_module();

@@ -22,7 +22,7 @@ ResNet3dImpl::ResNet3dImpl(const ArchSpec& spec) {
   const bool resnext = spec.block == "resnext";
   const int64_t expansion = spec.block == "basic" ? 1 : resnext ? 2 : 4;
   int64_t inplanes = 64;
-  for_each_residual_unit(*this, spec, "layer", resnext ? 128 : 64, 4, [&](const ResidualSlot& u) {
+  for_each_residual_unit(*this, spec, {}, resnext ? 128 : 64, 4, [&](const ResidualSlot& u) {
     const int64_t out = u.width * expansion;
     add_unit({u.name, u.stage + 1, out, u.reduction, {u.name + "."}, u.built, u.slim});
     if (u.built) {

@@ -20,7 +20,7 @@ ResNetV2Impl::ResNetV2Impl(const ArchSpec& spec) {
   add_unit({"stem", 0, 64, 4, {"bn_data.", "conv0.", "bn0."}, true});
 
   int64_t in = 64;
-  for_each_residual_unit(*this, spec, "stage", 256, 4, [&](const ResidualSlot& u) {
+  for_each_residual_unit(*this, spec, {"stage", 1, ""}, 256, 4, [&](const ResidualSlot& u) {
     std::vector<std::string> prefixes = {u.name + "."};
     if (u.k == total) prefixes.push_back("bn_final.");
     add_unit({u.name, u.stage + 1, u.width, u.reduction, prefixes, u.built, u.slim});
