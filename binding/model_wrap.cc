@@ -289,32 +289,28 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work, bool doubles) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
     ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
     const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
     return run<torch::Tensor>(
-        env, acquire(env),
-        [store, pipeline, batch_size](ModelState& s) { return ttl::predict(*s.net, *store, pipeline, batch_size, s.autocast); },
-        [](Napi::Env env, torch::Tensor& probs) -> Napi::Value { return from_tensor(env, probs); });
+        env, acquire(env), [store, pipeline, batch_size, work](ModelState& s) { return work(s, *store, pipeline, batch_size); },
+        [doubles](Napi::Env env, torch::Tensor& t) -> Napi::Value { return doubles ? from_double_tensor(env, t) : from_tensor(env, t); });
   });
 }
 
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+    return ttl::predict(*s.net, store, p, batch, s.autocast);
+  }, false);
+}
+
 Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
-    const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
-    return run<torch::Tensor>(
-        env, acquire(env),
-        [store, pipeline, batch_size](ModelState& s) {
-          return ttl::evaluate_segmentation(*s.net, *store, pipeline, batch_size, s.autocast);
-        },
-        [](Napi::Env env, torch::Tensor& scores) -> Napi::Value { return from_double_tensor(env, scores); });
-  });
+  return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast);
+  }, true);
 }
 
 Napi::Value ModelWrap::Snapshot(const Napi::CallbackInfo& info) {

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "core/backbone.h"
@@ -49,6 +50,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Features(const Napi::CallbackInfo& info);
   Napi::Value GradCam(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  // Evaluates the whole store (arguments: store, pipeline, batch size) on the compute thread; the tensor
+  // `work` returns goes back as float32 (or float64 with `doubles`).
+  using StoreWork = std::function<torch::Tensor(ModelState&, const ttl::ImageStore&, const ttl::PipelineOptions&, int64_t)>;
+  Napi::Value OverStore(const Napi::CallbackInfo& info, StoreWork work, bool doubles);
 
   // Returns the live state or throws (disposed); counts the call as pending until it settles.
   std::shared_ptr<ModelState> acquire(Napi::Env env);

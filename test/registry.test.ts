@@ -9,9 +9,9 @@ const FRAMES = 8;
 const sampleShape = (name: string) => (getModelCard(name).input.frames ? [3, FRAMES, SIZE, SIZE] : [3, SIZE, SIZE]);
 
 describe('model registry', () => {
-  it('lists the issue-2 backbones', () => {
+  it('lists the registered backbones', () => {
     expect(listModels()).toEqual(
-      ['densenet121', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50', 'resnet50', 'resnet50_v2', 'resnext3d_101', 'squeezenet1_1'],
+      ['densenet121', 'penet', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50', 'resnet50', 'resnet50_v2', 'resnext3d_101', 'squeezenet1_1'],
     );
     expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
   });

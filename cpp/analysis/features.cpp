@@ -15,9 +15,8 @@ std::map<int64_t, torch::Tensor> extract_features(BackboneImpl& model, const Ima
   at::Generator generator = at::detail::createCPUGenerator(12345);
   std::map<int64_t, std::vector<torch::Tensor>> parts;
   const int64_t last = *units.rbegin();
-  for (int64_t start = 0; start < store.size(); start += batch_size) {
-    torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, generator).input;
+  for_each_batch(store, pipeline, batch_size, device, [&](const Batch& batch, const torch::Tensor&) {
+    torch::Tensor x = batch.input;
     for (int64_t i = 0; i <= last; ++i) {
       x = model.forward_unit(i, x);
       if (!units.count(i)) continue;
@@ -30,7 +29,7 @@ std::map<int64_t, torch::Tensor> extract_features(BackboneImpl& model, const Ima
         parts[i].push_back(flat.mean(2).cpu());
       }
     }
-  }
+  });
   std::map<int64_t, torch::Tensor> out;
   for (auto& [unit, list] : parts) out[unit] = torch::cat(list, 0).to(torch::kFloat32);
   return out;

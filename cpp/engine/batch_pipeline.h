@@ -1,6 +1,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 #include "engine/image_store.h"
@@ -37,6 +38,11 @@ struct Batch {
 // channel replication, normalisation.
 Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& options, bool train,
                  torch::Device device, at::Generator& generator);
+
+// Visits the whole store in order, `batch_size` at a time, as evaluation sees it (no augmentation):
+// visit(batch, indices of its samples).
+void for_each_batch(const ImageStore& store, const PipelineOptions& options, int64_t batch_size, torch::Device device,
+                    const std::function<void(const Batch&, const torch::Tensor&)>& visit);
 
 // The output spatial shape of the pipeline for images with `spatial_dims` dimensions.
 std::vector<int64_t> output_shape(const PipelineOptions& options, int64_t spatial_dims);

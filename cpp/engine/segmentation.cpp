@@ -57,21 +57,16 @@ torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store
                                     int64_t batch_size, const std::string& autocast) {
   if (!model.dense_output()) throw Error("E_BAD_ARGUMENT", "segment() needs a segmentation network (head 'unet')");
   if (!store.masks.defined()) throw Error("E_BAD_INPUT", "segment() needs a store with masks");
-  if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
   if (store.masks.numel() && store.masks.max().item<int64_t>() >= model.num_classes())
     throw Error("E_BAD_INPUT", "mask values must lie in [0, " + std::to_string(model.num_classes()) + ")");
   torch::NoGradGuard no_grad;
   model.eval();
-  const torch::Device device = device_of(model);
-  at::Generator unused = at::detail::createCPUGenerator(0);
   std::vector<torch::Tensor> rows;
-  for (int64_t start = 0; start < store.size(); start += batch_size) {
-    torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    Batch batch = make_batch(store, idx, pipeline, /*train=*/false, device, unused);
-    torch::Tensor truth = store.masks.index_select(0, idx).to(device).to(torch::kInt64);
+  for_each_batch(store, pipeline, batch_size, device_of(model), [&](const Batch& batch, const torch::Tensor& idx) {
+    torch::Tensor truth = store.masks.index_select(0, idx).to(batch.input.device()).to(torch::kInt64);
     torch::Tensor logits;
     {
-      AutocastScope scope(autocast, device);
+      AutocastScope scope(autocast, batch.input.device());
       logits = model.forward(batch.input).to(torch::kFloat32);
     }
     logits = resize_to(logits, truth.sizes().slice(1));
@@ -79,7 +74,7 @@ torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store
         logits, truth, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     torch::Tensor scores = overlap_scores(logits.argmax(1), truth, logits.size(1));
     rows.push_back(torch::cat({scores, ce.flatten(1).mean(1, true).to(torch::kFloat64)}, 1).cpu());
-  }
+  });
   return torch::cat(rows, 0);
 }
 

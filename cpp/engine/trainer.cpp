@@ -181,15 +181,11 @@ torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const Pipeli
   if (model.dense_output()) throw Error("E_BAD_ARGUMENT", "a segmentation network is evaluated with segment(), not predict()");
   torch::NoGradGuard no_grad;
   model.eval();
-  const torch::Device device = device_of(model);
-  at::Generator unused = at::detail::createCPUGenerator(0);
   std::vector<torch::Tensor> outputs;
-  for (int64_t start = 0; start < store.size(); start += batch_size) {
-    torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    torch::Tensor x = make_batch(store, idx, pipeline, /*train=*/false, device, unused).input;
-    AutocastScope scope(autocast, device);
-    outputs.push_back(torch::softmax(model.forward(x).to(torch::kFloat32), 1).cpu());
-  }
+  for_each_batch(store, pipeline, batch_size, device_of(model), [&](const Batch& batch, const torch::Tensor&) {
+    AutocastScope scope(autocast, batch.input.device());
+    outputs.push_back(torch::softmax(model.forward(batch.input).to(torch::kFloat32), 1).cpu());
+  });
   return torch::cat(outputs, 0);
 }
 

@@ -61,26 +61,39 @@ export function folderEntries(root: string): ManifestEntry[] {
   );
 }
 
-/** Entries of a CSV manifest; paths are relative to the CSV's folder. */
-export function csvEntries(path: string, columns: LoadImagesOptions['columns'] = {}): ManifestEntry[] {
+export interface ManifestRow {
+  row: Record<string, string>;
+  split?: SplitName;
+  patient?: string;
+  origin: string;
+  /** Resolves a path cell against the manifest's folder. */
+  path: (column: string) => string;
+}
+
+/** Rows of a CSV manifest with their split and patient read and checked; `required` columns must exist. */
+export function manifestRows(path: string, required: string[], columns: { split?: string; patient?: string } = {}): ManifestRow[] {
   const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
-  const col = { file: columns.file ?? 'file', label: columns.label ?? 'label', split: columns.split ?? 'split', patient: columns.patient ?? 'patient' };
-  for (const required of [col.file, col.label])
-    if (!header.includes(required)) throw new TtlError('E_BAD_INPUT', `${path}: no '${required}' column (columns: ${header.join(', ')})`);
+  const split = columns.split ?? 'split', patient = columns.patient ?? 'patient';
+  for (const column of required)
+    if (!header.includes(column)) throw new TtlError('E_BAD_INPUT', `${path}: no '${column}' column (columns: ${header.join(', ')})`);
   const base = dirname(resolve(path));
   return rows.map((row, i) => {
     const origin = `${basename(path)} line ${i + 2}`;
-    const rawSplit = header.includes(col.split) ? row[col.split].toLowerCase() : '';
+    const rawSplit = header.includes(split) ? row[split].toLowerCase() : '';
     if (rawSplit && !SPLIT_NAMES[rawSplit])
-      throw new TtlError('E_BAD_INPUT', `${origin}: split '${row[col.split]}' is not train, val or test`);
+      throw new TtlError('E_BAD_INPUT', `${origin}: split '${row[split]}' is not train, val or test`);
     return {
-      file: resolve(base, row[col.file]),
-      label: row[col.label],
-      split: rawSplit ? SPLIT_NAMES[rawSplit] : undefined,
-      patient: header.includes(col.patient) && row[col.patient] ? row[col.patient] : undefined,
-      origin,
+      row, origin, split: rawSplit ? SPLIT_NAMES[rawSplit] : undefined,
+      patient: header.includes(patient) && row[patient] ? row[patient] : undefined,
+      path: (column: string) => resolve(base, row[column]),
     };
   });
+}
+
+/** Entries of a CSV manifest; paths are relative to the CSV's folder. */
+export function csvEntries(path: string, columns: LoadImagesOptions['columns'] = {}): ManifestEntry[] {
+  const file = columns.file ?? 'file', label = columns.label ?? 'label';
+  return manifestRows(path, [file, label], columns).map((r) => ({ file: r.path(file), label: r.row[label], split: r.split, patient: r.patient, origin: r.origin }));
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

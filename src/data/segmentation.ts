@@ -1,12 +1,11 @@
 // Segmentation datasets: images or volumes with a class index per pixel/voxel (0 = background), from
 // a CSV manifest (file,mask[,split][,patient]) of PNG/JPEG/DICOM + PNG masks or NIfTI/DICOM-series
 // volumes + NIfTI label maps, or straight from volume/label-map pairs (whole volumes or 2D slices).
-import { readFileSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { TtlError } from '../errors.js';
 import { native, type NativeStore } from '../native.js';
-import { parseCsv } from './csv.js';
+import { manifestRows } from './manifest.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
 import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
 import { conformVolume, isVolumePath, readVolume, resampleVolume, windowed, type Intensity, type Volume } from './volume.js';
@@ -85,21 +84,8 @@ function classLookup(classes: LabelClasses | undefined): { names: string[]; map:
 
 /** Rows of a segmentation manifest; paths are relative to the CSV's folder. */
 export function segmentationPairs(path: string, columns: SegmentationLoadOptions['columns'] = {}): SegmentationPair[] {
-  const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
-  const col = { file: columns.file ?? 'file', mask: columns.mask ?? 'mask', split: columns.split ?? 'split', patient: columns.patient ?? 'patient' };
-  for (const required of [col.file, col.mask])
-    if (!header.includes(required)) throw new TtlError('E_BAD_INPUT', `${path}: no '${required}' column (columns: ${header.join(', ')})`);
-  const base = dirname(resolve(path));
-  const splits: Record<string, SplitName> = { train: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test' };
-  return rows.map((row, i) => {
-    const origin = `${basename(path)} line ${i + 2}`;
-    const raw = header.includes(col.split) ? row[col.split].toLowerCase() : '';
-    if (raw && !splits[raw]) throw new TtlError('E_BAD_INPUT', `${origin}: split '${row[col.split]}' is not train, val or test`);
-    return {
-      image: resolve(base, row[col.file]), mask: resolve(base, row[col.mask]), split: raw ? splits[raw] : undefined,
-      patient: header.includes(col.patient) && row[col.patient] ? row[col.patient] : undefined, origin,
-    };
-  });
+  const file = columns.file ?? 'file', mask = columns.mask ?? 'mask';
+  return manifestRows(path, [file, mask], columns).map((r) => ({ image: r.path(file), mask: r.path(mask), split: r.split, patient: r.patient, origin: r.origin }));
 }
 
 interface Item {

@@ -4,11 +4,10 @@ import { classCounts, toNativeStore, type ImageDataset } from '../data/dataset.j
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { call, type Model } from '../model.js';
+import { call } from '../model.js';
 import { oneOf } from '../validate.js';
 import { epochLoop } from './loop.js';
-import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
-import { strategyName } from './strategies.js';
+import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export type SelectMetric = 'auroc' | 'auprc' | 'loss';
 
@@ -37,22 +36,7 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export interface FinetuneResult {
-  strategy: string;
-  k: number;
-  bestEpoch: number;
-  val: ClassificationMetrics;
-  test: ClassificationMetrics;
-  curves: EpochRecord[];
-  params: number;
-  trainableParams: number;
-  macs: number;
-  trainSeconds: number;
-  imagesPerSecond: number;
-  stoppedEarly: boolean;
-  checkpoint?: string;
-  model?: Model;
-}
+export type FinetuneResult = TrialResult<ClassificationMetrics, EpochRecord>;
 
 function crossEntropy(labels: Int32Array, probs: Float32Array, numClasses: number): number {
   let sum = 0;
@@ -107,15 +91,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     });
     const testProbs = await call(() => net.predict(test, s.pipeline, evalBatch));
     const complexity = await model.complexity([card.input.channels, ...(card.input.frames ? [s.size] : []), s.size, s.size]);
-    return {
-      strategy: strategyName(options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best,
-      test: classificationMetrics(data.test.labels, testProbs.data, numClasses),
-      curves: loop.epochs.map((e) => ({
-        epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
-      })),
-      params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
-      imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
-      model: options.keepModel ? model : undefined,
-    };
+    const curves = loop.epochs.map((e) => ({
+      epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
+    }));
+    return trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
   });
 }

@@ -3,13 +3,12 @@
 import { TtlError, invalidParameterError } from '../errors.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
 import { meanStd } from '../metrics/classification.js';
-import { call, type Model } from '../model.js';
+import { call } from '../model.js';
 import type { NativeModel, NativePipelineOptions, NativeStore } from '../native.js';
 import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
 import { epochLoop } from './loop.js';
-import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
-import { strategyName } from './strategies.js';
+import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export interface SegmentationMetrics {
   /** Mean ± std over images of the per-image Dice (foreground classes present in truth or prediction). */
@@ -34,22 +33,17 @@ export type SegmentProgressEvent =
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; val: SegmentationMetrics; seconds: number; best: boolean };
 
-export interface SegmentResult {
-  strategy: string;
-  k: number;
-  bestEpoch: number;
-  val: SegmentationMetrics;
-  test: SegmentationMetrics;
-  curves: { epoch: number; trainLoss: number; valLoss: number; valDice: number; valJaccard: number; lr: number; seconds: number }[];
-  params: number;
-  trainableParams: number;
-  macs: number;
-  trainSeconds: number;
-  imagesPerSecond: number;
-  stoppedEarly: boolean;
-  checkpoint?: string;
-  model?: Model;
+export interface SegmentEpoch {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valDice: number;
+  valJaccard: number;
+  lr: number;
+  seconds: number;
 }
+
+export type SegmentResult = TrialResult<SegmentationMetrics, SegmentEpoch>;
 
 /** Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution). */
 export async function evaluateSegmentation(net: NativeModel, store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<SegmentationMetrics> {
@@ -99,14 +93,9 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     const testMetrics = await evaluateSegmentation(net, test, s.pipeline, s.batchSize);
     const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
     const complexity = await model.complexity([card.input.channels, ...spatial]);
-    return {
-      strategy: strategyName(options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test: testMetrics,
-      curves: loop.epochs.map((e) => ({
-        epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
-      })),
-      params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
-      imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
-      model: options.keepModel ? model : undefined,
-    };
+    const curves = loop.epochs.map((e) => ({
+      epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
+    }));
+    return trialResult(options, s, model, loop, testMetrics, curves, complexity);
   });
 }

@@ -6,7 +6,7 @@ import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipel
 import { getModelCard, type ModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
-import { planStrategy, type Strategy, type StrategyPlan } from './strategies.js';
+import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
 export interface TrainingOptions {
   model: string;
@@ -40,6 +40,39 @@ export interface TrainingOptions {
   signal?: AbortSignal;
   /** Return the trained model (best weights) in the result instead of disposing it; the caller disposes. */
   keepModel?: boolean;
+}
+
+/** What one trial of any task returns: selection epoch, validation/test metrics, curves, size and speed. */
+export interface TrialResult<M, C> {
+  strategy: string;
+  k: number;
+  bestEpoch: number;
+  val: M;
+  test: M;
+  curves: C[];
+  params: number;
+  trainableParams: number;
+  macs: number;
+  trainSeconds: number;
+  imagesPerSecond: number;
+  stoppedEarly: boolean;
+  checkpoint?: string;
+  /** The trained model (best weights) when keepModel was set; the caller disposes it. */
+  model?: Model;
+}
+
+/** Assembles a trial's result once its loop, test metrics and complexity are known. */
+export function trialResult<M, C>(
+  options: TrainingOptions, s: TrainingSettings, model: Model,
+  loop: { bestEpoch: number; best: M; trainSeconds: number; samplesPerSecond: number; stoppedEarly: boolean },
+  test: M, curves: C[], complexity: { params: number; trainableParams: number; macs: number },
+): TrialResult<M, C> {
+  return {
+    strategy: strategyName(options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
+    params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
+    imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
+    model: options.keepModel ? model : undefined,
+  };
 }
 
 export interface TrainingSettings {
