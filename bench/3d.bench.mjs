@@ -40,11 +40,9 @@ for (const size of values.sizes.split(',').map(Number)) {
   console.log(`\nAdrenalMNIST3D ${size}^3 (${((performance.now() - start) / 60000).toFixed(1)} min); published baselines: ${published[size] ?? '-'}`);
   console.log('| Method | test AUROC | test ACC | P(M) | MACs(G) | train s/epoch | T(ms) |');
   console.log('|---|---|---|---|---|---|---|');
-  const latency = new Map(results.rows.map((r) => [`${r.strategy}:${r.cutoff}`, r.latencyMs]));
   for (const row of [...results.rows.filter((r) => r.method === 'FTL'), ...results.cutoffRows]) {
     const own = trials.filter((t) => t.strategy === row.strategy && t.cutoff === row.cutoff);
     const seconds = mean(own.map((t) => t.trainSeconds / config.epochs));
-    const t = latency.get(`${row.strategy}:${row.cutoff}`);
-    console.log(`| ${row.method} | ${row.test.auroc.mean.toFixed(4)} | ${mean(own.map((x) => x.test.accuracy)).toFixed(4)} | ${row.paramsM.toFixed(3)} | ${row.macsG.toFixed(3)} | ${seconds.toFixed(1)} | ${t ? t.toFixed(2) : '-'} |`);
+    console.log(`| ${row.method} | ${row.test.auroc.mean.toFixed(4)} | ${mean(own.map((x) => x.test.accuracy)).toFixed(4)} | ${row.paramsM.toFixed(3)} | ${row.macsG.toFixed(3)} | ${seconds.toFixed(1)} | ${row.latencyMs === null ? '-' : row.latencyMs.toFixed(2)} |`);
   }
 }

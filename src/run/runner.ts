@@ -18,7 +18,7 @@ import { DEMO, type RunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
-import { best, summarise, table } from './results.js';
+import { best, cutoffTable, summarise, table } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 
@@ -128,13 +128,16 @@ async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec:
 }
 
 /**
- * Latency of each row of the table (batch 1), measured once per run: every model is warmed with 20 passes,
+ * Latency of each row of the tables (batch 1), measured once per run: every model is warmed with 20 passes,
  * then the models are timed in interleaved rounds so they share the machine's noise; median per model.
  */
 async function measureLatencies(card: ModelCard, config: RunConfig, dir: string, data: RunData): Promise<void> {
   const journal = join(dir, 'journal.jsonl');
   const records = readJournal(journal);
-  const rows = table(records, metricsOf(config)).filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
+  const metrics = metricsOf(config);
+  // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
+  const candidates = [...table(records, metrics), ...cutoffTable(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
+  const rows = candidates.filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
   const unique = rows.filter((row, i) => rows.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
   const shape = inputShape(card, config, data);
   const head = config.task === 'segmentation' ? 'unet' : 'linear';
