@@ -63,4 +63,17 @@ describe('model registry', () => {
     expect(output.shape).toEqual([2, 3]);
     model.dispose();
   });
+
+  it.each(listModels())('%s: a U-Net head on the encoder cut after block 2 gives logits per pixel/voxel of the input size', async (name) => {
+    const card = getModelCard(name);
+    const model = await createModel({ name, cutoff: 'block2', head: 'unet', numClasses: 3, device: 'cpu' });
+    const shape = sampleShape(name);
+    const { output } = await model.forward(new Float32Array(2 * shape.reduce((a, b) => a * b, 1)).fill(0.3), [2, ...shape]);
+    expect(output.shape).toEqual([2, 3, ...shape.slice(1)]);
+    expect(output.data.every(Number.isFinite)).toBe(true);
+    const c = await model.complexity(shape);
+    expect(c.headMacs).toBeGreaterThan(0);
+    expect(model.units).toHaveLength(card.blocks[1]);
+    model.dispose();
+  });
 });
