@@ -102,4 +102,24 @@ describe('3D Grad-CAM', () => {
     expect([meta.width, meta.height]).toEqual([8 * 30, 28]);
     model.dispose();
   });
+
+  it('`ttl-torch gradcam` writes a slice montage for a NIfTI volume with a 3D checkpoint', async () => {
+    const { createModel } = await import('../src/index.js');
+    const { default: sharp } = await import('sharp');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawnSync } = await import('node:child_process');
+    const { root } = await import('./helpers.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ttl-cam3d-'));
+    const model = await createModel({ name: 'resnet3d_18', cutoff: 'block2', numClasses: 2, device: 'cpu', seed: 1 });
+    await model.saveWeights(join(dir, 'ckpt.safetensors'));
+    model.dispose();
+    const volume = join(shared, 'data', 'nifti-samples', 'example_ct_sm.nii.gz');
+    const run = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'gradcam', volume, '--checkpoint', join(dir, 'ckpt.safetensors'),
+      '--size', '24', '--intensity', 'abdomen', '--out', dir], { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe(join(dir, 'example_ct_sm-gradcam.png'));
+    const meta = await sharp(join(dir, 'example_ct_sm-gradcam.png')).metadata();
+    expect([meta.width, meta.height]).toEqual([8 * 26, 24]);
+  });
 });

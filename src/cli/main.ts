@@ -70,12 +70,13 @@ program
 
 program
   .command('gradcam')
-  .description('Grad-CAM heatmap overlays (PNG) for images, from a checkpoint written by ttl-torch')
-  .argument('<images...>', 'PNG/JPEG files')
+  .description('Grad-CAM heatmap overlays (PNG) for images, or slice montages for volumes with a 3D network, from a checkpoint written by ttl-torch')
+  .argument('<inputs...>', 'PNG/JPEG files, or NIfTI files / DICOM-series folders for a 3D network')
   .requiredOption('--checkpoint <file>', 'a trial checkpoint (runs/NAME/trials/ID/best.safetensors)')
   .option('--unit <k|name>', 'unit whose output is explained (default: the last kept unit)')
   .option('--class <c>', 'target class (default: the predicted one)')
-  .option('--size <px>', 'input size', '64')
+  .option('--size <px>', 'input size (volumes: a cube of this side)', '64')
+  .option('--intensity <window>', "volumes: 'minmax' (default), a CT window (abdomen, lung, bone, brain, mediastinum) or LOW,HIGH")
   .option('--out <dir>', 'output folder', 'gradcam')
   .action(gradcamCommand);
 
