@@ -228,11 +228,15 @@ describe('truncated-encoder U-Net', () => {
     const b = (name: string) => results.cutoffRows.find((r: { method: string }) => r.method === name);
     expect(b('TTL-B1').paramsM).toBeLessThan(b('TTL-B2').paramsM);
     expect(b('TTL-B2').macsG).toBeLessThan(b('TTL-B4').macsG);
+    for (const row of results.cutoffRows) expect(row.latencyMs, row.method).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table id="cutoffs">');
+    const latencyLines = () => readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"latency"')).length;
+    const timed = latencyLines();
     // Resuming a finished run trains nothing again.
     const again = spawnSync(process.execPath, [cli, 'run', '--resume', out], { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('skip ttl-k9-s0 (journaled)');
+    expect(latencyLines()).toBe(timed); // every row was timed already
   });
 
   it('refuses a 2D segmentation dataset for a 3D network and masks outside the classes', async () => {

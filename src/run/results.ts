@@ -72,7 +72,8 @@ const ORDER: [string, StrategyKind, number[]][] = [
 ];
 
 function latencyOf(records: JournalRecord[], strategy: StrategyKind, cutoff: number): number | null {
-  const t = records.find((l): l is LatencyRecord => l.type === 'latency' && l.strategy === strategy && l.cutoff === cutoff);
+  // The newest measurement wins: a later session re-times every row together.
+  const t = records.filter((l): l is LatencyRecord => l.type === 'latency' && l.strategy === strategy && l.cutoff === cutoff).at(-1);
   return t ? t.medianMs : null;
 }
 

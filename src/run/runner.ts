@@ -18,7 +18,7 @@ import { DEMO, type RunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
-import { best, cutoffTable, summarise, table } from './results.js';
+import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 
@@ -137,8 +137,11 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
   const metrics = metricsOf(config);
   // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
   const candidates = [...table(records, metrics), ...cutoffTable(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
-  const rows = candidates.filter((row) => !records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff));
-  const unique = rows.filter((row, i) => rows.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
+  const measured = (row: TableRow) => records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff);
+  if (candidates.every(measured)) return;
+  // A row is missing (new trials, or a resumed run): time every row again in one session, so all the T(ms)
+  // of a table share the machine's state; the newest records win.
+  const unique = candidates.filter((row, i) => candidates.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
   const shape = inputShape(card, config, data);
   const head = config.task === 'segmentation' ? 'unet' : 'linear';
   const models = await Promise.all(unique.map((row) => {
