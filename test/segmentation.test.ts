@@ -104,8 +104,12 @@ describe('segmentation datasets', () => {
     await expect(loadSegmentationManifest(join(tmp, 'bad.csv'))).rejects.toThrow(/bad\.csv: no 'mask' column/);
     await expect(loadSegmentationPairs('x', [{ image: ct, mask: join(dir, 'example_mr_sm.nii.gz'), origin: 'row 1' }], { classes: LIVER }))
       .rejects.toThrow(/row 1: the label map's shape \[117, 91, 20\] differs from the volume's \[122, 101, 30\]/);
-    await expect(slices().then((d) => loadSegmentationPairs('x', [{ image: ct, mask: labels, origin: 'r' }], { classes: { liver: ['5' as never] } })))
+    await expect(loadSegmentationPairs('x', [{ image: ct, mask: labels, origin: 'r' }], { classes: { liver: ['5' as never] } }))
       .rejects.toThrow(/classes must map each class name to a list of integer label values/);
+    await expect(loadSegmentationPairs('x', [{ image: ct, mask: labels, origin: 'r' }], { mode: 'slice' as never }))
+      .rejects.toThrow("Expected one of 'volumes', 'slices' for mode but received");
+    await expect(loadSegmentationPairs('x', [{ image: ct, mask: labels, origin: 'r' }], { spacing: [1, 0, 1] }))
+      .rejects.toThrow('Expected three positive numbers (mm along x, y, z) for spacing');
   });
 });
 

@@ -46,6 +46,16 @@ describe('3D volumes', () => {
 });
 
 describe('volume manifests', () => {
+  it('spacing resampling then centre crop/pad keeps physical size; padding is the volume minimum', async () => {
+    const { conformVolume } = await import('../src/data/volume.js');
+    // values x + 10 y + 100 z are linear, so trilinear resampling reproduces them exactly
+    const values = Float32Array.from({ length: 4 * 4 * 2 }, (_, i) => (i % 4) + 10 * (Math.floor(i / 4) % 4) + 100 * Math.floor(i / 16));
+    const out = conformVolume({ shape: [4, 4, 2], spacing: [1, 1, 2], values }, { shape: [4, 2, 2], spacing: [2, 2, 2] }, 'linear');
+    expect(out.shape).toEqual([4, 2, 2]);
+    // 2 mm voxels: x, y centres at 0.5 and 2.5 source voxels; x padded by one voxel each side with the minimum (0)
+    expect([...out.values]).toEqual([0, 5.5, 7.5, 0, 0, 25.5, 27.5, 0, 0, 105.5, 107.5, 0, 0, 125.5, 127.5, 0]);
+  });
+
   it('CSV rows naming NIfTI files and a DICOM series load as windowed, resampled volumes and train a 3D network', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -3,7 +3,8 @@
 // volumes + NIfTI label maps, or straight from volume/label-map pairs (whole volumes or 2D slices).
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
-import { TtlError } from '../errors.js';
+import { TtlError, invalidParameterError } from '../errors.js';
+import { integerIn, isObject, oneOf, shapeOf } from '../validate.js';
 import { native, type NativeStore } from '../native.js';
 import { manifestRows } from './manifest.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
@@ -137,9 +138,21 @@ async function imageItem(pair: SegmentationPair, size: number, channels: 1 | 3, 
   return { image, mask: Uint8Array.from(raw, map), pair };
 }
 
+function checkOptions(o: SegmentationLoadOptions): void {
+  if (!isObject(o)) throw invalidParameterError('options', 'an object', o);
+  if (o.mode !== undefined) oneOf('mode', o.mode, ['volumes', 'slices'] as const);
+  if (o.splitBy !== undefined) oneOf('splitBy', o.splitBy, ['volume', 'slice'] as const);
+  if (o.size !== undefined) integerIn('size', o.size, 8, 4096);
+  if (o.minForeground !== undefined) integerIn('minForeground', o.minForeground, 0);
+  if (o.shape !== undefined) shapeOf('shape', o.shape, [3]);
+  if (o.spacing !== undefined && !(Array.isArray(o.spacing) && o.spacing.length === 3 && o.spacing.every((v) => typeof v === 'number' && v > 0)))
+    throw invalidParameterError('spacing', 'three positive numbers (mm along x, y, z)', o.spacing);
+}
+
 /** Decodes segmentation pairs (images + masks, or volumes + label maps) into train/val/test splits. */
 export async function loadSegmentationPairs(name: string, pairs: SegmentationPair[], options: SegmentationLoadOptions = {}): Promise<SegmentationDataset> {
   if (!pairs.length) throw new TtlError('E_BAD_INPUT', `${name}: no image/mask pairs`);
+  checkOptions(options);
   const { names, map } = classLookup(options.classes);
   const volumes = isVolumePath(pairs[0].image);
   const mixed = pairs.find((p) => isVolumePath(p.image) !== volumes);
