@@ -1,14 +1,16 @@
-// npm run bench -- 3d [--sizes 28,64] [--epochs 8] [--model resnet3d_18] [--out runs/bench-3d]
+// npm run bench -- 3d [--sizes 28,64] [--epochs 8] [--model resnet3d_18] [--out runs/bench-3d] [--compare-pytorch]
 // FTL vs TTL at every block boundary on AdrenalMNIST3D (28^3 and 64^3 volumes) through `ttl-torch run`'s own
 // engine (executeRun): test AUROC / ACC (mean over --repeats), parameters, MACs, training time and latency.
 // No 3D ImageNet/Kinetics weights are available offline here, so every network trains from random init:
 // the comparison is between the full network and its truncations, as in the paper's FTL vs TTL rows.
+// --compare-pytorch only times resnet3d_18's training step (batch 8, 28^3) against PyTorch, and trains nothing.
 import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkConfig, executeRun, runtimeInfo } from '../dist/index.js';
 import { readFileSync } from 'node:fs';
+import { compareWithPytorch } from './compare-pytorch.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '..', '..', 'shared');
@@ -21,10 +23,15 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '0.01' },
     'batch-size': { type: 'string', default: '32' },
     out: { type: 'string', default: 'runs/bench-3d' },
+    'compare-pytorch': { type: 'boolean', default: false },
   },
 });
 const info = await runtimeInfo();
 console.log(`LibTorch ${info.libtorch}, ${info.defaultDevice}, ${info.threads} threads; ${values.model} from random init; ${values.epochs} epochs`);
+if (values['compare-pytorch']) {
+  await compareWithPytorch({ model: 'resnet3d_18', size: 28, batch: 8, steps: 10, threads: info.threads });
+  process.exit(0);
+}
 const published = { 28: 'ResNet-18 (3D) 0.827 / ResNet-50 (3D) 0.828 AUROC', 64: 'ResNet-18 (3D) 0.863 / ResNet-50 (3D) 0.848 AUROC (MedMNIST v2, 64^3 from MedMNIST+)' };
 for (const size of values.sizes.split(',').map(Number)) {
   const file = size === 28 ? 'adrenalmnist3d.npz' : `adrenalmnist3d_${size}.npz`;

@@ -3,11 +3,11 @@
 // AUROC/AUPRC/accuracy, wall time and images/s. --compare-pytorch times the identical training step in
 // PyTorch (Debian python3-torch) and prints ours / PyTorch, measured side by side in this run. --amp
 // trains FTL in float32 and with bf16 autocast, interleaved, and prints the speed-up and both AUROCs.
-import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createModel, finetune, getModelCard, runtimeInfo } from '../dist/index.js';
+import { finetune, getModelCard, runtimeInfo } from '../dist/index.js';
+import { compareWithPytorch } from './compare-pytorch.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '..', '..', 'shared');
@@ -56,34 +56,4 @@ if (values.amp) {
     `(x${speed.toFixed(2)}); test AUROC bf16 ${runs.bf16.map((r) => r.test.auroc.toFixed(4)).join('/')} vs float32 ${runs.fp32.map((r) => r.test.auroc.toFixed(4)).join('/')}`);
 }
 
-if (values['compare-pytorch']) {
-  const batch = 64;
-  const steps = 30;
-  const ours = async () => {
-    const model = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu' });
-    const x = Float32Array.from({ length: batch * 3 * size * size }, () => Math.random() * 2 - 1);
-    const y = Int32Array.from({ length: batch }, (_, i) => i % 2);
-    for (let i = 0; i < 5; i++) await model.trainStep(x, [batch, 3, size, size], y, { lr: 0.001 });
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) await model.trainStep(x, [batch, 3, size, size], y, { lr: 0.001 });
-    model.dispose();
-    return (batch * steps) / ((performance.now() - start) / 1000);
-  };
-  const pytorch = () => {
-    const run = spawnSync('/usr/bin/python3', [join(here, 'pytorch_step.py'), String(batch), String(size), String(steps), String(info.threads)], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`PyTorch reference failed (is python3-torch installed?): ${run.stderr}`);
-    return Number(run.stdout.trim());
-  };
-  // Interleave rounds so both share the machine's noise; report medians.
-  const oursRuns = [];
-  const torchRuns = [];
-  for (let round = 0; round < 5; round++) {
-    oursRuns.push(await ours());
-    torchRuns.push(pytorch());
-  }
-  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  const [o, p] = [median(oursRuns), median(torchRuns)];
-  const list = (a) => a.map((v) => v.toFixed(0)).join(', ');
-  console.log(`training step, batch ${batch}, ${size}px, ${info.threads} threads: ttl-torch ${o.toFixed(0)} img/s (${list(oursRuns)}), ` +
-    `PyTorch ${p.toFixed(0)} img/s (${list(torchRuns)}); ratio of medians ours/PyTorch = ${(o / p).toFixed(3)}`);
-}
+if (values['compare-pytorch']) await compareWithPytorch({ model: 'squeezenet1_1', size, batch: 64, steps: 30, threads: info.threads });
