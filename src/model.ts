@@ -186,7 +186,10 @@ export class Model {
     this.frozenUnits = count;
   }
 
-  /** One SGD step of cross-entropy on a batch; returns the loss before the step. */
+  /**
+   * One SGD step on a batch; returns the loss before the step. Classification: cross-entropy with one label per
+   * sample. Segmentation (head 'unet'): cross-entropy + soft Dice with `labels` holding the masks, [N, ...spatial] flat.
+   */
   async trainStep(data: Float32Array, shape: number[], labels: Int32Array, options: TrainStepOptions): Promise<number> {
     const input = checkTensor('input', data, shape);
     if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
