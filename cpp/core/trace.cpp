@@ -40,6 +40,11 @@ void MacCounter::record(const torch::nn::Module& m, const torch::Tensor& in, con
   // Dropout, Identity, concatenation and residual additions count 0, as in ptflops.
 }
 
+torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x) {
+  for (auto& module : *sequential) x = call(module, x);
+  return x;
+}
+
 torch::Tensor resize_to(const torch::Tensor& x, at::IntArrayRef size) {
   if (x.sizes().slice(2) == size) return x;
   namespace F = torch::nn::functional;

@@ -37,6 +37,9 @@ inline torch::Tensor call(torch::nn::AnyModule& module, const torch::Tensor& inp
   return output;
 }
 
+// Runs a Sequential's modules in order, each counted like call().
+torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x);
+
 // Bilinear (2D) / trilinear (3D) resize to `size`, counted like ptflops' nn.Upsample (output elements).
 torch::Tensor resize_to(const torch::Tensor& x, at::IntArrayRef size);
 

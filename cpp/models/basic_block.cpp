@@ -17,7 +17,7 @@ BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_downsample(downsample, x) : x;
+  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
   torch::Tensor out = call(relu, call(bn1, call(conv1, x)));
   out = call(bn2, call(conv2, out));
   return call(relu, out + identity);

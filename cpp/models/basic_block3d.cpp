@@ -14,11 +14,6 @@ torch::nn::Sequential conv_bn3d(int64_t in, int64_t out, std::vector<int64_t> ke
   return s;
 }
 
-torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x) {
-  for (auto& module : *sequential) x = call(module, x);
-  return x;
-}
-
 BasicBlock3dImpl::BasicBlock3dImpl(int64_t inplanes, int64_t planes, int64_t stride)
     : conv1(register_module("conv1", conv_bn3d(inplanes, planes, {3, 3, 3}, {stride, stride, stride}, {1, 1, 1}, true))),
       conv2(register_module("conv2", conv_bn3d(planes, planes, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, false))),

@@ -19,6 +19,5 @@ TORCH_MODULE(BasicBlock3d);
 // Conv3d (no bias) + BatchNorm3d [+ ReLU] as a torchvision-named Sequential (.0 conv, .1 bn, .2 relu).
 torch::nn::Sequential conv_bn3d(int64_t in, int64_t out, std::vector<int64_t> kernel, std::vector<int64_t> stride,
                                 std::vector<int64_t> padding, bool relu);
-torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x);
 
 }  // namespace ttl

@@ -19,7 +19,7 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_downsample(downsample, x) : x;
+  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
   torch::Tensor out = call(relu, call(bn1, call(conv1, x)));
   out = call(relu, call(bn2, call(conv2, out)));
   out = call(bn3, call(conv3, out));

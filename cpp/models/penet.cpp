@@ -1,7 +1,6 @@
 #include "models/penet.h"
 
 #include "core/trace.h"
-#include "models/basic_block3d.h"
 #include "models/penet_bottleneck.h"
 #include "models/residual_stages.h"
 

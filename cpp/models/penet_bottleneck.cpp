@@ -1,7 +1,6 @@
 #include "models/penet_bottleneck.h"
 
 #include "core/trace.h"
-#include "models/basic_block3d.h"
 
 namespace ttl {
 namespace {

@@ -1,6 +1,7 @@
 #include "models/r3d.h"
 
 #include "core/error.h"
+#include "core/trace.h"
 #include "models/basic_block3d.h"
 #include "models/residual_stages.h"
 

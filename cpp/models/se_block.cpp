@@ -1,7 +1,6 @@
 #include "models/se_block.h"
 
 #include "core/trace.h"
-#include "models/basic_block3d.h"
 
 namespace ttl {
 
