@@ -9,6 +9,8 @@ export { cutoffTable, type CutoffRow } from './cutoffs.js';
 export type { Tensor } from './nn/tensor.js';
 export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
+export { delongInterval, delongTest, normalCdf, type AurocInterval, type PairedTest } from './metrics/delong.js';
+export { aurocInterval, bootstrapSe, compareAuroc, type Interval, type Comparison } from './metrics/uncertainty.js';
 export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent, type EpochRecord, type SelectMetric } from './train/finetune.js';
 export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
 export { readMedMNIST } from './data/medmnist.js';

@@ -1,0 +1,136 @@
+// How sure a measured AUROC is: its 95% interval, its standard error over the evaluated cases, and whether
+// two networks' AUROCs on the same cases differ. Binary tasks use DeLong (exact for the AUROC); the macro
+// one-vs-rest AUROC of multi-class tasks has no DeLong form here, so a class-stratified bootstrap serves.
+import { TtlError } from '../errors.js';
+import { auroc as binaryAuroc } from './binary.js';
+import { delongInterval, delongTest } from './delong.js';
+
+export interface Interval {
+  auroc: number;
+  se: number;
+  low: number;
+  high: number;
+  method: 'delong' | 'bootstrap';
+}
+
+export interface Comparison {
+  difference: number;
+  p: number;
+  method: 'delong' | 'bootstrap';
+}
+
+/** One-vs-rest macro AUROC, as classificationMetrics computes it, without the other metrics (called per resample). */
+function macroAuroc(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number): number {
+  const n = labels.length;
+  let sum = 0;
+  for (let c = 0; c < numClasses; c++)
+    sum += binaryAuroc(Uint8Array.from({ length: n }, (_, i) => (labels[i] === c ? 1 : 0)), Float64Array.from({ length: n }, (_, i) => probs[i * numClasses + c]));
+  return sum / numClasses;
+}
+
+const aurocOf = (labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number) =>
+  numClasses === 2 ? binaryAuroc(Uint8Array.from(labels), positiveScores(probs, labels.length)) : macroAuroc(labels, probs, numClasses);
+
+const positiveScores = (probs: ArrayLike<number>, n: number) => Float64Array.from({ length: n }, (_, i) => probs[i * 2 + 1]);
+
+/** A small seeded generator (mulberry32): the same run gives the same intervals. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Resampled case indices, stratified by class so that every resample keeps every class. */
+function* resamples(labels: ArrayLike<number>, count: number, seed: number): Generator<Int32Array> {
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const members = byClass.get(labels[i]);
+    if (members) members.push(i);
+    else byClass.set(labels[i], [i]);
+  }
+  const next = random(seed);
+  for (let r = 0; r < count; r++) {
+    const picked = new Int32Array(labels.length);
+    let o = 0;
+    for (const members of byClass.values()) for (let i = 0; i < members.length; i++) picked[o++] = members[Math.floor(next() * members.length)];
+    yield picked;
+  }
+}
+
+function gather(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, picked: Int32Array) {
+  const l = new Int32Array(picked.length);
+  const p = new Float32Array(picked.length * numClasses);
+  picked.forEach((src, dst) => {
+    l[dst] = labels[src];
+    for (let c = 0; c < numClasses; c++) p[dst * numClasses + c] = probs[src * numClasses + c];
+  });
+  return { l, p };
+}
+
+// Large test sets need fewer resamples for a stable standard error, and each costs a sort.
+const resampleCount = (n: number) => (n > 20000 ? 200 : 1000);
+
+function check(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number) {
+  if (probs.length !== labels.length * numClasses)
+    throw new TtlError('E_BAD_INPUT', `expected ${labels.length}x${numClasses} probabilities, got ${probs.length} values`);
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+
+/** Bootstrap standard error of the AUROC over the cases (the spread a different sample of cases would give). */
+export function bootstrapSe(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): number {
+  check(labels, probs, numClasses);
+  const values: number[] = [];
+  for (const picked of resamples(labels, resampleCount(labels.length), seed)) {
+    const { l, p } = gather(labels, probs, numClasses, picked);
+    values.push(aurocOf(l, p, numClasses));
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/** The AUROC and its 95% interval: DeLong for two classes, stratified bootstrap percentiles otherwise. */
+export function aurocInterval(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): Interval {
+  check(labels, probs, numClasses);
+  if (numClasses === 2) return { ...delongInterval(labels, positiveScores(probs, labels.length)), method: 'delong' };
+  const auroc = aurocOf(labels, probs, numClasses);
+  const values: number[] = [];
+  for (const picked of resamples(labels, resampleCount(labels.length), seed)) {
+    const { l, p } = gather(labels, probs, numClasses, picked);
+    values.push(aurocOf(l, p, numClasses));
+  }
+  values.sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  return { auroc, se, low: quantile(values, 0.025), high: quantile(values, 0.975), method: 'bootstrap' };
+}
+
+/**
+ * Does network A's AUROC differ from B's on the same cases? DeLong's paired test for two classes; otherwise
+ * a paired stratified bootstrap of the difference (two-sided p from the share of resamples on either side of 0).
+ */
+export function compareAuroc(labels: ArrayLike<number>, probsA: ArrayLike<number>, probsB: ArrayLike<number>, numClasses: number, seed = 0): Comparison {
+  check(labels, probsA, numClasses);
+  check(labels, probsB, numClasses);
+  if (numClasses === 2) {
+    const t = delongTest(labels, positiveScores(probsA, labels.length), positiveScores(probsB, labels.length));
+    return { difference: t.difference, p: t.p, method: 'delong' };
+  }
+  const difference = aurocOf(labels, probsA, numClasses) - aurocOf(labels, probsB, numClasses);
+  let below = 0;
+  let above = 0;
+  let count = 0;
+  for (const picked of resamples(labels, resampleCount(labels.length), seed)) {
+    const a = gather(labels, probsA, numClasses, picked);
+    const b = gather(labels, probsB, numClasses, picked);
+    const d = aurocOf(a.l, a.p, numClasses) - aurocOf(b.l, b.p, numClasses);
+    if (d <= 0) below++;
+    if (d >= 0) above++;
+    count++;
+  }
+  return { difference, p: Math.min(1, (2 * Math.min(below, above) + 1) / (count + 1)), method: 'bootstrap' };
+}
