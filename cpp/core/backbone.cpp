@@ -21,13 +21,17 @@ int64_t BackboneImpl::last_channels() const {
   return units_[built_units_ - 1].out_channels;
 }
 
-void BackboneImpl::build_head(const HeadOptions& options, const std::string& name) {
+void BackboneImpl::build_head(const HeadOptions& options, const std::string& name, bool raw_features) {
   head_ = options;
   head_name_ = name;
   if (options.kind == HeadKind::None) return;
   if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
   if (options.kind == HeadKind::UNet) return build_decoder(options.num_classes);
   if (options.kind == HeadKind::Original && build_original_head(last_channels(), options.num_classes)) return;
+  if (raw_features) {
+    TORCH_CHECK(spatial_dims_ == 2, "a normalising head is implemented for 2D networks only");
+    head_norm_ = register_module("head_norm", torch::nn::BatchNorm2d(last_channels()));
+  }
   if (spatial_dims_ == 3) {
     pool3d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool3d(1));
   } else {
@@ -65,6 +69,7 @@ torch::Tensor BackboneImpl::forward_head(torch::Tensor x) {
   if (head_.kind == HeadKind::None) return x;
   if (decoder_) throw Error("E_BAD_ARGUMENT", "a segmentation network's decoder needs the encoder features: use forward()");
   if (!linear_) return forward_original_head(x);
+  if (head_norm_) x = torch::relu(call(head_norm_, x));
   x = spatial_dims_ == 3 ? call(pool3d_, x) : call(pool2d_, x);
   x = torch::flatten(x, 1);
   if (dropout_) x = call(dropout_, x);

@@ -54,13 +54,16 @@ class BackboneImpl : public torch::nn::Module {
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.
   // A segmentation network also treats the replaced classifier's keys as its head's.
-  std::vector<std::string> head_prefixes() const { return {head_name_ + ".", "decoder."}; }
+  std::vector<std::string> head_prefixes() const { return {head_name_ + ".", "decoder.", "head_norm."}; }
 
  protected:
   // Records a unit; `built` is false for units past the cutoff (kept as metadata only).
   void add_unit(UnitInfo info);
   // Builds the head. Subclasses with a special original head override build_original_head.
-  void build_head(const HeadOptions& options, const std::string& name);
+  // `raw_features`: the last kept unit outputs an un-normalised stream (a pre-activation network cut
+  // before its final norm), so a linear head first applies its own BatchNorm + ReLU, as the full
+  // network does before its classifier.
+  void build_head(const HeadOptions& options, const std::string& name, bool raw_features = false);
   // Returns false when the architecture's own head is the plain linear head.
   virtual bool build_original_head(int64_t in_channels, int64_t num_classes);
   virtual torch::Tensor forward_original_head(torch::Tensor x);
@@ -78,6 +81,7 @@ class BackboneImpl : public torch::nn::Module {
   std::string head_name_;
   torch::nn::AdaptiveAvgPool2d pool2d_{nullptr};
   torch::nn::AdaptiveAvgPool3d pool3d_{nullptr};
+  torch::nn::BatchNorm2d head_norm_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear linear_{nullptr};
   UNetDecoder decoder_{nullptr};

@@ -52,7 +52,8 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
       if (built) norm5 = features->register_module("norm5", batch_norm2d(channels));
     }
   }
-  build_head(spec.head, "classifier");
+  // Cut before norm5 (not after the stem): dense layers and transitions output raw convolution features.
+  build_head(spec.head, "classifier", keep > 1 && keep < total);
 }
 
 torch::Tensor DenseNetImpl::forward_unit(int64_t index, torch::Tensor x) {

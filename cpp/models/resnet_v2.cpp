@@ -29,7 +29,8 @@ ResNetV2Impl::ResNetV2Impl(const ArchSpec& spec) {
     in = u.width;
   });
   if (keep == total) bn_final = register_module("bn_final", batch_norm2d(in));
-  build_head(spec.head, "fc");
+  // Cut after a bottleneck (not the stem, which ends in ReLU): the residual stream is un-normalised.
+  build_head(spec.head, "fc", keep > 1 && keep < total);
 }
 
 torch::Tensor ResNetV2Impl::forward_unit(int64_t index, torch::Tensor x) {

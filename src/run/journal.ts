@@ -6,6 +6,13 @@ import type { StrategyKind } from './config.js';
 /** Test or validation metrics of a trial by name (auroc, auprc, ... or dice, jaccard, ...). */
 export type Scores = Record<string, number>;
 
+/** A 95% interval of a test metric: DeLong or bootstrap (AUROC), normal approximation (mean Dice), t (mean over repeats). */
+export interface Interval {
+  low: number;
+  high: number;
+  method: 'delong' | 'bootstrap' | 'normal' | 't';
+}
+
 export interface TrialRecord {
   type: 'trial';
   id: string;
@@ -17,6 +24,10 @@ export interface TrialRecord {
   reason?: string;
   val?: Scores;
   test?: Scores;
+  /** Standard error of the selecting validation metric over the validation cases. */
+  valSe?: number;
+  /** 95% interval of the selecting test metric. */
+  testCi?: Interval;
   params?: number;
   trainableParams?: number;
   macs?: number;

@@ -14,11 +14,15 @@ export interface TrialSpec {
 }
 
 const SEARCHED: StrategyKind[] = ['lwft', 'tf', 'ttl'];
+// The full-network trials run first, so a search's truncations are measured against them from the start.
+const STRATEGY_ORDER: StrategyKind[] = ['ftl', 'ffe'];
 
-/** Cutoffs a strategy can take: TTL 1..n; TF and LWFT 1..n-1 (at n they equal FTL / FFE). */
-export function validCutoffs(card: ModelCard, kind: StrategyKind): number[] {
-  const n = card.units.length;
-  return Array.from({ length: kind === 'ttl' ? n : n - 1 }, (_, i) => i + 1);
+/**
+ * Cutoffs a searched strategy can take: true truncations 1..n-1 (at k = n, TTL and TF are FTL and LWFT
+ * is FFE: the full network is never a truncation).
+ */
+export function validCutoffs(card: ModelCard): number[] {
+  return Array.from({ length: card.units.length - 1 }, (_, i) => i + 1);
 }
 
 export function toStrategy(card: ModelCard, kind: StrategyKind, cutoff: number): Strategy {
@@ -40,21 +44,25 @@ const trial = (strategy: StrategyKind, cutoff: number, seed: number, stage: Tria
  * AUROC, best first) picks the top `probeTop` valid ones.
  */
 export function stageOneCutoffs(card: ModelCard, config: RunConfig, kind: StrategyKind, probeRanking: number[] = []): number[] {
-  const valid = validCutoffs(card, kind);
+  const valid = validCutoffs(card);
   if (config.search === 'probe') return probeRanking.filter((k) => valid.includes(k)).slice(0, config.probeTop).sort((a, b) => a - b);
   if (Array.isArray(config.search)) return config.search.filter((k) => valid.includes(k));
   if (config.search === 'all') return valid;
   return card.blocks.filter((k) => valid.includes(k));
 }
 
-/** Trials that need no results: FTL/FFE and stage 1 of every searched strategy. */
+/**
+ * Trials that need no results: FTL/FFE and stage 1 of every searched strategy. A cutoff list naming k = n
+ * for TTL asks for the full network: that is the FTL trial, planned once (never trained twice).
+ */
 export function planStageOne(card: ModelCard, config: RunConfig, probeRanking: number[] = []): TrialSpec[] {
+  const n = card.units.length;
+  const full = new Set(config.strategies.filter((kind) => !SEARCHED.includes(kind)));
+  if (config.strategies.includes('ttl') && Array.isArray(config.search) && config.search.includes(n)) full.add('ftl');
   const out: TrialSpec[] = [];
+  for (const kind of STRATEGY_ORDER) if (full.has(kind)) for (const seed of seeds(config)) out.push(trial(kind, n, seed, 0));
   for (const kind of config.strategies) {
-    if (!SEARCHED.includes(kind)) {
-      for (const seed of seeds(config)) out.push(trial(kind, card.units.length, seed, 0));
-      continue;
-    }
+    if (!SEARCHED.includes(kind)) continue;
     for (const cutoff of stageOneCutoffs(card, config, kind, probeRanking)) for (const seed of seeds(config)) out.push(trial(kind, cutoff, seed, 1));
   }
   return out;
@@ -65,7 +73,7 @@ export function planStageTwo(card: ModelCard, config: RunConfig, bestStageOne: M
   if (config.search !== 'two-stage') return [];
   const out: TrialSpec[] = [];
   for (const [kind, best] of bestStageOne) {
-    const valid = validCutoffs(card, kind);
+    const valid = validCutoffs(card);
     const done = stageOneCutoffs(card, config, kind);
     for (let d = -config.radius; d <= config.radius; d++) {
       const cutoff = best + d;

@@ -1,21 +1,26 @@
 // Writes results.{json,csv,md} and a self-contained report.html from the journal alone.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { RunConfig } from './config.js';
 import { readJournal, trialRecords } from './journal.js';
 import { getModelCard } from '../registry.js';
-import { cutoffTable, summarise, table, type TableRow } from './results.js';
+import { cutoffTable, summarise, table, type Stat, type TableRow } from './results.js';
+import { chosenPredictions, confusionTables, curveCharts, plainSummary } from './figures.js';
+import { formatP, significance, type Significance } from './significance.js';
 import { lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
 
-const pm = (s: { mean: number; std: number }) => `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`;
+// One repeat has no spread: its std would print as a misleading "± 0.0000".
+const pm = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4));
+const interval = (r: TableRow) => (r.testCi ? `${r.testCi.low.toFixed(3)}-${r.testCi.high.toFixed(3)}` : '-');
 
-/** The cells of a row after its method: metrics, P(M), MACs(G), T(ms), cutoff. */
+/** The cells of a row after its method: metrics, the first metric's 95% CI, n, P(M), MACs(G), T(ms), cutoff. */
 const cells = (r: TableRow, metrics: MetricColumn[]) => [
-  ...metrics.map((m) => pm(r.test[m.key])), r.paramsM.toFixed(3), r.macsG.toFixed(4), r.latencyMs === null ? '-' : r.latencyMs.toFixed(2), String(r.cutoff),
+  ...metrics.map((m) => pm(r.test[m.key])), interval(r), String(r.test[metrics[0].key].n), r.paramsM.toFixed(3), r.macsG.toFixed(4),
+  r.latencyMs === null ? '-' : r.latencyMs.toFixed(2), String(r.cutoff),
 ];
-const headers = (metrics: MetricColumn[]) => ['Method', ...metrics.map((m) => m.label), 'P(M)', 'MACs(G)', 'T(ms)', 'cutoff k'];
+const headers = (metrics: MetricColumn[]) => ['Method', ...metrics.map((m) => m.label), `${metrics[0].label} 95% CI`, 'n', 'P(M)', 'MACs(G)', 'T(ms)', 'cutoff k'];
 
 export function markdownTable(rows: TableRow[], metrics: MetricColumn[]): string {
   const head = headers(metrics);
@@ -24,8 +29,11 @@ export function markdownTable(rows: TableRow[], metrics: MetricColumn[]): string
 }
 
 function csv(rows: TableRow[], metrics: MetricColumn[]): string {
-  const head = ['method', 'cutoff', ...metrics.flatMap((m) => [`${m.key}_mean`, `${m.key}_std`]), 'params_m', 'macs_g', 'latency_ms'].join(',');
-  return [head, ...rows.map((r) => [r.method, r.cutoff, ...metrics.flatMap((m) => [r.test[m.key].mean, r.test[m.key].std]), r.paramsM, r.macsG, r.latencyMs ?? ''].join(','))].join('\n') + '\n';
+  const head = ['method', 'cutoff', 'n', ...metrics.flatMap((m) => [`${m.key}_mean`, `${m.key}_std`]), `${metrics[0].key}_ci_low`, `${metrics[0].key}_ci_high`, 'params_m', 'macs_g', 'latency_ms'].join(',');
+  return [head, ...rows.map((r) => [
+    r.method, r.cutoff, r.test[metrics[0].key].n, ...metrics.flatMap((m) => [r.test[m.key].mean, r.test[m.key].n > 1 ? r.test[m.key].std : '']),
+    r.testCi?.low ?? '', r.testCi?.high ?? '', r.paramsM, r.macsG, r.latencyMs ?? '',
+  ].join(','))].join('\n') + '\n';
 }
 
 function htmlTable(id: string, rows: TableRow[], metrics: MetricColumn[]): string {
@@ -47,7 +55,14 @@ export interface Results {
   cutoffRows: TableRow[];
   cutoffs: ReturnType<typeof summarise>;
   failed: { id: string; reason: string }[];
+  /** Each row against FTL on the same test cases and seed (classification). */
+  significance: Significance[];
+  /** The plain-language summary at the top of report.html. */
+  summary: string;
 }
+
+/** The data's name for a title: a catalogue name as is, a path by its file or folder name. */
+const dataName = (data: string) => basename(data.replace(/[/\\]+$/, ''));
 
 export function writeReports(dir: string, config: RunConfig): Results {
   const records = readJournal(join(dir, 'journal.jsonl'));
@@ -57,11 +72,16 @@ export function writeReports(dir: string, config: RunConfig): Results {
   const cutoffRows = cutoffTable(records, metrics, getModelCard(config.model).blocks);
   const cutoffs = summarise(records, metrics);
   const failed = trialRecords(records).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, reason: r.reason ?? '' }));
-  const results: Results = { config, metrics, rows, cutoffRows, cutoffs, failed };
+  const classification = config.task !== 'segmentation';
+  const tests = classification ? significance(dir, records, rows) : [];
+  const summary = classification ? plainSummary(rows, tests, primary) : '';
+  const results: Results = { config, metrics, rows, cutoffRows, cutoffs, failed, significance: tests, summary };
+  const title = `${config.model} on ${dataName(config.data)}`;
+  const chosen = classification ? chosenPredictions(dir, rows, config.seed) : [];
   writeFileAtomic(join(dir, 'results.json'), [JSON.stringify(results, null, 2) + '\n']);
   writeFileAtomic(join(dir, 'results.csv'), [csv(rows, metrics)]);
   writeFileAtomic(join(dir, 'results.md'), [
-    `# ${config.model} on ${config.data}\n\n` + markdownTable(rows, metrics) + (cutoffRows.length ? `\n## Every searched cutoff\n\n${markdownTable(cutoffRows, metrics)}` : ''),
+    `# ${title}\n\n${summary ? `${summary}\n\n` : ''}` + markdownTable(rows, metrics) + (cutoffRows.length ? `\n## Every searched cutoff\n\n${markdownTable(cutoffRows, metrics)}` : ''),
   ]);
 
   const strategies = [...new Set(cutoffs.map((c) => c.strategy))];
@@ -79,12 +99,15 @@ export function writeReports(dir: string, config: RunConfig): Results {
     ? readdirSync(analysisDir).filter((f) => f.endsWith('.svg')).sort().map((f) => readFileSync(join(analysisDir, f), 'utf8'))
     : [];
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ttl-torch: ${esc(config.model)} on ${esc(config.data)}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>
+<html lang="en"><head><meta charset="utf-8"><title>ttl-torch: ${esc(title)}</title>
+<style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.summary{font-size:1.1em;background:#f4f7fb;padding:8px 12px}caption{caption-side:bottom;font-size:.85em;max-width:360px;text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>
 </head><body>
-<h1>${esc(config.model)} on ${esc(config.data)}</h1>
-<p>Strategies ${esc(config.strategies.join(', '))}; search ${esc(Array.isArray(config.search) ? 'k=' + config.search.join(',') : config.search)}; ${config.repeats} repeat(s); ${config.epochs} epochs at ${config.imageSize}px. Test metrics of the cutoff chosen on validation ${primary.label} (mean ± std over repeats); T = median latency, batch 1.</p>
+<h1>${esc(title)}</h1>
+${summary ? `<p class="summary">${esc(summary)}</p>` : ''}
+<p>Data ${esc(config.data)}. Strategies ${esc(config.strategies.join(', '))}; search ${esc(Array.isArray(config.search) ? 'k=' + config.search.join(',') : config.search)}; ${config.repeats} repeat(s); ${config.epochs} epochs at ${config.imageSize}px. Test metrics of the cutoff chosen on validation ${primary.label} (mean ± std over n repeats; one repeat has no std). ${primary.label} 95% CI: ${config.repeats > 1 ? 't interval of the mean over repeats' : classification ? 'DeLong (two classes) or stratified bootstrap (more classes) over the test cases' : 'normal approximation over the test cases'}. TTL-1SE: the smallest TTL cutoff whose validation ${primary.label} is within one standard error of the best. T = median latency, batch 1.</p>
 ${tableHtml}
+${tests.length ? `<h2>Against FTL (same test cases, same seed)</h2><table id="significance"><thead><tr><th>Method</th><th>seed</th><th>Δ ${primary.label}</th><th>p</th><th>test</th></tr></thead><tbody>${tests.map((t) => `<tr><td>${esc(t.method)}</td><td>${t.seed}</td><td>${t.difference >= 0 ? '+' : ''}${t.difference.toFixed(4)}</td><td>${formatP(t.p)}</td><td>${t.test === 'delong' ? 'DeLong' : 'paired bootstrap'}</td></tr>`).join('')}</tbody></table>` : ''}
+${chosen.length ? `<h2>Test set: the chosen networks (seed ${config.seed})</h2>\n<div class="charts">\n${curveCharts(chosen)}\n</div>\n<div class="charts">\n${confusionTables(chosen)}\n</div>` : ''}
 ${failed.length ? `<h2>Failed trials</h2><ul>${failed.map((f) => `<li>${esc(f.id)}: ${esc(f.reason)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
 ${lineChart(`Test ${primary.label} vs cutoff (mean ± std)`, 'cutoff k', primary.label, bySearch((c) => ({ y: c.test[primary.key].mean, err: c.test[primary.key].std })))}

@@ -21,6 +21,7 @@ import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.j
 import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
+import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
 
 /** Progress of the trial in flight; `val` is the selecting metric (AUROC, Dice) on validation. */
 export type RunProgress =
@@ -100,13 +101,19 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
       onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.dice.mean)),
     });
     const curves = r.curves.map(({ valDice, ...c }) => ({ ...c, val: valDice }));
-    return { r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key };
+    const seg = data as SegmentationDataset;
+    return {
+      r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key,
+      uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
+    };
   }
+  const images = data as ImageDataset;
   const r = await finetune({
-    ...common, data: data as ImageDataset, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
+    ...common, data: images, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
-  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key };
+  const predictions = savePredictions(join(dir, 'trials', spec.id), images, r.predictions);
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
 async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
@@ -114,10 +121,10 @@ async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec:
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
   try {
-    const { r, curves, val, test } = await trainTrial(card, config, data, spec, dir, cb);
+    const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb);
     writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
     return {
-      ...base, status: 'ok', val, test, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
+      ...base, status: 'ok', val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
       bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
     };
   } catch (e) {

@@ -8,7 +8,17 @@ export interface Series {
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], width = 420, height = 260): string {
+export interface ChartOptions {
+  /** A dot per point (default); dense curves such as ROC curves draw lines only. */
+  dots?: boolean;
+  /** x positions to label; default: every distinct x (cutoffs, epochs). */
+  xTicks?: number[];
+  width?: number;
+  height?: number;
+}
+
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], options: ChartOptions = {}): string {
+  const { dots = true, width = 420, height = 260 } = options;
   const all = series.flatMap((s) => s.points);
   if (!all.length) return '';
   const pad = { l: 72, r: 12, t: 28, b: 40 };
@@ -27,7 +37,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     `<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#444"/>`,
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#444"/>`,
     ...ticks.map((t) => `<text x="${pad.l - 4}" y="${sy(t) + 4}" text-anchor="end" font-size="10">${fmt(t)}</text>`),
-    ...[...new Set(xs)].map((x) => `<text x="${sx(x)}" y="${height - pad.b + 14}" text-anchor="middle" font-size="10">${x}</text>`),
+    ...(options.xTicks ?? [...new Set(xs)]).map((x) => `<text x="${sx(x)}" y="${height - pad.b + 14}" text-anchor="middle" font-size="10">${x}</text>`),
     `<text x="${width / 2}" y="${height - 6}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`,
     `<text x="12" y="${height / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${height / 2})">${esc(yLabel)}</text>`,
   ];
@@ -35,7 +45,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const c = COLOURS[i % COLOURS.length];
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')}"/>`);
-    for (const p of pts) {
+    for (const p of dots ? pts : []) {
       parts.push(`<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="2.5" fill="${c}"><title>${esc(s.name)} ${p.x}: ${p.y}</title></circle>`);
       if (p.err) parts.push(`<line x1="${sx(p.x)}" y1="${sy(p.y - p.err)}" x2="${sx(p.x)}" y2="${sy(p.y + p.err)}" stroke="${c}"/>`);
     }

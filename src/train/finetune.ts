@@ -36,7 +36,10 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export type FinetuneResult = TrialResult<ClassificationMetrics, EpochRecord>;
+export type FinetuneResult = TrialResult<ClassificationMetrics, EpochRecord> & {
+  /** Class probabilities ([N, C] row-major) of the kept (best) weights on the validation and test splits. */
+  predictions: { val: Float32Array; test: Float32Array };
+};
 
 function crossEntropy(labels: Int32Array, probs: Float32Array, numClasses: number): number {
   let sum = 0;
@@ -89,11 +92,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, valLoss: e.val.loss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
     });
+    // The best epoch's weights are restored: these are the predictions its metrics came from.
+    const valProbs = await call(() => net.predict(val, s.pipeline, evalBatch));
     const testProbs = await call(() => net.predict(test, s.pipeline, evalBatch));
     const complexity = await model.complexity([card.input.channels, ...(card.input.frames ? [s.size] : []), s.size, s.size]);
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));
-    return trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
+    const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
+    return { ...result, predictions: { val: valProbs.data, test: testProbs.data } };
   });
 }
