@@ -38,7 +38,7 @@ for (const size of values.sizes.split(',').map(Number)) {
   const config = checkConfig({
     data: join(shared, 'data', 'adrenalmnist3d', file), model: values.model, weights: null, strategies: ['ftl', 'ttl'], search: 'block',
     repeats: Number(values.repeats), epochs: Number(values.epochs), imageSize: size, batchSize: Number(values['batch-size']), lr: Number(values.lr),
-    weightDecay: 1e-4, warmupEpochs: 1, augment: true, device: 'auto', out: resolve(`${values.out}-${size}`),
+    weightDecay: 1e-4, warmup: 0.1, augment: true, device: 'auto', out: resolve(`${values.out}-${size}`),
   });
   const start = performance.now();
   const results = await executeRun(config, { log: (line) => console.log(`  ${line}`) });

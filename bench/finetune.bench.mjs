@@ -33,7 +33,7 @@ for (const strategy of trials) {
   const start = performance.now();
   const r = await finetune({
     model: 'squeezenet1_1', weights: 'imagenet', strategy, data: values.data, imageSize: size, epochs, batchSize: 64,
-    lr: Number(values.lr), weightDecay: 1e-4, warmupEpochs: 1, device: 'auto', resolve: { mirror: shared },
+    lr: Number(values.lr), weightDecay: 1e-4, warmup: 0.1, device: 'auto', resolve: { mirror: shared },
   });
   const wall = (performance.now() - start) / 1000;
   rows.push({ method: r.strategy, auroc: r.test.auroc, auprc: r.test.auprc, acc: r.test.accuracy, params: r.params, macs: r.macs, wall, ips: r.imagesPerSecond, best: r.bestEpoch });
@@ -46,7 +46,7 @@ if (values.amp) {
   for (const autocast of [undefined, 'bf16', undefined, 'bf16']) {
     const r = await finetune({
       model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ftl' }, data: values.data, imageSize: size, epochs, batchSize: 64,
-      lr: Number(values.lr), weightDecay: 1e-4, warmupEpochs: 1, device: 'auto', autocast, resolve: { mirror: shared },
+      lr: Number(values.lr), weightDecay: 1e-4, warmup: 0.1, device: 'auto', autocast, resolve: { mirror: shared },
     });
     runs[autocast ?? 'fp32'].push(r);
   }

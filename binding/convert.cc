@@ -120,7 +120,9 @@ ttl::OptimOptions to_optim_options(const Napi::Object& o) {
   options.head_lr_scale = get_double(o, "headLrScale", options.head_lr_scale);
   if (o.Get("frozenBnEval").IsBoolean()) options.frozen_bn_eval = o.Get("frozenBnEval").ToBoolean();
   options.epochs = get_int(o, "epochs", options.epochs);
-  options.warmup_epochs = get_int(o, "warmupEpochs", options.warmup_epochs);
+  options.warmup_steps = get_int(o, "warmupSteps", options.warmup_steps);
+  options.schedule = get_string(o, "schedule", options.schedule);
+  options.lr_end = get_double(o, "lrEnd", options.lr_end);
   options.steps_per_epoch = get_int(o, "stepsPerEpoch", options.steps_per_epoch);
   options.class_weights = get_doubles(o, "classWeights");
   options.autocast = get_string(o, "autocast");

@@ -292,6 +292,6 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
 export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
   return {
     optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
-    epochs: 1, warmupEpochs: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', ...o,
+    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', ...o,
   };
 }

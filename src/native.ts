@@ -70,7 +70,11 @@ export interface NativeOptimOptions {
   headLrScale: number;
   frozenBnEval: boolean;
   epochs: number;
-  warmupEpochs: number;
+  /** Linear warm-up steps before the cosine decay. */
+  warmupSteps: number;
+  /** 'exponential' sweeps lr -> lrEnd geometrically over the steps (the LR range test). */
+  schedule: 'cosine' | 'exponential';
+  lrEnd: number;
   stepsPerEpoch: number;
   classWeights: number[];
   autocast: '' | 'bf16' | 'fp16';

@@ -91,13 +91,21 @@ void Trainer::set_train_mode() {
     if (owned_by(item.key(), frozen_prefixes_)) item.value()->eval();
 }
 
-// Linear warmup, then cosine annealing to 0 over the remaining steps.
+// Linear warmup, then cosine annealing to 0 over the remaining steps; or, for an LR range test, a
+// geometric sweep from lr to lr_end.
 void Trainer::schedule(int64_t global_step) {
   const int64_t per_epoch = std::max<int64_t>(1, options_.steps_per_epoch);
-  const double warmup = static_cast<double>(options_.warmup_epochs * per_epoch);
+  const double warmup = static_cast<double>(options_.warmup_steps);
   const double total = static_cast<double>(std::max<int64_t>(1, options_.epochs) * per_epoch);
   const double t = static_cast<double>(global_step);
-  double factor = t < warmup ? (t + 1) / warmup : 0.5 * (1 + std::cos(kPi * (t - warmup) / std::max(1.0, total - warmup)));
+  double factor;
+  if (options_.schedule == "exponential") {
+    TORCH_CHECK(options_.lr_end > 0 && options_.lr > 0, "an exponential schedule needs lr > 0 and lr_end > 0");
+    factor = std::pow(options_.lr_end / options_.lr, t / std::max(1.0, total - 1));
+  } else {
+    TORCH_CHECK(options_.schedule == "cosine", "unknown schedule ", options_.schedule);
+    factor = t < warmup ? (t + 1) / warmup : 0.5 * (1 + std::cos(kPi * (t - warmup) / std::max(1.0, total - warmup)));
+  }
   auto& groups = optimizer_->param_groups();
   for (size_t i = 0; i < groups.size(); ++i) {
     const double lr = options_.lr * group_scales_[i] * factor;

@@ -21,8 +21,10 @@ struct OptimOptions {
   std::vector<double> unit_lr_scale; // per built unit; 0 freezes the unit (empty: all 1)
   double head_lr_scale = 1.0;
   bool frozen_bn_eval = true;        // batch norms of frozen units keep their running statistics
-  int64_t epochs = 1;                // for the cosine schedule
-  int64_t warmup_epochs = 0;
+  int64_t epochs = 1;                // the schedule spans epochs * steps_per_epoch steps
+  int64_t warmup_steps = 0;          // linear warm-up before the cosine decay
+  std::string schedule = "cosine";   // cosine | exponential (LR range test: lr -> lr_end geometrically)
+  double lr_end = 0;                 // exponential: the learning rate at the last step
   int64_t steps_per_epoch = 1;
   std::vector<double> class_weights; // empty: unweighted cross-entropy
   std::string autocast;              // "" | "bf16" | "fp16" (fp16 on CUDA only)

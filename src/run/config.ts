@@ -8,6 +8,7 @@ import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
+import { TRAINING_DEFAULTS } from '../train/setup.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -42,11 +43,13 @@ export interface RunConfig {
   epochs: number;
   imageSize: number;
   batchSize: number;
-  lr: number;
+  /** Head learning rate, or 'auto': an LR range test per trial (strategy, cutoff and seed) picks it. */
+  lr: number | 'auto';
   pretrainedLrScale: number;
   optimizer: 'sgd' | 'adamw';
   weightDecay: number;
-  warmupEpochs: number;
+  /** Linear warm-up over this fraction of all training steps. */
+  warmup: number;
   patience: number;
   autocast: '' | 'bf16' | 'fp16';
   augment: boolean;
@@ -57,8 +60,8 @@ export interface RunConfig {
 export const DEMO: Omit<RunConfig, 'out'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
-  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: 64, lr: 0.003, pretrainedLrScale: 1,
-  optimizer: 'sgd', weightDecay: 1e-4, warmupEpochs: 1, patience: 100, autocast: '', augment: true, device: 'auto',
+  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize, lr: TRAINING_DEFAULTS.lr,
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 export function parseSearch(value: unknown): SearchMode {
@@ -83,6 +86,10 @@ function checkIntensity(value: unknown): Intensity {
   throw invalidParameterError('intensity', `[low, high] with low < high, 'minmax' or one of ${Object.keys(CT_WINDOWS).join(', ')}`, value);
 }
 
+// Configurations saved before warm-up was a fraction of the steps counted it in epochs.
+const warmupOf = (raw: Record<string, unknown>, merged: Record<string, unknown>) =>
+  raw.warmup === undefined && raw.warmupEpochs !== undefined ? Math.min(0.5, Number(raw.warmupEpochs) / Number(merged.epochs)) : merged.warmup;
+
 /** Validates a merged configuration; every field is checked with a message naming it. */
 export function checkConfig(raw: Record<string, unknown>): RunConfig {
   const merged = { ...DEMO, ...raw } as Record<string, unknown>;
@@ -99,6 +106,8 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     throw invalidParameterError('search', "'block', 'two-stage', 'all' or 'k=LIST' for segmentation (linear probes score classification)", merged.search);
   if (merged.classes !== null && !isObject(merged.classes))
     throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
+  if (merged.lr === 'auto' && task === 'segmentation')
+    throw invalidParameterError('lr', "a number for segmentation ('auto' runs its range test on classification losses)", merged.lr);
   const triple = (name: string, v: unknown) => (v === null || v === undefined ? null : (shapeOf(name, v, [3]) as [number, number, number]));
   return {
     out: resolve(String(merged.out ?? 'runs/demo')),
@@ -121,11 +130,11 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),
     imageSize: integerIn('imageSize', Number(merged.imageSize), 16, 4096),
     batchSize: integerIn('batchSize', Number(merged.batchSize), 1, 4096),
-    lr: numberIn('lr', Number(merged.lr), 0, 10),
+    lr: merged.lr === 'auto' ? 'auto' : numberIn('lr', Number(merged.lr), 0, 10),
     pretrainedLrScale: numberIn('pretrainedLrScale', Number(merged.pretrainedLrScale), 0, 1000),
     optimizer: oneOf('optimizer', merged.optimizer, ['sgd', 'adamw'] as const),
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
-    warmupEpochs: integerIn('warmupEpochs', Number(merged.warmupEpochs), 0, 10000),
+    warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
     autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
     augment: merged.augment !== false && merged.augment !== 'false',

@@ -22,6 +22,8 @@ export interface TrialRecord {
   stage: 0 | 1 | 2;
   status: 'ok' | 'failed';
   reason?: string;
+  /** The head learning rate the trial trained with (an LR range test's choice under lr 'auto'). */
+  lr?: number;
   val?: Scores;
   test?: Scores;
   /** Standard error of the selecting validation metric over the validation cases. */

@@ -83,3 +83,10 @@ export function planStageTwo(card: ModelCard, config: RunConfig, bestStageOne: M
   }
   return out;
 }
+
+/** At most how many stage-2 trials a run can add (before stage 1 has chosen its best cutoffs). */
+export function stageTwoBound(card: ModelCard, config: RunConfig): number {
+  if (config.search !== 'two-stage') return 0;
+  const searched = config.strategies.filter((kind) => SEARCHED.includes(kind)).length;
+  return searched * Math.min(2 * config.radius, validCutoffs(card).length) * config.repeats;
+}

@@ -11,20 +11,26 @@ import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
+import { lrRangeTest, type LrRange } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
 import { DEMO, type RunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
-import { planStageOne, planStageTwo, toStrategy, type TrialSpec } from './plan.js';
+import { planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
 import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
 
-/** Progress of the trial in flight; `val` is the selecting metric (AUROC, Dice) on validation. */
+/**
+ * Progress of the run: a trial starts ('trial': its place in the run and the run's ETA), enters a stage
+ * ('stage': e.g. the LR range test), trains ('batch', 'epoch'; `val` is the selecting metric on validation).
+ */
 export type RunProgress =
+  | { type: 'trial'; stage: 0 | 1 | 2; index: number; total: number; elapsedSeconds: number; etaSeconds: number | null }
+  | { type: 'stage'; stage: string }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; val: number; seconds: number; best: boolean };
 
@@ -83,16 +89,32 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
   return (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
 }
 
+/**
+ * The trial's learning rate: the configured one, or (lr 'auto') the suggestion of an LR range test on this
+ * trial's own network, kept in trials/<id>/lr-range.json so that a resumed run does not sweep again.
+ */
+async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
+  if (config.lr !== 'auto') return config.lr;
+  const path = join(trialDir, 'lr-range.json');
+  if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as LrRange).suggested;
+  cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
+  const range = await lrRangeTest({ ...common, data: data as ImageDataset });
+  writeFileAtomic(path, [JSON.stringify(range) + '\n']);
+  return range.suggested;
+}
+
 /** One trial of the run's task; the record carries its scores under the task's metric keys. */
 async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks) {
   const [primary] = metricsOf(config);
-  const common: TrainingOptions = {
+  const base: TrainingOptions = {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
-    imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize, lr: config.lr,
-    pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
+    imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
+    pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
   };
+  const lr = await trialLr(config, data, spec, base, join(dir, 'trials', spec.id), cb);
+  const common: TrainingOptions = { ...base, lr };
   const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
     ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
   if ('masks' in data.train) {
@@ -104,7 +126,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
     const seg = data as SegmentationDataset;
     return {
       r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key,
-      uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
+      lr, uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
     };
   }
   const images = data as ImageDataset;
@@ -113,7 +135,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
   const predictions = savePredictions(join(dir, 'trials', spec.id), images, r.predictions);
-  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, uncertainty: trialUncertainty(predictions, spec.seed) };
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, lr, uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
 async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
@@ -121,10 +143,10 @@ async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec:
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
   try {
-    const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb);
+    const { r, curves, val, test, uncertainty, lr } = await trainTrial(card, config, data, spec, dir, cb);
     writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
     return {
-      ...base, status: 'ok', val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
+      ...base, status: 'ok', lr, val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
       bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
     };
   } catch (e) {
@@ -212,13 +234,26 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   log('masks' in data.train ? `${data.name}: ${data.kind} segmentation, classes [${data.classes.join(', ')}], train ${data.train.shape[0]}, val ${data.val.shape[0]}, test ${data.test.shape[0]}` : describeDataset(data as ImageDataset));
 
   const done = new Set(trialRecords(readJournal(journal)).map((r) => r.id));
+  const stageOne = planStageOne(card, config, await probeRanking(card, config, data, dir, log));
+  // Stage 2's size is known once stage 1 has chosen; until then the count assumes a full neighbourhood.
+  let total = stageOne.filter((t) => !done.has(t.id)).length + stageTwoBound(card, config);
+  let index = 0;
+  const started = performance.now();
+  const trialSeconds: number[] = [];
   const runAll = async (trials: TrialSpec[]) => {
     for (const spec of trials) {
       if (done.has(spec.id)) {
         log(`skip ${spec.id} (journaled)`);
         continue;
       }
+      const mean = trialSeconds.length ? trialSeconds.reduce((a, b) => a + b, 0) / trialSeconds.length : null;
+      cb.progress?.(spec, {
+        type: 'trial', stage: spec.stage, index: ++index, total, elapsedSeconds: (performance.now() - started) / 1000,
+        etaSeconds: mean === null ? null : mean * (total - index + 1),
+      });
+      const trialStart = performance.now();
       const record = await runTrial(card, config, data, spec, dir, cb);
+      trialSeconds.push((performance.now() - trialStart) / 1000);
       appendJournal(journal, record);
       done.add(spec.id);
       log(record.status === 'ok'
@@ -226,13 +261,15 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
         : `failed ${spec.id}: ${record.reason}`);
     }
   };
-  await runAll(planStageOne(card, config, await probeRanking(card, config, data, dir, log)));
+  await runAll(stageOne);
   const summaries = summarise(readJournal(journal), metricsOf(config));
   const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
     const b = best(summaries, s, [1]);
     return b ? [[s, b.cutoff] as const] : [];
   }));
-  await runAll(planStageTwo(card, config, bestOne));
+  const stageTwo = planStageTwo(card, config, bestOne).filter((t) => !done.has(t.id));
+  total = index + stageTwo.length;
+  await runAll(stageTwo);
   await measureLatencies(card, config, dir, data);
   return writeReports(dir, config);
 }

@@ -25,7 +25,8 @@ export interface TrainingOptions {
   momentum?: number;
   nesterov?: boolean;
   weightDecay?: number;
-  warmupEpochs?: number;
+  /** Linear warm-up over this fraction of all training steps (0..0.5), then cosine decay per step. */
+  warmup?: number;
   /** Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA) or 'fp16' (CUDA). */
   autocast?: 'bf16' | 'fp16';
   augment?: boolean | Partial<NativeAugmentOptions>;
@@ -82,11 +83,15 @@ export interface TrainingSettings {
   batchSize: number;
   size: number;
   lr: number;
+  warmup: number;
   patience: number;
   seed: number;
   pipeline: NativePipelineOptions;
   augment?: NativeAugmentOptions;
 }
+
+/** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05 };
 
 const DEFAULT_AUGMENT: NativeAugmentOptions = {
   cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
@@ -101,8 +106,9 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
   const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
   return {
     card, plan, epochs, size,
-    batchSize: integerIn('batchSize', options.batchSize ?? 32, 1, 4096),
-    lr: numberIn('lr', options.lr ?? 0.01, 0, 10),
+    batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
+    lr: numberIn('lr', options.lr ?? TRAINING_DEFAULTS.lr, 0, 10),
+    warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
     pipeline: { size, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] },
@@ -115,7 +121,7 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
   return optimOptions({
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
     weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
-    warmupEpochs: options.warmupEpochs ?? 0, stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
+    warmupSteps: Math.round(s.warmup * s.epochs * Math.ceil(trainCount / s.batchSize)), stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
     autocast: options.autocast ?? '',
   });
 }

@@ -1,0 +1,88 @@
+// The learning-rate range test (Smith 2017; popularised by fastai's lr_find): train a fresh copy of the
+// trial's network for a short geometric sweep of learning rates and pick the rate where the smoothed loss
+// falls fastest. Each strategy and cutoff gets its own: a truncated network wants a different rate.
+import { TtlError } from '../errors.js';
+import { toNativeStore, type ImageDataset } from '../data/dataset.js';
+import { call } from '../model.js';
+import { integerIn, numberIn } from '../validate.js';
+import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
+
+export interface LrRangeOptions extends TrainingOptions {
+  data: ImageDataset;
+  /** Sweep bounds (default 1e-5 .. 1) and length in steps (default 100). */
+  minLr?: number;
+  maxLr?: number;
+  steps?: number;
+}
+
+export interface LrRange {
+  lrs: number[];
+  /** Training loss per step, and its bias-corrected exponential moving average. */
+  losses: number[];
+  smoothed: number[];
+  /** The steepest descent of the smoothed loss against log(lr), before its minimum. */
+  suggested: number;
+}
+
+// The loss curve of a sweep is noisy per batch; this smoothing is fastai's.
+const BETA = 0.98;
+// A sweep past the divergence point teaches nothing more.
+const DIVERGED = 4;
+
+/** The steepest-descent learning rate of a sweep (exported for its tests). */
+export function steepest(lrs: number[], smoothed: number[]): number {
+  const end = smoothed.indexOf(Math.min(...smoothed));
+  // The first steps move the average from its start more than the rate does.
+  const start = Math.min(Math.floor(lrs.length / 10), Math.max(0, end - 1));
+  let best = start;
+  let slope = Infinity;
+  for (let i = start + 1; i <= end; i++) {
+    const s = (smoothed[i] - smoothed[i - 1]) / (Math.log(lrs[i]) - Math.log(lrs[i - 1]));
+    if (s < slope) (slope = s), (best = i);
+  }
+  return lrs[best];
+}
+
+export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
+  const minLr = numberIn('minLr', options.minLr ?? 1e-5, 1e-9, 1);
+  const maxLr = numberIn('maxLr', options.maxLr ?? 1, minLr * 10, 100);
+  const steps = integerIn('steps', options.steps ?? 100, 10, 10000);
+  const s = trainingSettings({ ...options, epochs: 1 });
+  const { data } = options;
+  const perEpoch = Math.ceil(data.train.labels.length / s.batchSize);
+  const epochs = Math.ceil(steps / perEpoch);
+  const lrs: number[] = [];
+  const losses: number[] = [];
+  const smoothed: number[] = [];
+  // The sweep leaves no trace: no checkpoint, and the model is disposed afterwards.
+  return withTrainingModel({ ...options, checkpoint: undefined, keepModel: false }, s, 'linear', data.classes.length, async (_model, net) => {
+    const train = toNativeStore(data.train, data.kind);
+    const total = epochs * perEpoch;
+    const rate = (step: number) => minLr * (maxLr / minLr) ** (step / (steps - 1));
+    // The native sweep spans whole epochs (total >= steps steps); it reaches maxLr at step `steps - 1`.
+    const optim = trainingOptim({ ...options, warmup: 0 }, { ...s, epochs }, data.train.labels.length, []);
+    await call(() => net.configureTraining({ ...optim, schedule: 'exponential', lr: minLr, lrEnd: rate(total - 1), epochs, stepsPerEpoch: perEpoch }));
+    let average = 0;
+    let stop = false;
+    for (let epoch = 1; epoch <= epochs && !stop; epoch++) {
+      try {
+        await call(() => net.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) => {
+          if (stop || lrs.length >= steps) return;
+          const step = lrs.length;
+          average = BETA * average + (1 - BETA) * b.loss;
+          lrs.push(rate(step));
+          losses.push(b.loss);
+          smoothed.push(average / (1 - BETA ** (step + 1)));
+          if (lrs.length >= steps || !Number.isFinite(b.loss) || smoothed.at(-1)! > DIVERGED * Math.min(...smoothed)) {
+            stop = true;
+            net.cancel();
+          }
+        }));
+      } catch (e) {
+        if (!(e instanceof TtlError && e.code === 'E_CANCELLED') || options.signal?.aborted) throw e;
+      }
+    }
+    if (lrs.length < 3) throw new TtlError('E_DIVERGED', `the learning-rate range test diverged within ${lrs.length} steps from ${minLr}`);
+    return { lrs, losses, smoothed, suggested: steepest(lrs, smoothed) };
+  });
+}
