@@ -54,7 +54,12 @@ export interface RunConfig {
   autocast: '' | 'bf16' | 'fp16';
   augment: boolean;
   device: 'auto' | 'cpu' | 'cuda';
+  /** Analyses run after the trials and shown in report.html (2D classification runs). */
+  analyses: AnalysisKind[];
 }
+
+export const ANALYSES = ['svcca', 'gradcam'] as const;
+export type AnalysisKind = (typeof ANALYSES)[number];
 
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
 export const DEMO: Omit<RunConfig, 'out'> = {
@@ -62,6 +67,7 @@ export const DEMO: Omit<RunConfig, 'out'> = {
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize, lr: TRAINING_DEFAULTS.lr,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
+  analyses: ['svcca', 'gradcam'],
 };
 
 export function parseSearch(value: unknown): SearchMode {
@@ -78,6 +84,13 @@ function checkSpacing(value: unknown): [number, number, number] | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && v > 0)) return value as [number, number, number];
   throw invalidParameterError('spacing', 'three positive numbers (mm along x, y, z)', value);
+}
+
+function checkAnalyses(value: unknown): AnalysisKind[] {
+  if (value === 'none' || value === '') return [];
+  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  if (!Array.isArray(list)) throw invalidParameterError('analyses', `a list of ${ANALYSES.join(', ')} or 'none'`, value);
+  return list.map((a, i) => oneOf(`analyses[${i}]`, a, ANALYSES));
 }
 
 function checkIntensity(value: unknown): Intensity {
@@ -139,6 +152,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
     augment: merged.augment !== false && merged.augment !== 'false',
     device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
+    analyses: checkAnalyses(merged.analyses),
   };
 }
 

@@ -10,6 +10,7 @@ import { chosenPredictions, confusionTables, curveCharts, plainSummary } from '.
 import { formatP, significance, type Significance } from './significance.js';
 import { lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
+import type { LrRange } from '../train/lr-range.js';
 
 // One repeat has no spread: its std would print as a misleading "± 0.0000".
 const pm = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4));
@@ -45,6 +46,14 @@ function htmlTable(id: string, rows: TableRow[], metrics: MetricColumn[]): strin
 }
 
 const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+
+/** Whole powers of ten within the values' range, as log10 positions. */
+function decades(values: number[]): number[] {
+  const logs = values.map(Math.log10);
+  const out: number[] = [];
+  for (let d = Math.ceil(Math.min(...logs)); d <= Math.floor(Math.max(...logs)); d++) out.push(d);
+  return out;
+}
 
 export interface Results {
   config: RunConfig;
@@ -93,6 +102,14 @@ export function writeReports(dir: string, config: RunConfig): Results {
       name: r.id,
       points: (JSON.parse(readFileSync(join(dir, 'trials', r.id, 'curves.json'), 'utf8')) as { epoch: number; val?: number; valAuroc?: number }[]).map((c) => ({ x: c.epoch, y: c.val ?? c.valAuroc! })),
     }));
+  const ranges = trialRecords(records)
+    .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'lr-range.json')))
+    .map((r) => ({ id: r.id, range: JSON.parse(readFileSync(join(dir, 'trials', r.id, 'lr-range.json'), 'utf8')) as LrRange }));
+  const rangeChart = ranges.length
+    ? lineChart('LR range test (smoothed training loss)', 'log10 learning rate', 'loss',
+      ranges.map(({ id, range }) => ({ name: `${id}: ${range.suggested.toPrecision(2)}`, points: range.lrs.map((lr, i) => ({ x: Math.log10(lr), y: range.smoothed[i] })) })),
+      { dots: false, xTicks: decades(ranges.flatMap(({ range }) => range.lrs)) })
+    : '';
   const tableHtml = htmlTable('results', rows, metrics) + (cutoffRows.length ? `\n<h2>Every searched cutoff</h2>\n${htmlTable('cutoffs', cutoffRows, metrics)}` : '');
   const analysisDir = join(dir, 'analysis');
   const analysis = existsSync(analysisDir)
@@ -114,6 +131,7 @@ ${lineChart(`Test ${primary.label} vs cutoff (mean ± std)`, 'cutoff k', primary
 ${lineChart('Parameters vs cutoff', 'cutoff k', 'params (M)', bySearch((c) => ({ y: c.params / 1e6 })))}
 ${lineChart('MACs vs cutoff', 'cutoff k', 'MACs (G)', bySearch((c) => ({ y: c.macs / 1e9 })))}
 ${lineChart(`Validation ${primary.label} per epoch`, 'epoch', primary.label, curves)}
+${rangeChart}
 </div>
 ${analysis.length ? `<h2>Analysis</h2>\n<div class="charts">\n${analysis.join('\n')}\n</div>` : ''}
 </body></html>

@@ -15,7 +15,9 @@ import { lrRangeTest, type LrRange } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
-import { DEMO, type RunConfig } from './config.js';
+import { DEMO, type AnalysisKind, type RunConfig } from './config.js';
+import { runSvcca } from '../analysis/run-svcca.js';
+import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
@@ -219,6 +221,29 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
   return [...probes].sort((a, b) => b.valAuroc - a.valAuroc || a.k - b.k).map((p) => p.k);
 }
 
+/**
+ * The analyses that tell the paper's story next to the table: how far finetuning moved each unit (SVCCA) and
+ * where FTL and TTL look (Grad-CAM). Done once; a run that cannot have one (3D, segmentation, colour images
+ * for the figure) says why in its log.
+ */
+async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Promise<void> {
+  const log = cb.log ?? (() => {});
+  const steps: Record<AnalysisKind, { file: string; run: () => Promise<unknown> }> = {
+    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000 }) },
+    gradcam: { file: 'gradcam-ftl-vs-ttl.png', run: () => runGradcamFigure(dir) },
+  };
+  for (const kind of config.analyses) {
+    if (existsSync(join(dir, 'analysis', steps[kind].file))) continue;
+    try {
+      await steps[kind].run();
+      log(`analysis ${kind}: written to ${join(dir, 'analysis')}`);
+    } catch (e) {
+      if (!(e instanceof TtlError) || e.code !== 'E_BAD_ARGUMENT') throw e;
+      log(`analysis ${kind} not made: ${e.message}`);
+    }
+  }
+}
+
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
 export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
   const dir = config.out;
@@ -271,6 +296,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   total = index + stageTwo.length;
   await runAll(stageTwo);
   await measureLatencies(card, config, dir, data);
+  await runAnalyses(config, dir, cb);
   return writeReports(dir, config);
 }
 
@@ -281,5 +307,6 @@ export function readRunConfig(dir: string): RunConfig {
   const saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunConfig>;
   // Runs saved before tasks existed are classification runs of images.
   const { task, classes, intensity, volumeShape, spacing, slices } = DEMO;
-  return { task, classes, intensity, volumeShape, spacing, slices, ...saved, out: dir } as RunConfig;
+  // Runs saved before analyses were part of a run made none.
+  return { task, classes, intensity, volumeShape, spacing, slices, analyses: [], ...saved, out: dir } as RunConfig;
 }
