@@ -34,6 +34,8 @@ export interface ModelCard {
   /** Default input: channels, square size, and frames (depth) for 3D networks. */
   input: { channels: number; size: number; frames?: number };
   weights: Record<string, WeightsCard>;
+  /** Training defaults this architecture needs instead of the general ones (measured: `npm run bench -- defaults`). */
+  train?: { lr?: number; why?: string };
 }
 
 export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models');

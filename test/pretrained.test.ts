@@ -66,4 +66,41 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
     expect(relativeError(gap(result.units['stage3.5']), floats(file, 'expected.gap.stage3').data)).toBeLessThan(1e-3);
     model.dispose();
   });
+
+  it('cut before the final norm, the head normalises what it pools: logits = fc(pool(relu(head_norm(stage 3))))', async () => {
+    const model = await createModel({
+      name: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu',
+    });
+    const state = await model.state();
+    expect([...state.keys()].filter((k) => k.startsWith('head_norm.'))).toEqual(
+      expect.arrayContaining(['head_norm.weight', 'head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var']),
+    );
+    expect(state.get('head_norm.weight')?.shape).toEqual([1024]);
+    const f32 = (name: string) => new Float32Array(state.get(name)!.data.slice().buffer);
+    const result = await model.forward(input.data, input.shape, { units: ['stage3.5'] });
+    const [n, c, h, w] = result.units['stage3.5'].shape;
+    const [gamma, beta, mean, variance, weight, bias] = ['head_norm.weight', 'head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var', 'fc.weight', 'fc.bias'].map(f32);
+    const expected = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++)
+      for (let ch = 0; ch < c; ch++) {
+        let pooled = 0;
+        for (let p = 0; p < h * w; p++) {
+          const x = result.units['stage3.5'].data[(i * c + ch) * h * w + p];
+          pooled += Math.max(0, ((x - mean[ch]) / Math.sqrt(variance[ch] + 1e-5)) * gamma[ch] + beta[ch]);
+        }
+        for (let o = 0; o < 2; o++) expected[i * 2 + o] += (weight[o * c + ch] * pooled) / (h * w);
+      }
+    for (let i = 0; i < n * 2; i++) expected[i] += bias[i % 2];
+    expect(relativeError(result.output.data, expected)).toBeLessThan(1e-4);
+    model.dispose();
+    // The full network already normalises (bn_final), and post-activation networks need nothing.
+    for (const [name, cutoff] of [['resnet50_v2', 17], ['resnet18', 5], ['squeezenet1_1', 5]] as const) {
+      const other = await createModel({ name, cutoff, numClasses: 2, device: 'cpu' });
+      expect([...(await other.state()).keys()].some((k) => k.startsWith('head_norm.')), `${name} k=${cutoff}`).toBe(false);
+      other.dispose();
+    }
+    const dense = await createModel({ name: 'densenet121', cutoff: 'block2', numClasses: 2, device: 'cpu' });
+    expect((await dense.state()).get('head_norm.weight')?.shape).toEqual([dense.units.at(-1)!.outChannels]);
+    dense.dispose();
+  });
 });

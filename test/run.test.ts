@@ -10,20 +10,32 @@ import { root, shared } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache', TTL_TORCH_THREADS: '1' };
-const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--epochs', '1', '--image-size', '32', '--batch-size', '32'];
+const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--epochs', '1', '--image-size', '32', '--batch-size', '32', '--analyses', 'none'];
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 describe('search plan', () => {
   const card = getModelCard('resnet50');
   const config = checkConfig({ model: 'resnet50', strategies: 'ftl,lwft,tf,ttl', search: 'two-stage', repeats: 2, out: '/tmp/x' });
 
-  it('stage 1 trains every block boundary (TF/LWFT below the last), each with every seed', () => {
+  it('stage 1 trains every block boundary below the full network, each with every seed', () => {
     const trials = planStageOne(card, config);
-    expect(trials.filter((t) => t.strategy === 'ttl').map((t) => t.id)).toEqual(
-      ['ttl-k4-s0', 'ttl-k4-s1', 'ttl-k8-s0', 'ttl-k8-s1', 'ttl-k14-s0', 'ttl-k14-s1', 'ttl-k17-s0', 'ttl-k17-s1'],
-    );
+    expect(trials.filter((t) => t.strategy === 'ttl').map((t) => t.id)).toEqual(['ttl-k4-s0', 'ttl-k4-s1', 'ttl-k8-s0', 'ttl-k8-s1', 'ttl-k14-s0', 'ttl-k14-s1']);
     expect(trials.filter((t) => t.strategy === 'tf').map((t) => t.cutoff)).toEqual([4, 4, 8, 8, 14, 14]);
     expect(trials.filter((t) => t.strategy === 'ftl').map((t) => t.stage)).toEqual([0, 0]);
+  });
+
+  it('TTL at k = n is the FTL trial: planned once, never as a TTL trial', () => {
+    const only = checkConfig({ model: 'resnet50', strategies: 'ttl', search: 'k=14,17', out: '/tmp/x' });
+    expect(planStageOne(card, only).map((t) => t.id)).toEqual(['ftl-k17-s0', 'ttl-k14-s0']);
+    const both = checkConfig({ model: 'resnet50', strategies: 'ftl,ttl', search: 'k=17', out: '/tmp/x' });
+    expect(planStageOne(card, both).map((t) => t.id)).toEqual(['ftl-k17-s0']);
+  });
+
+  it('stage 2 never reaches the full network', () => {
+    const trials = planStageTwo(card, { ...config, radius: 2 }, new Map([['ttl', 14]]));
+    expect([...new Set(trials.map((t) => t.cutoff))]).toEqual([12, 13, 15, 16]);
+    const top = planStageTwo(card, { ...config, radius: 3 }, new Map([['ttl', 16]]));
+    expect([...new Set(top.map((t) => t.cutoff))]).toEqual([13, 15]);
   });
 
   it('stage 2 trains the neighbours of the best block on both sides', () => {
@@ -57,18 +69,30 @@ describe('ttl-torch run (child process)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/breastmnist: 2 classes \[0, 1\], train 546 \(147\/399\)/);
-    expect(run.stdout).toMatch(/^\| Method \| AUROC \| AUPRC \| P\(M\) \| MACs\(G\) \| T\(ms\) \| cutoff k \|$/m);
-    for (const method of ['FTL', 'FFE', 'TTL-1', 'TTL-2']) expect(run.stdout).toMatch(new RegExp(`^\\| ${method} \\| 0\\.\\d{4} ± 0\\.0000 \\|`, 'm'));
+    expect(run.stdout).toMatch(/^\| Method \| AUROC \| AUPRC \| AUROC 95% CI \| n \| P\(M\) \| MACs\(G\) \| T\(ms\) \| cutoff k \|$/m);
+    // One repeat: a value, its DeLong interval and n = 1, never "± 0.0000".
+    for (const method of ['FTL', 'FFE', 'TTL-1', 'TTL-2', 'TTL-1SE'])
+      expect(run.stdout).toMatch(new RegExp(`^\\| ${method} \\| 0\\.\\d{4} \\| 0\\.\\d{4} \\| 0\\.\\d{3}-[01]\\.\\d{3} \\| 1 \\|`, 'm'));
+    expect(run.stdout).not.toContain('± 0.0000');
     const journal = lines(join(out, 'journal.jsonl'));
     const trials = journal.filter((r) => r.type === 'trial');
-    expect(trials.map((t) => t.id)).toEqual(expect.arrayContaining(['ftl-k9-s0', 'ffe-k9-s0', 'ttl-k3-s0', 'ttl-k5-s0', 'ttl-k9-s0']));
+    expect(trials.map((t) => t.id)).toEqual(expect.arrayContaining(['ftl-k9-s0', 'ffe-k9-s0', 'ttl-k3-s0', 'ttl-k5-s0']));
+    expect(trials.filter((t) => t.strategy === 'ttl').every((t) => t.cutoff < 9)).toBe(true);
+    for (const t of trials) {
+      expect(t.testCi.low).toBeLessThanOrEqual(t.test.auroc);
+      expect(t.testCi.high).toBeGreaterThanOrEqual(t.test.auroc);
+      expect(t.valSe).toBeGreaterThan(0);
+      expect(existsSync(join(out, 'trials', t.id, 'predictions.json'))).toBe(true);
+    }
     expect(trials.some((t) => t.stage === 2)).toBe(true);
     for (const t of trials) expect(existsSync(join(out, 'trials', t.id, 'best.safetensors'))).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    for (const row of results.rows) expect(html).toContain(`<td>${row.method}</td><td>${row.test.auroc.mean.toFixed(4)} ± ${row.test.auroc.std.toFixed(4)}</td>`);
+    for (const row of results.rows) expect(html).toContain(`<td>${row.method}</td><td>${row.test.auroc.mean.toFixed(4)}</td>`);
     expect(html).not.toMatch(/<script|https?:\/\//);
-    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+    // Four cutoff/epoch charts, then the test ROC and precision-recall curves.
+    expect((html.match(/<svg /g) ?? []).length).toBe(6);
+    expect(results.significance.map((t: { method: string }) => t.method)).toEqual(['FFE', 'TTL-1', 'TTL-2', 'TTL-1SE']);
 
     rmSync(join(out, 'results.json'));
     rmSync(join(out, 'report.html'));
@@ -100,9 +124,9 @@ describe('ttl-torch run (child process)', () => {
     for (const id of before) expect(resumed.stdout).toContain(`skip ${id} (journaled)`);
     const ids = lines(journal).filter((r) => r.type === 'trial').map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length); // nothing trained twice
-    expect(ids).toHaveLength(1 + 9); // FTL + TTL at every unit
+    expect(ids).toHaveLength(1 + 8); // FTL + TTL at every unit below the full network
     expect(ids.slice(0, before.length)).toEqual(before);
-    expect(readdirSync(join(out, 'trials'))).toHaveLength(10);
+    expect(readdirSync(join(out, 'trials'))).toHaveLength(9);
   });
 
   it('--dry-run prints the plan and an estimate, and trains nothing', () => {
@@ -110,7 +134,7 @@ describe('ttl-torch run (child process)', () => {
     const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--dry-run'], { env, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ttl-k5-s0\s+stage 1\s+~\d+ s/);
-    expect(run.stdout).toMatch(/4 trials, estimated [\d.]+ min from a \d+ img\/s probe/);
+    expect(run.stdout).toMatch(/3 trials, estimated [\d.]+ min from a \d+ img\/s probe/);
     expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
   });
 });
@@ -147,7 +171,7 @@ describe('the default demo', () => {
     const run = spawnSync(process.execPath, [cli, 'run', '--dry-run'], { env, encoding: 'utf8', cwd });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/plan for .*runs\/squeezenet1_1-pneumoniamnist: squeezenet1_1 on pneumoniamnist \(4708 training images\), 3 epochs/);
-    expect(run.stdout.match(/^  (ftl|ttl)-k\d+-s0/gm)).toEqual(['  ftl-k9-s0', '  ttl-k3-s0', '  ttl-k5-s0', '  ttl-k9-s0']);
+    expect(run.stdout.match(/^  (ftl|ttl)-k\d+-s0/gm)).toEqual(['  ftl-k9-s0', '  ttl-k3-s0', '  ttl-k5-s0']);
   });
 });
 

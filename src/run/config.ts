@@ -8,7 +8,7 @@ import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { TRAINING_DEFAULTS } from '../train/setup.js';
+import { TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -62,10 +62,10 @@ export const ANALYSES = ['svcca', 'gradcam'] as const;
 export type AnalysisKind = (typeof ANALYSES)[number];
 
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
-export const DEMO: Omit<RunConfig, 'out'> = {
+export const DEMO: Omit<RunConfig, 'out' | 'lr'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
-  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize, lr: TRAINING_DEFAULTS.lr,
+  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
   analyses: ['svcca', 'gradcam'],
 };
@@ -143,7 +143,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),
     imageSize: integerIn('imageSize', Number(merged.imageSize), 16, 4096),
     batchSize: integerIn('batchSize', Number(merged.batchSize), 1, 4096),
-    lr: merged.lr === 'auto' ? 'auto' : numberIn('lr', Number(merged.lr), 0, 10),
+    lr: merged.lr === 'auto' ? 'auto' : numberIn('lr', Number(merged.lr ?? defaultLr(card)), 0, 10),
     pretrainedLrScale: numberIn('pretrainedLrScale', Number(merged.pretrainedLrScale), 0, 1000),
     optimizer: oneOf('optimizer', merged.optimizer, ['sgd', 'adamw'] as const),
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),

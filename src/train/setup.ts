@@ -93,6 +93,9 @@ export interface TrainingSettings {
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
 export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05 };
 
+/** The default head learning rate of a model: its card's own where it declares one, else the general default. */
+export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
+
 const DEFAULT_AUGMENT: NativeAugmentOptions = {
   cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
 };
@@ -107,7 +110,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
   return {
     card, plan, epochs, size,
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
-    lr: numberIn('lr', options.lr ?? TRAINING_DEFAULTS.lr, 0, 10),
+    lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
