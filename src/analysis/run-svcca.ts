@@ -73,7 +73,11 @@ export async function runSvcca(dir: string, options: { trial?: string; units?: n
   const models: Model[] = [finetuned, pretrained, random];
   try {
     const units = (options.units ?? finetuned.units.map((u) => u.k)).filter((k) => k <= finetuned.k);
-    const features = async (m: Model) => call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, options.spatialSamples ?? 0));
+    // CCA needs several datapoints per neuron: unless told, fold enough random positions per image into the
+    // datapoints for the widest unit (6x its channels), as google/svcca does with conv maps.
+    const widest = Math.max(...finetuned.units.filter((u) => units.includes(u.k)).map((u) => u.outChannels));
+    const spatial = options.spatialSamples ?? Math.min(64, Math.ceil((6 * widest) / samples));
+    const features = async (m: Model) => call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, spatial));
     const [f, p, r] = [await features(finetuned), await features(pretrained), await features(random)];
     const result: RunSvcca = { trial: trial.id, datapoints: f[String(units[0] - 1)].shape[0], units: [], cross: [] };
     for (const k of units) {

@@ -84,7 +84,8 @@ export function plainSummary(rows: TableRow[], tests: Significance[], metric: Me
   const ttl = rows.find((r) => r.method === 'TTL-1') ?? rows.find((r) => r.method === 'TTL-2');
   if (!ftl || !ttl) return '';
   const fmt = (r: TableRow) => `${r.test[metric.key].mean.toFixed(3)}${r.testCi ? ` (95% CI ${r.testCi.low.toFixed(3)}-${r.testCi.high.toFixed(3)})` : ''}`;
-  const sentences = [`${ttl.method} keeps ${ttl.cutoff} units: ${ttl.paramsM.toFixed(1)} M of FTL's ${ftl.paramsM.toFixed(1)} M parameters and ` +
+  const millions = (m: number) => (m >= 10 ? m.toFixed(1) : m.toPrecision(2));
+  const sentences = [`${ttl.method} keeps ${ttl.cutoff} units: ${millions(ttl.paramsM)} M of FTL's ${millions(ftl.paramsM)} M parameters and ` +
     `${((100 * ttl.macsG) / ftl.macsG).toFixed(0)}% of its MACs.`];
   sentences.push(`Test ${metric.label}: ${ttl.method} ${fmt(ttl)}, FTL ${fmt(ftl)}.`);
   const t = tests.find((s) => s.method === ttl.method);
@@ -93,6 +94,6 @@ export function plainSummary(rows: TableRow[], tests: Significance[], metric: Me
       `(${t.test === 'delong' ? "DeLong's test" : 'paired bootstrap'}, ${formatP(t.p)}, seed ${t.seed}).`);
   const parsimonious = rows.find((r) => r.method === 'TTL-1SE');
   if (parsimonious && parsimonious.cutoff !== ttl.cutoff)
-    sentences.push(`The smallest cutoff within one standard error of the best on validation is k = ${parsimonious.cutoff} (${parsimonious.paramsM.toFixed(1)} M parameters).`);
+    sentences.push(`The smallest cutoff within one standard error of the best on validation is k = ${parsimonious.cutoff} (${millions(parsimonious.paramsM)} M parameters).`);
   return sentences.join(' ');
 }

@@ -238,7 +238,8 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
       await steps[kind].run();
       log(`analysis ${kind}: written to ${join(dir, 'analysis')}`);
     } catch (e) {
-      if (!(e instanceof TtlError) || e.code !== 'E_BAD_ARGUMENT') throw e;
+      // The trials are journaled and the table stands: an analysis that cannot be made is reported, not fatal.
+      if (!(e instanceof TtlError)) throw e;
       log(`analysis ${kind} not made: ${e.message}`);
     }
   }

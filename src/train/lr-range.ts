@@ -60,7 +60,7 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
     const total = epochs * perEpoch;
     const rate = (step: number) => minLr * (maxLr / minLr) ** (step / (steps - 1));
     // The native sweep spans whole epochs (total >= steps steps); it reaches maxLr at step `steps - 1`.
-    const optim = trainingOptim({ ...options, warmup: 0 }, { ...s, epochs }, data.train.labels.length, []);
+    const optim = trainingOptim(options, { ...s, epochs }, data.train.labels.length, []);
     await call(() => net.configureTraining({ ...optim, schedule: 'exponential', lr: minLr, lrEnd: rate(total - 1), epochs, stepsPerEpoch: perEpoch }));
     let average = 0;
     let stop = false;
