@@ -79,7 +79,10 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
           }
         }));
       } catch (e) {
-        if (!(e instanceof TtlError && e.code === 'E_CANCELLED') || options.signal?.aborted) throw e;
+        // Cancelled by the divergence check above, or diverged to NaN natively: either ends the sweep.
+        const ended = e instanceof TtlError && (e.code === 'E_CANCELLED' || e.code === 'E_DIVERGED');
+        if (!ended || options.signal?.aborted) throw e;
+        stop = true;
       }
     }
     if (lrs.length < 3) throw new TtlError('E_DIVERGED', `the learning-rate range test diverged within ${lrs.length} steps from ${minLr}`);
