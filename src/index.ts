@@ -14,7 +14,7 @@ export { aurocInterval, bootstrapSe, compareAuroc, type Interval, type Compariso
 export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent, type EpochRecord, type SelectMetric } from './train/finetune.js';
 export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
 export { TRAINING_DEFAULTS, defaultLr, type TrainingOptions } from './train/setup.js';
-export { lrRangeTest, steepest, type LrRange, type LrRangeOptions } from './train/lr-range.js';
+export { lrRangeTest, suggestLr, type LrRange, type LrRangeOptions } from './train/lr-range.js';
 export { readMedMNIST } from './data/medmnist.js';
 export { classCounts, type ImageDataset, type ImageSplit } from './data/dataset.js';
 export { loadDataset, describeDataset } from './data/load.js';

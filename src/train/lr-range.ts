@@ -1,6 +1,6 @@
 // The learning-rate range test (Smith 2017; popularised by fastai's lr_find): train a fresh copy of the
-// trial's network for a short geometric sweep of learning rates and pick the rate where the smoothed loss
-// falls fastest. Each strategy and cutoff gets its own: a truncated network wants a different rate.
+// trial's network for a short geometric sweep of learning rates and pick a tenth of the rate where the
+// smoothed loss is lowest. Each strategy and cutoff gets its own: a truncated network wants a different rate.
 import { TtlError } from '../errors.js';
 import { toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { call } from '../model.js';
@@ -20,7 +20,7 @@ export interface LrRange {
   /** Training loss per step, and its bias-corrected exponential moving average. */
   losses: number[];
   smoothed: number[];
-  /** The steepest descent of the smoothed loss against log(lr), before its minimum. */
+  /** A tenth of the rate at the smoothed loss's minimum. */
   suggested: number;
 }
 
@@ -29,18 +29,13 @@ const BETA = 0.98;
 // A sweep past the divergence point teaches nothing more.
 const DIVERGED = 4;
 
-/** The steepest-descent learning rate of a sweep (exported for its tests). */
-export function steepest(lrs: number[], smoothed: number[]): number {
-  const end = smoothed.indexOf(Math.min(...smoothed));
-  // The first steps move the average from its start more than the rate does.
-  const start = Math.min(Math.floor(lrs.length / 10), Math.max(0, end - 1));
-  let best = start;
-  let slope = Infinity;
-  for (let i = start + 1; i <= end; i++) {
-    const s = (smoothed[i] - smoothed[i - 1]) / (Math.log(lrs[i]) - Math.log(lrs[i - 1]));
-    if (s < slope) (slope = s), (best = i);
-  }
-  return lrs[best];
+/**
+ * The suggested rate of a sweep: a tenth of the rate at the smoothed loss's minimum (Smith's and fastai's
+ * classic rule). Measured on BreastMNIST, the steepest-descent point instead tracked the new head's initial
+ * loss transient (1e-4 and below: underfitting, test AUROC 0.64 for ResNet-50 v2 FTL).
+ */
+export function suggestLr(lrs: number[], smoothed: number[]): number {
+  return lrs[smoothed.indexOf(Math.min(...smoothed))] / 10;
 }
 
 export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
@@ -86,6 +81,6 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
       }
     }
     if (lrs.length < 3) throw new TtlError('E_DIVERGED', `the learning-rate range test diverged within ${lrs.length} steps from ${minLr}`);
-    return { lrs, losses, smoothed, suggested: steepest(lrs, smoothed) };
+    return { lrs, losses, smoothed, suggested: suggestLr(lrs, smoothed) };
   });
 }
