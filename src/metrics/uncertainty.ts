@@ -81,16 +81,21 @@ function check(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: 
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
 
-/** Bootstrap standard error of the AUROC over the cases (the spread a different sample of cases would give). */
-export function bootstrapSe(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): number {
-  check(labels, probs, numClasses);
+/** The AUROC of each stratified resample of the cases, and their standard deviation. */
+function bootstrap(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed: number): { values: number[]; se: number } {
   const values: number[] = [];
   for (const picked of resamples(labels, resampleCount(labels.length), seed)) {
     const { l, p } = gather(labels, probs, numClasses, picked);
     values.push(aurocOf(l, p, numClasses));
   }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  return { values, se: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) };
+}
+
+/** Bootstrap standard error of the AUROC over the cases (the spread a different sample of cases would give). */
+export function bootstrapSe(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): number {
+  check(labels, probs, numClasses);
+  return bootstrap(labels, probs, numClasses, seed).se;
 }
 
 /** The AUROC and its 95% interval: DeLong for two classes, stratified bootstrap percentiles otherwise. */
@@ -98,14 +103,8 @@ export function aurocInterval(labels: ArrayLike<number>, probs: ArrayLike<number
   check(labels, probs, numClasses);
   if (numClasses === 2) return { ...delongInterval(labels, positiveScores(probs, labels.length)), method: 'delong' };
   const auroc = aurocOf(labels, probs, numClasses);
-  const values: number[] = [];
-  for (const picked of resamples(labels, resampleCount(labels.length), seed)) {
-    const { l, p } = gather(labels, probs, numClasses, picked);
-    values.push(aurocOf(l, p, numClasses));
-  }
+  const { values, se } = bootstrap(labels, probs, numClasses, seed);
   values.sort((a, b) => a - b);
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
   return { auroc, se, low: quantile(values, 0.025), high: quantile(values, 0.975), method: 'bootstrap' };
 }
 
