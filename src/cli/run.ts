@@ -128,7 +128,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     if (flags.json) {
       if (e.type !== 'batch' || Date.now() - lastPlain > 5000) {
         lastPlain = Date.now();
-        console.log(JSON.stringify({ ...e, event: e.type, trial: trial.id }));
+        const { type, ...fields } = e;
+        console.log(JSON.stringify({ event: type, trial: trial.id, ...fields }));
       }
       return;
     }
