@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const SETS = {
   breastmnist: { path: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), models: ['squeezenet1_1', 'resnet50_v2'], epochs: 10 },
   pneumoniamnist: { path: join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz'), models: ['squeezenet1_1'], epochs: 3 },
-  bccd: { path: join(shared, 'data', 'bccd-cells', 'crops64_labels.csv'), models: ['squeezenet1_1'], epochs: 3 },
+  bccd: { path: join(shared, 'data', 'bccd-cells', 'crops64_labels.csv'), models: ['squeezenet1_1'], epochs: 3, options: { columns: { label: 'label_name' } } },
   adrenal: { path: join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d.npz'), models: ['resnet3d_18'], epochs: 4, size: 28 },
 };
 
@@ -45,7 +45,7 @@ for (const setName of values.sets.split(',')) {
   for (const model of set.models) {
     const card = getModelCard(model);
     const volumetric = Boolean(card.input.frames);
-    const { dataset } = await loadDataset(set.path, { size, seed: 0, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
+    const { dataset } = await loadDataset(set.path, { size, seed: 0, ...set.options, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
     const weights = card.weights.imagenet ? 'imagenet' : undefined;
     const strategies = [{ kind: 'ftl' }, { kind: 'ttl', k: card.blocks.at(-2) }];
     for (const strategy of strategies)

@@ -6,9 +6,8 @@ import { checkConfig, readConfigFile, type RunConfig } from '../run/config.js';
 import { planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
 import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runner.js';
-import type { RunProgress } from '../run/runner.js';
-import { metricsOf } from '../run/task.js';
 import type { TrialSpec } from '../run/plan.js';
+import { progressPrinter } from './progress.js';
 
 export interface RunFlags {
   config?: string;
@@ -109,66 +108,11 @@ async function dryRun(config: RunConfig): Promise<void> {
 export async function runCommand(flags: RunFlags): Promise<void> {
   const config = resolveConfig(flags);
   if (flags.dryRun) return dryRun(config);
-  const tty = process.stdout.isTTY && !flags.json;
-  let live = false;
-  const [primary] = metricsOf(config);
-  const duration = (seconds: number) => (seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`);
-  // Where the run stands: "[trial 3/9, run ETA 12 min]". Finished trials give the mean trial time; before
-  // the first finishes, the trial in flight's own epochs stand in for it.
-  let place = '';
-  let perTrial: number | null = null;
-  let trialsAfter = 0;
-  let lastPlain = 0;
-  const stamp = (trialLeft: number | null, trialTotal: number | null = null) => {
-    const each = perTrial ?? trialTotal;
-    const eta = each === null ? null : (trialLeft ?? each) + each * trialsAfter;
-    return `[${place}${eta === null ? '' : `, run ETA ${duration(eta)}`}]`;
-  };
-  const progress = (trial: TrialSpec, e: RunProgress) => {
-    if (flags.json) {
-      if (e.type !== 'batch' || Date.now() - lastPlain > 5000) {
-        lastPlain = Date.now();
-        const { type, ...fields } = e;
-        console.log(JSON.stringify({ event: type, trial: trial.id, ...fields }));
-      }
-      return;
-    }
-    if (e.type === 'trial') {
-      place = `trial ${e.index}/${e.total}`;
-      trialsAfter = e.total - e.index;
-      perTrial = e.etaSeconds === null ? null : e.etaSeconds / (trialsAfter + 1);
-      log(`${stamp(null)} ${trial.id}: stage ${e.stage}${e.stage === 0 ? ' (full network)' : ''}`);
-    } else if (e.type === 'stage') {
-      log(`${stamp(null)} ${trial.id}: ${e.stage}`);
-    } else if (e.type === 'batch') {
-      const line = `${stamp(null)} ${trial.id} epoch ${e.epoch}/${config.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}`;
-      if (tty) {
-        process.stdout.write(`\r${line}   `);
-        live = true;
-      } else if (Date.now() - lastPlain > 15000) {
-        // Not a terminal: a line now and then, so a log shows the run is alive within long epochs.
-        lastPlain = Date.now();
-        console.log(line);
-      }
-    } else {
-      const line = `${stamp(e.seconds * (e.epochs - e.epoch), e.seconds * e.epochs)} ${trial.id} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} ` +
-        `val ${primary.label} ${e.val.toFixed(4)} (${e.seconds.toFixed(1)} s, trial ETA ${duration(e.seconds * (e.epochs - e.epoch))})`;
-      if (tty) process.stdout.write(`\r${line}${' '.repeat(10)}`);
-      else console.log(line);
-      lastPlain = Date.now();
-      live = tty;
-    }
-  };
-  const log = (line: string) => {
-    if (flags.json) return;
-    if (live) process.stdout.write('\n');
-    live = false;
-    console.log(line);
-  };
+  const { progress, log, finish } = progressPrinter(config, Boolean(flags.json));
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const results = await executeRun(config, { log, progress, signal: controller.signal });
-  if (live) process.stdout.write('\n');
+  finish();
   if (flags.json) console.log(JSON.stringify({ event: 'results', ...results }));
   else console.log(`\n${markdownTable(results.rows, results.metrics)}\nresults in ${config.out} (results.md, results.csv, results.json, report.html)`);
 }
