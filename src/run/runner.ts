@@ -229,7 +229,8 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
 async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Promise<void> {
   const log = cb.log ?? (() => {});
   const steps: Record<AnalysisKind, { file: string; run: () => Promise<unknown> }> = {
-    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000 }) },
+    // Block ends only: CCA over a 2048-wide unit needs ~12k datapoints, minutes each on a small CPU.
+    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000, units: getModelCard(config.model).blocks }) },
     gradcam: { file: 'gradcam-ftl-vs-ttl.png', run: () => runGradcamFigure(dir) },
   };
   for (const kind of config.analyses) {
