@@ -1,29 +1,58 @@
 #!/usr/bin/env node
-// Builds the LibTorch addon with cmake-js unless a build (or a prebuild) already exists.
-// --force rebuilds. LIBTORCH=/path/to/libtorch selects another LibTorch (e.g. a CUDA build).
+// The npm `install` script, and `npm run build:native` (--force).
+//   install: nothing to do when build/Release already holds the addon or a prebuild matching this system's
+//            LibTorch ships in prebuilds/ (checked by dist/native.js, the loader itself, so install and load
+//            cannot disagree); otherwise compile. LIBTORCH=/path (or Torch_DIR) always compiles: prebuilds
+//            link Debian's CPU LibTorch.
+//   --force: compile (incrementally when build/ exists).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build', 'Release', 'ttl_torch.node');
 const force = process.argv.includes('--force');
+const libtorchEnv = process.env.LIBTORCH || process.env.Torch_DIR;
+const say = (line) => console.log(`ttl-torch: ${line}`);
 
-if (!force && existsSync(built)) process.exit(0);
+if (!force && !libtorchEnv) {
+  if (existsSync(built)) process.exit(0);
+  const loader = join(root, 'dist', 'native.js');
+  // A checkout runs this before `prepare` compiles dist/; it has no prebuild of its own then either.
+  if (existsSync(loader)) {
+    const { prebuildFile, readPrebuildTag, prebuildProblem } = await import(pathToFileURL(loader).href);
+    const node = prebuildFile(root);
+    if (existsSync(node)) {
+      const tag = readPrebuildTag(node);
+      const problem = prebuildProblem(node, tag);
+      if (!problem) {
+        say(`using the prebuilt addon ${relative(root, node)} (${tag.tag}); nothing to compile`);
+        process.exit(0);
+      }
+      say(`not using the prebuilt addon ${relative(root, node)}: ${problem}; building from source`);
+    }
+  }
+}
 
 const haveTorch =
-  process.env.LIBTORCH || process.env.Torch_DIR || existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake') ||
+  libtorchEnv || existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake') ||
   existsSync('/usr/lib/aarch64-linux-gnu/cmake/Torch/TorchConfig.cmake');
 if (!haveTorch) {
   console.error(
-    'ttl-torch: LibTorch was not found.\n' +
-      '  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends libtorch-dev\n' +
+    'ttl-torch: LibTorch was not found, and there is no prebuilt addon for this system.\n' +
+      '  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends libtorch-dev cmake g++ make\n' +
       '  Or point LIBTORCH at an unpacked official LibTorch (CUDA builds too): LIBTORCH=/opt/libtorch npm rebuild ttl-torch',
   );
   process.exit(1);
 }
-const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
-const args = [cmakeJs, 'compile', '--directory', root, '--parallel', String(Math.max(1, (await import('node:os')).cpus().length))];
+// Resolved, not joined to root/node_modules: in an installed package cmake-js is usually hoisted.
+const cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
+say(`compiling the addon against ${libtorchEnv ? `LIBTORCH ${libtorchEnv}` : "the system's LibTorch"} (several minutes on 2 cores)`);
+const args = [cmakeJs, 'compile', '--directory', root, '--parallel', String(Math.max(1, cpus().length))];
+const start = performance.now();
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+if (result.status === 0) say(`addon compiled in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 process.exit(result.status ?? 1);

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'E_CANCELLED'
   | 'E_TORCH'
   | 'E_NATIVE'
-  | 'E_NATIVE_MISSING';
+  | 'E_NATIVE_MISSING'
+  | 'E_NATIVE_MISMATCH';
 
 export class TtlError extends Error {
   readonly code: ErrorCode;

@@ -1,7 +1,7 @@
 // The only module that loads the compiled addon; everything else imports its typed surface.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
 
@@ -160,25 +160,181 @@ export interface Binding {
   ) => NativeStore;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 let binding: Binding | undefined;
+let loaded: AddonChoice | undefined;
 
-/** Loads the addon once: a local build first, then a prebuild for this platform. */
-export function native(): Binding {
-  if (binding) return binding;
-  const require = createRequire(import.meta.url);
-  const candidates = [
-    join(root, 'build', 'Release', 'ttl_torch.node'),
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ttl-torch.node'),
-  ];
-  const found = candidates.find((path) => existsSync(path));
-  if (!found)
+/** The sidecar `npm run prebuildify` writes beside a prebuild (`<name>.napi.json`). */
+export interface PrebuildTag {
+  /** "libtorch 1.13.1 cpu": the LibTorch the prebuild links, as its package names it. */
+  tag: string;
+  /** LibTorch's own version (headers, TorchConfigVersion.cmake): Debian's 1.13.1 package says 1.13.0 here. */
+  libtorch: string;
+  variant: 'cpu' | 'cuda';
+  /** The Debian package that provided it, when one did. */
+  debian?: { package: string; version: string };
+  platform: string;
+  arch: string;
+  napi: number;
+  /** glibc of the build machine: older ones cannot load it. */
+  glibc?: string;
+  /** DT_NEEDED entries of the .node and its DT_RUNPATH ($ORIGIN = the prebuild's folder). */
+  needed: string[];
+  runpath: string[];
+}
+
+export interface AddonChoice {
+  path: string;
+  kind: 'build' | 'prebuild';
+  tag?: PrebuildTag;
+}
+
+/** The LibTorch a plain dlopen would find: its CMake package's version and the Debian package, each if present. */
+export interface SystemLibtorch {
+  cmake?: { version: string; file: string };
+  debian?: { package: string; version: string };
+}
+
+export const prebuildDir = (root = packageRoot) => join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+export const prebuildFile = (root = packageRoot) => join(prebuildDir(root), 'ttl-torch.napi.node');
+const tagFile = (node: string) => node.replace(/\.node$/, '.json');
+
+const multiarch = ({ x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as Record<string, string>)[process.arch] ?? '';
+/** "1:1.13.1+dfsg-4" -> "1.13.1": a Debian version without epoch, repack suffix and revision. */
+const upstream = (debianVersion: string) => /^(?:\d+:)?([\d.]+)/.exec(debianVersion)?.[1] ?? debianVersion;
+
+/**
+ * The installed LibTorch, read from two places because each can be absent: the CMake package (only with
+ * libtorch-dev) and the Debian package database (also runtime-only installs, e.g. libtorch1.13).
+ */
+export function systemLibtorch(): SystemLibtorch {
+  const found: SystemLibtorch = {};
+  for (const dir of [`/usr/lib/${multiarch}/cmake/Torch`, '/usr/lib/cmake/Torch', '/usr/local/lib/cmake/Torch', '/usr/local/share/cmake/Torch']) {
+    const file = join(dir, 'TorchConfigVersion.cmake');
+    if (!existsSync(file)) continue;
+    const version = /set\(PACKAGE_VERSION "([^"]+)"\)/.exec(readFileSync(file, 'utf8'))?.[1];
+    if (version) {
+      found.cmake = { version, file };
+      break;
+    }
+  }
+  const status = '/var/lib/dpkg/status';
+  if (existsSync(status))
+    for (const stanza of readFileSync(status, 'utf8').split('\n\n')) {
+      const pkg = /^Package: (libtorch\d[\d.]*)$/m.exec(stanza)?.[1];
+      const version = /^Version: (.+)$/m.exec(stanza)?.[1];
+      if (pkg && version && /^Status: .* installed$/m.test(stanza)) {
+        found.debian = { package: pkg, version };
+        break;
+      }
+    }
+  return found;
+}
+
+/** The folders the dynamic loader searches for a library without a slash, in the order it does. */
+function librarySearchPath(runpath: string[]): string[] {
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean).concat(runpath);
+  const conf = (file: string, depth: number) => {
+    if (depth > 4 || !existsSync(file)) return;
+    for (const raw of readFileSync(file, 'utf8').split('\n')) {
+      const line = raw.replace(/#.*/, '').trim();
+      const include = /^include\s+(.+)$/.exec(line)?.[1];
+      if (!include) {
+        if (line) dirs.push(line);
+        continue;
+      }
+      // The only glob ld.so.conf files use in practice: a folder and a "*.conf"-like file pattern.
+      const [folder, pattern] = [dirname(include), include.slice(dirname(include).length + 1)];
+      const escaped = pattern.replace(/[.+^$(){}|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+      const match = new RegExp(`^${escaped}$`);
+      if (existsSync(folder)) for (const f of readdirSync(folder).filter((n) => match.test(n)).sort()) conf(join(folder, f), depth + 1);
+    }
+  };
+  conf('/etc/ld.so.conf', 0);
+  return dirs.concat([`/lib/${multiarch}`, `/usr/lib/${multiarch}`, '/lib', '/usr/lib', '/lib64', '/usr/lib64']);
+}
+
+/**
+ * Why a prebuild cannot be loaded here, or undefined when it can. Checked before dlopen: a LibTorch
+ * other than the one a prebuild was linked against either fails to load with a cryptic linker error
+ * or, with a compatible soname but another ABI, crashes later; a message naming both versions is better.
+ */
+export function prebuildProblem(node: string, tag: PrebuildTag | undefined, system = systemLibtorch()): string | undefined {
+  if (!tag) return `it has no ${relative(dirname(node), tagFile(node))} saying which LibTorch it links`;
+  if (tag.platform !== process.platform || tag.arch !== process.arch) return `it is for ${tag.platform}-${tag.arch}, not ${process.platform}-${process.arch}`;
+  if (tag.napi > Number(process.versions.napi)) return `it needs N-API ${tag.napi}; Node ${process.version} has ${process.versions.napi}`;
+  if (tag.glibc) {
+    const runtime = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+    const older = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true }) < 0;
+    if (runtime && older(runtime, tag.glibc)) return `it was built with glibc ${tag.glibc}; this system has ${runtime}`;
+  }
+  if (system.cmake && system.cmake.version !== tag.libtorch)
+    return `it links ${tag.tag} (LibTorch ${tag.libtorch}) but this system has LibTorch ${system.cmake.version} (${system.cmake.file})`;
+  if (system.debian && tag.debian && (system.debian.package !== tag.debian.package || upstream(system.debian.version) !== upstream(tag.debian.version)))
+    return `it links ${tag.tag} (Debian ${tag.debian.package} ${tag.debian.version}) but this system has ${system.debian.package} ${system.debian.version}`;
+  const dirs = librarySearchPath(tag.runpath.map((d) => d.replace(/\$(ORIGIN|\{ORIGIN\})/g, dirname(node))));
+  const missing = tag.needed.filter((lib) => !dirs.some((d) => existsSync(join(d, lib))));
+  if (missing.length)
+    return `it links ${tag.tag} but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (searched LD_LIBRARY_PATH, /etc/ld.so.conf and the system folders)`;
+  return undefined;
+}
+
+export function readPrebuildTag(node: string): PrebuildTag | undefined {
+  const file = tagFile(node);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PrebuildTag) : undefined;
+}
+
+const installHint =
+  "Install LibTorch and the build tools, then build the addon: 'sudo apt-get install -y --no-install-recommends libtorch-dev cmake g++ make' " +
+  "and 'npm rebuild ttl-torch' (in a checkout: 'npm run build:native'); or LIBTORCH=/path/to/libtorch npm rebuild ttl-torch for another " +
+  'LibTorch (e.g. an official CUDA build).';
+
+/**
+ * Which addon to load. A local build comes first, as node-gyp-build does: it was compiled here, against
+ * this system (or LIBTORCH's) LibTorch, and in a checkout it is newer than any prebuild lying around.
+ * Then the prebuild, only if its LibTorch tag matches. With LIBTORCH set only a source build will do:
+ * prebuilds link Debian's CPU LibTorch, which is not what was asked for.
+ */
+export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process.env): AddonChoice {
+  const build = join(root, 'build', 'Release', 'ttl_torch.node');
+  if (existsSync(build)) return { path: build, kind: 'build' };
+  const libtorchEnv = env.LIBTORCH || env.Torch_DIR;
+  if (libtorchEnv)
     throw new TtlError(
       'E_NATIVE_MISSING',
-      `the ttl-torch addon is not built (looked for ${candidates.join(', ')}); run 'npm run build:native' ` +
-        `after installing LibTorch (Debian/Ubuntu: apt-get install libtorch-dev)`,
+      `LIBTORCH/Torch_DIR is set (${libtorchEnv}), so the addon must be built from source against it and ${build} does not exist: ` +
+        `run 'npm rebuild ttl-torch' (in a checkout: 'npm run build:native') with the same variable set.`,
     );
-  binding = require(found) as Binding;
+  const node = prebuildFile(root);
+  let refused = '';
+  if (existsSync(node)) {
+    const tag = readPrebuildTag(node);
+    const problem = prebuildProblem(node, tag);
+    if (!problem) return { path: node, kind: 'prebuild', tag };
+    refused = ` The prebuild ${node} was not used: ${problem}.`;
+  }
+  throw new TtlError(
+    refused ? 'E_NATIVE_MISMATCH' : 'E_NATIVE_MISSING',
+    `no usable native addon for ${process.platform}-${process.arch} (no ${build}).${refused} ${installHint}`,
+  );
+}
+
+/** The addon in use (after the first native() call), for `ttl-torch info`. */
+export function loadedAddon(): AddonChoice | undefined {
+  return loaded;
+}
+
+/** Loads the addon once; see locateAddon for which one. */
+export function native(): Binding {
+  if (binding) return binding;
+  const choice = locateAddon();
+  const require = createRequire(import.meta.url);
+  try {
+    binding = require(choice.path) as Binding;
+  } catch (error) {
+    throw new TtlError('E_NATIVE', `loading ${choice.path} failed: ${(error as Error).message}. ${installHint}`, { cause: error });
+  }
+  loaded = choice;
   const threads = process.env.TTL_TORCH_THREADS;
   if (threads !== undefined && /^\d+$/.test(threads)) binding.setThreads(Number(threads));
   return binding;

@@ -10,6 +10,12 @@ inline torch::nn::Conv2d conv2d(int64_t in, int64_t out, int64_t kernel, int64_t
       torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
 }
 
+// 3D twin for the volume networks: "same" padding for odd kernels.
+inline torch::nn::Conv3d conv3d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t groups = 1) {
+  return torch::nn::Conv3d(
+      torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(false));
+}
+
 inline torch::nn::BatchNorm2d batch_norm2d(int64_t channels) { return torch::nn::BatchNorm2d(channels); }
 
 inline torch::nn::ReLU relu() { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(false)); }

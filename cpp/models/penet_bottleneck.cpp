@@ -1,12 +1,10 @@
 #include "models/penet_bottleneck.h"
 
 #include "core/trace.h"
+#include "models/conv.h"
 
 namespace ttl {
 namespace {
-torch::nn::Conv3d conv3d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t groups = 1) {
-  return torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(false));
-}
 torch::nn::GroupNorm group_norm(int64_t channels) { return torch::nn::GroupNorm(channels / 16, channels); }
 }  // namespace
 

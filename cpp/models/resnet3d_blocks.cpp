@@ -6,9 +6,6 @@
 
 namespace ttl {
 namespace {
-torch::nn::Conv3d conv3d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups = 1) {
-  return torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(false));
-}
 torch::nn::Sequential projection(int64_t in, int64_t out, int64_t stride) {
   return conv_bn3d(in, out, {1, 1, 1}, {stride, stride, stride}, {0, 0, 0}, false);
 }

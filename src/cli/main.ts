@@ -102,6 +102,7 @@ program
       `CUDA available  ${info.cudaAvailable ? `yes (${info.cudaDevices} device${info.cudaDevices === 1 ? '' : 's'})` : 'no'}`,
       `threads         ${info.threads} (compute thread)`,
       `flush denormal  ${info.flushDenormal ? 'on' : 'unsupported on this CPU'}`,
+      `addon           ${info.addon}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   });

@@ -1,0 +1,100 @@
+// Which addon the loader picks, on real files: a copy of this checkout's compiled addon placed as a prebuild
+// in a temporary package root, with tags that match this system or deliberately do not.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { locateAddon, prebuildFile, prebuildProblem, systemLibtorch, type PrebuildTag } from '../src/native.js';
+import { root } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ttl-loader-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const built = join(root, 'build', 'Release', 'ttl_torch.node');
+const dynamic = spawnSync('readelf', ['--dynamic', '--wide', built], { encoding: 'utf8' }).stdout;
+const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+const system = systemLibtorch();
+
+/** A tag describing this machine exactly, as scripts/prebuild.mjs would write it. */
+const matching = (): PrebuildTag => ({
+  tag: 'libtorch 1.13.1 cpu', libtorch: system.cmake!.version, variant: 'cpu', debian: system.debian,
+  platform: process.platform, arch: process.arch, napi: 8, needed, runpath: [],
+});
+
+function packageRoot(name: string, tag: PrebuildTag | undefined): string {
+  const dir = join(tmp, name);
+  const node = prebuildFile(dir);
+  mkdirSync(join(node, '..'), { recursive: true });
+  copyFileSync(built, node);
+  if (tag) writeFileSync(node.replace(/\.node$/, '.json'), JSON.stringify(tag));
+  return dir;
+}
+
+describe('addon loader', () => {
+  it('reads the installed LibTorch from its CMake package and from dpkg', () => {
+    expect(system.cmake?.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(system.cmake?.file).toMatch(/TorchConfigVersion\.cmake$/);
+    expect(system.debian?.package).toMatch(/^libtorch\d/);
+    expect(needed.some((lib) => /^libtorch(_cpu)?\.so\./.test(lib))).toBe(true);
+  });
+
+  it('prefers the local build of a checkout', () => {
+    expect(locateAddon(root, {})).toEqual({ path: built, kind: 'build' });
+  });
+
+  it('takes a prebuild whose tag matches this system, and it really loads', () => {
+    const dir = packageRoot('match', matching());
+    const choice = locateAddon(dir, {});
+    expect(choice.kind).toBe('prebuild');
+    expect(choice.path).toBe(prebuildFile(dir));
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(choice.path)}).info().then((i) => console.log(i.libtorch))`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(system.cmake!.version);
+  });
+
+  it('refuses a prebuild for another LibTorch version, naming both', () => {
+    const dir = packageRoot('version', { ...matching(), libtorch: '2.1.0', tag: 'libtorch 2.1.0 cpu' });
+    expect(() => locateAddon(dir, {})).toThrow(
+      expect.objectContaining({
+        code: 'E_NATIVE_MISMATCH',
+        message: expect.stringContaining(
+          `was not used: it links libtorch 2.1.0 cpu (LibTorch 2.1.0) but this system has LibTorch ${system.cmake!.version} (${system.cmake!.file})`,
+        ),
+      }),
+    );
+  });
+
+  it('refuses a prebuild from another Debian LibTorch package', () => {
+    const problem = prebuildProblem(prebuildFile(tmp), { ...matching(), debian: { package: 'libtorch2.1', version: '2.1.2+dfsg-1' } }, { debian: system.debian });
+    expect(problem).toBe(`it links libtorch 1.13.1 cpu (Debian libtorch2.1 2.1.2+dfsg-1) but this system has ${system.debian!.package} ${system.debian!.version}`);
+  });
+
+  it('refuses a prebuild whose shared libraries are not installed, before dlopen', () => {
+    // With no version information to compare, the sonames are what stands between the loader and a dlopen error.
+    const problem = prebuildProblem(prebuildFile(tmp), { ...matching(), needed: [...needed, 'libtorch.so.2.1'] }, {});
+    expect(problem).toBe('it links libtorch 1.13.1 cpu but libtorch.so.2.1 is not installed (searched LD_LIBRARY_PATH, /etc/ld.so.conf and the system folders)');
+  });
+
+  it('refuses an untagged prebuild', () => {
+    const dir = packageRoot('untagged', undefined);
+    expect(() => locateAddon(dir, {})).toThrow(expect.objectContaining({ code: 'E_NATIVE_MISMATCH', message: expect.stringContaining('it has no ttl-torch.napi.json') }));
+  });
+
+  it('with LIBTORCH set, only a source build will do', () => {
+    const dir = packageRoot('libtorch-env', matching());
+    expect(() => locateAddon(dir, { LIBTORCH: '/opt/libtorch' })).toThrow(
+      expect.objectContaining({ code: 'E_NATIVE_MISSING', message: expect.stringMatching(/LIBTORCH\/Torch_DIR is set \(\/opt\/libtorch\).*npm rebuild ttl-torch/) }),
+    );
+  });
+
+  it('with nothing to load, says what to install and run', () => {
+    mkdirSync(join(tmp, 'empty'));
+    expect(() => locateAddon(join(tmp, 'empty'), {})).toThrow(
+      expect.objectContaining({
+        code: 'E_NATIVE_MISSING',
+        message: expect.stringContaining("'sudo apt-get install -y --no-install-recommends libtorch-dev cmake g++ make' and 'npm rebuild ttl-torch'"),
+      }),
+    );
+  });
+});
