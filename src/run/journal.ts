@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { TtlError } from '../errors.js';
 import { STRATEGY_KINDS, type StrategyKind } from './config.js';
+import { TASK_METRICS } from './task.js';
 
 /** Test or validation metrics of a trial by name (auroc, auprc, ... or dice, jaccard, ...). */
 export type Scores = Record<string, number>;
@@ -85,6 +86,9 @@ export function recordProblem(r: unknown): string | null {
       if (!isObject(scores) || !Object.keys(scores).length) return `trial ${r.id} has no ${split} metrics`;
       const wrong = Object.entries(scores).find(([, v]) => !isMetric(v));
       if (wrong) return `trial ${r.id}: ${split}.${wrong[0]} is ${JSON.stringify(wrong[1])}, not a number`;
+      // The report's columns: a record must carry both metrics of its task.
+      if (!Object.values(TASK_METRICS).some((columns) => columns.every((c) => c.key in scores)))
+        return `trial ${r.id}: ${split} has neither ${Object.values(TASK_METRICS).map((cs) => cs.map((c) => c.key).join(' and ')).join(' nor ')}`;
     }
     for (const key of ['params', 'trainableParams', 'macs', 'bestEpoch', 'trainSeconds', 'imagesPerSecond'])
       if (r[key] !== undefined && !isMetric(r[key])) return `trial ${r.id}: ${key} is ${JSON.stringify(r[key])}, not a number`;
