@@ -17,7 +17,7 @@ interface Outcome { outcome: string; code?: string; message?: string; why?: stri
 describe('fuzz corpus (regressions)', () => {
   const cases = readdirSync(corpus).sort();
   // Concurrent: each case is a child process, so the file's wall time is not the sum of them.
-  it.concurrent.each(cases)('%s', async (name, { expect }) => {
+  it.concurrent.for(cases)('%s', async (name, { expect }) => {
     const spec = JSON.parse(readFileSync(join(corpus, name, 'case.json'), 'utf8'));
     const result: Outcome = await runTarget(spec.format, join(corpus, name), spec.entry);
     expect({ outcome: result.outcome, code: result.code }, result.why ?? result.message).toEqual({ outcome: spec.expect.outcome, code: spec.expect.code });
