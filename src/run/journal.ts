@@ -130,15 +130,17 @@ function afterLastNewline(fd: number, size: number): number {
   return 0;
 }
 
-function writeAll(fd: number, bytes: Buffer): void {
+/** Writes all of `bytes` at `position` (default: the end, for files opened to append). */
+function writeAll(fd: number, bytes: Buffer, position: number | null = null): void {
   // A test hook widens the window in which a kill tears a line; unset in normal use.
   const pause = Number(process.env.TTL_TORCH_TEST_TORN_WRITE_MS ?? 0);
   let written = 0;
+  const at = () => (position === null ? null : position + written);
   if (pause > 0 && bytes.length > 1) {
-    written = writeSync(fd, bytes, 0, bytes.length >> 1);
+    written = writeSync(fd, bytes, 0, bytes.length >> 1, at());
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
   }
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, at());
 }
 
 /**
@@ -159,7 +161,7 @@ export function repairJournal(path: string): string | null {
     readSync(fd, fragment, 0, fragment.length, cut);
     const text = fragment.toString('utf8');
     if (parseRecord(text)) {
-      writeAll(fd, Buffer.from('\n'));
+      writeAll(fd, Buffer.from('\n'), size);
     } else {
       const torn = openSync(`${path}.torn`, 'a');
       try {
