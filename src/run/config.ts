@@ -123,6 +123,9 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
   if (merged.lr === 'auto' && task === 'segmentation')
     throw invalidParameterError('lr', "a number for segmentation ('auto' runs its range test on classification losses)", merged.lr);
+  const imageSize = integerIn('imageSize', Number(merged.imageSize), 16, 4096);
+  if (card.input.minSize && imageSize < card.input.minSize)
+    throw new TtlError('E_BAD_ARGUMENT', `imageSize ${imageSize} is too small for ${card.name}: its layers need at least ${card.input.minSize} px`);
   const triple = (name: string, v: unknown) => (v === null || v === undefined ? null : (shapeOf(name, v, [3]) as [number, number, number]));
   return {
     out: resolve(String(merged.out ?? 'runs/demo')),
@@ -144,7 +147,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     repeats: integerIn('repeats', Number(merged.repeats), 1, 100),
     seed: integerIn('seed', Number(merged.seed), 0, 2 ** 31 - 1),
     epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),
-    imageSize: integerIn('imageSize', Number(merged.imageSize), 16, 4096),
+    imageSize,
     batchSize: integerIn('batchSize', Number(merged.batchSize), 1, 4096),
     lr: merged.lr === 'auto' ? 'auto' : numberIn('lr', Number(merged.lr ?? defaultLr(card)), 0, 10),
     pretrainedLrScale: numberIn('pretrainedLrScale', Number(merged.pretrainedLrScale), 0, 1000),
