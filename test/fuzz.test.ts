@@ -1,7 +1,8 @@
 // The fuzz suite inside npm test: every minimised case of test/fuzz-corpus/ (inputs that once crashed,
 // hung or blew up memory) must now end as expected, and a fixed-seed slice of `npm run fuzz` must find
 // no crash, hang or memory blow-up. Each case runs in its own child process (fuzz/campaign.mjs).
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM without types
@@ -19,7 +20,10 @@ describe('fuzz corpus (regressions)', () => {
   // Concurrent: each case is a child process, so the file's wall time is not the sum of them.
   it.concurrent.for(cases)('%s', async (name, { expect }) => {
     const spec = JSON.parse(readFileSync(join(corpus, name, 'case.json'), 'utf8'));
-    const result: Outcome = await runTarget(spec.format, join(corpus, name), spec.entry);
+    // A copy: readers of run directories repair them in place.
+    const dir = mkdtempSync(join(tmpdir(), 'ttl-corpus-'));
+    cpSync(join(corpus, name), dir, { recursive: true });
+    const result: Outcome = await runTarget(spec.format, dir, spec.entry);
     expect({ outcome: result.outcome, code: result.code }, result.why ?? result.message).toEqual({ outcome: spec.expect.outcome, code: spec.expect.code });
     if (spec.expect.message) expect(result.message).toContain(spec.expect.message);
   });
