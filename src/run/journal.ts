@@ -4,6 +4,7 @@
 // reports every malformed line by number instead of dropping it.
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { TtlError } from '../errors.js';
+import { writePause } from '../fs/test-pause.js';
 import { STRATEGY_KINDS, type StrategyKind } from './config.js';
 import { TASK_METRICS } from './task.js';
 
@@ -132,13 +133,11 @@ function afterLastNewline(fd: number, size: number): number {
 
 /** Writes all of `bytes` at `position` (default: the end, for files opened to append). */
 function writeAll(fd: number, bytes: Buffer, position: number | null = null): void {
-  // A test hook widens the window in which a kill tears a line; unset in normal use.
-  const pause = Number(process.env.TTL_TORCH_TEST_TORN_WRITE_MS ?? 0);
   let written = 0;
   const at = () => (position === null ? null : position + written);
-  if (pause > 0 && bytes.length > 1) {
+  if (process.env.TTL_TORCH_TEST_WRITE_PAUSE_MS && bytes.length > 1) {
     written = writeSync(fd, bytes, 0, bytes.length >> 1, at());
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    writePause();
   }
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, at());
 }
