@@ -87,8 +87,9 @@ add('nifti-gzip-bomb', 'nifti', 'v.nii.gz', { 'v.nii.gz': gzipSync(Buffer.concat
 add('nifti-huge-dims', 'nifti', 'v.nii.gz', { 'v.nii.gz': gzipSync(niftiBytes({ dims: [32767, 32767, 32767], data: Buffer.alloc(16) })) },
   { code: 'E_BAD_IMAGE', message: 'over the 1 GiB limit' });
 
-const dicomObjectThrow = dicomBytes().subarray(0, 140); // the parser throws a plain object here
-add('dicom-parser-object', 'dicom', 's.dcm', { 's.dcm': dicomObjectThrow }, { code: 'E_BAD_IMAGE', message: 'unreadable DICOM (' });
+// Cut inside the data set, dicom-parser throws a plain { exception, dataSet } object (once "[object Object]").
+add('dicom-parser-object', 'dicom', 's.dcm', { 's.dcm': dicomBytes().subarray(0, 244) },
+  { code: 'E_BAD_IMAGE', message: 'unreadable DICOM (dicomParser:parseDicomDataSetExplicit: buffer overrun)' });
 
 const sharp = (await import('sharp')).default;
 const png = await sharp(Buffer.alloc(256), { raw: { width: 16, height: 16, channels: 1 } }).png().toBuffer();
