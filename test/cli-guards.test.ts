@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { probeBatch } from '../src/cli/run.js';
 import { readRunConfig } from '../src/index.js';
 import { root, shared } from './helpers.js';
 
@@ -62,5 +63,13 @@ describe('--out', () => {
   it('--image-size below the model minimum names the minimum', () => {
     const r = ttl('run', '--data', 'breastmnist', '--image-size', '16', '--out', join(tmpdir(), 'never'));
     expect(r.stderr).toBe('ttl-torch [E_BAD_ARGUMENT]: imageSize 16 is too small for squeezenet1_1: its layers need at least 17 px\n');
+  });
+});
+
+describe('--dry-run timing batch', () => {
+  it('is the batch size at small inputs, and shrinks so that 4096 px never needs gigabytes', () => {
+    expect(probeBatch(64, [3, 64, 64])).toBe(64);
+    expect(probeBatch(64, [3, 1024, 1024])).toBe(5);
+    expect(probeBatch(64, [3, 4096, 4096])).toBe(1); // 201 MB, not 12.9 GB
   });
 });
