@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/index.js';
+import { loadSegmentationManifest } from '../src/data/segmentation.js';
 import { checkConfig } from '../src/run/config.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ttl-paths-'));
@@ -45,5 +46,13 @@ describe('manifest paths outside the CSV folder', () => {
     expect(checkConfig({}).allowOutsidePaths).toBe(false);
     expect(checkConfig({ allowOutsidePaths: 'yes' }).allowOutsidePaths).toBe(false);
     expect(checkConfig({ allowOutsidePaths: true }).allowOutsidePaths).toBe(true);
+  });
+});
+
+describe('manifest files', () => {
+  it('a missing or unreadable manifest is E_NO_FILE naming it, not a raw ENOENT / EISDIR', async () => {
+    await expect(loadSegmentationManifest(join(root, 'nope.csv'))).rejects.toMatchObject({ code: 'E_NO_FILE', message: expect.stringContaining(`cannot read manifest ${join(root, 'nope.csv')}: ENOENT`) });
+    mkdirSync(join(root, 'dir.csv'));
+    await expect(loadSegmentationManifest(join(root, 'dir.csv'))).rejects.toMatchObject({ code: 'E_NO_FILE', message: expect.stringContaining('EISDIR') });
   });
 });

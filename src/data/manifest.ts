@@ -78,7 +78,13 @@ export interface ManifestRow {
  * `allowOutsidePaths`: a manifest from elsewhere must not make the loader read arbitrary files.
  */
 export function manifestRows(path: string, required: string[], columns: { split?: string; patient?: string } = {}, allowOutsidePaths = false): ManifestRow[] {
-  const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TtlError('E_NO_FILE', `cannot read manifest ${path}: ${(e as Error).message}`);
+  }
+  const { header, rows } = parseCsv(text, path);
   const split = columns.split ?? 'split', patient = columns.patient ?? 'patient';
   for (const column of required)
     if (!header.includes(column)) throw new TtlError('E_BAD_INPUT', `${path}: no '${column}' column (columns: ${header.join(', ')})`);
