@@ -61,7 +61,8 @@ export function runTarget(format, dir, entry, limits = LIMITS) {
       peak = Math.max(peak, rssMb(child.pid));
       if (peak > limits.rssCapMb) (verdict ??= { outcome: 'memory', why: `RSS ${peak.toFixed(0)} MB over the ${limits.rssCapMb} MB cap` }), child.kill('SIGKILL');
     }, 20);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': exit can come before the last stdout chunk is read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearInterval(watchdog);
       const ms = Math.round(performance.now() - start);
