@@ -116,6 +116,8 @@ add('run-trial-without-val', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3, 
 add('run-corrupt-middle-line', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n{"type":"tri\n${trial('ttl-k5-s0', 5)}\n`),
   { code: 'E_BAD_RUN', message: 'journal.jsonl line 2: not valid JSON' });
 add('run-torn-tail', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n{"type":"trial","id":"ttl-k5`), { outcome: 'success' });
+add('run-corrupt-curves', 'rundir', 'run', { ...run(cfg, `${trial('ttl-k3-s0', 3)}\n`), 'run/trials/ttl-k3-s0/curves.json': '[{"epoch": 1,' },
+  { code: 'E_BAD_RUN', message: 'trials/ttl-k3-s0/curves.json: ' });
 add('run-duplicate-trial', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n${trial('ttl-k3-s0', 3)}\n`), { outcome: 'success' });
 
 rmSync(root, { recursive: true, force: true });
