@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_MODEL'
   | 'E_UNKNOWN_WEIGHTS'
   | 'E_BAD_WEIGHTS'
+  | 'E_BAD_RUN'
   | 'E_WEIGHTS_MISMATCH'
   | 'E_WEIGHTS_NOT_FOUND'
   | 'E_DOWNLOAD'

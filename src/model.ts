@@ -6,6 +6,7 @@ import { native, type NativeComplexity, type NativeLoadReport, type NativeModel,
 import { getModelCard, type ModelCard } from './registry.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
+import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
 import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
@@ -162,7 +163,7 @@ export class Model {
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
     const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
-    const tensors = path.endsWith('.safetensors') ? [...readSafetensors(path).tensors.values()] : readPth(path);
+    const tensors = checkTensors(path.endsWith('.safetensors') ? [...readSafetensors(path).tensors.values()] : readPth(path), path);
     const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path };
   }

@@ -31,8 +31,11 @@ export interface ModelCard {
   arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number };
   units: string[];
   blocks: number[];
-  /** Default input: channels, square size, and frames (depth) for 3D networks. */
-  input: { channels: number; size: number; frames?: number };
+  /**
+   * Default input: channels, square size, and frames (depth) for 3D networks; minSize: the smallest side
+   * the full network takes (its un-padded convolutions and pools), where that is more than 1 px.
+   */
+  input: { channels: number; size: number; frames?: number; minSize?: number };
   weights: Record<string, WeightsCard>;
   /** Training defaults this architecture needs instead of the general ones (measured: `npm run bench -- defaults`). */
   train?: { lr?: number; why?: string };

@@ -75,7 +75,7 @@ describe('volume manifests', () => {
       ['example_mr_sm.nii.gz', 'mr', 'val'], ['example_ct_sm.nii.gz', 'ct', 'test'], [series, 'mr', 'test'],
     ].map(([f, label, split]) => `${f.startsWith('/') ? f : nifti(f)},${label},${split}`);
     writeFileSync(join(root, 'volumes.csv'), ['file,label,split', ...rows].join('\n'));
-    const { dataset } = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], intensity: [-1000, 1000] });
+    const { dataset } = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], intensity: [-1000, 1000], allowOutsidePaths: true });
     expect(dataset.kind).toBe('volume');
     expect(dataset.train.shape).toEqual([2, 16, 18, 20]);
     expect(dataset.test.images).toBeInstanceOf(Uint16Array);
@@ -84,7 +84,7 @@ describe('volume manifests', () => {
     expect(dicom[0]).toBe(0);
     expect(Math.max(...dicom)).toBe(Math.round(((-1000 + 3 * 500 + 63 + 1000) / 2000) * 65535)); // last voxel of the last slice
     // Spacing: example_ct_sm is 3 mm; at 6 mm its 122 x 101 x 30 voxels become 61 x 51 x 15, cropped / padded to 20 x 18 x 16.
-    const spaced = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], spacing: [6, 6, 6], intensity: 'abdomen' });
+    const spaced = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], spacing: [6, 6, 6], intensity: 'abdomen', allowOutsidePaths: true });
     const ct = readVolume(nifti('example_ct_sm.nii.gz'));
     expect(ct.spacing).toEqual([3, 3, 3]);
     expect(spaced.dataset.test.shape).toEqual([2, 16, 18, 20]);

@@ -32,6 +32,7 @@ program
   .option('--model <name>', 'backbone (ttl-torch models)')
   .option('--weights <name|path>', "weights name (e.g. imagenet), a checkpoint path, or 'none'")
   .option('--allow-missing', 'accept a partial checkpoint (missing units stay random)')
+  .option('--allow-outside-paths', 'a CSV manifest may name files outside its folder (refused by default)')
   .option('--strategies <list>', 'comma-separated: ftl,ffe,lwft,tf,ttl')
   .option('--search <mode>', 'block | two-stage | all | probe | k=LIST')
   .option('--probe-top <n>', "search 'probe': cutoffs to finetune, best by linear probe")

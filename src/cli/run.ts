@@ -19,6 +19,7 @@ export interface RunFlags {
   model?: string;
   weights?: string;
   allowMissing?: boolean;
+  allowOutsidePaths?: boolean;
   strategies?: string;
   search?: string;
   radius?: string;
@@ -59,6 +60,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
   if (flags.allowMissing) fromFlags.allowMissing = true;
+  if (flags.allowOutsidePaths) fromFlags.allowOutsidePaths = true;
   if (flags.task !== undefined) fromFlags.task = flags.task;
   if (flags.slices) fromFlags.slices = true;
   if (flags.labelClasses !== undefined) fromFlags.classes = parseJsonFlag('--label-classes', flags.labelClasses);
@@ -68,17 +70,27 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   return checkConfig(merged);
 }
 
+const PROBE_VALUES = 16 * 1024 * 1024;
+
+/**
+ * Images in the dry run's timing batch: the run's batch size, but at most PROBE_VALUES input values
+ * (a batch of 64 at 4096 px would be a 12.9 GB array); the estimate is per image anyway.
+ */
+export function probeBatch(batchSize: number, input: number[]): number {
+  return Math.max(1, Math.min(batchSize, Math.floor(PROBE_VALUES / input.reduce((a, b) => a * b, 1))));
+}
+
 async function dryRun(config: RunConfig): Promise<void> {
   const card = getModelCard(config.model);
   const trials = planStageOne(card, config);
   const data = await loadRunData(config);
   const segmentation = config.task === 'segmentation';
   const model = await createModel({ name: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, device: config.device });
-  // Probe: a few real training steps of the full network at the run's batch and input size.
-  const n = config.batchSize;
+  // Probe: a few real training steps of the full network at the run's input size.
   const input = inputShape(card, config, data);
-  const shape = [n, ...input];
   const voxels = input.slice(1).reduce((a, b) => a * b, 1);
+  const n = probeBatch(config.batchSize, input);
+  const shape = [n, ...input];
   const x = new Float32Array(n * input[0] * voxels).map(() => Math.random());
   const y = Int32Array.from({ length: segmentation ? n * voxels : n }, (_, i) => i % data.classes.length);
   await model.trainStep(x, shape, y, { lr: 0.001 });

@@ -11,6 +11,21 @@ export interface Decoded {
 }
 
 const DICOM = new Set(['.dcm', '.dicom']);
+/** Images are downscaled for training; a larger file is refused from its header, before decoding. */
+export const MAX_PIXELS = 64 * 1024 * 1024;
+
+async function checkedMetadata(path: string) {
+  let meta;
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    throw new TtlError('E_BAD_IMAGE', `${path}: cannot decode image (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width * height > MAX_PIXELS)
+    throw new TtlError('E_BAD_IMAGE', `${path}: the image is ${width}x${height} (${((width * height) / 1e6).toFixed(0)} Mpx), over the ${MAX_PIXELS / 1024 / 1024} Mpx limit: downscale it first`);
+  return meta;
+}
 
 export const isDicom = (path: string) => DICOM.has(extname(path).toLowerCase());
 
@@ -45,8 +60,9 @@ export async function decodeImage(path: string, size: number, channels: 1 | 3, s
     if (channels !== 1) throw new TtlError('E_BAD_IMAGE', `${path}: DICOM images are grayscale; use channels 1 (gray)`);
     return { data: resizeGray(readDicom(path), size), channels: 1 };
   }
+  await checkedMetadata(path);
   try {
-    let pipeline = sharp(path, { failOn: 'error' }).resize(size, size, { fit: 'fill' });
+    let pipeline = sharp(path, { failOn: 'error', limitInputPixels: MAX_PIXELS }).resize(size, size, { fit: 'fill' });
     pipeline = channels === 1 ? pipeline.toColourspace(sixteenBit ? 'grey16' : 'b-w') : pipeline.removeAlpha().toColourspace(sixteenBit ? 'rgb16' : 'srgb');
     const { data, info } = await pipeline.raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
     if (info.channels !== channels) throw new Error(`decoded to ${info.channels} channels, expected ${channels}`);
@@ -61,21 +77,13 @@ export async function decodeImage(path: string, size: number, channels: 1 | 3, s
 /** Whether a file holds more than 8 bits per sample (16-bit PNG/TIFF, or DICOM). */
 export async function isHighDepth(path: string): Promise<boolean> {
   if (isDicom(path)) return true;
-  try {
-    const meta = await sharp(path).metadata();
-    return meta.depth === 'ushort' || meta.depth === 'short';
-  } catch (e) {
-    throw new TtlError('E_BAD_IMAGE', `${path}: cannot decode image (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const meta = await checkedMetadata(path);
+  return meta.depth === 'ushort' || meta.depth === 'short';
 }
 
 /** Number of colour channels of a file (1 gray, 3 colour). */
 export async function channelsOf(path: string): Promise<1 | 3> {
   if (isDicom(path)) return 1;
-  try {
-    const meta = await sharp(path).metadata();
-    return meta.channels && meta.channels >= 3 && meta.space !== 'b-w' ? 3 : 1;
-  } catch (e) {
-    throw new TtlError('E_BAD_IMAGE', `${path}: cannot decode image (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const meta = await checkedMetadata(path);
+  return meta.channels && meta.channels >= 3 && meta.space !== 'b-w' ? 3 : 1;
 }

@@ -32,16 +32,31 @@ export interface DicomSlice {
   pixelSpacing?: number[];
 }
 
+/** dicom-parser throws strings and plain objects ({ exception, dataSet }), not only Errors. */
+function parserMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  const exception = (e as { exception?: unknown } | null)?.exception;
+  if (typeof exception === 'string') return exception;
+  if (exception instanceof Error) return exception.message;
+  return 'the parser failed without a reason';
+}
+
 const numbers = (value: string | undefined) => value?.split('\\').map(Number).filter(Number.isFinite);
 
 export function readDicomSlice(path: string): DicomSlice {
   const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: unreadable DICOM (${what})`);
   let data: dicomParser.DataSet;
-  const bytes = readFileSync(path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new TtlError('E_NO_FILE', `cannot open ${path}: ${(e as Error).message}`);
+  }
   try {
     data = dicomParser.parseDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw fail(e instanceof Error ? e.message : String(e));
+    throw fail(parserMessage(e));
   }
   const syntax = data.string('x00020010') ?? '1.2.840.10008.1.2';
   if (!UNCOMPRESSED.has(syntax)) throw fail(`transfer syntax ${syntax} is compressed; convert to explicit VR little endian first`);
@@ -55,6 +70,7 @@ export function readDicomSlice(path: string): DicomSlice {
   if (samples !== 1) throw fail(`${samples} samples per pixel; only grayscale DICOM is supported`);
   const n = rows * columns;
   if (pixel.length < (n * bits) / 8) throw fail(`PixelData holds ${pixel.length} bytes, ${rows}x${columns}x${bits} bits needs ${(n * bits) / 8}`);
+  if (pixel.dataOffset + pixel.length > data.byteArray.length) throw fail('PixelData extends past the end of the file');
   const view = new DataView(data.byteArray.buffer, data.byteArray.byteOffset + pixel.dataOffset, pixel.length);
   const read =
     bits === 8 ? (i: number) => (signed ? view.getInt8(i) : view.getUint8(i))

@@ -15,7 +15,7 @@ export async function loadDataset(source: string, options: LoadImagesOptions = {
   }
   if (stat.isDirectory()) return loadEntries(basename(source), folderEntries(source), options);
   if (source.endsWith('.npz')) return { dataset: readMedMNIST(source), report: { skipped: [] } };
-  if (source.endsWith('.csv')) return loadEntries(basename(source, '.csv'), csvEntries(source, options.columns), options);
+  if (source.endsWith('.csv')) return loadEntries(basename(source, '.csv'), csvEntries(source, options.columns, options.allowOutsidePaths), options);
   throw new TtlError('E_BAD_INPUT', `${source}: unknown dataset format (expected .npz, .csv or a folder)`);
 }
 

@@ -1,7 +1,7 @@
 // Datasets from an image folder (one sub-folder per class) or a CSV manifest (file,label[,split][,patient]);
 // manifest rows may name volumes (NIfTI files or DICOM-series folders) instead of images.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { parseCsv } from './csv.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
@@ -41,6 +41,8 @@ export interface LoadImagesOptions {
   intensity?: Intensity;
   concurrency?: number;
   onWarning?: (message: string) => void;
+  /** CSV manifests: accept paths outside the CSV's folder (absolute, or climbing with ..); refused by default. */
+  allowOutsidePaths?: boolean;
 }
 
 export interface LoadReport {
@@ -70,9 +72,19 @@ export interface ManifestRow {
   path: (column: string) => string;
 }
 
-/** Rows of a CSV manifest with their split and patient read and checked; `required` columns must exist. */
-export function manifestRows(path: string, required: string[], columns: { split?: string; patient?: string } = {}): ManifestRow[] {
-  const { header, rows } = parseCsv(readFileSync(path, 'utf8'), path);
+/**
+ * Rows of a CSV manifest with their split and patient read and checked; `required` columns must exist.
+ * A path cell that leaves the CSV's folder (`../../etc/passwd`, `/data/x.png`) is refused unless
+ * `allowOutsidePaths`: a manifest from elsewhere must not make the loader read arbitrary files.
+ */
+export function manifestRows(path: string, required: string[], columns: { split?: string; patient?: string } = {}, allowOutsidePaths = false): ManifestRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TtlError('E_NO_FILE', `cannot read manifest ${path}: ${(e as Error).message}`);
+  }
+  const { header, rows } = parseCsv(text, path);
   const split = columns.split ?? 'split', patient = columns.patient ?? 'patient';
   for (const column of required)
     if (!header.includes(column)) throw new TtlError('E_BAD_INPUT', `${path}: no '${column}' column (columns: ${header.join(', ')})`);
@@ -85,15 +97,22 @@ export function manifestRows(path: string, required: string[], columns: { split?
     return {
       row, origin, split: rawSplit ? SPLIT_NAMES[rawSplit] : undefined,
       patient: header.includes(patient) && row[patient] ? row[patient] : undefined,
-      path: (column: string) => resolve(base, row[column]),
+      path: (column: string) => {
+        const file = resolve(base, row[column]);
+        const inside = relative(base, file);
+        if (!allowOutsidePaths && (inside.startsWith('..') || isAbsolute(inside)))
+          throw new TtlError('E_BAD_INPUT', `${origin}: ${column} '${row[column]}' is outside the manifest's folder ${base}; ` +
+            'use allowOutsidePaths (--allow-outside-paths) to read files outside it');
+        return file;
+      },
     };
   });
 }
 
 /** Entries of a CSV manifest; paths are relative to the CSV's folder. */
-export function csvEntries(path: string, columns: LoadImagesOptions['columns'] = {}): ManifestEntry[] {
+export function csvEntries(path: string, columns: LoadImagesOptions['columns'] = {}, allowOutsidePaths = false): ManifestEntry[] {
   const file = columns.file ?? 'file', label = columns.label ?? 'label';
-  return manifestRows(path, [file, label], columns).map((r) => ({ file: r.path(file), label: r.row[label], split: r.split, patient: r.patient, origin: r.origin }));
+  return manifestRows(path, [file, label], columns, allowOutsidePaths).map((r) => ({ file: r.path(file), label: r.row[label], split: r.split, patient: r.patient, origin: r.origin }));
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

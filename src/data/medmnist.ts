@@ -6,6 +6,8 @@ import { readZip } from '../fs/zip.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
 import { parseNpy } from './npy.js';
 
+const MAX_LABEL = 2 ** 31 - 1;
+
 function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val' | 'test', path: string): ImageSplit {
   const get = (key: string) => {
     const entry = entries.get(`${key}.npy`);
@@ -15,11 +17,19 @@ function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val'
   const images = get(`${name}_images`);
   const labels = get(`${name}_labels`);
   if (!(images.data instanceof Uint8Array)) throw new TtlError('E_BAD_INPUT', `${path}: ${name}_images must be uint8, got ${images.dtype}`);
+  if (images.shape.length < 3 || images.shape.length > 4)
+    throw new TtlError('E_BAD_INPUT', `${path}: ${name}_images has shape [${images.shape}]; expected [N, H, W], [N, H, W, 3] or [N, D, H, W]`);
   const n = images.shape[0];
   if (labels.shape[0] !== n) throw new TtlError('E_BAD_INPUT', `${path}: ${n} ${name} images but ${labels.shape[0]} labels`);
   if (labels.shape.length > 1 && labels.shape.slice(1).reduce((a, b) => a * b, 1) !== 1)
     throw new TtlError('E_BAD_INPUT', `${path}: ${name}_labels has shape [${labels.shape}]; multi-label tasks are not supported`);
-  const values = Int32Array.from(labels.data as ArrayLike<number | bigint>, (v) => Number(v));
+  const values = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = Number(labels.data[i]);
+    if (!Number.isInteger(v) || v < 0 || v > MAX_LABEL)
+      throw new TtlError('E_BAD_INPUT', `${path}: ${name}_labels[${i}] is ${v}; labels must be class indices 0, 1, 2, ...`);
+    values[i] = v;
+  }
   return { images: images.data, shape: images.shape, labels: values };
 }
 
@@ -37,7 +47,15 @@ export function readMedMNIST(path: string): ImageDataset {
   const test = split(entries, 'test', path);
   const rank = train.shape.length;
   const kind = rank === 4 && train.shape[3] === 3 ? 'rgb' : rank === 4 ? 'volume' : 'gray';
-  const numClasses = Math.max(...train.labels, ...val.labels, ...test.labels) + 1;
+  // A loop, not Math.max(...labels): spreading 236,386 labels overflows the call stack.
+  let top = 0;
+  for (const s of [train, val, test]) for (const label of s.labels) top = Math.max(top, label);
+  const samples = train.labels.length + val.labels.length + test.labels.length;
+  // Every class has examples in a real dataset: a label above the sample count is corrupt, and would
+  // otherwise build that many class names.
+  if (top >= samples)
+    throw new TtlError('E_BAD_INPUT', `${path}: label ${top} means at least ${top + 1} classes, but there are only ${samples} samples; labels must be class indices 0..C-1`);
+  const numClasses = top + 1;
   return {
     name: basename(path).replace(/\.npz$/, ''),
     classes: Array.from({ length: numClasses }, (_, i) => String(i)),

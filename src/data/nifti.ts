@@ -1,7 +1,7 @@
 // NIfTI-1 (.nii / .nii.gz): header (either byte order), extensions skipped via vox_offset, sform/qform
 // affine, scl_slope/scl_inter, uint8/int8/int16/uint16/int32/uint32/float32/float64 voxels (x fastest).
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { TtlError } from '../errors.js';
 
 export type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -51,22 +51,40 @@ function axcodes(affine: number[][]): string {
   }).join('');
 }
 
-export function readNifti(path: string): NiftiVolume {
-  let bytes: Buffer;
+/** Explicit cap on a volume's voxel data (a 1024^3 uint8 or 512^3 float64 volume). */
+export const MAX_VOXEL_BYTES = 1024 ** 3;
+const HEADER_BYTES = 352;
+
+function readFile(path: string): Buffer {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new TtlError('E_NO_FILE', `cannot open ${path}: ${(e as Error).message}`);
   }
-  const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: not a readable NIfTI-1 file (${what})`);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw fail(`gzip: ${(e as Error).message}`);
-    }
+}
+
+/** The first bytes a gzip stream inflates to, without inflating the rest (a bomb's header costs little). */
+function gunzipPrefix(bytes: Buffer, want: number): Buffer {
+  for (let take = 4096; ; take *= 4) {
+    // DEFLATE expands at most 1032:1, so `take` compressed bytes bound the output.
+    const out = gunzipSync(bytes.subarray(0, take), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    if (out.length >= want || take >= bytes.length) return out;
   }
-  if (bytes.length < 352) throw fail(`${bytes.length} bytes is shorter than a header`);
+}
+
+interface Header {
+  le: boolean;
+  shape: number[];
+  rank: number;
+  type: (typeof TYPES)[number];
+  datatype: number;
+  voxOffset: number;
+  /** vox_offset + voxel bytes: how much of the (inflated) file is read. */
+  needed: number;
+}
+
+function parseHeader(bytes: Buffer, fail: (what: string) => TtlError): Header {
+  if (bytes.length < HEADER_BYTES) throw fail(`${bytes.length} bytes is shorter than a header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = view.getInt32(0, true) === 348;
   if (!le && view.getInt32(0, false) !== 348) throw fail('sizeof_hdr is not 348');
@@ -76,16 +94,53 @@ export function readNifti(path: string): NiftiVolume {
   const rank = view.getInt16(40, le);
   if (rank < 1 || rank > 7) throw fail(`dim[0] = ${rank}`);
   const shape = Array.from({ length: rank }, (_, i) => view.getInt16(42 + 2 * i, le));
+  const badDim = shape.findIndex((d) => d < 1);
+  if (badDim >= 0) throw fail(`dim[${badDim + 1}] = ${shape[badDim]}; dimensions must be positive`);
   const datatype = view.getInt16(70, le);
   const type = TYPES[datatype];
   if (!type) throw fail(`datatype ${datatype} is not supported`);
-  const pixdim = Array.from({ length: 8 }, (_, i) => view.getFloat32(76 + 4 * i, le));
   const voxOffset = view.getFloat32(108, le);
+  if (!Number.isInteger(voxOffset) || voxOffset < HEADER_BYTES)
+    throw fail(`vox_offset = ${voxOffset}; it must be a whole number of bytes >= ${HEADER_BYTES}`);
+  const voxelBytes = shape.reduce((a, b) => a * b, 1) * type[1];
+  if (voxelBytes > MAX_VOXEL_BYTES)
+    throw fail(`dims [${shape}] of ${type[0]} need ${voxelBytes} bytes, over the ${MAX_VOXEL_BYTES / 1024 ** 3} GiB limit`);
+  return { le, shape, rank, type, datatype, voxOffset, needed: voxOffset + voxelBytes };
+}
+
+/** The file's bytes up to the end of its voxel data, the header checked before the bulk is inflated. */
+function headerAndData(path: string, fail: (what: string) => TtlError): { bytes: Buffer; header: Header } {
+  const file = readFile(path);
+  if (file[0] !== 0x1f || file[1] !== 0x8b) return { bytes: file, header: parseHeader(file, fail) };
+  let header: Header;
+  try {
+    header = parseHeader(gunzipPrefix(file, HEADER_BYTES), fail);
+  } catch (e) {
+    if (e instanceof TtlError) throw e;
+    throw fail(`gzip: ${(e as Error).message}`);
+  }
+  try {
+    // Inflating stops at the declared size: data past the voxels is never needed.
+    const bytes = gunzipSync(file, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: header.needed });
+    return { bytes, header };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw fail(`it inflates to more than the ${header.needed} bytes its header declares`);
+    throw fail(`gzip: ${(e as Error).message}`);
+  }
+}
+
+export function readNifti(path: string): NiftiVolume {
+  const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: not a readable NIfTI-1 file (${what})`);
+  const { bytes, header } = headerAndData(path, fail);
+  const { le, shape, rank, type, datatype, voxOffset } = header;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pixdim = Array.from({ length: 8 }, (_, i) => view.getFloat32(76 + 4 * i, le));
   const slope = view.getFloat32(112, le);
   const inter = view.getFloat32(116, le);
   const numel = shape.reduce((a, b) => a * b, 1);
   const [dtype, size, Type] = type;
-  if (voxOffset + numel * size > bytes.length) throw fail(`the voxel data is truncated (${bytes.length - voxOffset} of ${numel * size} bytes)`);
+  if (voxOffset + numel * size > bytes.length) throw fail(`the voxel data is truncated (${Math.max(0, bytes.length - voxOffset)} of ${numel * size} bytes)`);
   const raw = new Uint8Array(bytes.subarray(voxOffset, voxOffset + numel * size)); // copy: aligned for the typed view
   if (!le && size > 1) for (let i = 0; i < raw.length; i += size) raw.subarray(i, i + size).reverse();
   const sformCode = view.getInt16(254, le);

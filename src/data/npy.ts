@@ -19,8 +19,11 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw fail('bad magic');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
+  if (major < 1 || major > 3) throw fail(`format version ${major} is not 1, 2 or 3`);
+  if (major > 1 && bytes.length < 12) throw fail('the header is truncated');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = (major === 1 ? 10 : 12) + headerLength;
+  if (start > bytes.length) throw fail(`the header declares ${headerLength} bytes, the file has ${bytes.length}`);
   const header = new TextDecoder().decode(bytes.subarray(major === 1 ? 10 : 12, start));
   const descr = /'descr':\s*'([<>|=])(\w\d)'/.exec(header);
   const fortran = /'fortran_order':\s*(True|False)/.exec(header);
@@ -31,9 +34,10 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const Type = TYPES[descr[2]];
   if (!Type) throw fail(`unsupported dtype ${descr[2]}`);
   const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw fail(`shape (${shape[1]}) is not a tuple of non-negative integers`);
   const numel = dims.reduce((a, b) => a * b, 1);
   const itemBytes = Number(descr[2].slice(1));
-  if (start + numel * itemBytes > bytes.length) throw fail(`the data is truncated (${bytes.length - start} of ${numel * itemBytes} bytes)`);
+  if (numel * itemBytes > bytes.length - start) throw fail(`the data is truncated (${bytes.length - start} of ${numel * itemBytes} bytes)`);
   // Copy into a fresh, aligned buffer: zip entries are not aligned to the element size.
   const copy = new Uint8Array(bytes.subarray(start, start + numel * itemBytes)); // (Buffer.slice would not copy)
   return { dtype: descr[2], shape: dims, data: new Type(copy.buffer, 0, numel) };

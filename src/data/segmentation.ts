@@ -55,6 +55,8 @@ export interface SegmentationLoadOptions {
   fractions?: SplitFractions;
   seed?: number;
   columns?: { file?: string; mask?: string; split?: string; patient?: string };
+  /** Accept manifest paths outside the CSV's folder (refused by default). */
+  allowOutsidePaths?: boolean;
 }
 
 export interface SegmentationPair {
@@ -84,9 +86,9 @@ function classLookup(classes: LabelClasses | undefined): { names: string[]; map:
 }
 
 /** Rows of a segmentation manifest; paths are relative to the CSV's folder. */
-export function segmentationPairs(path: string, columns: SegmentationLoadOptions['columns'] = {}): SegmentationPair[] {
+export function segmentationPairs(path: string, columns: SegmentationLoadOptions['columns'] = {}, allowOutsidePaths = false): SegmentationPair[] {
   const file = columns.file ?? 'file', mask = columns.mask ?? 'mask';
-  return manifestRows(path, [file, mask], columns).map((r) => ({ image: r.path(file), mask: r.path(mask), split: r.split, patient: r.patient, origin: r.origin }));
+  return manifestRows(path, [file, mask], columns, allowOutsidePaths).map((r) => ({ image: r.path(file), mask: r.path(mask), split: r.split, patient: r.patient, origin: r.origin }));
 }
 
 interface Item {
@@ -201,5 +203,5 @@ export async function loadSegmentationPairs(name: string, pairs: SegmentationPai
 
 /** A segmentation dataset from a CSV manifest (file,mask[,split][,patient]). */
 export async function loadSegmentationManifest(path: string, options: SegmentationLoadOptions = {}): Promise<SegmentationDataset> {
-  return loadSegmentationPairs(basename(path, extname(path)), segmentationPairs(path, options.columns), options);
+  return loadSegmentationPairs(basename(path, extname(path)), segmentationPairs(path, options.columns, options.allowOutsidePaths), options);
 }

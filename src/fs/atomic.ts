@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writePause } from './test-pause.js';
 
 /** Writes chunks to a temporary file, fsyncs and renames it over `path`: readers never see half a file. */
 export function writeFileAtomic(path: string, chunks: (Uint8Array | string)[]): void {
@@ -14,6 +15,7 @@ export function writeFileAtomic(path: string, chunks: (Uint8Array | string)[]): 
     }
     fsyncSync(fd);
     closeSync(fd);
+    writePause();
     renameSync(temp, path);
   } catch (e) {
     try {

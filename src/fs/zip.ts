@@ -10,6 +10,10 @@ export interface ZipEntry {
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
+// DEFLATE cannot expand more than 1032:1; a larger declared size is a lie, not data.
+const MAX_DEFLATE_RATIO = 1032;
+/** Explicit cap on all inflated entries of one archive. */
+export const MAX_INFLATED_BYTES = 2 * 1024 ** 3;
 
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
@@ -35,6 +39,7 @@ export function readZip(
   if (count === 0xffff || offset === 0xffffffff) throw fail('ZIP64 archives (checkpoints over 4 GiB) are not supported');
   const entries = new Map<string, ZipEntry>();
   const decoder = new TextDecoder();
+  let inflatedTotal = 0;
   for (let i = 0; i < count; i++) {
     if (offset + 46 > bytes.length || view.getUint32(offset, true) !== CENTRAL) throw fail('corrupt central directory');
     const method = view.getUint16(offset + 10, true);
@@ -52,10 +57,17 @@ export function readZip(
     const raw = bytes.subarray(start, start + size);
     let data = raw;
     if (method === 8) {
+      // Sizes are checked before inflating, and inflating stops at the declared size: a bomb costs nothing.
+      if (uncompressed > MAX_DEFLATE_RATIO * size + 1024)
+        throw fail(`entry ${name} declares ${uncompressed} bytes from ${size} compressed, more than DEFLATE can produce`);
+      inflatedTotal += uncompressed;
+      if (inflatedTotal > MAX_INFLATED_BYTES)
+        throw fail(`the entries inflate to more than the ${MAX_INFLATED_BYTES / 1024 ** 3} GiB limit`);
       try {
-        data = inflateRawSync(raw);
+        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, uncompressed) });
       } catch (e) {
-        throw fail(`entry ${name} does not inflate: ${(e as Error).message}`);
+        const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+        throw fail(tooLarge ? `entry ${name} inflates to more than the ${uncompressed} bytes the directory declares` : `entry ${name} does not inflate: ${(e as Error).message}`);
       }
     }
     if (data.length !== uncompressed) throw fail(`entry ${name} has ${data.length} bytes, the directory says ${uncompressed}`);

@@ -1,7 +1,7 @@
 // The resolved configuration of a run: defaults < config file < command-line flags. Saved with the run.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
@@ -32,6 +32,8 @@ export interface RunConfig {
   model: string;
   weights: string | null;
   allowMissing: boolean;
+  /** CSV manifests may name files outside the CSV's folder. */
+  allowOutsidePaths: boolean;
   strategies: StrategyKind[];
   search: SearchMode;
   /** Stage 2 tries units within this distance of stage 1's best cutoff. */
@@ -64,14 +66,14 @@ export type AnalysisKind = (typeof ANALYSES)[number];
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
 export const DEMO: Omit<RunConfig, 'out' | 'lr'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
-  data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, strategies: ['ftl', 'ttl'],
+  data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
   analyses: ['svcca', 'gradcam'],
 };
 
 export function parseSearch(value: unknown): SearchMode {
-  if (Array.isArray(value) && value.every((k) => Number.isInteger(k))) return value as number[];
+  if (Array.isArray(value) && value.length && value.every((k) => Number.isInteger(k))) return value as number[];
   if (typeof value === 'string') {
     if (value === 'block' || value === 'two-stage' || value === 'all' || value === 'probe') return value;
     const list = /^k=([\d,\s]+)$/.exec(value);
@@ -121,6 +123,9 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
   if (merged.lr === 'auto' && task === 'segmentation')
     throw invalidParameterError('lr', "a number for segmentation ('auto' runs its range test on classification losses)", merged.lr);
+  const imageSize = integerIn('imageSize', Number(merged.imageSize), 16, 4096);
+  if (card.input.minSize && imageSize < card.input.minSize)
+    throw new TtlError('E_BAD_ARGUMENT', `imageSize ${imageSize} is too small for ${card.name}: its layers need at least ${card.input.minSize} px`);
   const triple = (name: string, v: unknown) => (v === null || v === undefined ? null : (shapeOf(name, v, [3]) as [number, number, number]));
   return {
     out: resolve(String(merged.out ?? 'runs/demo')),
@@ -134,6 +139,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     model: card.name,
     weights: merged.weights === null || merged.weights === 'none' ? null : String(merged.weights),
     allowMissing: Boolean(merged.allowMissing),
+    allowOutsidePaths: merged.allowOutsidePaths === true,
     strategies: strategies.map((s, i) => oneOf(`strategies[${i}]`, s, STRATEGY_KINDS)),
     search,
     radius: integerIn('radius', Number(merged.radius), 1, 100),
@@ -141,7 +147,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     repeats: integerIn('repeats', Number(merged.repeats), 1, 100),
     seed: integerIn('seed', Number(merged.seed), 0, 2 ** 31 - 1),
     epochs: integerIn('epochs', Number(merged.epochs), 1, 10000),
-    imageSize: integerIn('imageSize', Number(merged.imageSize), 16, 4096),
+    imageSize,
     batchSize: integerIn('batchSize', Number(merged.batchSize), 1, 4096),
     lr: merged.lr === 'auto' ? 'auto' : numberIn('lr', Number(merged.lr ?? defaultLr(card)), 0, 10),
     pretrainedLrScale: numberIn('pretrainedLrScale', Number(merged.pretrainedLrScale), 0, 1000),
@@ -167,6 +173,31 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
   if (!isObject(parsed)) throw new TtlError('E_BAD_ARGUMENT', `config file ${path}: expected a mapping of options`);
   return parsed;
+}
+
+/**
+ * The saved configuration of a run directory (for --resume and `ttl-torch report`), checked exactly like
+ * command-line flags: a hand-edited or corrupt config.json is an E_BAD_RUN error naming the file.
+ */
+export function readSavedConfig(dir: string): RunConfig {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new TtlError('E_NO_FILE', `${dir} is not a ttl-torch run (no config.json)`);
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new TtlError('E_BAD_RUN', `${path}: ${(e as Error).message}`);
+  }
+  if (!isObject(saved)) throw new TtlError('E_BAD_RUN', `${path}: expected an object of run options`);
+  // Bookkeeping fields written beside the options; runs saved before tasks existed get the defaults,
+  // runs saved before analyses were part of a run made none.
+  const { createdAt: _created, node: _node, ...options } = saved;
+  try {
+    return { ...checkConfig({ analyses: [], ...options, out: dir }), out: dir };
+  } catch (e) {
+    if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 export const runName = (config: RunConfig) => basename(config.out);

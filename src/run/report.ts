@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRunJson } from '../fs/json.js';
 import type { RunConfig } from './config.js';
 import { readJournal, trialRecords } from './journal.js';
 import { getModelCard } from '../registry.js';
@@ -100,11 +101,11 @@ export function writeReports(dir: string, config: RunConfig): Results {
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'curves.json')))
     .map((r) => ({
       name: r.id,
-      points: (JSON.parse(readFileSync(join(dir, 'trials', r.id, 'curves.json'), 'utf8')) as { epoch: number; val?: number; valAuroc?: number }[]).map((c) => ({ x: c.epoch, y: c.val ?? c.valAuroc! })),
+      points: readRunJson<{ epoch: number; val?: number; valAuroc?: number }[]>(join(dir, 'trials', r.id, 'curves.json')).map((c) => ({ x: c.epoch, y: c.val ?? c.valAuroc! })),
     }));
   const ranges = trialRecords(records)
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'lr-range.json')))
-    .map((r) => ({ id: r.id, range: JSON.parse(readFileSync(join(dir, 'trials', r.id, 'lr-range.json'), 'utf8')) as LrRange }));
+    .map((r) => ({ id: r.id, range: readRunJson<LrRange>(join(dir, 'trials', r.id, 'lr-range.json')) }));
   const rangeChart = ranges.length
     ? lineChart('LR range test (smoothed training loss)', 'log10 learning rate', 'loss',
       ranges.map(({ id, range }) => ({ name: `${id}: ${range.suggested.toPrecision(2)}`, points: range.lrs.map((lr, i) => ({ x: Math.log10(lr), y: range.smoothed[i] })) })),

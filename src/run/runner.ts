@@ -7,6 +7,7 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
@@ -15,7 +16,7 @@ import { lrRangeTest, type LrRange } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
-import { DEMO, type AnalysisKind, type RunConfig } from './config.js';
+import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js';
 import { runSvcca } from '../analysis/run-svcca.js';
 import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
@@ -80,7 +81,7 @@ export async function loadClassificationData(config: RunConfig, what: string): P
 
 export async function loadRunData(config: RunConfig): Promise<RunData> {
   const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
-  const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity };
+  const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity, allowOutsidePaths: config.allowOutsidePaths };
   if (config.task === 'segmentation') {
     if (!path.endsWith('.csv')) throw new TtlError('E_BAD_INPUT', `${path}: segmentation data is a CSV manifest with file and mask columns`);
     return loadSegmentationManifest(path, {
@@ -251,7 +252,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   const dir = config.out;
   const log = cb.log ?? (() => {});
   await preflight(config);
-  mkdirSync(dir, { recursive: true });
+  makeRunDir(dir);
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
   const journal = join(dir, 'journal.jsonl');
@@ -303,12 +304,4 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
 }
 
 /** The saved configuration of a run directory (for --resume and `ttl-torch report`). */
-export function readRunConfig(dir: string): RunConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new TtlError('E_NO_FILE', `${dir} is not a ttl-torch run (no config.json)`);
-  const saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunConfig>;
-  // Runs saved before tasks existed are classification runs of images.
-  const { task, classes, intensity, volumeShape, spacing, slices } = DEMO;
-  // Runs saved before analyses were part of a run made none.
-  return { task, classes, intensity, volumeShape, spacing, slices, analyses: [], ...saved, out: dir } as RunConfig;
-}
+export const readRunConfig = readSavedConfig;

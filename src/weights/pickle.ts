@@ -7,6 +7,7 @@ export type GlobalResolver = (module: string, name: string) => (...args: PyValue
 export type PersistentLoader = (pid: PyValue) => PyValue;
 
 const MARK = Symbol('mark');
+const MAX_CALL_ARGS = 16;
 
 export class PyTuple extends Array<PyValue> {}
 
@@ -61,7 +62,19 @@ export function unpickle(
   };
   const call = (fn: PyValue, args: PyValue) => {
     if (typeof fn !== 'function' || !Array.isArray(args)) throw fail('REDUCE needs a callable and a tuple');
+    // The allowed callables take a handful of arguments; spreading a huge tuple would overflow the stack.
+    if (args.length > MAX_CALL_ARGS) throw fail(`a call with ${args.length} arguments`);
     return (fn as (...a: PyValue[]) => PyValue)(...args);
+  };
+  const list = () => {
+    const target = top();
+    if (!Array.isArray(target) || target instanceof PyTuple) throw fail('APPEND on a non-list');
+    return target;
+  };
+  const text = () => {
+    const value = pop();
+    if (typeof value !== 'string') throw fail('STACK_GLOBAL needs a module and a name as strings');
+    return value;
   };
 
   for (;;) {
@@ -110,15 +123,15 @@ export function unpickle(
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(tuple([a, b, c])); break; } // TUPLE3
       case 0x6c: stack.push(popMark()); break; // LIST
       case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; } // DICT
-      case 0x61: { const v = pop(); (top() as PyValue[]).push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); (top() as PyValue[]).push(...items); break; } // APPENDS
+      case 0x61: { const v = pop(); list().push(v); break; } // APPEND
+      case 0x65: { const items = popMark(); const target = list(); for (const item of items) target.push(item); break; } // APPENDS
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: stack.push(top()); break; // DUP
       case 0x63: { const module = line(); const name = line(); stack.push(resolveGlobal(module, name)); break; } // GLOBAL
-      case 0x93: { const name = pop() as string; const module = pop() as string; stack.push(resolveGlobal(module, name)); break; } // STACK_GLOBAL
+      case 0x93: { const name = text(); const module = text(); stack.push(resolveGlobal(module, name)); break; } // STACK_GLOBAL
       case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args)); break; } // REDUCE
       case 0x81: { const args = pop(); const cls = pop(); stack.push(call(cls, args)); break; } // NEWOBJ
       case 0x62: pop(); break; // BUILD: state of OrderedDict (_metadata) or parameters: not needed for weights

@@ -2,7 +2,7 @@
 // older torchvision checkpoints use. Only state dicts of tensors are read; no code is ever executed.
 import { readFileSync } from 'node:fs';
 import { TtlError } from '../errors.js';
-import { PyTuple, unpickle, type PyValue } from './pickle.js';
+import { unpickle, type PyValue } from './pickle.js';
 import type { SafeTensor } from './safetensors.js';
 import { isZip, readZip } from '../fs/zip.js';
 
@@ -32,16 +32,33 @@ class TensorRef {
   constructor(readonly storage: Storage, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
 }
 
+const MAX_RANK = 16;
+const MAX_STATE_DICT_DEPTH = 4;
+
+const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** Arguments of torch._utils._rebuild_tensor(_v2), checked before anything is allocated. */
+function tensorRef(where: string, storage: PyValue, offset: PyValue, shape: PyValue, stride: PyValue): TensorRef {
+  const fail = (what: string) => new TtlError('E_BAD_WEIGHTS', `${where}: a tensor in the checkpoint has ${what}`);
+  if (!(storage instanceof Storage)) throw fail('no storage');
+  if (!isIndex(offset)) throw fail(`storage offset ${String(offset)}, not a non-negative integer`);
+  if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isIndex)) throw fail('an invalid shape (not a list of non-negative integers)');
+  if (!Array.isArray(stride) || stride.length !== shape.length || !stride.every(Number.isSafeInteger))
+    throw fail(`strides that do not match its shape [${shape.length} dims]`);
+  if (stride.some((s) => (s as number) < 0)) throw fail(`negative strides [${stride.join(', ')}]`);
+  return new TensorRef(storage, offset, [...shape], [...(stride as number[])]);
+}
+
 function resolveGlobal(where: string) {
   return (module: string, name: string): ((...args: PyValue[]) => PyValue) => {
     if (module === 'collections' && name === 'OrderedDict') return () => new Map();
-    if (module === 'torch' && name in STORAGES) {
+    // hasOwn, not `in`: names like __proto__ or constructor must not pass the allow-list.
+    if (module === 'torch' && Object.hasOwn(STORAGES, name)) {
       const type = new StorageType(name, STORAGES[name].dtype, STORAGES[name].bytes);
       return Object.assign(() => type, { storageType: type });
     }
     if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor'))
-      return (storage, offset, shape, stride) =>
-        new TensorRef(storage as Storage, offset as number, [...(shape as number[])], [...(stride as number[])]);
+      return (storage, offset, shape, stride) => tensorRef(where, storage, offset, shape, stride);
     if (module === 'torch._utils' && name === '_rebuild_parameter') return (data) => data;
     throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint refers to ${module}.${name}; only state dicts of tensors can be read`);
   };
@@ -49,22 +66,40 @@ function resolveGlobal(where: string) {
 
 function storageTypeOf(value: PyValue, where: string): StorageType {
   const type = (value as { storageType?: StorageType })?.storageType;
-  if (!type) throw new TtlError('E_BAD_WEIGHTS', `${where}: unknown storage type in a persistent id`);
+  if (!(type instanceof StorageType)) throw new TtlError('E_BAD_WEIGHTS', `${where}: unknown storage type in a persistent id`);
   return type;
 }
 
-/** Copies a (possibly strided) view out of its storage into a contiguous buffer. */
-function materialise(name: string, t: TensorRef, where: string): SafeTensor {
-  const { bytes } = t.storage.type;
+/**
+ * Checks a view against its storage before any copy: it must read inside the storage and hold no more
+ * elements than the storage (a stride-0 view of a 600-byte file must not become gigabytes).
+ */
+function checkView(name: string, t: TensorRef, where: string): Uint8Array {
   const data = t.storage.data;
   if (!data) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${t.storage.key} of ${name} has no data`);
+  const elements = Math.floor(data.length / t.storage.type.bytes);
+  let numel = 1;
+  let last = t.offset;
+  for (let d = 0; d < t.shape.length; d++) {
+    numel *= t.shape[d];
+    last += Math.max(0, t.shape[d] - 1) * t.stride[d];
+  }
+  if (numel > elements)
+    throw new TtlError('E_BAD_WEIGHTS', `${where}: tensor ${name} has shape [${t.shape}] (${numel} elements) but its storage ${t.storage.key} holds ${elements}`);
+  if (numel > 0 && last >= elements)
+    throw new TtlError('E_BAD_WEIGHTS', `${where}: tensor ${name} reads past its storage ${t.storage.key} (element ${last} of ${elements})`);
+  return data;
+}
+
+/** Copies a (possibly strided) view out of its storage into a contiguous buffer. */
+function materialise(name: string, t: TensorRef, where: string, data: Uint8Array): SafeTensor {
+  const { bytes } = t.storage.type;
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const out = new Uint8Array(numel * bytes);
   const index = new Array(t.shape.length).fill(0);
   for (let i = 0; i < numel; i++) {
     let element = t.offset;
     for (let d = 0; d < index.length; d++) element += index[d] * t.stride[d];
-    if ((element + 1) * bytes > data.length) throw new TtlError('E_BAD_WEIGHTS', `${where}: tensor ${name} reads past its storage`);
     out.set(data.subarray(element * bytes, (element + 1) * bytes), i * bytes);
     for (let d = index.length - 1; d >= 0; d--) {
       if (++index[d] < t.shape[d]) break;
@@ -84,27 +119,48 @@ function isContiguous(t: TensorRef): boolean {
 }
 
 function tensorEntry(name: string, t: TensorRef, where: string): SafeTensor {
-  if (!isContiguous(t) || !t.storage.data) return materialise(name, t, where);
+  const data = checkView(name, t, where);
+  if (!isContiguous(t)) return materialise(name, t, where, data);
   const { bytes } = t.storage.type;
-  const numel = t.shape.reduce((a, b) => a * b, 1);
   const begin = t.offset * bytes;
-  if (begin + numel * bytes > t.storage.data.length)
-    throw new TtlError('E_BAD_WEIGHTS', `${where}: tensor ${name} reads past its storage`);
-  return { name, dtype: t.storage.type.dtype, shape: t.shape, data: t.storage.data.subarray(begin, begin + numel * bytes) };
+  const numel = t.shape.reduce((a, b) => a * b, 1);
+  return { name, dtype: t.storage.type.dtype, shape: t.shape, data: data.subarray(begin, begin + numel * bytes) };
 }
 
-/** The state dict inside a checkpoint: the top-level dict, or one under 'state_dict' / 'model'. */
+/**
+ * The state dict inside a checkpoint: the top-level dict, or one under 'state_dict' / 'model', a few
+ * levels at most (a loop, not recursion: a pickle can make a dict that contains itself).
+ */
 function stateDictOf(value: PyValue, where: string): Map<PyValue, PyValue> {
+  let dict = value;
+  for (let depth = 0; depth < MAX_STATE_DICT_DEPTH; depth++) {
+    if (!(dict instanceof Map)) break;
+    for (const v of dict.values()) if (v instanceof TensorRef) return dict;
+    const inner: PyValue = ['state_dict', 'model'].map((k) => (dict as Map<PyValue, PyValue>).get(k)).find((v) => v instanceof Map);
+    if (!inner || inner === dict) break;
+    dict = inner;
+  }
   if (!(value instanceof Map)) throw new TtlError('E_BAD_WEIGHTS', `${where}: expected a state dict (a dict of tensors)`);
-  if ([...value.values()].some((v) => v instanceof TensorRef)) return value;
-  for (const key of ['state_dict', 'model']) if (value.get(key) instanceof Map) return stateDictOf(value.get(key), where);
   throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint holds no tensors`);
 }
 
 function toEntries(value: PyValue, where: string): SafeTensor[] {
-  return [...stateDictOf(value, where)]
-    .filter(([, v]) => v instanceof TensorRef)
-    .map(([k, v]) => tensorEntry(String(k), v as TensorRef, where));
+  const entries: SafeTensor[] = [];
+  for (const [k, v] of stateDictOf(value, where)) {
+    if (!(v instanceof TensorRef)) continue;
+    if (typeof k !== 'string') throw new TtlError('E_BAD_WEIGHTS', `${where}: a state dict key is a ${k === null ? 'None' : typeof k}, not a string`);
+    entries.push(tensorEntry(k, v, where));
+  }
+  return entries;
+}
+
+/** A persistent id ('storage', type, key, ...) from the pickle, checked. */
+function storageId(pid: PyValue, where: string): { type: StorageType; key: string } {
+  if (!Array.isArray(pid) || pid.length < 3) throw new TtlError('E_BAD_WEIGHTS', `${where}: a persistent id is not a tuple ('storage', type, key, ...)`);
+  const [kind, type, key] = pid;
+  if (kind !== 'storage') throw new TtlError('E_BAD_WEIGHTS', `${where}: unknown persistent id ${typeof kind === 'string' ? kind : typeof kind}`);
+  if (typeof key !== 'string' && !Number.isSafeInteger(key)) throw new TtlError('E_BAD_WEIGHTS', `${where}: a storage key is not a string`);
+  return { type: storageTypeOf(type, where), key: String(key) };
 }
 
 function readZipCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
@@ -114,13 +170,11 @@ function readZipCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
   const prefix = pkl.slice(0, -'data.pkl'.length);
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: PyValue) => {
-    const [kind, type, key] = pid as PyTuple;
-    if (kind !== 'storage') throw new TtlError('E_BAD_WEIGHTS', `${where}: unknown persistent id ${String(kind)}`);
-    const k = String(key);
+    const { type, key: k } = storageId(pid, where);
     if (!storages.has(k)) {
       const entry = entries.get(`${prefix}data/${k}`);
       if (!entry) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${k} is missing from the archive`);
-      storages.set(k, new Storage(storageTypeOf(type, where), k, entry.data));
+      storages.set(k, new Storage(type, k, entry.data));
     }
     return storages.get(k);
   };
@@ -145,20 +199,22 @@ function readLegacyCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
   next(); // sys info
   const storages = new Map<string, Storage>();
   const value = next((pid) => {
-    const [kind, type, key] = pid as PyTuple;
-    if (kind !== 'storage') throw new TtlError('E_BAD_WEIGHTS', `${where}: unknown persistent id ${String(kind)}`);
-    if (!storages.has(String(key))) storages.set(String(key), new Storage(storageTypeOf(type, where), String(key)));
-    return storages.get(String(key));
+    const { type, key } = storageId(pid, where);
+    if (!storages.has(key)) storages.set(key, new Storage(type, key));
+    return storages.get(key);
   });
-  const keys = next() as string[];
+  const keys = next();
+  if (!Array.isArray(keys)) throw new TtlError('E_BAD_WEIGHTS', `${where}: not a readable PyTorch checkpoint (the storage key list is missing)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const key of keys) {
-    const storage = storages.get(String(key));
-    if (!storage || pos + 8 > bytes.length) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${key} is missing or truncated`);
-    const numel = Number(view.getBigInt64(pos, true));
+    const storage = typeof key === 'string' || Number.isSafeInteger(key) ? storages.get(String(key)) : undefined;
+    if (!storage || pos + 8 > bytes.length) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${String(key)} is missing or truncated`);
+    const numel = view.getBigInt64(pos, true);
     pos += 8;
-    const length = numel * storage.type.bytes;
-    if (pos + length > bytes.length) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${key} is truncated`);
+    const room = BigInt(Math.floor((bytes.length - pos) / storage.type.bytes));
+    if (numel < 0n || numel > room)
+      throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${key} declares ${numel} elements, the file has room for ${room}`);
+    const length = Number(numel) * storage.type.bytes;
     storage.data = bytes.subarray(pos, pos + length);
     pos += length;
   }

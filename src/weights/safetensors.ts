@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { duplicateKey } from './json-keys.js';
 
 export const DTYPE_BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
@@ -40,18 +41,20 @@ function parseHeader(path: string, json: string, dataBytes: number) {
     throw bad(path, 'the header is not valid JSON');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad(path, 'the header is not an object');
+  const duplicate = duplicateKey(json);
+  if (duplicate !== null) throw bad(path, `the header has the key ${duplicate} twice`);
   const entries = new Map<string, HeaderEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Object.values(value).some((v) => typeof v !== 'string'))
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string'))
         throw bad(path, '__metadata__ must map strings to strings');
       metadata = value as Record<string, string>;
       continue;
     }
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof v !== 'object' || v === null) throw bad(path, `tensor ${name} has no description`);
-    if (typeof v.dtype !== 'string' || !(v.dtype in DTYPE_BYTES)) throw bad(path, `tensor ${name} has unsupported dtype ${String(v.dtype)}`);
+    if (typeof v.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, v.dtype)) throw bad(path, `tensor ${name} has unsupported dtype ${String(v.dtype)}`);
     const shape = v.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
       throw bad(path, `tensor ${name} has an invalid shape`);
@@ -60,6 +63,7 @@ function parseHeader(path: string, json: string, dataBytes: number) {
       throw bad(path, `tensor ${name} has invalid data_offsets`);
     const [begin, end] = offsets as number[];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(numel * DTYPE_BYTES[v.dtype])) throw bad(path, `tensor ${name} has shape [${shape}], too large to be real`);
     if (end < begin || end > dataBytes) throw bad(path, `tensor ${name} lies outside the file (${begin}..${end} of ${dataBytes} data bytes)`);
     if (end - begin !== numel * DTYPE_BYTES[v.dtype]) throw bad(path, `tensor ${name} has ${end - begin} bytes for shape [${shape}] ${v.dtype}`);
     entries.set(name, { dtype: v.dtype, shape: shape as number[], begin, end });
@@ -67,6 +71,13 @@ function parseHeader(path: string, json: string, dataBytes: number) {
   const sorted = [...entries.entries()].sort((a, b) => a[1].begin - b[1].begin);
   for (let i = 1; i < sorted.length; i++)
     if (sorted[i][1].begin < sorted[i - 1][1].end) throw bad(path, `tensors ${sorted[i - 1][0]} and ${sorted[i][0]} overlap`);
+  // The format's rule: the data section is exactly the tensors, no holes and nothing after them.
+  let covered = 0;
+  for (const [name, e] of sorted) {
+    if (e.begin !== covered) throw bad(path, `${e.begin - covered} unused bytes before tensor ${name} (at data offset ${covered})`);
+    covered = e.end;
+  }
+  if (covered !== dataBytes) throw bad(path, `${dataBytes - covered} bytes of trailing data after the last tensor`);
   return { entries, metadata };
 }
 
