@@ -62,6 +62,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
+                                        InstanceMethod("pending", &ModelWrap::Pending),
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("latency", &ModelWrap::Latency),
                                         InstanceMethod("features", &ModelWrap::Features),
@@ -249,35 +250,51 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     const int64_t batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
     const uint64_t seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
     const int64_t epoch = o.Get("epoch").As<Napi::Number>().Int64Value();
+    // The cancel flag is sticky (cancel(false) clears it): an abort that lands between epochs or during
+    // validation must still stop the next epoch.
+    auto state = acquire(env);
+    auto pending = std::make_shared<PendingGuard>(state);
     std::optional<Napi::ThreadSafeFunction> progress;
     if (info[3].IsFunction())
       progress = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "ttl-torch progress", 0, 1);
-    auto state = acquire(env);
-    state->cancel = false;
-    return run<ttl::EpochStats>(
-        env, state,
-        [store, pipeline, batch_size, seed, epoch, progress](ModelState& s) mutable {
-          struct Release {
-            std::optional<Napi::ThreadSafeFunction>& f;
-            ~Release() {
-              if (f) f->Release();
-            }
-          } release{progress};
-          if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
-          auto report = [&](const ttl::BatchProgress& p) {
-            if (!progress) return;
-            auto* copy = new ttl::BatchProgress(p);
-            progress->NonBlockingCall(copy, [](Napi::Env env, Napi::Function fn, ttl::BatchProgress* p) {
-              std::unique_ptr<ttl::BatchProgress> owned(p);
-              Napi::Object event = Napi::Object::New(env);
-              event.Set("batch", Napi::Number::New(env, static_cast<double>(p->batch)));
-              event.Set("batches", Napi::Number::New(env, static_cast<double>(p->batches)));
-              event.Set("loss", Napi::Number::New(env, p->loss));
-              fn.Call({event});
-            });
-          };
-          return s.trainer->train_epoch(*store, pipeline, batch_size, seed, epoch, report, s.cancel);
-        },
+    std::shared_ptr<ttl::EpochRun> epoch_run;
+    ttl::Trainer* trainer = nullptr;
+    struct Release {
+      std::optional<Napi::ThreadSafeFunction> f;
+      ~Release() {
+        if (f) f->Release();
+      }
+    };
+    auto release = std::make_shared<Release>(Release{progress});
+    std::function<std::optional<ttl::EpochStats>()> step =
+        [state, pending, release, store, pipeline, batch_size, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
+      ModelState& s = *state;
+      if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
+      if (s.cancel.load()) throw ttl::Error("E_CANCELLED", "training was cancelled");
+      if (!epoch_run) {
+        trainer = s.trainer.get();
+        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch);
+      }
+      // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
+      if (s.trainer.get() != trainer)
+        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining/freeze) during an epoch");
+      auto report = [&](const ttl::BatchProgress& p) {
+        if (!release->f) return;
+        auto* copy = new ttl::BatchProgress(p);
+        release->f->NonBlockingCall(copy, [](Napi::Env env, Napi::Function fn, ttl::BatchProgress* p) {
+          std::unique_ptr<ttl::BatchProgress> owned(p);
+          Napi::Object event = Napi::Object::New(env);
+          event.Set("batch", Napi::Number::New(env, static_cast<double>(p->batch)));
+          event.Set("batches", Napi::Number::New(env, static_cast<double>(p->batches)));
+          event.Set("loss", Napi::Number::New(env, p->loss));
+          fn.Call({event});
+        });
+      };
+      if (epoch_run->next(report)) return std::nullopt;
+      return epoch_run->stats();
+    };
+    return schedule_steps<ttl::EpochStats>(
+        env, std::move(step),
         [](Napi::Env env, ttl::EpochStats& stats) -> Napi::Value {
           Napi::Object out = Napi::Object::New(env);
           out.Set("loss", Napi::Number::New(env, stats.loss));
@@ -303,13 +320,13 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::predict(*s.net, store, p, batch, s.autocast);
+    return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
   }, false);
 }
 
 Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast);
+    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast, &s.cancel);
   }, true);
 }
 
@@ -419,8 +436,12 @@ Napi::Value ModelWrap::GradCam(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelWrap::Cancel(const Napi::CallbackInfo& info) {
-  if (state_) state_->cancel = true;
+  if (state_) state_->cancel = info.Length() == 0 || info[0].ToBoolean().Value();
   return info.Env().Undefined();
+}
+
+Napi::Value ModelWrap::Pending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), state_ ? state_->pending.load() : 0);
 }
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {

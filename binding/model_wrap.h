@@ -18,7 +18,7 @@ struct ModelState {
   std::unique_ptr<ttl::Trainer> trainer;
   std::string autocast;
   ttl::StateDict snapshot;        // in-memory copy of the best weights so far
-  std::atomic<bool> cancel{false};
+  std::atomic<bool> cancel{false};  // sticky: set by cancel(), cleared only by cancel(false)
   std::atomic<int> pending{0};
 };
 
@@ -45,6 +45,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Pending(const Napi::CallbackInfo& info);
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
   Napi::Value Features(const Napi::CallbackInfo& info);

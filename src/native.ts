@@ -131,7 +131,10 @@ export interface NativeModel {
   segment(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
-  cancel(): void;
+  /** Sets (default) or clears the sticky cancel flag checked before every training and evaluation batch. */
+  cancel(value?: boolean): void;
+  /** Calls on this model not yet settled (running or queued). */
+  pending(): number;
   latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
   features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;

@@ -19,6 +19,7 @@ export interface FinetuneOptions extends TrainingOptions {
   /** 'balanced' weights classes by inverse frequency. */
   classWeights?: 'balanced' | number[];
   select?: SelectMetric;
+  /** Called after every batch and epoch; a throw cancels the trial, which then rejects with that error. */
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -91,6 +92,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, valLoss: e.val.loss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
+      signal: options.signal,
     });
     // The best epoch's weights are restored: these are the predictions its metrics came from.
     const valProbs = await call(() => net.predict(val, s.pipeline, evalBatch));
@@ -101,5 +103,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }));
     const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
     return { ...result, predictions: { val: valProbs.data, test: testProbs.data } };
+  }, {
+    task: 'classification', classes: data.classes,
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }

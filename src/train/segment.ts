@@ -89,6 +89,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
+      signal: options.signal,
     });
     const testMetrics = await evaluateSegmentation(net, test, s.pipeline, s.batchSize);
     const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
@@ -97,5 +98,8 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
     }));
     return trialResult(options, s, model, loop, testMetrics, curves, complexity);
+  }, {
+    task: 'segmentation', classes: data.classes,
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }
