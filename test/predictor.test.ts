@@ -1,0 +1,98 @@
+// Self-describing checkpoints, strict identity on load, and loadPredictor's parity with evaluation.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, writeSafetensors,
+  type FinetuneResult, type Prediction,
+} from '../src/index.js';
+import { maxAbsError, shared } from './helpers.js';
+
+const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
+const dir = mkdtempSync(join(tmpdir(), 'ttl-predictor-'));
+const checkpoint = join(dir, 'best.safetensors');
+let trial: FinetuneResult;
+
+/** Test image i of breastmnist as raw pixels. */
+const testImage = (i: number) => {
+  const [, h, w] = data.test.shape;
+  return { data: data.test.images.slice(i * h * w, (i + 1) * h * w) as Uint8Array, shape: [h, w] };
+};
+
+beforeAll(async () => {
+  trial = await finetune({
+    model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 4 }, data, imageSize: 32, epochs: 1, batchSize: 32, device: 'cpu', seed: 2, checkpoint,
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('self-describing checkpoints', () => {
+  it('record the network, the task, the classes and the input pipeline', () => {
+    const info = readCheckpointInfo(checkpoint)!;
+    expect(info).toMatchObject({
+      format: 2, model: 'squeezenet1_1', k: 4, slimAfter: -1, head: 'linear', numClasses: 2, inChannels: 3, task: 'classification',
+      classes: data.classes, input: { size: 32, channels: 3 }, storage: { kind: 'gray', shape: [28, 28], depth: 8 }, preprocessing: 1,
+    });
+    expect(info.input!.mean).toHaveLength(3);
+    expect(info.ttlTorch).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.configHash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('refuse a model with another class count or cutoff, naming the field, unless allowMismatch', async () => {
+    await expect(createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint }))
+      .rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/numClasses 2 but this model has numClasses 3/) });
+    await expect(createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', weights: checkpoint }))
+      .rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/cutoff k 4 but this model has cutoff k 3/) });
+    const loose = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint, allowMismatch: true });
+    expect(loose.loadReport!.headSkipped.length).toBeGreaterThan(0);
+    await loose.close();
+  });
+
+  it('old checkpoints (identity only) still load, with the card defaults for the input', async () => {
+    const old = join(dir, 'old.safetensors');
+    const file = readSafetensors(checkpoint);
+    writeSafetensors(old, file.tensors.values(), { model: 'squeezenet1_1', k: '4', head: 'linear', numClasses: '2' });
+    const predictor = await loadPredictor(old);
+    expect(predictor.info.format).toBe(1);
+    expect(predictor.pipeline.size).toBe(224);
+    const p = (await predictor.predict(testImage(0))) as Prediction;
+    expect(p.probabilities).toHaveLength(2);
+    await predictor.close();
+  });
+});
+
+describe('loadPredictor', () => {
+  it('predicts exactly what evaluation predicted for the same test images (typed arrays, PNG bytes, files)', async () => {
+    const predictor = await loadPredictor(checkpoint, { device: 'cpu' });
+    const n = data.test.labels.length;
+    const inputs = Array.from({ length: n }, (_, i) => testImage(i));
+    const predictions = (await predictor.predictBatch(inputs, { batchSize: 64 })) as Prediction[];
+    const got = new Float32Array(n * 2);
+    predictions.forEach((p, i) => got.set(p.probabilities, i * 2));
+    expect(maxAbsError(got, trial.predictions.test)).toBeLessThan(1e-5);
+    expect(predictions[0].className).toBe(data.classes[predictions[0].label]);
+
+    const png = await sharp(Buffer.from(testImage(5).data), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+    const fromBytes = (await predictor.predict(png)) as Prediction;
+    expect(maxAbsError(fromBytes.probabilities, trial.predictions.test.slice(10, 12))).toBeLessThan(1e-5);
+    const path = join(dir, 'five.png');
+    await sharp(png).toFile(path);
+    const fromFile = (await predictor.predict(path)) as Prediction;
+    expect(maxAbsError(fromFile.probabilities, trial.predictions.test.slice(10, 12))).toBeLessThan(1e-5);
+    await predictor.close();
+  });
+
+  it('validates its inputs with precise messages and honours an abort between batches', async () => {
+    const predictor = await loadPredictor(checkpoint, { device: 'cpu' });
+    await expect(predictor.predict({ data: new Uint8Array(10), shape: [28, 28] }))
+      .rejects.toThrow('Expected 28 x 28 samples for inputs[0].data but received Uint8Array');
+    await expect(predictor.predict({ data: new Uint8Array(28 * 28 * 3), shape: [28, 28, 3] }))
+      .rejects.toThrow('Expected [H, W] for inputs[0].shape but received array of length 3');
+    await expect(predictor.predict(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'E_BAD_IMAGE' });
+    await expect(predictor.predictBatch([testImage(0)], { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await expect(loadPredictor(join(dir, 'missing.safetensors'))).rejects.toMatchObject({ code: 'E_NO_FILE' });
+    await predictor.close();
+  });
+});
