@@ -175,6 +175,17 @@ export class Predictor {
     }
   }
 
+  /**
+   * One untimed prediction on a blank input of the stored shape, so that the first real request does not pay
+   * for allocator and kernel set-up.
+   */
+  async warmup(): Promise<void> {
+    const storage = this.info.storage;
+    const shape = storage?.shape ?? (this.pipeline.channels === 3 ? [this.pipeline.size, this.pipeline.size, 3] : [this.pipeline.size, this.pipeline.size]);
+    const n = shape.reduce((a, b) => a * b, 1);
+    await this.predict({ data: storage?.depth === 16 ? new Uint16Array(n) : new Uint8Array(n), shape });
+  }
+
   /** Waits for predictions in flight, then frees the network. */
   async close(): Promise<void> {
     const model = this.model;

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, writeSafetensors,
-  type FinetuneResult, type Prediction,
+  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, trainSegmentation, writeSafetensors,
+  type FinetuneResult, type Prediction, type SegmentationPrediction, type SegmentationSplit,
 } from '../src/index.js';
 import { maxAbsError, shared } from './helpers.js';
 
@@ -66,6 +66,7 @@ describe('self-describing checkpoints', () => {
 describe('loadPredictor', () => {
   it('predicts exactly what evaluation predicted for the same test images (typed arrays, PNG bytes, files)', async () => {
     const predictor = await loadPredictor(checkpoint, { device: 'cpu' });
+    await predictor.warmup();
     const n = data.test.labels.length;
     const inputs = Array.from({ length: n }, (_, i) => testImage(i));
     const predictions = (await predictor.predictBatch(inputs, { batchSize: 64 })) as Prediction[];
@@ -93,6 +94,41 @@ describe('loadPredictor', () => {
     await expect(predictor.predict(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'E_BAD_IMAGE' });
     await expect(predictor.predictBatch([testImage(0)], { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'E_CANCELLED' });
     await expect(loadPredictor(join(dir, 'missing.safetensors'))).rejects.toMatchObject({ code: 'E_NO_FILE' });
+    await predictor.close();
+  });
+});
+
+/** n 32x32 gray images with a bright square (class 1) at a varying place. */
+function squares(n: number, seed: number): SegmentationSplit {
+  const images = new Uint8Array(n * 32 * 32);
+  const masks = new Uint8Array(n * 32 * 32);
+  for (let i = 0; i < n; i++) {
+    const x0 = (i * 7 + seed) % 20, y0 = (i * 11 + seed) % 20;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        const inside = x >= x0 && x < x0 + 10 && y >= y0 && y < y0 + 10;
+        images[i * 1024 + y * 32 + x] = inside ? 200 : 40;
+        masks[i * 1024 + y * 32 + x] = inside ? 1 : 0;
+      }
+  }
+  return { images, shape: [n, 32, 32], masks };
+}
+
+describe('loadPredictor for segmentation', () => {
+  it('restores a U-Net checkpoint and returns a mask per input at the network resolution', async () => {
+    const path = join(dir, 'seg.safetensors');
+    await trainSegmentation({
+      model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data: { name: 'squares', classes: ['background', 'square'], kind: 'gray', train: squares(8, 0), val: squares(4, 3), test: squares(4, 5) },
+      imageSize: 32, epochs: 1, batchSize: 4, device: 'cpu', checkpoint: path,
+    });
+    const predictor = await loadPredictor(path);
+    expect(predictor.task).toBe('segmentation');
+    expect(predictor.info).toMatchObject({ head: 'unet', numClasses: 2, classes: ['background', 'square'], storage: { kind: 'gray', shape: [32, 32] } });
+    const test = squares(1, 9);
+    const out = (await predictor.predict({ data: test.images, shape: [32, 32] })) as SegmentationPrediction;
+    expect(out.shape).toEqual([32, 32]);
+    expect(out.mask).toHaveLength(32 * 32);
+    expect(out.mask.every((v) => v === 0 || v === 1)).toBe(true);
     await predictor.close();
   });
 });
