@@ -265,7 +265,9 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
         if (f) f->Release();
       }
     };
-    auto release = std::make_shared<Release>(Release{progress});
+    // Built in place: a temporary Release would release the function when it is destroyed.
+    auto release = std::make_shared<Release>();
+    release->f = progress;
     std::function<std::optional<ttl::EpochStats>()> step =
         [state, pending, release, store, pipeline, batch_size, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
       ModelState& s = *state;
