@@ -75,6 +75,10 @@ export class Predictor {
     return this.model;
   }
 
+  private get volumetric(): boolean {
+    return this.info.storage ? this.info.storage.kind === 'volume' : Boolean(getModelCard(this.info.model).input.frames);
+  }
+
   get task(): 'classification' | 'segmentation' {
     return this.info.task ?? (this.info.head === 'unet' ? 'segmentation' : 'classification');
   }
@@ -107,7 +111,7 @@ export class Predictor {
     const per = group[0].data.length;
     const images = group[0].data instanceof Uint16Array ? new Uint16Array(n * per) : new Uint8Array(n * per);
     group.forEach((p, i) => images.set(p.data, i * per));
-    const color = this.info.storage?.kind === 'rgb';
+    const color = !this.volumetric && group[0].shape.length === 3;
     const store = new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color);
     const net = nativeOf(this.live);
     const probs = await call(() => net.predict(store, this.pipeline, n));
@@ -137,7 +141,9 @@ export class Predictor {
   /** Brings an input to the stored form training used (decoded size, channels, depth). */
   private async pixelsOf(input: PredictInput, name: string): Promise<PixelInput> {
     const storage = this.info.storage;
-    const kind = storage?.kind ?? (getModelCard(this.info.model).input.frames ? 'volume' : this.pipeline.channels === 3 ? 'rgb' : 'gray');
+    // Checkpoints from before self-description do not say how images were stored: raw pixels then may be
+    // gray or colour (the native pipeline replicates gray channels either way).
+    const kind = storage?.kind ?? (this.volumetric ? 'volume' : isPixels(input) ? (input.shape.length === 3 ? 'rgb' : 'gray') : this.pipeline.channels === 3 ? 'rgb' : 'gray');
     if (isPixels(input)) {
       const rank = kind === 'rgb' ? 3 : kind === 'volume' ? 3 : 2;
       const gray = kind === 'gray' && input.shape.length === 3 && input.shape[2] === 1;
