@@ -193,7 +193,8 @@ export class Model {
     return { ...report, path, checkpoint };
   }
 
-  // A checkpoint of another cutoff or class count used to load "OK" with its head silently left random.
+  // A checkpoint of another cutoff or class count used to load "OK" with its head silently left random. What the
+  // native loader already refuses with a per-tensor report (another input channel count) is left to it.
   private checkIdentity(path: string, c: CheckpointInfo): void {
     const differs = (field: string, saved: unknown, here: unknown) => {
       throw new TtlError('E_WEIGHTS_MISMATCH', `${path}: the checkpoint has ${field} ${String(saved)} but this model has ${field} ${String(here)}` +
@@ -204,7 +205,6 @@ export class Model {
     if (c.head && c.head !== this.head) differs('head', c.head, this.head);
     if (c.head !== 'none' && c.numClasses !== this.numClasses) differs('numClasses', c.numClasses, this.numClasses);
     if (c.format === 2 && c.slimAfter !== this.slimAfter) differs('slimAfter', c.slimAfter, this.slimAfter);
-    if (c.inChannels !== undefined && c.inChannels !== this.inChannels) differs('inChannels', c.inChannels, this.inChannels);
   }
 
   /**
