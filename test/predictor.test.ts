@@ -1,4 +1,5 @@
 // Self-describing checkpoints, strict identity on load, and loadPredictor's parity with evaluation.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import {
   createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, trainSegmentation, writeSafetensors,
   type FinetuneResult, type Prediction, type SegmentationPrediction, type SegmentationSplit,
 } from '../src/index.js';
-import { maxAbsError, shared } from './helpers.js';
+import { maxAbsError, root, shared } from './helpers.js';
 
 const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
 const dir = mkdtempSync(join(tmpdir(), 'ttl-predictor-'));
@@ -83,6 +84,19 @@ describe('loadPredictor', () => {
     const fromFile = (await predictor.predict(path)) as Prediction;
     expect(maxAbsError(fromFile.probabilities, trial.predictions.test.slice(10, 12))).toBeLessThan(1e-5);
     await predictor.close();
+
+    // The CLI prints the same numbers.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'predict', checkpoint, path, ...args],
+      { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
+    const json = cli('--json');
+    expect(json.stderr).toBe('');
+    const row = JSON.parse(json.stdout.trim());
+    expect(row).toMatchObject({ input: path, label: fromFile.label, className: fromFile.className });
+    expect(maxAbsError(Float32Array.from(row.probabilities), fromFile.probabilities)).toBeLessThan(1e-6);
+    const csv = cli('--csv').stdout.trim().split('\n');
+    expect(csv[0]).toBe(`input,label,class,${data.classes.map((c) => `p_${c}`).join(',')}`);
+    expect(csv[1].startsWith(`${path},${fromFile.label},${fromFile.className},`)).toBe(true);
+    expect(cli('--json', '--csv')).toMatchObject({ status: 1, stderr: 'ttl-torch [E_BAD_ARGUMENT]: choose one of --json and --csv\n' });
   });
 
   it('validates its inputs with precise messages and honours an abort between batches', async () => {
