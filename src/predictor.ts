@@ -22,6 +22,18 @@ export interface PredictorOptions {
   threads?: number;
   /** Aborts loading (E_CANCELLED). */
   signal?: AbortSignal;
+  /**
+   * Coalesce predict() calls issued together (same event-loop turn) into one native call of up to `maxBatch`
+   * inputs: fewer, larger forwards for a busy service. Off by default.
+   */
+  microBatch?: { maxBatch?: number };
+}
+
+interface Queued {
+  pixels: PixelInput;
+  resolve: (p: Prediction | SegmentationPrediction) => void;
+  reject: (e: unknown) => void;
+  signal?: AbortSignal;
 }
 
 /** Raw pixels: [H, W] gray, [H, W, 3] colour or [D, H, W] volume, 8 or 16 bits per sample. */
@@ -60,13 +72,19 @@ export class Predictor {
   readonly classes: string[];
   /** The native pipeline every input goes through: the one training and evaluation used. */
   readonly pipeline: NativePipelineOptions;
+  /** Native calls made and inputs predicted so far (micro-batching shows as inputs > calls). */
+  readonly stats = { calls: 0, inputs: 0 };
   private model: Model | undefined;
+  private readonly maxBatch: number;
+  private queue: Queued[] = [];
+  private flushing = false;
 
   /** @internal use loadPredictor() */
-  constructor(info: CheckpointInfo, model: Model, pipeline: NativePipelineOptions) {
+  constructor(info: CheckpointInfo, model: Model, pipeline: NativePipelineOptions, maxBatch = 0) {
     this.info = info;
     this.model = model;
     this.pipeline = pipeline;
+    this.maxBatch = maxBatch;
     this.classes = info.classes ?? Array.from({ length: info.numClasses }, (_, i) => String(i));
   }
 
@@ -84,7 +102,42 @@ export class Predictor {
   }
 
   async predict(input: PredictInput, options: { signal?: AbortSignal } = {}): Promise<Prediction | SegmentationPrediction> {
-    return (await this.predictBatch([input], { signal: options.signal }))[0];
+    if (!this.maxBatch) return (await this.predictBatch([input], { signal: options.signal }))[0];
+    checkAborted(options.signal, 'prediction');
+    const pixels = await this.pixelsOf(input, 'input');
+    return new Promise((resolve, reject) => {
+      this.queue.push({ pixels, resolve, reject, signal: options.signal });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  // Runs the queued calls, `maxBatch` equally shaped inputs per native call, until the queue is empty.
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const live = this.queue.filter((q) => {
+        if (!q.signal?.aborted) return true;
+        q.reject(new TtlError('E_CANCELLED', 'prediction was cancelled'));
+        return false;
+      });
+      const first = live[0];
+      if (!first) {
+        this.queue = [];
+        break;
+      }
+      const key = (q: Queued) => `${q.pixels.shape.join()}:${q.pixels.data.constructor.name}`;
+      const group = live.filter((q) => key(q) === key(first)).slice(0, this.maxBatch);
+      this.queue = live.filter((q) => !group.includes(q));
+      try {
+        const results = await this.run(group.map((q) => q.pixels));
+        group.forEach((q, i) => q.resolve(results[i]));
+      } catch (e) {
+        for (const q of group) q.reject(e);
+      }
+    }
+    this.flushing = false;
   }
 
   async predictBatch(inputs: PredictInput[], options: PredictBatchOptions = {}): Promise<(Prediction | SegmentationPrediction)[]> {
@@ -114,6 +167,8 @@ export class Predictor {
     const color = !this.volumetric && group[0].shape.length === 3;
     const store = new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color);
     const net = nativeOf(this.live);
+    this.stats.calls++;
+    this.stats.inputs += n;
     const probs = await call(() => net.predict(store, this.pipeline, n));
     const c = probs.shape[1];
     if (this.task === 'segmentation') {
@@ -212,6 +267,8 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   if (!isObject(options as unknown)) throw invalidParameterError('options', 'an object', options);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
   if (options.threads !== undefined) setThreads(integerIn('threads', options.threads, 1, 1024));
+  if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
+  const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `checkpoint not found: ${checkpoint}`);
   const info = readCheckpointInfo(checkpoint);
   if (!info) throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: not a ttl-torch checkpoint (no model/k metadata); use createModel({ weights }) instead`);
@@ -229,5 +286,5 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     mean: input?.mean ?? preprocess?.mean ?? [0.5, 0.5, 0.5], std: input?.std ?? preprocess?.std ?? [0.5, 0.5, 0.5],
     ...(input?.shape ? { shape: input.shape } : {}),
   };
-  return new Predictor(info, model, pipeline);
+  return new Predictor(info, model, pipeline, maxBatch);
 }

@@ -99,6 +99,18 @@ describe('loadPredictor', () => {
     expect(cli('--json', '--csv')).toMatchObject({ status: 1, stderr: 'ttl-torch [E_BAD_ARGUMENT]: choose one of --json and --csv\n' });
   });
 
+  it('micro-batching coalesces concurrent predict() calls into fewer native calls with the same results', async () => {
+    const predictor = await loadPredictor(checkpoint, { device: 'cpu', microBatch: { maxBatch: 4 } });
+    const results = (await Promise.all(Array.from({ length: 10 }, (_, i) => predictor.predict(testImage(i))))) as Prediction[];
+    expect(predictor.stats).toEqual({ calls: 3, inputs: 10 });
+    const got = new Float32Array(20);
+    results.forEach((p, i) => got.set(p.probabilities, i * 2));
+    expect(maxAbsError(got, trial.predictions.test.slice(0, 20))).toBeLessThan(1e-5);
+    await expect(predictor.predict(testImage(0), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await predictor.close();
+    await expect(loadPredictor(checkpoint, { microBatch: { maxBatch: 0 } })).rejects.toThrow('Expected an integer between 1 and 4096 for microBatch.maxBatch but received 0 of type number');
+  });
+
   it('validates its inputs with precise messages and honours an abort between batches', async () => {
     const predictor = await loadPredictor(checkpoint, { device: 'cpu' });
     await expect(predictor.predict({ data: new Uint8Array(10), shape: [28, 28] }))
