@@ -28,6 +28,22 @@ class PendingGuard {
   std::shared_ptr<ModelState> state_;
 };
 
+// A model's own thread count for one compute-thread task; the process-wide count is back afterwards, so
+// models and predictors with different settings share the compute thread without leaking theirs.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : saved_(at::get_num_threads()), active_(threads > 0 && threads != saved_) {
+    if (active_) at::set_num_threads(threads);
+  }
+  ~ThreadScope() {
+    if (active_) at::set_num_threads(saved_);
+  }
+
+ private:
+  int saved_;
+  bool active_;
+};
+
 template <typename R>
 Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::function<R(ModelState&)> work,
                   std::function<Napi::Value(Napi::Env, R&)> to_js) {
@@ -35,6 +51,7 @@ Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::functio
       env,
       [state, work = std::move(work)]() {
         PendingGuard pending(state);
+        ThreadScope threads(state->threads);
         return work(*state);
       },
       std::move(to_js));
@@ -86,12 +103,14 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
     Napi::Object options = info[1].As<Napi::Object>();
     const std::string device = options.Get("device").As<Napi::String>().Utf8Value();
     const int64_t seed = options.Get("seed").As<Napi::Number>().Int64Value();
+    const int threads = options.Has("threads") ? options.Get("threads").As<Napi::Number>().Int32Value() : 0;
     using Result = std::shared_ptr<ModelState>;
     return schedule<Result>(
         env,
-        [spec, device, seed]() {
+        [spec, device, seed, threads]() {
           torch::manual_seed(static_cast<uint64_t>(seed));
           auto state = std::make_shared<ModelState>();
+          state->threads = threads;
           state->device = ttl::resolve_device(device);
           state->net = ttl::build_backbone(spec);
           ttl::init_like_torchvision(*state->net);
@@ -271,6 +290,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     std::function<std::optional<ttl::EpochStats>()> step =
         [state, pending, release, store, pipeline, batch_size, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
       ModelState& s = *state;
+      ThreadScope threads(s.threads);
       if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
       if (s.cancel.load()) throw ttl::Error("E_CANCELLED", "training was cancelled");
       if (!epoch_run) {

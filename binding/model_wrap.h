@@ -20,6 +20,7 @@ struct ModelState {
   ttl::StateDict snapshot;        // in-memory copy of the best weights so far
   std::atomic<bool> cancel{false};  // sticky: set by cancel(), cleared only by cancel(false)
   std::atomic<int> pending{0};
+  int threads = 0;                  // intra-op threads for this model's tasks; 0: the process-wide setting
 };
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {

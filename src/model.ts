@@ -38,6 +38,11 @@ export interface CreateModelOptions {
   resolve?: ResolveOptions;
   /** Aborts a weights download (E_CANCELLED). */
   signal?: AbortSignal;
+  /**
+   * LibTorch intra-op threads for this model's work (set for each of its tasks on the shared compute thread
+   * and restored after); default: the process-wide setting (setThreads, TTL_TORCH_THREADS).
+   */
+  threads?: number;
   /** Loads a ttl-torch checkpoint made for another cutoff, head or class count (the head then stays random). */
   allowMismatch?: boolean;
 }
@@ -302,16 +307,17 @@ function checkOptions(options: CreateModelOptions) {
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
-  return { card, k, head, numClasses, dropout, inChannels, device, seed };
+  const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
+  return { card, k, head, numClasses, dropout, inChannels, device, seed, threads };
 }
 
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
-  const { card, k, head, numClasses, dropout, inChannels, device, seed } = checkOptions(options);
+  const { card, k, head, numClasses, dropout, inChannels, device, seed, threads } = checkOptions(options);
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
   const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout } };
   if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
-  const net = await call(() => native().createModel(spec, { device, seed }));
+  const net = await call(() => native().createModel(spec, { device, seed, threads }));
   const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
   try {
     if (options.weights !== undefined) await loadNamedOrPath(model, options.weights, options);

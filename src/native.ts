@@ -154,7 +154,8 @@ export interface NativeRuntimeInfo {
 export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
-  createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
+  /** threads: intra-op threads for this model's tasks (0 or absent: the process-wide setting). */
+  createModel(spec: NativeArchSpec, options: { device: string; seed: number; threads?: number }): Promise<NativeModel>;
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;

@@ -9,15 +9,14 @@ import { TtlError, invalidParameterError } from './errors.js';
 import { call, createModel, nativeOf, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
 import { getModelCard } from './registry.js';
-import { setThreads } from './runtime.js';
 import { integerIn, isObject, oneOf } from './validate.js';
 import { checkAborted } from './train/loop.js';
 
 export interface PredictorOptions {
   device?: Device;
   /**
-   * LibTorch intra-op threads. All native work runs on one compute thread per process, so this is
-   * process-wide (as setThreads()); it is applied when the predictor loads.
+   * LibTorch intra-op threads for this predictor's work: applied for each of its tasks on the shared compute
+   * thread and restored after, so it does not change training's threads. Default: the process-wide setting.
    */
   threads?: number;
   /** Aborts loading (E_CANCELLED). */
@@ -266,7 +265,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     throw invalidParameterError('checkpoint', 'a path to a .safetensors checkpoint', checkpoint);
   if (!isObject(options as unknown)) throw invalidParameterError('options', 'an object', options);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
-  if (options.threads !== undefined) setThreads(integerIn('threads', options.threads, 1, 1024));
+  const threads = options.threads === undefined ? undefined : integerIn('threads', options.threads, 1, 1024);
   if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
   const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `checkpoint not found: ${checkpoint}`);
@@ -277,7 +276,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   const card = getModelCard(info.model);
   const model = await createModel({
     name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
-    numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal,
+    numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
   const preprocess = card.weights.imagenet?.preprocess;
   const input = info.input;

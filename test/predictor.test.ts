@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, trainSegmentation, writeSafetensors,
+  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, runtimeInfo, trainSegmentation, writeSafetensors,
   type FinetuneResult, type Prediction, type SegmentationPrediction, type SegmentationSplit,
 } from '../src/index.js';
 import { maxAbsError, root, shared } from './helpers.js';
@@ -109,6 +109,16 @@ describe('loadPredictor', () => {
     await expect(predictor.predict(testImage(0), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'E_CANCELLED' });
     await predictor.close();
     await expect(loadPredictor(checkpoint, { microBatch: { maxBatch: 0 } })).rejects.toThrow('Expected an integer between 1 and 4096 for microBatch.maxBatch but received 0 of type number');
+  });
+
+  it('threads apply to the predictor\'s own work, not to the process', async () => {
+    const before = (await runtimeInfo()).threads;
+    const predictor = await loadPredictor(checkpoint, { device: 'cpu', threads: before + 1 });
+    const p = (await predictor.predict(testImage(3))) as Prediction;
+    expect(maxAbsError(p.probabilities, trial.predictions.test.slice(6, 8))).toBeLessThan(1e-5);
+    expect((await runtimeInfo()).threads).toBe(before);
+    await predictor.close();
+    await expect(loadPredictor(checkpoint, { threads: 0 })).rejects.toThrow('Expected an integer between 1 and 1024 for threads but received 0 of type number');
   });
 
   it('validates its inputs with precise messages and honours an abort between batches', async () => {
