@@ -2,7 +2,7 @@
 // progress-callback errors reject; close() waits for running work.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, finetune, readMedMNIST, type FinetuneOptions, type ProgressEvent } from '../src/index.js';
+import { createModel, finetune, readMedMNIST, trainSegmentation, type FinetuneOptions, type ProgressEvent, type SegmentationSplit } from '../src/index.js';
 import { shared } from './helpers.js';
 
 const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
@@ -55,6 +55,28 @@ describe('cancellation', () => {
     expect(r.events.some((e) => e.epoch === 2)).toBe(false);
     expect(r.events.some((e) => e.type === 'epoch')).toBe(false);
     console.log(`abort during validation: rejected after ${r.latencyMs.toFixed(1)} ms`);
+  });
+
+  it('trainSegmentation: an abort between epochs and one within an epoch both stop it', async () => {
+    const split = (n: number): SegmentationSplit => {
+      const images = new Uint8Array(n * 32 * 32).map((_, i) => ((i % 32) > 15 ? 200 : 30));
+      return { images, shape: [n, 32, 32], masks: images.map((v) => (v > 100 ? 1 : 0)) };
+    };
+    const data = { name: 'halves', classes: ['background', 'right'], kind: 'gray' as const, train: split(32), val: split(4), test: split(4) };
+    for (const when of ['epoch', 'batch'] as const) {
+      const controller = new AbortController();
+      const seen: string[] = [];
+      const error = await trainSegmentation({
+        model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data, imageSize: 32, epochs: 3, batchSize: 4, device: 'cpu', signal: controller.signal,
+        onProgress: (e) => {
+          seen.push(`${e.type}${e.epoch}`);
+          if (e.type === when && e.epoch === 1 && (e.type === 'epoch' || e.batch === 2)) controller.abort();
+        },
+      }).catch((e: unknown) => e as { code?: string });
+      expect(error?.code, when).toBe('E_CANCELLED');
+      expect(seen.some((s) => s.endsWith('2')), when).toBe(false);
+      if (when === 'batch') expect(seen.filter((s) => s === 'batch1').length).toBeLessThan(8); // of 8
+    }
   });
 
   it('an already aborted signal refuses to start, createModel included', async () => {
