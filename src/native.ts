@@ -182,6 +182,9 @@ export function native(): Binding {
       `the ttl-torch addon is not built (looked for ${candidates.join(', ')}); run 'npm run build:native' ` +
         `after installing LibTorch (Debian/Ubuntu: apt-get install libtorch-dev)`,
     );
+  // libgomp spin-waits by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
+  // against 220 with PASSIVE (README, issue #12). libgomp reads it when the addon loads it, so it is set here.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   binding = require(found) as Binding;
   const threads = process.env.TTL_TORCH_THREADS;
   if (threads !== undefined && /^\d+$/.test(threads)) binding.setThreads(Number(threads));
