@@ -56,6 +56,58 @@ Napi::Promise schedule(Napi::Env env, std::function<R()> work, std::function<Nap
   return deferred.Promise();
 }
 
+// Like schedule(), but `step` runs as a series of compute-thread tasks, each queued behind whatever was
+// posted meanwhile, until it returns a result. A long job (a training epoch, one batch per step) then
+// delays other calls by one step, not by the whole job. `step` is destroyed on the compute thread before
+// the Promise settles, so anything it owns (a pending-call guard) is released by then.
+template <typename R>
+Napi::Promise schedule_steps(Napi::Env env, std::function<std::optional<R>()> step,
+                             std::function<Napi::Value(Napi::Env, R&)> to_js) {
+  struct Job {
+    Napi::Promise::Deferred deferred;
+    Napi::ThreadSafeFunction tsfn;
+    std::function<std::optional<R>()> step;
+    std::function<Napi::Value(Napi::Env, R&)> to_js;
+    std::optional<R> result;
+    std::string code, message;
+
+    static void pump(std::shared_ptr<Job> job) {
+      ComputeThread::instance().post([job]() {
+        try {
+          job->result = job->step();
+          if (!job->result) return pump(job);
+        } catch (...) {
+          describe_current_exception(job->code, job->message);
+        }
+        job->step = nullptr;
+        job->tsfn.BlockingCall([job](Napi::Env env, Napi::Function) {
+          Napi::HandleScope scope(env);
+          if (!job->result) {
+            job->deferred.Reject(make_error(env, job->code, job->message).Value());
+            return;
+          }
+          try {
+            job->deferred.Resolve(job->to_js(env, *job->result));
+          } catch (const Napi::Error& e) {
+            job->deferred.Reject(e.Value());
+          } catch (...) {
+            std::string code, message;
+            describe_current_exception(code, message);
+            job->deferred.Reject(make_error(env, code, message).Value());
+          }
+        });
+        job->tsfn.Release();
+      });
+    }
+  };
+  auto deferred = Napi::Promise::Deferred::New(env);
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                            "ttl-torch", 0, 1);
+  auto job = std::make_shared<Job>(Job{deferred, tsfn, std::move(step), std::move(to_js), std::nullopt, "", ""});
+  Job::pump(job);
+  return deferred.Promise();
+}
+
 }  // namespace ttl_binding
 
 namespace ttl_binding {

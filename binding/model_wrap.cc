@@ -28,6 +28,22 @@ class PendingGuard {
   std::shared_ptr<ModelState> state_;
 };
 
+// A model's own thread count for one compute-thread task; the process-wide count is back afterwards, so
+// models and predictors with different settings share the compute thread without leaking theirs.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : saved_(at::get_num_threads()), active_(threads > 0 && threads != saved_) {
+    if (active_) at::set_num_threads(threads);
+  }
+  ~ThreadScope() {
+    if (active_) at::set_num_threads(saved_);
+  }
+
+ private:
+  int saved_;
+  bool active_;
+};
+
 template <typename R>
 Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::function<R(ModelState&)> work,
                   std::function<Napi::Value(Napi::Env, R&)> to_js) {
@@ -35,6 +51,7 @@ Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::functio
       env,
       [state, work = std::move(work)]() {
         PendingGuard pending(state);
+        ThreadScope threads(state->threads);
         return work(*state);
       },
       std::move(to_js));
@@ -62,6 +79,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
+                                        InstanceMethod("pending", &ModelWrap::Pending),
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("latency", &ModelWrap::Latency),
                                         InstanceMethod("features", &ModelWrap::Features),
@@ -85,12 +103,14 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
     Napi::Object options = info[1].As<Napi::Object>();
     const std::string device = options.Get("device").As<Napi::String>().Utf8Value();
     const int64_t seed = options.Get("seed").As<Napi::Number>().Int64Value();
+    const int threads = options.Has("threads") ? options.Get("threads").As<Napi::Number>().Int32Value() : 0;
     using Result = std::shared_ptr<ModelState>;
     return schedule<Result>(
         env,
-        [spec, device, seed]() {
+        [spec, device, seed, threads]() {
           torch::manual_seed(static_cast<uint64_t>(seed));
           auto state = std::make_shared<ModelState>();
+          state->threads = threads;
           state->device = ttl::resolve_device(device);
           state->net = ttl::build_backbone(spec);
           ttl::init_like_torchvision(*state->net);
@@ -249,35 +269,54 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     const int64_t batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
     const uint64_t seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
     const int64_t epoch = o.Get("epoch").As<Napi::Number>().Int64Value();
+    // The cancel flag is sticky (cancel(false) clears it): an abort that lands between epochs or during
+    // validation must still stop the next epoch.
+    auto state = acquire(env);
+    auto pending = std::make_shared<PendingGuard>(state);
     std::optional<Napi::ThreadSafeFunction> progress;
     if (info[3].IsFunction())
       progress = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "ttl-torch progress", 0, 1);
-    auto state = acquire(env);
-    state->cancel = false;
-    return run<ttl::EpochStats>(
-        env, state,
-        [store, pipeline, batch_size, seed, epoch, progress](ModelState& s) mutable {
-          struct Release {
-            std::optional<Napi::ThreadSafeFunction>& f;
-            ~Release() {
-              if (f) f->Release();
-            }
-          } release{progress};
-          if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
-          auto report = [&](const ttl::BatchProgress& p) {
-            if (!progress) return;
-            auto* copy = new ttl::BatchProgress(p);
-            progress->NonBlockingCall(copy, [](Napi::Env env, Napi::Function fn, ttl::BatchProgress* p) {
-              std::unique_ptr<ttl::BatchProgress> owned(p);
-              Napi::Object event = Napi::Object::New(env);
-              event.Set("batch", Napi::Number::New(env, static_cast<double>(p->batch)));
-              event.Set("batches", Napi::Number::New(env, static_cast<double>(p->batches)));
-              event.Set("loss", Napi::Number::New(env, p->loss));
-              fn.Call({event});
-            });
-          };
-          return s.trainer->train_epoch(*store, pipeline, batch_size, seed, epoch, report, s.cancel);
-        },
+    std::shared_ptr<ttl::EpochRun> epoch_run;
+    ttl::Trainer* trainer = nullptr;
+    struct Release {
+      std::optional<Napi::ThreadSafeFunction> f;
+      ~Release() {
+        if (f) f->Release();
+      }
+    };
+    // Built in place: a temporary Release would release the function when it is destroyed.
+    auto release = std::make_shared<Release>();
+    release->f = progress;
+    std::function<std::optional<ttl::EpochStats>()> step =
+        [state, pending, release, store, pipeline, batch_size, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
+      ModelState& s = *state;
+      ThreadScope threads(s.threads);
+      if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
+      if (s.cancel.load()) throw ttl::Error("E_CANCELLED", "training was cancelled");
+      if (!epoch_run) {
+        trainer = s.trainer.get();
+        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch);
+      }
+      // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
+      if (s.trainer.get() != trainer)
+        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining/freeze) during an epoch");
+      auto report = [&](const ttl::BatchProgress& p) {
+        if (!release->f) return;
+        auto* copy = new ttl::BatchProgress(p);
+        release->f->NonBlockingCall(copy, [](Napi::Env env, Napi::Function fn, ttl::BatchProgress* p) {
+          std::unique_ptr<ttl::BatchProgress> owned(p);
+          Napi::Object event = Napi::Object::New(env);
+          event.Set("batch", Napi::Number::New(env, static_cast<double>(p->batch)));
+          event.Set("batches", Napi::Number::New(env, static_cast<double>(p->batches)));
+          event.Set("loss", Napi::Number::New(env, p->loss));
+          fn.Call({event});
+        });
+      };
+      if (epoch_run->next(report)) return std::nullopt;
+      return epoch_run->stats();
+    };
+    return schedule_steps<ttl::EpochStats>(
+        env, std::move(step),
         [](Napi::Env env, ttl::EpochStats& stats) -> Napi::Value {
           Napi::Object out = Napi::Object::New(env);
           out.Set("loss", Napi::Number::New(env, stats.loss));
@@ -303,13 +342,13 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::predict(*s.net, store, p, batch, s.autocast);
+    return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
   }, false);
 }
 
 Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast);
+    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast, &s.cancel);
   }, true);
 }
 
@@ -419,8 +458,12 @@ Napi::Value ModelWrap::GradCam(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelWrap::Cancel(const Napi::CallbackInfo& info) {
-  if (state_) state_->cancel = true;
+  if (state_) state_->cancel = info.Length() == 0 || info[0].ToBoolean().Value();
   return info.Env().Undefined();
+}
+
+Napi::Value ModelWrap::Pending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), state_ ? state_->pending.load() : 0);
 }
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -18,8 +18,9 @@ struct ModelState {
   std::unique_ptr<ttl::Trainer> trainer;
   std::string autocast;
   ttl::StateDict snapshot;        // in-memory copy of the best weights so far
-  std::atomic<bool> cancel{false};
+  std::atomic<bool> cancel{false};  // sticky: set by cancel(), cleared only by cancel(false)
   std::atomic<int> pending{0};
+  int threads = 0;                  // intra-op threads for this model's tasks; 0: the process-wide setting
 };
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -45,6 +46,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Pending(const Napi::CallbackInfo& info);
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
   Napi::Value Features(const Napi::CallbackInfo& info);

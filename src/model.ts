@@ -1,5 +1,7 @@
 // The public Model: a network built from a model card, optionally truncated after unit k, with a head.
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
 import { TtlError, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
@@ -35,10 +37,24 @@ export interface CreateModelOptions {
   device?: Device;
   seed?: number;
   resolve?: ResolveOptions;
+  /** Aborts a weights download (E_CANCELLED). */
+  signal?: AbortSignal;
+  /**
+   * LibTorch intra-op threads for this model's work (set for each of its tasks on the shared compute thread
+   * and restored after); default: the process-wide setting (setThreads, TTL_TORCH_THREADS).
+   */
+  threads?: number;
+  /** Loads a ttl-torch checkpoint made for another cutoff, head or class count (the head then stays random). */
+  allowMismatch?: boolean;
 }
 
 export interface LoadWeightsOptions {
   allowMissing?: boolean;
+  /**
+   * A ttl-torch checkpoint records the model, cutoff, slimAfter, head and class count it was saved from; loading
+   * it into a model that differs is E_WEIGHTS_MISMATCH unless this is set.
+   */
+  allowMismatch?: boolean;
   /** Only checkpoint keys with this prefix are used, with the prefix removed. */
   prefix?: string;
   /** Key layout of the checkpoint: 'torchvision' or 'gluoncv_resnet_v2'; default: recognised from the keys. */
@@ -47,6 +63,8 @@ export interface LoadWeightsOptions {
 
 export interface LoadReport extends NativeLoadReport {
   path: string;
+  /** What the checkpoint says about itself, when it is a ttl-torch checkpoint. */
+  checkpoint?: CheckpointInfo;
 }
 
 export interface UnitInfo {
@@ -93,6 +111,9 @@ export class Model {
   readonly k: number;
   readonly head: HeadKind;
   readonly numClasses: number;
+  /** Unit (1-based) after which units were rebuilt at half width (TransFusion); -1 for none. */
+  readonly slimAfter: number;
+  readonly inChannels: number;
   /** What the last weights load did (loaded, dropped, head replaced, units left random). */
   loadReport?: LoadReport;
   private frozenUnits = 0;
@@ -100,11 +121,13 @@ export class Model {
   private nativeModel: NativeModel | undefined;
 
   /** @internal use createModel() */
-  constructor(card: ModelCard, k: number, head: HeadKind, numClasses: number, nativeModel: NativeModel) {
+  constructor(card: ModelCard, k: number, head: HeadKind, numClasses: number, nativeModel: NativeModel, slimAfter = -1, inChannels = card.input.channels) {
     this.card = card;
     this.k = k;
     this.head = head;
     this.numClasses = numClasses;
+    this.slimAfter = slimAfter;
+    this.inChannels = inChannels;
     this.nativeModel = nativeModel;
   }
 
@@ -163,15 +186,42 @@ export class Model {
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
     const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
-    const tensors = checkTensors(path.endsWith('.safetensors') ? [...readSafetensors(path).tensors.values()] : readPth(path), path);
+    let tensors, checkpoint: CheckpointInfo | undefined;
+    if (path.endsWith('.safetensors')) {
+      const file = readSafetensors(path);
+      tensors = checkTensors([...file.tensors.values()], path);
+      checkpoint = describeMetadata(path, file.metadata);
+      if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
+    } else {
+      tensors = checkTensors(readPth(path), path);
+    }
     const report = await call(() => this.net.loadState(tensors, native));
-    return { ...report, path };
+    return { ...report, path, checkpoint };
   }
 
-  /** Writes all parameters and buffers as safetensors (atomically), with the model's identity as metadata. */
-  async saveWeights(path: string): Promise<void> {
+  // A checkpoint of another cutoff or class count used to load "OK" with its head silently left random. What the
+  // native loader already refuses with a per-tensor report (another input channel count) is left to it.
+  private checkIdentity(path: string, c: CheckpointInfo): void {
+    const differs = (field: string, saved: unknown, here: unknown) => {
+      throw new TtlError('E_WEIGHTS_MISMATCH', `${path}: the checkpoint has ${field} ${String(saved)} but this model has ${field} ${String(here)}` +
+        ' (allowMismatch loads it anyway)');
+    };
+    if (c.model !== this.card.name) differs('model', c.model, this.card.name);
+    if (c.k !== this.k) differs('cutoff k', c.k, this.k);
+    if (c.head && c.head !== this.head) differs('head', c.head, this.head);
+    if (c.head !== 'none' && c.numClasses !== this.numClasses) differs('numClasses', c.numClasses, this.numClasses);
+    if (c.format === 2 && c.slimAfter !== this.slimAfter) differs('slimAfter', c.slimAfter, this.slimAfter);
+  }
+
+  /**
+   * Writes all parameters and buffers as safetensors (atomically). The metadata records the model's identity
+   * and whatever `describe` adds (task, classes, input pipeline, storage, config hash): see CheckpointInfo.
+   */
+  async saveWeights(path: string, describe: Partial<Omit<CheckpointInfo, 'format'>> = {}): Promise<void> {
     const state = await call(() => this.net.state());
-    writeSafetensors(path, state, { model: this.card.name, k: String(this.k), head: this.head, numClasses: String(this.numClasses) });
+    writeSafetensors(path, state, checkpointMetadata({
+      ...describe, model: this.card.name, k: this.k, slimAfter: this.slimAfter, head: this.head, numClasses: this.numClasses, inChannels: this.inChannels,
+    }));
   }
 
   /** Parameters and buffers by name (float32 as raw little-endian bytes; num_batches_tracked as I64). */
@@ -226,7 +276,13 @@ export class Model {
     return call(() => this.net.trainingGroups());
   }
 
-  /** Frees the native network; refused while calls on it are running. */
+  /** Waits for the calls running or queued on this model to settle, then frees it; idempotent. */
+  async close(): Promise<void> {
+    for (let wait = 1; this.nativeModel && this.nativeModel.pending() > 0; wait = Math.min(wait * 2, 20)) await sleep(wait);
+    this.dispose();
+  }
+
+  /** Frees the native network; refused (E_BUSY) while calls on it are running: `close()` waits for them. */
   dispose(): void {
     if (!this.nativeModel) return;
     try {
@@ -252,23 +308,24 @@ function checkOptions(options: CreateModelOptions) {
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
-  return { card, k, head, numClasses, dropout, inChannels, device, seed };
+  const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
+  return { card, k, head, numClasses, dropout, inChannels, device, seed, threads };
 }
 
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
-  const { card, k, head, numClasses, dropout, inChannels, device, seed } = checkOptions(options);
+  const { card, k, head, numClasses, dropout, inChannels, device, seed, threads } = checkOptions(options);
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
   const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout } };
-  const net = await call(() => native().createModel(spec, { device, seed }));
-  const model = new Model(card, k, head, numClasses, net);
-  if (options.weights !== undefined) {
-    try {
-      await loadNamedOrPath(model, options.weights, options);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
+  if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
+  const net = await call(() => native().createModel(spec, { device, seed, threads }));
+  const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
+  try {
+    if (options.weights !== undefined) await loadNamedOrPath(model, options.weights, options);
+    if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
+  } catch (e) {
+    await model.close();
+    throw e;
   }
   return model;
 }
@@ -276,7 +333,7 @@ export async function createModel(options: CreateModelOptions): Promise<Model> {
 async function loadNamedOrPath(model: Model, weights: string, options: CreateModelOptions): Promise<LoadReport> {
   if (typeof weights !== 'string') throw invalidParameterError('weights', "a weights name (e.g. 'imagenet') or a file path", weights);
   if (weights in model.card.weights) {
-    const resolved = await resolveWeights(model.card.name, weights, options.resolve);
+    const resolved = await resolveWeights(model.card.name, weights, { ...options.resolve, signal: options.signal ?? options.resolve?.signal });
     const report = await model.loadWeights(resolved.path, {
       allowMissing: options.allowMissing ?? false,
       layout: resolved.file.layout,
@@ -284,7 +341,7 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
     model.loadReport = report;
     return report;
   }
-  const report = await model.loadWeights(weights, { allowMissing: options.allowMissing });
+  const report = await model.loadWeights(weights, { allowMissing: options.allowMissing, allowMismatch: options.allowMismatch });
   model.loadReport = report;
   return report;
 }

@@ -131,7 +131,10 @@ export interface NativeModel {
   segment(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
-  cancel(): void;
+  /** Sets (default) or clears the sticky cancel flag checked before every training and evaluation batch. */
+  cancel(value?: boolean): void;
+  /** Calls on this model not yet settled (running or queued). */
+  pending(): number;
   latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
   features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
@@ -151,7 +154,8 @@ export interface NativeRuntimeInfo {
 export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
-  createModel(spec: NativeArchSpec, options: { device: string; seed: number }): Promise<NativeModel>;
+  /** threads: intra-op threads for this model's tasks (0 or absent: the process-wide setting). */
+  createModel(spec: NativeArchSpec, options: { device: string; seed: number; threads?: number }): Promise<NativeModel>;
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;
@@ -329,6 +333,9 @@ export function native(): Binding {
   if (binding) return binding;
   const choice = locateAddon();
   const require = createRequire(import.meta.url);
+  // libgomp spin-waits by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
+  // against 220 with PASSIVE (README, issue #12). libgomp reads it when the addon loads it, so it is set here.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     binding = require(choice.path) as Binding;
   } catch (error) {

@@ -113,10 +113,12 @@ Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const Pi
 }
 
 void for_each_batch(const ImageStore& store, const PipelineOptions& options, int64_t batch_size, torch::Device device,
-                    const std::function<void(const Batch&, const torch::Tensor&)>& visit) {
+                    const std::function<void(const Batch&, const torch::Tensor&)>& visit,
+                    const std::atomic<bool>* cancel) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
   at::Generator unused = at::detail::createCPUGenerator(0);
   for (int64_t start = 0; start < store.size(); start += batch_size) {
+    if (cancel && cancel->load()) throw Error("E_CANCELLED", "evaluation was cancelled");
     torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
     visit(make_batch(store, idx, options, /*train=*/false, device, unused), idx);
   }

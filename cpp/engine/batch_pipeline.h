@@ -1,6 +1,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -40,9 +41,10 @@ Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const Pi
                  torch::Device device, at::Generator& generator);
 
 // Visits the whole store in order, `batch_size` at a time, as evaluation sees it (no augmentation):
-// visit(batch, indices of its samples).
+// visit(batch, indices of its samples). A set `cancel` ends the walk before the next batch (E_CANCELLED).
 void for_each_batch(const ImageStore& store, const PipelineOptions& options, int64_t batch_size, torch::Device device,
-                    const std::function<void(const Batch&, const torch::Tensor&)>& visit);
+                    const std::function<void(const Batch&, const torch::Tensor&)>& visit,
+                    const std::atomic<bool>* cancel = nullptr);
 
 // The output spatial shape of the pipeline for images with `spatial_dims` dimensions.
 std::vector<int64_t> output_shape(const PipelineOptions& options, int64_t spatial_dims);

@@ -54,7 +54,8 @@ torch::Tensor overlap_scores(const torch::Tensor& predicted, const torch::Tensor
 }
 
 torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
-                                    int64_t batch_size, const std::string& autocast) {
+                                    int64_t batch_size, const std::string& autocast,
+                                    const std::atomic<bool>* cancel) {
   if (!model.dense_output()) throw Error("E_BAD_ARGUMENT", "segment() needs a segmentation network (head 'unet')");
   if (!store.masks.defined()) throw Error("E_BAD_INPUT", "segment() needs a store with masks");
   if (store.masks.numel() && store.masks.max().item<int64_t>() >= model.num_classes())
@@ -74,7 +75,7 @@ torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store
         logits, truth, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     torch::Tensor scores = overlap_scores(logits.argmax(1), truth, logits.size(1));
     rows.push_back(torch::cat({scores, ce.flatten(1).mean(1, true).to(torch::kFloat64)}, 1).cpu());
-  });
+  }, cancel);
   return torch::cat(rows, 0);
 }
 

@@ -19,6 +19,7 @@ torch::Tensor overlap_scores(const torch::Tensor& predicted, const torch::Tensor
 // Evaluates a segmentation network on every image of the store at the masks' own resolution
 // (logits are resized to it): [N, 3] = (Dice, Jaccard, cross-entropy) per image.
 torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
-                                    int64_t batch_size, const std::string& autocast);
+                                    int64_t batch_size, const std::string& autocast,
+                                    const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ttl

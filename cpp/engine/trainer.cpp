@@ -151,49 +151,73 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   return value;
 }
 
+EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+                   uint64_t seed, int64_t epoch)
+    : trainer_(trainer),
+      store_(store),
+      pipeline_(pipeline),
+      batch_size_(batch_size),
+      generator_(at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch))) {
+  if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
+  if (trainer.model_.dense_output() && !store.masks.defined())
+    throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
+  order_ = torch::randperm(store.size(), generator_, torch::kInt64);
+  labels_ = store.labels.to(device_of(trainer.model_));
+  batches_ = (store.size() + batch_size - 1) / batch_size;
+}
+
+bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
+  if (b_ >= batches_) return false;
+  const int64_t b = b_++;
+  torch::Tensor idx = order_.slice(0, b * batch_size_, std::min(store_.size(), (b + 1) * batch_size_));
+  if (idx.size(0) < 2 && b > 0) {  // a batch of one breaks batch norm; drop the ragged tail
+    b_ = batches_;
+    return false;
+  }
+  BackboneImpl& model = trainer_.model_;
+  const torch::Device device = device_of(model);
+  trainer_.schedule(trainer_.step_);
+  Batch batch = make_batch(store_, idx, pipeline_, /*train=*/true, device, generator_);
+  const double loss =
+      trainer_.step(batch.input, model.dense_output() ? batch.masks : labels_.index_select(0, idx.to(device)));
+  ++trainer_.step_;
+  loss_sum_ += loss * idx.size(0);
+  stats_.samples += idx.size(0);
+  stats_.batches++;
+  if (progress) progress({b + 1, batches_, loss});
+  return true;
+}
+
+EpochStats EpochRun::stats() const {
+  EpochStats out = stats_;
+  out.loss = out.samples ? loss_sum_ / out.samples : 0;
+  auto& groups = trainer_.optimizer_->param_groups();
+  out.lr = trainer_.options_.optimizer == "adamw"
+               ? static_cast<torch::optim::AdamWOptions&>(groups.back().options()).lr()
+               : static_cast<torch::optim::SGDOptions&>(groups.back().options()).lr();
+  return out;
+}
+
 EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
                                 uint64_t seed, int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
                                 const std::atomic<bool>& cancel) {
-  if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
-  const torch::Device device = device_of(model_);
-  if (model_.dense_output() && !store.masks.defined())
-    throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
-  at::Generator generator = at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch));
-  torch::Tensor order = torch::randperm(store.size(), generator, torch::kInt64);
-  torch::Tensor labels = store.labels.to(device);
-  EpochStats stats;
-  const int64_t batches = (store.size() + batch_size - 1) / batch_size;
-  double loss_sum = 0;
-  for (int64_t b = 0; b < batches; ++b) {
+  EpochRun run(*this, store, pipeline, batch_size, seed, epoch);
+  for (;;) {
     if (cancel.load()) throw Error("E_CANCELLED", "training was cancelled");
-    torch::Tensor idx = order.slice(0, b * batch_size, std::min(store.size(), (b + 1) * batch_size));
-    if (idx.size(0) < 2 && b > 0) break;  // a batch of one breaks batch norm; drop the ragged tail
-    schedule(step_);
-    Batch batch = make_batch(store, idx, pipeline, /*train=*/true, device, generator);
-    const double loss = step(batch.input, model_.dense_output() ? batch.masks : labels.index_select(0, idx.to(device)));
-    ++step_;
-    loss_sum += loss * idx.size(0);
-    stats.samples += idx.size(0);
-    stats.batches++;
-    if (progress) progress({b + 1, batches, loss});
+    if (!run.next(progress)) break;
   }
-  stats.loss = stats.samples ? loss_sum / stats.samples : 0;
-  auto& groups = optimizer_->param_groups();
-  stats.lr = options_.optimizer == "adamw" ? static_cast<torch::optim::AdamWOptions&>(groups.back().options()).lr()
-                                           : static_cast<torch::optim::SGDOptions&>(groups.back().options()).lr();
-  return stats;
+  return run.stats();
 }
 
 torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                      const std::string& autocast) {
-  if (model.dense_output()) throw Error("E_BAD_ARGUMENT", "a segmentation network is evaluated with segment(), not predict()");
+                      const std::string& autocast, const std::atomic<bool>* cancel) {
   torch::NoGradGuard no_grad;
   model.eval();
   std::vector<torch::Tensor> outputs;
   for_each_batch(store, pipeline, batch_size, device_of(model), [&](const Batch& batch, const torch::Tensor&) {
     AutocastScope scope(autocast, batch.input.device());
     outputs.push_back(torch::softmax(model.forward(batch.input).to(torch::kFloat32), 1).cpu());
-  });
+  }, cancel);
   return torch::cat(outputs, 0);
 }
 

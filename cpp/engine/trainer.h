@@ -45,6 +45,8 @@ struct BatchProgress {
 // Freezes (requires_grad = false) the parameters of units [0, count); the rest, head included, train.
 void freeze_units(BackboneImpl& model, int64_t count);
 
+class EpochRun;
+
 class Trainer {
  public:
   Trainer(BackboneImpl& model, const OptimOptions& options);
@@ -62,6 +64,7 @@ class Trainer {
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
  private:
+  friend class EpochRun;
   void set_train_mode();
   void schedule(int64_t global_step);
   torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& labels);
@@ -76,8 +79,32 @@ class Trainer {
   int64_t step_ = 0;
 };
 
-// Class probabilities (softmax) for every image of the store, in order, in eval mode.
+// One epoch taken a batch at a time: the binding runs each batch as its own compute-thread task so that
+// calls queued meanwhile (a predict on another model) wait for one batch, not for the whole epoch.
+// The trainer and the store must outlive the run.
+class EpochRun {
+ public:
+  EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
+           int64_t epoch);
+  // Trains the next batch and reports it; false once the epoch is done (nothing was trained).
+  bool next(const std::function<void(const BatchProgress&)>& progress);
+  EpochStats stats() const;
+
+ private:
+  Trainer& trainer_;
+  const ImageStore& store_;
+  PipelineOptions pipeline_;
+  int64_t batch_size_;
+  at::Generator generator_;
+  torch::Tensor order_, labels_;
+  int64_t batches_ = 0, b_ = 0;
+  double loss_sum_ = 0;
+  EpochStats stats_;
+};
+
+// Class probabilities (softmax over dim 1) for every image of the store, in order, in eval mode:
+// [N, C], or [N, C, spatial...] for a segmentation network. A set `cancel` stops it between batches.
 torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                      const std::string& autocast);
+                      const std::string& autocast, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ttl

@@ -5,6 +5,7 @@ import { classificationMetrics } from '../metrics/classification.js';
 import { call, nativeOf, type Model } from '../model.js';
 import { native, type NativePipelineOptions, type NativeStore } from '../native.js';
 import { toNativeStore } from '../data/dataset.js';
+import { checkAborted } from '../train/loop.js';
 
 export interface ProbeScore {
   k: number;
@@ -19,6 +20,8 @@ export interface ProbeOptions {
   l2?: number;
   iterations?: number;
   batchSize?: number;
+  /** Checked between native calls (feature extraction of a split, one probe fit): E_CANCELLED. */
+  signal?: AbortSignal;
 }
 
 /** Probe AUROC per unit of `model` (frozen), on `data`. Units default to every kept unit. */
@@ -31,7 +34,10 @@ export async function probeUnits(model: Model, data: ImageDataset, pipeline: Nat
   // A few units at a time bounds the memory held by features of large maps.
   for (let i = 0; i < units.length; i += 4) {
     const chunk = units.slice(i, i + 4).map((k) => k - 1);
-    const extract = (store: NativeStore) => call(() => net.features(store, pipeline, chunk, options.batchSize ?? 128, 0));
+    const extract = (store: NativeStore) => {
+      checkAborted(options.signal, 'probing');
+      return call(() => net.features(store, pipeline, chunk, options.batchSize ?? 128, 0));
+    };
     const [train, val, test] = [await extract(stores.train), await extract(stores.val), await extract(stores.test)];
     for (const index of chunk) {
       const key = String(index);
@@ -40,6 +46,7 @@ export async function probeUnits(model: Model, data: ImageDataset, pipeline: Nat
       const both = { data: new Float32Array(v.data.length + t.data.length), shape: [v.shape[0] + t.shape[0], v.shape[1]] };
       both.data.set(v.data);
       both.data.set(t.data, v.data.length);
+      checkAborted(options.signal, 'probing');
       const fit = await call(() => native().fitProbe(train[key], data.train.labels, both, numClasses, options.l2 ?? 1e-3, options.iterations ?? 100));
       const split = v.shape[0] * numClasses;
       scores.push({

@@ -11,6 +11,7 @@ import { readJournal, trialRecords } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { loadClassificationData, readRunConfig } from '../run/runner.js';
 import { lineChart } from '../run/svg.js';
+import { checkAborted } from '../train/loop.js';
 import { planStrategy } from '../train/strategies.js';
 import { toNativeStore } from '../data/dataset.js';
 import { svcca, type Activations } from './svcca.js';
@@ -50,7 +51,9 @@ function area(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s / n;
 }
 
-export async function runSvcca(dir: string, options: { trial?: string; units?: number[]; samples?: number; spatialSamples?: number } = {}): Promise<RunSvcca> {
+export async function runSvcca(
+  dir: string, options: { trial?: string; units?: number[]; samples?: number; spatialSamples?: number; signal?: AbortSignal } = {},
+): Promise<RunSvcca> {
   const config = readRunConfig(dir);
   const card = getModelCard(config.model);
   const trials = trialRecords(readJournal(join(dir, 'journal.jsonl'))).filter((t) => t.status === 'ok');
@@ -77,12 +80,17 @@ export async function runSvcca(dir: string, options: { trial?: string; units?: n
     // datapoints for the widest unit (6x its channels), as google/svcca does with conv maps.
     const widest = Math.max(...finetuned.units.filter((u) => units.includes(u.k)).map((u) => u.outChannels));
     const spatial = options.spatialSamples ?? Math.min(64, Math.ceil((6 * widest) / samples));
-    const features = async (m: Model) => call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, spatial));
+    // Checked between native calls (one feature pass per model, one CCA per unit).
+    const features = async (m: Model) => {
+      checkAborted(options.signal, 'SVCCA');
+      return call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, spatial));
+    };
     const [f, p, r] = [await features(finetuned), await features(pretrained), await features(random)];
     const result: RunSvcca = { trial: trial.id, datapoints: f[String(units[0] - 1)].shape[0], units: [], cross: [] };
     for (const k of units) {
       const key = String(k - 1);
       const fine = toActivations(f[key]);
+      checkAborted(options.signal, 'SVCCA');
       const [vsPre, vsRandom] = [await svcca(toActivations(p[key]), fine), await svcca(toActivations(r[key]), fine)];
       result.units.push({
         k, unit: card.units[k - 1], pretrained: vsPre.meanOfCoefs, random: vsRandom.meanOfCoefs, area: area(vsPre.coefs, vsRandom.coefs),
@@ -105,6 +113,6 @@ export async function runSvcca(dir: string, options: { trial?: string; units?: n
     writeFileAtomic(join(out, 'svcca.svg'), [svg]);
     return result;
   } finally {
-    for (const m of models) m.dispose();
+    for (const m of models) await m.close();
   }
 }

@@ -5,6 +5,7 @@ import { listModels, getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
 import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';
+import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -53,6 +54,17 @@ program
   .option('--dry-run', 'print the trial plan and an estimated cost, train nothing')
   .option('--json', 'print results as JSON')
   .action(runCommand);
+
+program
+  .command('predict')
+  .description('classify (or segment) images with a checkpoint saved by a run or finetune(), as training preprocessed them')
+  .argument('<checkpoint>', '.safetensors checkpoint (e.g. RUN/trials/<id>/best.safetensors)')
+  .argument('<inputs...>', 'PNG, JPEG or DICOM files')
+  .option('--json', 'one JSON object per line: input, label, className, probabilities')
+  .option('--csv', 'CSV with a header: input,label,class,p_<class>...')
+  .option('--device <auto|cpu|cuda>')
+  .option('--batch-size <n>', 'images per native call', '16')
+  .action(predictCommand);
 
 program
   .command('report')

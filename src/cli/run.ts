@@ -121,9 +121,32 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const config = resolveConfig(flags);
   if (flags.dryRun) return dryRun(config);
   const { progress, log, finish } = progressPrinter(config, Boolean(flags.json));
+  // The first SIGINT/SIGTERM stops the trial at its next batch; trials already finished stay in the journal,
+  // so the run resumes where it stopped. A second signal exits at once.
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  const results = await executeRun(config, { log, progress, signal: controller.signal });
+  const stop = (name: string) => {
+    if (controller.signal.aborted) process.exit(130);
+    log(`${name}: stopping after the current batch (send it again to exit at once)`);
+    controller.abort();
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  let results;
+  try {
+    results = await executeRun(config, { log, progress, signal: controller.signal });
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+    finish();
+    process.stderr.write(`ttl-torch: run stopped; finished trials are journaled in ${config.out}\n` +
+      `resume with: ttl-torch run --resume ${config.out}\n`);
+    process.exitCode = 130;
+    return;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
   finish();
   if (flags.json) console.log(JSON.stringify({ event: 'results', ...results }));
   else console.log(`\n${markdownTable(results.rows, results.metrics)}\nresults in ${config.out} (results.md, results.csv, results.json, report.html)`);

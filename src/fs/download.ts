@@ -7,7 +7,9 @@ import { TtlError } from '../errors.js';
  * Streams `url` into `target`, hashing as it goes. The file appears under its final name only after the
  * whole body arrived and `verify(digests)` accepted it; a cut connection or a bad digest leaves nothing.
  */
-export async function download(url: string, target: string, verify: (digests: { sha256: string; md5: string }) => void): Promise<void> {
+export async function download(
+  url: string, target: string, verify: (digests: { sha256: string; md5: string }) => void, signal?: AbortSignal,
+): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.part`;
   const fd = openSync(temp, 'w');
@@ -15,8 +17,9 @@ export async function download(url: string, target: string, verify: (digests: { 
   try {
     let response: Response;
     try {
-      response = await fetch(url);
+      response = await fetch(url, { signal });
     } catch (e) {
+      if (signal?.aborted) throw new TtlError('E_CANCELLED', `download of ${url} was cancelled`);
       throw new TtlError('E_DOWNLOAD', `cannot download ${url}: ${(e as Error).cause ?? (e as Error).message}`);
     }
     if (!response.ok || !response.body) throw new TtlError('E_DOWNLOAD', `cannot download ${url}: HTTP ${response.status}`);
@@ -32,6 +35,7 @@ export async function download(url: string, target: string, verify: (digests: { 
         received += chunk.byteLength;
       }
     } catch (e) {
+      if (signal?.aborted) throw new TtlError('E_CANCELLED', `download of ${url} was cancelled after ${received} bytes`);
       throw new TtlError('E_DOWNLOAD', `download of ${url} broke off after ${received} bytes: ${(e as Error).message}`);
     }
     if (Number.isFinite(expected) && received !== expected)

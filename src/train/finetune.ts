@@ -6,6 +6,8 @@ import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { call } from '../model.js';
 import { oneOf } from '../validate.js';
+import type { NativeStore } from '../native.js';
+import { concatRows, imageChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
@@ -19,6 +21,7 @@ export interface FinetuneOptions extends TrainingOptions {
   /** 'balanced' weights classes by inverse frequency. */
   classWeights?: 'balanced' | number[];
   select?: SelectMetric;
+  /** Called after every batch and epoch; a throw cancels the trial, which then rejects with that error. */
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -80,26 +83,36 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     throw invalidParameterError('classWeights', `'balanced' or ${numClasses} numbers`, options.classWeights);
 
   return withTrainingModel(options, s, 'linear', numClasses, async (model, net) => {
-    const [train, val, test] = [toNativeStore(data.train, data.kind), toNativeStore(data.val, data.kind), toNativeStore(data.test, data.kind)];
-    await call(() => net.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights)));
     const evalBatch = Math.max(s.batchSize, 64);
+    const train = toNativeStore(data.train, data.kind);
+    const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
+    const predict = async (chunks: NativeStore[]) => {
+      const parts = [];
+      for (const chunk of chunks) parts.push(await call(() => net.predict(chunk, s.pipeline, evalBatch)));
+      return concatRows(parts);
+    };
+    await call(() => net.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights)));
     const loop = await epochLoop(net, train, s, async () => {
-      const probs = await call(() => net.predict(val, s.pipeline, evalBatch));
+      const probs = await predict(val);
       const metrics = classificationMetrics(data.val.labels, probs.data, numClasses);
       const loss = probs.data.every(Number.isFinite) ? crossEntropy(data.val.labels, probs.data, numClasses) : NaN;
       return { metrics, loss, score: select === 'loss' ? -loss : select === 'auprc' ? metrics.auprc : metrics.auroc };
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, valLoss: e.val.loss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
+      signal: options.signal,
     });
     // The best epoch's weights are restored: these are the predictions its metrics came from.
-    const valProbs = await call(() => net.predict(val, s.pipeline, evalBatch));
-    const testProbs = await call(() => net.predict(test, s.pipeline, evalBatch));
+    const valProbs = await predict(val);
+    const testProbs = await predict(test);
     const complexity = await model.complexity([card.input.channels, ...(card.input.frames ? [s.size] : []), s.size, s.size]);
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));
     const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
     return { ...result, predictions: { val: valProbs.data, test: testProbs.data } };
+  }, {
+    task: 'classification', classes: data.classes,
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }

@@ -7,6 +7,7 @@ import { call } from '../model.js';
 import type { NativeModel, NativePipelineOptions, NativeStore } from '../native.js';
 import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
+import { concatRows, segmentationChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
@@ -46,8 +47,13 @@ export interface SegmentEpoch {
 export type SegmentResult = TrialResult<SegmentationMetrics, SegmentEpoch>;
 
 /** Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution). */
-export async function evaluateSegmentation(net: NativeModel, store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<SegmentationMetrics> {
-  const scores = await call(() => net.segment(store, pipeline, batchSize));
+export async function evaluateSegmentation(
+  net: NativeModel, store: NativeStore | NativeStore[], pipeline: NativePipelineOptions, batchSize: number,
+): Promise<SegmentationMetrics> {
+  // Several stores (chunks of one split) are evaluated one native call each, so other calls interleave.
+  const parts = [];
+  for (const chunk of Array.isArray(store) ? store : [store]) parts.push(await call(() => net.segment(chunk, pipeline, batchSize)));
+  const scores = concatRows(parts);
   const n = scores.shape[0];
   const column = (c: number) => Array.from({ length: n }, (_, i) => scores.data[i * 3 + c]);
   const dice = column(0), jaccard = column(1);
@@ -81,7 +87,8 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     throw invalidParameterError('classWeights', `${numClasses} numbers (background first)`, classWeights);
 
   return withTrainingModel(options, s, 'unet', numClasses, async (model, net) => {
-    const [train, val, test] = [data.train, data.val, data.test].map((split) => toNativeSegmentationStore(split, data.kind));
+    const train = toNativeSegmentationStore(data.train, data.kind);
+    const [val, test] = [segmentationChunks(data.val, data.kind, s.batchSize), segmentationChunks(data.test, data.kind, s.batchSize)];
     await call(() => net.configureTraining(trainingOptim(options, s, data.train.shape[0], classWeights)));
     const loop = await epochLoop(net, train, s, async () => {
       const metrics = await evaluateSegmentation(net, val, s.pipeline, s.batchSize);
@@ -89,6 +96,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
+      signal: options.signal,
     });
     const testMetrics = await evaluateSegmentation(net, test, s.pipeline, s.batchSize);
     const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
@@ -97,5 +105,8 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
     }));
     return trialResult(options, s, model, loop, testMetrics, curves, complexity);
+  }, {
+    task: 'segmentation', classes: data.classes,
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }

@@ -1,5 +1,6 @@
 // What every training task (classification finetune, segmentation) validates and builds the same way:
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
+import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, nativeOf, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipelineOptions } from '../native.js';
@@ -36,8 +37,12 @@ export interface TrainingOptions {
   seed?: number;
   device?: Device;
   resolve?: ResolveOptions;
-  /** Write the best weights here (safetensors). */
+  /** Write the best weights here (safetensors), with what a predictor needs in its metadata (see loadPredictor). */
   checkpoint?: string;
+  /**
+   * Cancels (E_CANCELLED) within one batch: during a weights download, an epoch, validation or the final test
+   * pass, and between epochs.
+   */
   signal?: AbortSignal;
   /** Return the trained model (best weights) in the result instead of disposing it; the caller disposes. */
   keepModel?: boolean;
@@ -129,31 +134,52 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
   });
 }
 
+/** The training options that shape the weights (not where data or checkpoints live, not callbacks). */
+export function trainingConfigHash(options: TrainingOptions & Record<string, unknown>): string {
+  const { data: _data, checkpoint: _checkpoint, signal: _signal, onProgress: _onProgress, keepModel: _keep, resolve: _resolve, ...rest } = options;
+  return configHash({ ...rest, data: typeof options.data === 'string' ? options.data : (options.data as { name?: string } | undefined)?.name });
+}
+
+/** What a task adds to a checkpoint's metadata beyond the model's identity and the settings' pipeline. */
+export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow'>;
+
+/** The checkpoint metadata of a trial: identity comes from the model, the input pipeline from the settings. */
+export function describeTrial(options: TrainingOptions, s: TrainingSettings, description: CheckpointDescription): Partial<CheckpointInfo> {
+  const p = s.pipeline;
+  return {
+    ...description,
+    input: { size: p.size, shape: p.shape, frames: s.card.input.frames, channels: p.channels, mean: p.mean, std: p.std },
+    configHash: trainingConfigHash(options as TrainingOptions & Record<string, unknown>),
+  };
+}
+
 /**
  * Builds the plan's model with `head` and runs `work` on it, honouring the abort signal; the model is
- * disposed afterwards unless keepModel is set and the work succeeded.
+ * disposed afterwards (once its calls settled) unless keepModel is set and the work succeeded.
  */
 export async function withTrainingModel<R>(
   options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
-  work: (model: Model, net: NativeModel) => Promise<R>,
+  work: (model: Model, net: NativeModel) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
+    signal: options.signal,
   });
   const net = nativeOf(model);
-  const abort = () => net.cancel();
+  // The native flag is sticky, so an abort between two native calls still stops the next one.
+  const abort = () => net.cancel(true);
   let succeeded = false;
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
     const result = await work(model, net);
-    if (options.checkpoint) await model.saveWeights(options.checkpoint);
+    if (options.checkpoint) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
     succeeded = true;
     return result;
   } finally {
     options.signal?.removeEventListener('abort', abort);
-    if (!options.keepModel || !succeeded) model.dispose();
+    if (!options.keepModel || !succeeded) await model.close();
   }
 }
 

@@ -14,6 +14,8 @@ export interface ResolveOptions {
   mirror?: string;
   /** Never download (default: $TTL_TORCH_OFFLINE=1). */
   offline?: boolean;
+  /** Aborts a download in progress (E_CANCELLED); the partial file is removed. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedWeights {
@@ -74,7 +76,7 @@ export async function resolveWeights(model: string, tag: string, options: Resolv
   const downloadable = weights.files.find((f) => f.url);
   if (downloadable && !offline) {
     const target = join(cacheDir, 'weights', downloadable.file);
-    await download(downloadable.url!, target, ({ sha256 }) => checkDigest(downloadable, sha256, downloadable.url!));
+    await download(downloadable.url!, target, ({ sha256 }) => checkDigest(downloadable, sha256, downloadable.url!), options.signal);
     return { path: target, file: downloadable, weights, source: 'download' };
   }
   const names = weights.files.map((f) => f.file).join(' or ');

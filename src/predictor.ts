@@ -1,0 +1,289 @@
+// loadPredictor(): a trained network rebuilt from what its checkpoint says about itself, fed through the same
+// decoding and native pipeline (resize, channels, normalisation) as training and evaluation.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
+import { decodeImage } from './data/decode.js';
+import { TtlError, invalidParameterError } from './errors.js';
+import { call, createModel, nativeOf, type Device, type Model } from './model.js';
+import { native, type NativePipelineOptions } from './native.js';
+import { getModelCard } from './registry.js';
+import { integerIn, isObject, oneOf } from './validate.js';
+import { checkAborted } from './train/loop.js';
+
+export interface PredictorOptions {
+  device?: Device;
+  /**
+   * LibTorch intra-op threads for this predictor's work: applied for each of its tasks on the shared compute
+   * thread and restored after, so it does not change training's threads. Default: the process-wide setting.
+   */
+  threads?: number;
+  /** Aborts loading (E_CANCELLED). */
+  signal?: AbortSignal;
+  /**
+   * Coalesce predict() calls issued together (same event-loop turn) into one native call of up to `maxBatch`
+   * inputs: fewer, larger forwards for a busy service. Off by default.
+   */
+  microBatch?: { maxBatch?: number };
+}
+
+interface Queued {
+  pixels: PixelInput;
+  resolve: (p: Prediction | SegmentationPrediction) => void;
+  reject: (e: unknown) => void;
+  signal?: AbortSignal;
+}
+
+/** Raw pixels: [H, W] gray, [H, W, 3] colour or [D, H, W] volume, 8 or 16 bits per sample. */
+export interface PixelInput {
+  data: Uint8Array | Uint16Array;
+  shape: number[];
+}
+
+/** A file path, the bytes of a PNG/JPEG/DICOM file, or raw pixels. */
+export type PredictInput = string | Buffer | PixelInput;
+
+export interface Prediction {
+  /** Class probabilities (softmax). */
+  probabilities: Float32Array;
+  label: number;
+  className: string;
+}
+
+export interface SegmentationPrediction {
+  /** Class index per pixel/voxel at the network's input resolution. */
+  mask: Uint8Array;
+  shape: number[];
+}
+
+export interface PredictBatchOptions {
+  /** Images per native call; an abort is honoured between calls. Default 16. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+const isPixels = (v: unknown): v is PixelInput =>
+  isObject(v) && (v.data instanceof Uint8Array || v.data instanceof Uint16Array) && !Buffer.isBuffer(v) && Array.isArray(v.shape);
+
+export class Predictor {
+  readonly info: CheckpointInfo;
+  readonly classes: string[];
+  /** The native pipeline every input goes through: the one training and evaluation used. */
+  readonly pipeline: NativePipelineOptions;
+  /** Native calls made and inputs predicted so far (micro-batching shows as inputs > calls). */
+  readonly stats = { calls: 0, inputs: 0 };
+  private model: Model | undefined;
+  private readonly maxBatch: number;
+  private queue: Queued[] = [];
+  private flushing = false;
+
+  /** @internal use loadPredictor() */
+  constructor(info: CheckpointInfo, model: Model, pipeline: NativePipelineOptions, maxBatch = 0) {
+    this.info = info;
+    this.model = model;
+    this.pipeline = pipeline;
+    this.maxBatch = maxBatch;
+    this.classes = info.classes ?? Array.from({ length: info.numClasses }, (_, i) => String(i));
+  }
+
+  private get live(): Model {
+    if (!this.model) throw new TtlError('E_DISPOSED', 'the predictor was closed');
+    return this.model;
+  }
+
+  private get volumetric(): boolean {
+    return this.info.storage ? this.info.storage.kind === 'volume' : Boolean(getModelCard(this.info.model).input.frames);
+  }
+
+  get task(): 'classification' | 'segmentation' {
+    return this.info.task ?? (this.info.head === 'unet' ? 'segmentation' : 'classification');
+  }
+
+  async predict(input: PredictInput, options: { signal?: AbortSignal } = {}): Promise<Prediction | SegmentationPrediction> {
+    if (!this.maxBatch) return (await this.predictBatch([input], { signal: options.signal }))[0];
+    checkAborted(options.signal, 'prediction');
+    const pixels = await this.pixelsOf(input, 'input');
+    return new Promise((resolve, reject) => {
+      this.queue.push({ pixels, resolve, reject, signal: options.signal });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  // Runs the queued calls, `maxBatch` equally shaped inputs per native call, until the queue is empty.
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const live = this.queue.filter((q) => {
+        if (!q.signal?.aborted) return true;
+        q.reject(new TtlError('E_CANCELLED', 'prediction was cancelled'));
+        return false;
+      });
+      const first = live[0];
+      if (!first) {
+        this.queue = [];
+        break;
+      }
+      const key = (q: Queued) => `${q.pixels.shape.join()}:${q.pixels.data.constructor.name}`;
+      const group = live.filter((q) => key(q) === key(first)).slice(0, this.maxBatch);
+      this.queue = live.filter((q) => !group.includes(q));
+      try {
+        const results = await this.run(group.map((q) => q.pixels));
+        group.forEach((q, i) => q.resolve(results[i]));
+      } catch (e) {
+        for (const q of group) q.reject(e);
+      }
+    }
+    this.flushing = false;
+  }
+
+  async predictBatch(inputs: PredictInput[], options: PredictBatchOptions = {}): Promise<(Prediction | SegmentationPrediction)[]> {
+    if (!Array.isArray(inputs)) throw invalidParameterError('inputs', 'an array of paths, Buffers or {data, shape} pixels', inputs);
+    const batchSize = integerIn('batchSize', options.batchSize ?? 16, 1, 4096);
+    const out: (Prediction | SegmentationPrediction)[] = [];
+    for (let start = 0; start < inputs.length; start += batchSize) {
+      checkAborted(options.signal, 'prediction');
+      const pixels = await Promise.all(inputs.slice(start, start + batchSize).map((input, i) => this.pixelsOf(input, `inputs[${start + i}]`)));
+      // One native store per run of equally shaped inputs (a store holds one shape).
+      for (let i = 0; i < pixels.length; ) {
+        let j = i + 1;
+        while (j < pixels.length && pixels[j].shape.join() === pixels[i].shape.join() && pixels[j].data.constructor === pixels[i].data.constructor) j++;
+        out.push(...(await this.run(pixels.slice(i, j))));
+        i = j;
+      }
+    }
+    checkAborted(options.signal, 'prediction');
+    return out;
+  }
+
+  private async run(group: PixelInput[]): Promise<(Prediction | SegmentationPrediction)[]> {
+    const n = group.length;
+    const per = group[0].data.length;
+    const images = group[0].data instanceof Uint16Array ? new Uint16Array(n * per) : new Uint8Array(n * per);
+    group.forEach((p, i) => images.set(p.data, i * per));
+    const color = !this.volumetric && group[0].shape.length === 3;
+    const store = new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color);
+    const net = nativeOf(this.live);
+    this.stats.calls++;
+    this.stats.inputs += n;
+    const probs = await call(() => net.predict(store, this.pipeline, n));
+    const c = probs.shape[1];
+    if (this.task === 'segmentation') {
+      const spatial = probs.shape.slice(2);
+      const size = spatial.reduce((a, b) => a * b, 1);
+      return Array.from({ length: n }, (_, i) => {
+        const mask = new Uint8Array(size);
+        const base = i * c * size;
+        for (let v = 0; v < size; v++) {
+          let best = 0;
+          for (let k = 1; k < c; k++) if (probs.data[base + k * size + v] > probs.data[base + best * size + v]) best = k;
+          mask[v] = best;
+        }
+        return { mask, shape: spatial };
+      });
+    }
+    return Array.from({ length: n }, (_, i) => {
+      const probabilities = probs.data.slice(i * c, (i + 1) * c);
+      let label = 0;
+      for (let k = 1; k < c; k++) if (probabilities[k] > probabilities[label]) label = k;
+      return { probabilities, label, className: this.classes[label] };
+    });
+  }
+
+  /** Brings an input to the stored form training used (decoded size, channels, depth). */
+  private async pixelsOf(input: PredictInput, name: string): Promise<PixelInput> {
+    const storage = this.info.storage;
+    // Checkpoints from before self-description do not say how images were stored: raw pixels then may be
+    // gray or colour (the native pipeline replicates gray channels either way).
+    const kind = storage?.kind ?? (this.volumetric ? 'volume' : isPixels(input) ? (input.shape.length === 3 ? 'rgb' : 'gray') : this.pipeline.channels === 3 ? 'rgb' : 'gray');
+    if (isPixels(input)) {
+      const rank = kind === 'rgb' ? 3 : kind === 'volume' ? 3 : 2;
+      const gray = kind === 'gray' && input.shape.length === 3 && input.shape[2] === 1;
+      const shape = gray ? input.shape.slice(0, 2) : input.shape;
+      if (shape.length !== rank || !shape.every((d) => Number.isInteger(d) && d > 0) || (kind === 'rgb' && shape[2] !== 3))
+        throw invalidParameterError(`${name}.shape`, kind === 'rgb' ? '[H, W, 3]' : kind === 'volume' ? '[D, H, W]' : '[H, W]', input.shape);
+      if (shape.reduce((a, b) => a * b, 1) !== input.data.length)
+        throw invalidParameterError(`${name}.data`, `${shape.join(' x ')} samples`, input.data);
+      return { data: input.data, shape };
+    }
+    if (kind === 'volume')
+      throw new TtlError('E_BAD_INPUT', `${name}: a 3D predictor takes raw voxels {data, shape: [D, H, W]}; read NIfTI/DICOM series with readVolume() first`);
+    if (typeof input !== 'string' && !Buffer.isBuffer(input))
+      throw invalidParameterError(name, 'a file path, a Buffer of PNG/JPEG/DICOM bytes, or {data, shape} pixels', input);
+    const size = storage?.shape[0] ?? this.pipeline.size;
+    const channels = kind === 'rgb' ? 3 : 1;
+    const sixteen = (storage?.depth ?? 8) === 16;
+    if (typeof input === 'string') {
+      const d = await decodeImage(input, size, channels, sixteen);
+      return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
+    }
+    // Bytes go through the file decoder too, so a Buffer and its file give the same pixels.
+    const dir = mkdtempSync(join(tmpdir(), 'ttl-predict-'));
+    const dicom = input.length > 132 && input.toString('latin1', 128, 132) === 'DICM';
+    const path = join(dir, dicom ? 'input.dcm' : 'input.img');
+    try {
+      writeFileSync(path, input);
+      const d = await decodeImage(path, size, channels, sixteen);
+      return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
+    } catch (e) {
+      if (e instanceof TtlError) throw new TtlError(e.code, e.message.replace(path, name), { cause: e });
+      throw e;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * One untimed prediction on a blank input of the stored shape, so that the first real request does not pay
+   * for allocator and kernel set-up.
+   */
+  async warmup(): Promise<void> {
+    const storage = this.info.storage;
+    const shape = storage?.shape ?? (this.pipeline.channels === 3 ? [this.pipeline.size, this.pipeline.size, 3] : [this.pipeline.size, this.pipeline.size]);
+    const n = shape.reduce((a, b) => a * b, 1);
+    await this.predict({ data: storage?.depth === 16 ? new Uint16Array(n) : new Uint8Array(n), shape });
+  }
+
+  /** Waits for predictions in flight, then frees the network. */
+  async close(): Promise<void> {
+    const model = this.model;
+    this.model = undefined;
+    await model?.close();
+  }
+}
+
+/**
+ * Loads a checkpoint saved by finetune()/trainSegmentation()/`ttl-torch run` into the exact network it was
+ * saved from (model, cutoff, slimAfter, head, class count; strictly: every tensor must match), with the
+ * input pipeline recorded in it. Checkpoints from before self-description (no input metadata) get the
+ * model card's size and normalisation.
+ */
+export async function loadPredictor(checkpoint: string, options: PredictorOptions = {}): Promise<Predictor> {
+  if (typeof checkpoint !== 'string' || !checkpoint.endsWith('.safetensors'))
+    throw invalidParameterError('checkpoint', 'a path to a .safetensors checkpoint', checkpoint);
+  if (!isObject(options as unknown)) throw invalidParameterError('options', 'an object', options);
+  const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
+  const threads = options.threads === undefined ? undefined : integerIn('threads', options.threads, 1, 1024);
+  if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
+  const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);
+  if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `checkpoint not found: ${checkpoint}`);
+  const info = readCheckpointInfo(checkpoint);
+  if (!info) throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: not a ttl-torch checkpoint (no model/k metadata); use createModel({ weights }) instead`);
+  if ((info.preprocessing ?? 1) > PREPROCESSING_VERSION)
+    throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: preprocessing version ${info.preprocessing} is newer than this ttl-torch's (${PREPROCESSING_VERSION}); upgrade ttl-torch`);
+  const card = getModelCard(info.model);
+  const model = await createModel({
+    name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
+    numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
+  });
+  const preprocess = card.weights.imagenet?.preprocess;
+  const input = info.input;
+  const pipeline: NativePipelineOptions = {
+    size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,
+    mean: input?.mean ?? preprocess?.mean ?? [0.5, 0.5, 0.5], std: input?.std ?? preprocess?.std ?? [0.5, 0.5, 0.5],
+    ...(input?.shape ? { shape: input.shape } : {}),
+  };
+  return new Predictor(info, model, pipeline, maxBatch);
+}
