@@ -231,7 +231,7 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
   const log = cb.log ?? (() => {});
   const steps: Record<AnalysisKind, { file: string; run: () => Promise<unknown> }> = {
     // Block ends only: CCA over a 2048-wide unit needs ~12k datapoints, minutes each on a small CPU.
-    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000, units: getModelCard(config.model).blocks }) },
+    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000, units: getModelCard(config.model).blocks, signal: cb.signal }) },
     gradcam: { file: 'gradcam-ftl-vs-ttl.png', run: () => runGradcamFigure(dir) },
   };
   for (const kind of config.analyses) {
@@ -241,7 +241,7 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
       log(`analysis ${kind}: written to ${join(dir, 'analysis')}`);
     } catch (e) {
       // The trials are journaled and the table stands: an analysis that cannot be made is reported, not fatal.
-      if (!(e instanceof TtlError)) throw e;
+      if (!(e instanceof TtlError) || cb.signal?.aborted) throw e;
       log(`analysis ${kind} not made: ${e.message}`);
     }
   }
