@@ -236,6 +236,15 @@ describe('truncated-encoder U-Net', () => {
     expect(b('TTL-B2').macsG).toBeLessThan(results.rows.find((r: { method: string }) => r.method === 'FTL').macsG);
     for (const row of results.cutoffRows) expect(row.latencyMs, row.method).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table id="cutoffs">');
+    // Mask overlays of the chosen network: Dice per test image from the predictor equals the run's evaluation.
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('aria-label="Predicted vs true masks"');
+    const overlays = JSON.parse(readFileSync(join(out, 'analysis', 'masks.json'), 'utf8'));
+    const chosen = trials.find((t) => t.id === overlays.trial);
+    expect(overlays.dice).toHaveLength(Number(/, test (\d+)/.exec(run.stdout)?.[1]));
+    expect(overlays.dice.reduce((a: number, b: number) => a + b, 0) / overlays.dice.length).toBeCloseTo(chosen.test.dice, 4);
+    const { best, median, worst } = overlays.picks;
+    expect(overlays.dice[best]).toBeGreaterThanOrEqual(overlays.dice[median]);
+    expect(overlays.dice[median]).toBeGreaterThanOrEqual(overlays.dice[worst]);
     const latencyLines = () => readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"latency"')).length;
     const timed = latencyLines();
     // Resuming a finished run trains nothing again.

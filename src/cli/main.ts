@@ -47,7 +47,7 @@ program
   .option('--optimizer <sgd|adamw>')
   .option('--autocast <bf16|fp16|none>')
   .option('--device <auto|cpu|cuda>')
-  .option('--analyses <list|none>', "after the trials: svcca,gradcam (default; 2D classification) or 'none'")
+  .option('--analyses <list|none>', "after the trials: svcca,gradcam (classification default), masks (2D segmentation default), or 'none'")
   .option('--seed <n>')
   .option('--out <dir>', 'run directory (default runs/<model>-<data>)')
   .option('--resume <dir>', 'continue a run; journaled trials are not redone')

@@ -56,21 +56,25 @@ export interface RunConfig {
   autocast: '' | 'bf16' | 'fp16';
   augment: boolean;
   device: 'auto' | 'cpu' | 'cuda';
-  /** Analyses run after the trials and shown in report.html (2D classification runs). */
+  /**
+   * Analyses run after the trials and shown in report.html. Default: SVCCA and the FTL-vs-TTL Grad-CAM figure for
+   * classification, predicted-vs-true mask overlays (best / median / worst Dice) for 2D segmentation.
+   */
   analyses: AnalysisKind[];
 }
 
-export const ANALYSES = ['svcca', 'gradcam'] as const;
+export const ANALYSES = ['svcca', 'gradcam', 'masks'] as const;
 export type AnalysisKind = (typeof ANALYSES)[number];
 
 /** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
-export const DEMO: Omit<RunConfig, 'out' | 'lr'> = {
+export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
-  analyses: ['svcca', 'gradcam'],
 };
+
+const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
 
 export function parseSearch(value: unknown): SearchMode {
   if (Array.isArray(value) && value.length && value.every((k) => Number.isInteger(k))) return value as number[];
@@ -158,7 +162,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
     augment: merged.augment !== false && merged.augment !== 'false',
     device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
-    analyses: checkAnalyses(merged.analyses),
+    analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),
   };
 }
 

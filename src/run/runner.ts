@@ -19,6 +19,7 @@ import { planStrategy } from '../train/strategies.js';
 import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js';
 import { runSvcca } from '../analysis/run-svcca.js';
 import { runGradcamFigure } from '../analysis/run-gradcam.js';
+import { runMaskOverlays } from '../analysis/run-overlays.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
@@ -233,6 +234,7 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
     // Block ends only: CCA over a 2048-wide unit needs ~12k datapoints, minutes each on a small CPU.
     svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000, units: getModelCard(config.model).blocks, signal: cb.signal }) },
     gradcam: { file: 'gradcam-ftl-vs-ttl.png', run: () => runGradcamFigure(dir) },
+    masks: { file: 'masks.png', run: () => runMaskOverlays(dir, { signal: cb.signal }) },
   };
   for (const kind of config.analyses) {
     if (existsSync(join(dir, 'analysis', steps[kind].file))) continue;
