@@ -1,9 +1,10 @@
 // A trial's class probabilities on validation and test (trials/<id>/predictions.json): what its intervals,
 // the paired significance tests and the report's curves are computed from, long after the network is gone.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRunJson } from '../fs/json.js';
 import { aurocInterval, bootstrapSe } from '../metrics/uncertainty.js';
 import type { Interval } from './journal.js';
 
@@ -35,7 +36,7 @@ export function savePredictions(trialDir: string, data: ImageDataset, probs: { v
 /** The saved predictions of a trial, or null for trials journaled before predictions were kept. */
 export function readPredictions(runDir: string, id: string): TrialPredictions | null {
   const path = join(runDir, 'trials', id, 'predictions.json');
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TrialPredictions) : null;
+  return existsSync(path) ? readRunJson<TrialPredictions>(path) : null;
 }
 
 /**

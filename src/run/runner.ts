@@ -7,6 +7,7 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readRunJson } from '../fs/json.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
@@ -100,7 +101,7 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
 async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
   if (config.lr !== 'auto') return config.lr;
   const path = join(trialDir, 'lr-range.json');
-  if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as LrRange).suggested;
+  if (existsSync(path)) return readRunJson<LrRange>(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
   const range = await lrRangeTest({ ...common, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
