@@ -1,5 +1,5 @@
 // Executes a run: plan, train each trial not yet journaled, measure latency of the chosen rows, report.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtlError } from '../errors.js';
 import { resolveDataset, isDatasetName } from '../data/catalog.js';
