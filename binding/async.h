@@ -16,47 +16,7 @@ Napi::Error make_error(Napi::Env env, const std::string& code, const std::string
 // Runs the current exception's handler: fills code and message for any exception type.
 void describe_current_exception(std::string& code, std::string& message);
 
-// Runs `work` on the compute thread and settles a Promise on the JS thread with `to_js(result)`.
-// Every exception becomes a rejection with a JS Error; nothing escapes to abort the process.
-template <typename R>
-Napi::Promise schedule(Napi::Env env, std::function<R()> work, std::function<Napi::Value(Napi::Env, R&)> to_js) {
-  struct Job {
-    Napi::Promise::Deferred deferred;
-    std::optional<R> result;
-    std::string code, message;
-  };
-  auto deferred = Napi::Promise::Deferred::New(env);
-  auto job = std::make_shared<Job>(Job{deferred, std::nullopt, "", ""});
-  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                            "ttl-torch", 0, 1);
-  ComputeThread::instance().post([job, tsfn, work = std::move(work), to_js = std::move(to_js)]() mutable {
-    try {
-      job->result.emplace(work());
-    } catch (...) {
-      describe_current_exception(job->code, job->message);
-    }
-    tsfn.BlockingCall([job, to_js](Napi::Env env, Napi::Function) {
-      Napi::HandleScope scope(env);
-      if (!job->result) {
-        job->deferred.Reject(make_error(env, job->code, job->message).Value());
-        return;
-      }
-      try {
-        job->deferred.Resolve(to_js(env, *job->result));
-      } catch (const Napi::Error& e) {
-        job->deferred.Reject(e.Value());
-      } catch (...) {
-        std::string code, message;
-        describe_current_exception(code, message);
-        job->deferred.Reject(make_error(env, code, message).Value());
-      }
-    });
-    tsfn.Release();
-  });
-  return deferred.Promise();
-}
-
-// Like schedule(), but `step` runs as a series of compute-thread tasks, each queued behind whatever was
+// Runs `step` as a series of compute-thread tasks, each queued behind whatever was
 // posted meanwhile, until it returns a result. A long job (a training epoch, one batch per step) then
 // delays other calls by one step, not by the whole job. `step` is destroyed on the compute thread before
 // the Promise settles, so anything it owns (a pending-call guard) is released by then.
@@ -106,6 +66,14 @@ Napi::Promise schedule_steps(Napi::Env env, std::function<std::optional<R>()> st
   auto job = std::make_shared<Job>(Job{deferred, tsfn, std::move(step), std::move(to_js), std::nullopt, "", ""});
   Job::pump(job);
   return deferred.Promise();
+}
+
+
+// Runs `work` on the compute thread and settles a Promise on the JS thread with `to_js(result)`.
+// Every exception becomes a rejection with a JS Error; nothing escapes to abort the process.
+template <typename R>
+Napi::Promise schedule(Napi::Env env, std::function<R()> work, std::function<Napi::Value(Napi::Env, R&)> to_js) {
+  return schedule_steps<R>(env, [work = std::move(work)]() -> std::optional<R> { return work(); }, std::move(to_js));
 }
 
 }  // namespace ttl_binding
