@@ -108,18 +108,20 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
   return range.suggested;
 }
 
-/** One trial of the run's task; the record carries its scores under the task's metric keys. */
-async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks) {
-  const [primary] = metricsOf(config);
-  const base: TrainingOptions = {
+/** What every trial of the run trains with, before its learning rate is known. */
+function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks): TrainingOptions {
+  return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
   };
-  const lr = await trialLr(config, data, spec, base, join(dir, 'trials', spec.id), cb);
-  const common: TrainingOptions = { ...base, lr };
+}
+
+/** One trial of the run's task; the record carries its scores under the task's metric keys. */
+async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, common: TrainingOptions) {
+  const [primary] = metricsOf(config);
   const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
     ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
   if ('masks' in data.train) {
@@ -131,7 +133,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
     const seg = data as SegmentationDataset;
     return {
       r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key,
-      lr, uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
+      uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
     };
   }
   const images = data as ImageDataset;
@@ -140,15 +142,18 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
   const predictions = savePredictions(join(dir, 'trials', spec.id), images, r.predictions);
-  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, lr, uncertainty: trialUncertainty(predictions, spec.seed) };
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
 async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
+  const options = trialOptions(card, config, spec, dir, cb);
+  let lr: number | undefined;
   try {
-    const { r, curves, val, test, uncertainty, lr } = await trainTrial(card, config, data, spec, dir, cb);
+    lr = await trialLr(config, data, spec, options, trialDir, cb);
+    const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb, { ...options, lr });
     writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
     return {
       ...base, status: 'ok', lr, val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
@@ -156,7 +161,7 @@ async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec:
     };
   } catch (e) {
     // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
-    if (e instanceof TtlError && e.code === 'E_DIVERGED') return { ...base, status: 'failed', reason: e.message, finishedAt: new Date().toISOString() };
+    if (e instanceof TtlError && e.code === 'E_DIVERGED') return { ...base, status: 'failed', lr, reason: e.message, finishedAt: new Date().toISOString() };
     throw e;
   }
 }
