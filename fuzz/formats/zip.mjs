@@ -2,6 +2,15 @@
 import { crc32 } from 'node:zlib';
 import { deflateRawSync } from 'node:zlib';
 
+// The fields a local header and its central-directory entry share (method, CRC, sizes, name length), from `at`.
+function writeShared(header, at, e, crc, body, name) {
+  header.writeUInt16LE(e.deflate ? 8 : 0, at);
+  header.writeUInt32LE(crc, at + 6);
+  header.writeUInt32LE(e.declaredCompressed ?? body.length, at + 10);
+  header.writeUInt32LE(e.declaredSize ?? e.data.length, at + 14);
+  header.writeUInt16LE(name.length, at + 18);
+}
+
 /** entries: [{ name, data, deflate?, compressed? (a ready DEFLATE body), declaredSize?, declaredCompressed? }] */
 export function zipBytes(entries) {
   const locals = [];
@@ -14,20 +23,12 @@ export function zipBytes(entries) {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(e.declaredCompressed ?? body.length, 18);
-    local.writeUInt32LE(e.declaredSize ?? e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeShared(local, 8, e, crc, body, name);
     const dir = Buffer.alloc(46);
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 4);
     dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    dir.writeUInt32LE(crc, 16);
-    dir.writeUInt32LE(e.declaredCompressed ?? body.length, 20);
-    dir.writeUInt32LE(e.declaredSize ?? e.data.length, 24);
-    dir.writeUInt16LE(name.length, 28);
+    writeShared(dir, 10, e, crc, body, name);
     dir.writeUInt32LE(offset, 42);
     locals.push(local, name, body);
     central.push(dir, name);
