@@ -5,10 +5,9 @@ import { binaryCurve } from '../metrics/curves.js';
 import type { TableRow } from './results.js';
 import { readPredictions, type TrialPredictions } from './predictions.js';
 import { formatP, type Significance } from './significance.js';
-import { lineChart, type Series } from './svg.js';
+import { esc, lineChart, type Series } from './svg.js';
 import type { MetricColumn } from './task.js';
 
-const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 interface Chosen {
   row: TableRow;

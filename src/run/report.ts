@@ -9,7 +9,7 @@ import { getModelCard } from '../registry.js';
 import { cutoffTable, summarise, table, type Stat, type TableRow } from './results.js';
 import { chosenPredictions, confusionTables, curveCharts, plainSummary } from './figures.js';
 import { formatP, significance, type Significance } from './significance.js';
-import { lineChart, type Series } from './svg.js';
+import { esc, lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
 import type { LrRange } from '../train/lr-range.js';
 
@@ -46,7 +46,6 @@ function htmlTable(id: string, rows: TableRow[], metrics: MetricColumn[]): strin
   ].join('\n');
 }
 
-const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 /** Whole powers of ten within the values' range, as log10 positions. */
 function decades(values: number[]): number[] {
