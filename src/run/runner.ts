@@ -121,7 +121,6 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
 
 /** One trial of the run's task; the record carries its scores under the task's metric keys. */
 async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, common: TrainingOptions) {
-  const [primary] = metricsOf(config);
   const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
     ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
   if ('masks' in data.train) {
@@ -132,7 +131,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
     const curves = r.curves.map(({ valDice, ...c }) => ({ ...c, val: valDice }));
     const seg = data as SegmentationDataset;
     return {
-      r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test), primary: primary.key,
+      r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test),
       uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
     };
   }
@@ -142,7 +141,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
   const predictions = savePredictions(join(dir, 'trials', spec.id), images, r.predictions);
-  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), primary: primary.key, uncertainty: trialUncertainty(predictions, spec.seed) };
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
 async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
