@@ -30,6 +30,7 @@ export interface RunFlags {
   batchSize?: string;
   lr?: string;
   warmup?: string;
+  clipGradNorm?: string;
   analyses?: string;
   optimizer?: string;
   autocast?: string;
@@ -41,7 +42,7 @@ export interface RunFlags {
   json?: boolean;
 }
 
-const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'seed'] as const;
+const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
 
 function parseJsonFlag(flag: string, value: string): unknown {
   try {
