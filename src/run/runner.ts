@@ -7,13 +7,13 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
-import { lrRangeTest, type LrRange } from '../train/lr-range.js';
+import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
@@ -101,7 +101,7 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
 async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
   if (config.lr !== 'auto') return config.lr;
   const path = join(trialDir, 'lr-range.json');
-  if (existsSync(path)) return readRunJson<LrRange>(path).suggested;
+  if (existsSync(path)) return readLrRange(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
   const range = await lrRangeTest({ ...common, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
