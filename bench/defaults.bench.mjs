@@ -2,10 +2,10 @@
 // The study behind the training defaults: each recipe trains FTL and a TTL cutoff of each model on each shared
 // real set with the same epoch budget, and the table reports held-out test AUROC, the largest training-batch loss
 // (spikes), the chosen learning rate and the wall time. Recipes:
-//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up
-//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up
+//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping
+//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
-//   clipN - 'new' with gradient-norm clipping at N, e.g. clip1 (torch.nn.utils.clip_grad_norm_)
+//   clipN - 'new' with gradient-norm clipping at N instead (torch.nn.utils.clip_grad_norm_); clip0: none
 //   zero - 'new' with the new head initialised to zero (BiT)
 import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
@@ -34,7 +34,7 @@ const SETS = {
 };
 
 const recipe = (name, card) => {
-  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null };
+  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0 };
   const base = { batchSize: TRAINING_DEFAULTS.batchSize, lr: name === 'auto' ? 'auto' : defaultLr(card), warmup: TRAINING_DEFAULTS.warmup };
   if (/^clip[\d.]+$/.test(name)) return { ...base, clipGradNorm: Number(name.slice(4)) };
   if (name === 'zero') return { ...base, headInit: 'zero' };

@@ -197,10 +197,10 @@ export function readSavedConfig(dir: string): RunConfig {
   }
   if (!isObject(saved)) throw new TtlError('E_BAD_RUN', `${path}: expected an object of run options`);
   // Bookkeeping fields written beside the options; runs saved before tasks existed get the defaults,
-  // runs saved before analyses were part of a run made none.
+  // runs saved before analyses were part of a run made none, and those saved before clipping trained without it.
   const { createdAt: _created, node: _node, ...options } = saved;
   try {
-    return { ...checkConfig({ analyses: [], ...options, out: dir }), out: dir };
+    return { ...checkConfig({ analyses: [], clipGradNorm: 0, ...options, out: dir }), out: dir };
   } catch (e) {
     if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
     throw e;

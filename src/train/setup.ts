@@ -101,7 +101,7 @@ export interface TrainingSettings {
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 0, headInit: 'random' as 'random' | 'zero' };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, headInit: 'random' as 'random' | 'zero' };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
