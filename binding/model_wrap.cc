@@ -70,7 +70,6 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("complexity", &ModelWrap::Complexity),
                                         InstanceMethod("loadState", &ModelWrap::LoadState),
                                         InstanceMethod("state", &ModelWrap::State),
-                                        InstanceMethod("freeze", &ModelWrap::Freeze),
                                         InstanceMethod("trainStep", &ModelWrap::TrainStep),
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
                                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
@@ -209,21 +208,6 @@ Napi::Value ModelWrap::State(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value ModelWrap::Freeze(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    const int64_t count = info[0].As<Napi::Number>().Int64Value();
-    return run<bool>(
-        env, acquire(env),
-        [count](ModelState& s) {
-          ttl::freeze_units(*s.net, count);
-          s.trainer.reset();  // the optimiser's parameter list changed
-          return true;
-        },
-        undefined_result);
-  });
-}
-
 Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -299,7 +283,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
       }
       // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
       if (s.trainer.get() != trainer)
-        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining/freeze) during an epoch");
+        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining) during an epoch");
       auto report = [&](const ttl::BatchProgress& p) {
         if (!release->f) return;
         auto* copy = new ttl::BatchProgress(p);

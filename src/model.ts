@@ -230,11 +230,14 @@ export class Model {
     return new Map(entries.map((e) => [e.name, e]));
   }
 
-  /** Freezes units 1..count (requires_grad off); later units and the head train. */
+  /**
+   * Freezes units 1..count for the following trainStep calls (their parameters get no gradient and their batch
+   * norms keep their statistics); later units and the head train. freeze(0) unfreezes. The count is the only
+   * record of freezing: trainStep turns it into per-unit learning-rate scales (0 = frozen) for the native
+   * trainer, which rebuilds its optimiser only when that configuration changes.
+   */
   async freeze(count: number): Promise<void> {
-    integerIn('count', count, 0, this.k);
-    await call(() => this.net.freeze(count));
-    this.frozenUnits = count;
+    this.frozenUnits = integerIn('count', count, 0, this.k);
   }
 
   /**
@@ -250,7 +253,6 @@ export class Model {
       momentum: numberIn('options.momentum', options.momentum ?? 0.9, 0, 1),
       weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
-      // trainStep honours freeze(): frozen units keep scale 0
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
     const key = JSON.stringify(optim);

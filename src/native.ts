@@ -117,7 +117,6 @@ export interface NativeModel {
   complexity(inputShape: number[]): Promise<NativeComplexity>;
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
-  freeze(units: number): Promise<void>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
   trainStep(input: NativeTensor, labels: Int32Array): Promise<number>;
   trainEpoch(

@@ -19,16 +19,6 @@ bool owned_by(const std::string& name, const std::vector<std::string>& prefixes)
 
 }  // namespace
 
-void freeze_units(BackboneImpl& model, int64_t count) {
-  if (count < 0 || count > model.num_built_units())
-    throw Error("E_BAD_CUTOFF", "cannot freeze " + std::to_string(count) + " units: the network has " +
-                                    std::to_string(model.num_built_units()));
-  std::vector<std::string> prefixes;
-  for (int64_t i = 0; i < count; ++i)
-    for (const std::string& p : model.units()[i].param_prefixes) prefixes.push_back(p);
-  for (auto& item : model.named_parameters(true)) item.value().set_requires_grad(!owned_by(item.key(), prefixes));
-}
-
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
   const int64_t units = model.num_built_units();
   std::vector<double> scales = options.unit_lr_scale;

@@ -11,7 +11,8 @@
 
 namespace ttl {
 
-// How a strategy trains a network: which units train and at what learning-rate scale.
+// How a strategy trains a network: which units train and at what learning-rate scale. The Trainer built from
+// it is the only place that sets requires_grad: a unit with scale 0 is frozen.
 struct OptimOptions {
   std::string optimizer = "sgd";     // sgd | adamw
   double lr = 0.01;                  // base learning rate (eta)
@@ -41,9 +42,6 @@ struct BatchProgress {
   int64_t batch, batches;
   double loss;
 };
-
-// Freezes (requires_grad = false) the parameters of units [0, count); the rest, head included, train.
-void freeze_units(BackboneImpl& model, int64_t count);
 
 class EpochRun;
 
