@@ -8,7 +8,7 @@ import { decodeImage } from './data/decode.js';
 import { TtlError, invalidParameterError } from './errors.js';
 import { call, createModel, nativeOf, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
-import { getModelCard } from './registry.js';
+import { getModelCard, normalisation } from './registry.js';
 import { integerIn, isObject, oneOf } from './validate.js';
 import { checkAborted } from './train/loop.js';
 
@@ -278,11 +278,10 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
-  const preprocess = card.weights.imagenet?.preprocess;
   const input = info.input;
   const pipeline: NativePipelineOptions = {
     size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,
-    mean: input?.mean ?? preprocess?.mean ?? [0.5, 0.5, 0.5], std: input?.std ?? preprocess?.std ?? [0.5, 0.5, 0.5],
+    mean: input?.mean ?? normalisation(card).mean, std: input?.std ?? normalisation(card).std,
     ...(input?.shape ? { shape: input.shape } : {}),
   };
   return new Predictor(info, model, pipeline, maxBatch);

@@ -41,6 +41,15 @@ export interface ModelCard {
   train?: { lr?: number; why?: string };
 }
 
+/**
+ * The input normalisation of a card's weights: the named weights' own mean/std, else its ImageNet weights',
+ * else 0.5/0.5 (maps [0, 1] to [-1, 1]) for a card with no published preprocessing (trained from scratch).
+ * Every input pipeline takes its mean/std from here; the native pipeline has no default.
+ */
+export function normalisation(card: ModelCard, weights?: string | null): { mean: number[]; std: number[] } {
+  return (weights ? card.weights[weights]?.preprocess : undefined) ?? card.weights.imagenet?.preprocess ?? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+}
+
 export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models');
 const cards = new Map<string, ModelCard>();
 

@@ -6,7 +6,7 @@ import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel, nativeOf, call, type Model } from '../model.js';
 import type { NativePipelineOptions, NativeTensor } from '../native.js';
-import { getModelCard } from '../registry.js';
+import { getModelCard, normalisation } from '../registry.js';
 import { readJournal, trialRecords } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { loadClassificationData, readRunConfig } from '../run/runner.js';
@@ -66,8 +66,7 @@ export async function runSvcca(
   const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
   const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };
   const store = toNativeStore(sample, data.kind);
-  const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
-  const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] };
+  const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights) };
 
   const plan = planStrategy(card, toStrategy(card, trial.strategy, trial.cutoff));
   const finetuned = await createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device, weights: checkpoint });

@@ -11,7 +11,7 @@ import { readRunJson } from '../fs/json.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { getModelCard, type ModelCard } from '../registry.js';
+import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
 import { lrRangeTest, type LrRange } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
@@ -212,10 +212,9 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
   if (!probes.length) {
     const start = performance.now();
     const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
-    const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
     try {
       const scores = await probeUnits(model, data as ImageDataset, {
-        size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5],
+        size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights),
       });
       const seconds = (performance.now() - start) / 1000 / scores.length;
       probes = scores.map((s) => ({ type: 'probe', k: s.k, unit: s.unit, valAuroc: s.valAuroc, testAuroc: s.testAuroc, seconds }));

@@ -4,7 +4,7 @@ import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, nativeOf, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipelineOptions } from '../native.js';
-import { getModelCard, type ModelCard } from '../registry.js';
+import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
@@ -110,7 +110,6 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
   const card = getModelCard(options.model);
   const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
   const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
-  const preprocess = options.weights && card.weights[options.weights] ? card.weights[options.weights].preprocess : card.weights.imagenet?.preprocess;
   const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
   return {
     card, plan, epochs, size,
@@ -119,7 +118,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
-    pipeline: { size, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] },
+    pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
     augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
   };
 }
