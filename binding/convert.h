@@ -13,10 +13,10 @@ namespace ttl_binding {
 // JS validates every option (src/); these conversions only copy plain values into C++ structs.
 // They run on the JS thread, so they use memcpy and never an ATen kernel: an ATen op there would start
 // a second OpenMP thread team whose spinning workers steal the cores from the compute thread's team.
-ttl::ArchSpec to_arch_spec(const Napi::Object& spec);
-ttl::LoadOptions to_load_options(const Napi::Object& options);
-ttl::OptimOptions to_optim_options(const Napi::Object& options);
-ttl::PipelineOptions to_pipeline_options(const Napi::Object& options);
+ttl::ArchSpec to_arch_spec(const Napi::Value& spec);
+ttl::LoadOptions to_load_options(const Napi::Value& options);
+ttl::OptimOptions to_optim_options(const Napi::Value& options);
+ttl::PipelineOptions to_pipeline_options(const Napi::Value& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);
 
 // {data: Float32Array | Float64Array, shape: number[]} -> an owned float32 / float64 tensor.

@@ -2,6 +2,7 @@
 
 #include "async.h"
 #include "convert.h"
+#include "fields.h"
 #include "core/error.h"
 #include "core/init.h"
 #include "core/runtime.h"
@@ -98,11 +99,11 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
 Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    ttl::ArchSpec spec = to_arch_spec(info[0].As<Napi::Object>());
-    Napi::Object options = info[1].As<Napi::Object>();
-    const std::string device = options.Get("device").As<Napi::String>().Utf8Value();
-    const int64_t seed = options.Get("seed").As<Napi::Number>().Int64Value();
-    const int threads = options.Has("threads") ? options.Get("threads").As<Napi::Number>().Int32Value() : 0;
+    ttl::ArchSpec spec = to_arch_spec(info[0]);
+    Fields options(info[1], "model options", {"device", "seed", "threads"});
+    const std::string device = options.string("device");
+    const int64_t seed = options.integer("seed");
+    const int threads = static_cast<int>(options.integer("threads"));
     using Result = std::shared_ptr<ModelState>;
     return schedule<Result>(
         env,
@@ -191,7 +192,7 @@ Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     ttl::StateDict source = to_state_dict(info[0].As<Napi::Array>());
-    ttl::LoadOptions options = to_load_options(info[1].As<Napi::Object>());
+    ttl::LoadOptions options = to_load_options(info[1]);
     return run<ttl::LoadReport>(
         env, acquire(env),
         [source, options](ModelState& s) { return ttl::load_state_dict(*s.net, source, options); },
@@ -211,7 +212,7 @@ Napi::Value ModelWrap::State(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    ttl::OptimOptions options = to_optim_options(info[0].As<Napi::Object>());
+    ttl::OptimOptions options = to_optim_options(info[0]);
     return run<bool>(
         env, acquire(env),
         [options](ModelState& s) {
@@ -248,11 +249,11 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
-    Napi::Object o = info[2].As<Napi::Object>();
-    const int64_t batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
-    const uint64_t seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
-    const int64_t epoch = o.Get("epoch").As<Napi::Number>().Int64Value();
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
+    Fields o(info[2], "epoch options", {"batchSize", "seed", "epoch"});
+    const int64_t batch_size = o.integer("batchSize");
+    const uint64_t seed = static_cast<uint64_t>(o.integer("seed"));
+    const int64_t epoch = o.integer("epoch");
     // The cancel flag is sticky (cancel(false) clears it): an abort that lands between epochs or during
     // validation must still stop the next epoch.
     auto state = acquire(env);
@@ -316,7 +317,7 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
     const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
     return run<torch::Tensor>(
         env, acquire(env), [store, pipeline, batch_size, work](ModelState& s) { return work(s, *store, pipeline, batch_size); },
@@ -409,7 +410,7 @@ Napi::Value ModelWrap::Features(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
     std::vector<int64_t> list = to_int_vector(info[2]);
     std::set<int64_t> units(list.begin(), list.end());
     if (units.empty()) throw ttl::Error("E_BAD_ARGUMENT", "name at least one unit");

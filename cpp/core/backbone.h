@@ -19,8 +19,8 @@ enum class HeadKind {
 };
 
 struct HeadOptions {
-  HeadKind kind = HeadKind::Linear;
-  int64_t num_classes = 2;
+  HeadKind kind = HeadKind::None;
+  int64_t num_classes = 0;
   double dropout = 0.0;
 };
 

@@ -20,6 +20,8 @@ bool owned_by(const std::string& name, const std::vector<std::string>& prefixes)
 }  // namespace
 
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
+  TORCH_CHECK(options.lr >= 0 && options.head_lr_scale >= 0, "learning rates must be non-negative");
+  TORCH_CHECK(options.epochs >= 1 && options.steps_per_epoch >= 1, "a schedule needs epochs and steps per epoch >= 1");
   const int64_t units = model.num_built_units();
   std::vector<double> scales = options.unit_lr_scale;
   if (scales.empty()) scales.assign(units, 1.0);
