@@ -2,9 +2,12 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
-import { TtlError, fromNative, invalidParameterError } from './errors.js';
+import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
-import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
+import {
+  native, type NativeComplexity, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
+  type NativeStore, type NativeUnit,
+} from './native.js';
 import { getModelCard, type ModelCard } from './registry.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
@@ -90,21 +93,6 @@ export interface TrainStepOptions {
   nesterov?: boolean;
 }
 
-/** Native access for the training engine (src/train); not part of the public API. */
-export function nativeOf(model: Model): NativeModel {
-  return (model as unknown as { net: NativeModel }).net;
-}
-
-/** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
-export async function call<T>(work: () => Promise<T>): Promise<T> {
-  const site = new Error();
-  try {
-    return await work();
-  } catch (e) {
-    throw e instanceof TtlError ? e : fromNative(e, site);
-  }
-}
-
 export class Model {
   readonly card: ModelCard;
   /** Units kept (k). */
@@ -153,6 +141,7 @@ export class Model {
     return this.net.units().map((u, i) => ({ ...u, k: i + 1 }));
   }
 
+  // The public API counts units from 1 (k), the native layer indexes them from 0: these two convert.
   private unitIndex(unit: Cutoff): number {
     const k = resolveCutoff(this.card, unit);
     if (k > this.k)
@@ -160,13 +149,40 @@ export class Model {
     return k - 1;
   }
 
+  private static unitK(index: string): number {
+    return Number(index) + 1;
+  }
+
   async forward(data: Float32Array, shape: number[], options: { units?: Cutoff[] } = {}): Promise<ForwardResult> {
     const input = checkTensor('input', data, shape);
     const capture = (options.units ?? []).map((u) => this.unitIndex(u));
     const result = await call(() => this.net.forward(input, capture));
     const units: Record<string, Tensor> = {};
-    for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Number(index)]] = tensor;
+    for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Model.unitK(index) - 1]] = tensor;
     return { output: result.output, units };
+  }
+
+  /**
+   * Grad-CAM heatmaps [N, ...spatial] in [0, 1] at `unit` (default: the last kept unit) for `targetClass`
+   * (default: each sample's predicted class).
+   */
+  async gradCam(data: Float32Array, shape: number[], options: { unit?: Cutoff; targetClass?: number } = {}): Promise<Tensor> {
+    const input = checkTensor('input', data, shape);
+    const unit = this.unitIndex(options.unit ?? this.k);
+    const target = options.targetClass === undefined ? -1 : integerIn('targetClass', options.targetClass, 0, this.numClasses - 1);
+    return call(() => this.net.gradCam(input, unit, target));
+  }
+
+  /**
+   * Activations of the given units (k or names) for every image of a native store, keyed by k: per image the
+   * channel means, plus `spatialSamples` random positions per image as extra rows when set (SVCCA).
+   */
+  async features(store: NativeStore, pipeline: NativePipelineOptions, units: Cutoff[], options: { batchSize: number; spatialSamples?: number }): Promise<Map<number, Tensor>> {
+    const indices = units.map((u) => this.unitIndex(u));
+    const batchSize = integerIn('batchSize', options.batchSize, 1, 1 << 20);
+    const spatial = integerIn('spatialSamples', options.spatialSamples ?? 0, 0, 1 << 16);
+    const result = await call(() => this.net.features(store, pipeline, indices, batchSize, spatial));
+    return new Map(Object.entries(result).map(([index, tensor]) => [Model.unitK(index), tensor]));
   }
 
   /** The input rank after the batch: [C, H, W], or [C, D, H, W] for 3D networks. */
@@ -255,11 +271,7 @@ export class Model {
       nesterov: options.nesterov ?? false,
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
-    const key = JSON.stringify(optim);
-    if (key !== this.trainingKey) {
-      await call(() => this.net.configureTraining(optim));
-      this.trainingKey = key;
-    }
+    if (JSON.stringify(optim) !== this.trainingKey) await this.configureTraining(optim);
     return call(() => this.net.trainStep(input, labels));
   }
 
@@ -276,6 +288,48 @@ export class Model {
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */
   async trainingGroups(): Promise<{ lr: number; params: string[] }[]> {
     return call(() => this.net.trainingGroups());
+  }
+
+  // The training engine's calls (src/train): a configured trainer, an epoch over a native store, evaluation,
+  // the in-memory best-weights snapshot and cancellation.
+
+  /** @internal Sets the optimiser, its schedule and the per-unit learning rates (0 freezes) for training. */
+  async configureTraining(optim: NativeOptimOptions): Promise<void> {
+    await call(() => this.net.configureTraining(optim));
+    this.trainingKey = JSON.stringify(optim);
+  }
+
+  /** @internal One epoch over a native store with the configured training; `onBatch` reports each batch. */
+  trainEpoch(
+    store: NativeStore, pipeline: NativePipelineOptions, options: { batchSize: number; seed: number; epoch: number },
+    onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
+  ): Promise<NativeEpochStats> {
+    return call(() => this.net.trainEpoch(store, pipeline, options, onBatch));
+  }
+
+  /** @internal Class probabilities for every image of a native store: [N, C], or [N, C, ...spatial] when segmenting. */
+  predictStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<Tensor> {
+    return call(() => this.net.predict(store, pipeline, batchSize));
+  }
+
+  /** @internal Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
+  segmentStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }> {
+    return call(() => this.net.segment(store, pipeline, batchSize));
+  }
+
+  /** @internal Keeps a copy of the weights in memory (the best epoch so far). */
+  snapshot(): Promise<void> {
+    return call(() => this.net.snapshot());
+  }
+
+  /** @internal Puts the snapshot's weights back. */
+  restore(): Promise<void> {
+    return call(() => this.net.restore());
+  }
+
+  /** @internal Sets (default) or clears the sticky flag that stops the next native batch with E_CANCELLED. */
+  cancel(value = true): void {
+    this.nativeModel?.cancel(value);
   }
 
   /** Waits for the calls running or queued on this model to settle, then frees it; idempotent. */

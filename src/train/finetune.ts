@@ -4,7 +4,6 @@ import { classCounts, toNativeStore, type ImageDataset } from '../data/dataset.j
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { call } from '../model.js';
 import { oneOf } from '../validate.js';
 import type { NativeStore } from '../native.js';
 import { concatRows, imageChunks } from './chunks.js';
@@ -82,17 +81,17 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `'balanced' or ${numClasses} numbers`, options.classWeights);
 
-  return withTrainingModel(options, s, 'linear', numClasses, async (model, net) => {
+  return withTrainingModel(options, s, 'linear', numClasses, async (model) => {
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
     const predict = async (chunks: NativeStore[]) => {
       const parts = [];
-      for (const chunk of chunks) parts.push(await call(() => net.predict(chunk, s.pipeline, evalBatch)));
+      for (const chunk of chunks) parts.push(await model.predictStore(chunk, s.pipeline, evalBatch));
       return concatRows(parts);
     };
-    await call(() => net.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights)));
-    const loop = await epochLoop(net, train, s, async () => {
+    await model.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights));
+    const loop = await epochLoop(model, train, s, async () => {
       const probs = await predict(val);
       const metrics = classificationMetrics(data.val.labels, probs.data, numClasses);
       const loss = probs.data.every(Number.isFinite) ? crossEntropy(data.val.labels, probs.data, numClasses) : NaN;

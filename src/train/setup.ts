@@ -2,8 +2,8 @@
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
 import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { TtlError, invalidParameterError } from '../errors.js';
-import { createModel, nativeOf, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
+import type { NativeAugmentOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
@@ -158,21 +158,20 @@ export function describeTrial(options: TrainingOptions, s: TrainingSettings, des
  */
 export async function withTrainingModel<R>(
   options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
-  work: (model: Model, net: NativeModel) => Promise<R>, description?: CheckpointDescription,
+  work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
     signal: options.signal,
   });
-  const net = nativeOf(model);
   // The native flag is sticky, so an abort between two native calls still stops the next one.
-  const abort = () => net.cancel(true);
+  const abort = () => model.cancel(true);
   let succeeded = false;
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
-    const result = await work(model, net);
+    const result = await work(model);
     if (options.checkpoint) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
     succeeded = true;
     return result;
