@@ -10,7 +10,7 @@ namespace ttl {
 // A model card's architecture as the binding copied it (models/*.json via src/model.ts): the sizes a family
 // needs are checked by its builder; nothing here is a default.
 struct ArchSpec {
-  std::string family;                 // resnet | resnet_v2 | squeezenet | densenet
+  std::string family;                 // one of the families registered in arch.cpp (kFamilies)
   std::string block;                  // resnet: basic | bottleneck
   std::vector<int64_t> layers;        // units per stage (resnet, densenet)
   int64_t growth_rate = 0;            // densenet
