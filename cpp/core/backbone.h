@@ -1,6 +1,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -45,7 +47,14 @@ class BackboneImpl : public torch::nn::Module {
   // one per resolution.
   const std::vector<int64_t>& skip_units() const { return skip_units_; }
 
+  // The unit (0-based, built or not) that owns a parameter, buffer or module name, by its param_prefixes;
+  // -1 for the head and anything else. The trainer, the weights loader and complexity all ask this.
+  int64_t unit_of(const std::string& name) const;
+
   virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
+  // Runs units [first, last) on x and returns the last output; `visit(i, output)` sees each unit's output.
+  torch::Tensor forward_units(torch::Tensor x, int64_t first, int64_t last,
+                              const std::function<void(int64_t, const torch::Tensor&)>& visit = {});
   torch::Tensor forward(torch::Tensor x);
   ForwardResult forward_capture(torch::Tensor x, const std::set<int64_t>& capture);
   // The head alone, on the last built unit's output.

@@ -11,12 +11,6 @@ namespace ttl {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 
-bool owned_by(const std::string& name, const std::vector<std::string>& prefixes) {
-  for (const std::string& p : prefixes)
-    if ((name + ".").rfind(p, 0) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
@@ -32,9 +26,9 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
   std::map<double, std::vector<torch::Tensor>> groups;
   std::map<double, std::vector<std::string>> names;
   for (auto& item : model.named_parameters(true)) {
-    double scale = options.head_lr_scale;
-    for (int64_t i = 0; i < units; ++i)
-      if (owned_by(item.key(), model.units()[i].param_prefixes)) scale = scales[i];
+    const int64_t unit = model.unit_of(item.key());
+    TORCH_CHECK(unit < units, "parameter ", item.key(), " belongs to a unit that was not built");
+    const double scale = unit >= 0 ? scales[unit] : options.head_lr_scale;
     item.value().set_requires_grad(scale > 0);
     if (scale > 0) {
       groups[scale].push_back(item.value());
@@ -42,9 +36,7 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
     }
   }
   for (auto& [scale, list] : names) groups_.emplace_back(options.lr * scale, list);
-  for (int64_t i = 0; i < units; ++i)
-    if (scales[i] == 0)
-      for (const std::string& p : model.units()[i].param_prefixes) frozen_prefixes_.push_back(p);
+  unit_scales_ = scales;
   if (groups.empty()) throw Error("E_BAD_ARGUMENT", "the network has no trainable parameters");
 
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
@@ -79,8 +71,10 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
 void Trainer::set_train_mode() {
   model_.train();
   if (!options_.frozen_bn_eval) return;
-  for (auto& item : model_.named_modules("", /*include_self=*/false))
-    if (owned_by(item.key(), frozen_prefixes_)) item.value()->eval();
+  for (auto& item : model_.named_modules("", /*include_self=*/false)) {
+    const int64_t unit = model_.unit_of(item.key());
+    if (unit >= 0 && unit_scales_[unit] == 0) item.value()->eval();
+  }
 }
 
 // Linear warmup, then cosine annealing to 0 over the remaining steps; or, for an LR range test, a

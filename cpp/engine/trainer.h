@@ -73,7 +73,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<double> group_scales_;
   std::vector<std::pair<double, std::vector<std::string>>> groups_;
-  std::vector<std::string> frozen_prefixes_;
+  std::vector<double> unit_scales_;  // per built unit; 0: frozen
   torch::Tensor class_weights_;
   int64_t step_ = 0;
 };
