@@ -8,7 +8,8 @@ import {
   native, type NativeComplexity, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
-import { getModelCard, type ModelCard } from './registry.js';
+import { getModelCard, spatialDims, type ModelCard } from './registry.js';
+import { median } from './metrics/stats.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
@@ -187,7 +188,7 @@ export class Model {
 
   /** The input rank after the batch: [C, H, W], or [C, D, H, W] for 3D networks. */
   get inputRank(): number {
-    return this.card.input.frames ? 4 : 3;
+    return spatialDims(this.card) + 1;
   }
 
   /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
@@ -280,9 +281,7 @@ export class Model {
     const warmup = integerIn('warmup', options.warmup ?? 20, 0, 10000);
     const runs = integerIn('runs', options.runs ?? 30, 1, 100000);
     const times = [...(await call(() => this.net.latency(inputShape, warmup, runs)))];
-    const sorted = [...times].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return { medianMs: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, times };
+    return { medianMs: median(times), times };
   }
 
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */

@@ -8,6 +8,7 @@ import { oneOf } from '../validate.js';
 import type { NativeStore } from '../native.js';
 import { concatRows, imageChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
+import { networkInputShape } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export type SelectMetric = 'auroc' | 'auprc' | 'loss';
@@ -104,7 +105,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     // The best epoch's weights are restored: these are the predictions its metrics came from.
     const valProbs = await predict(val);
     const testProbs = await predict(test);
-    const complexity = await model.complexity([card.input.channels, ...(card.input.frames ? [s.size] : []), s.size, s.size]);
+    const complexity = await model.complexity(networkInputShape(card, s.size));
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));

@@ -9,6 +9,7 @@ import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
 import { concatRows, segmentationChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
+import { spatialDims } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export interface SegmentationMetrics {
@@ -78,7 +79,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
   const data = options.data;
   checkDimensions(data, card);
   checkMasks(data);
-  const dims = card.input.frames ? 3 : 2;
+  const dims = spatialDims(card);
   if (options.shape !== undefined) s.pipeline.shape = shapeOf('shape', options.shape, [dims]);
   const numClasses = data.classes.length;
   const select = oneOf('select', options.select ?? 'dice', ['dice', 'loss'] as const);
