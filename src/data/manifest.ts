@@ -45,7 +45,7 @@ export interface LoadImagesOptions {
   allowOutsidePaths?: boolean;
 }
 
-export interface LoadReport {
+export interface DatasetLoadReport {
   skipped: { origin: string; reason: string }[];
 }
 
@@ -128,9 +128,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 }
 
 /** Decodes entries once into compact per-split arrays. */
-export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: LoadReport }> {
+export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
   const size = options.size ?? 64;
-  const skipped: LoadReport['skipped'] = [];
+  const skipped: DatasetLoadReport['skipped'] = [];
   const bad = (entry: ManifestEntry, reason: string) => {
     if (!options.skipBad) throw new TtlError(reason.includes('label') ? 'E_BAD_INPUT' : 'E_BAD_IMAGE', `${entry.origin}: ${reason}`);
     skipped.push({ origin: entry.origin, reason });

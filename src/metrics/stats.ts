@@ -6,3 +6,11 @@ export function median(values: ArrayLike<number>): number {
   const n = sorted.length;
   return n ? (sorted[(n - 1) >> 1] + sorted[n >> 1]) / 2 : NaN;
 }
+
+/** Mean and sample standard deviation (n - 1) (of repeats, or of per-image scores). */
+export function meanStd(values: number[]): { mean: number; std: number; n: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}

@@ -25,7 +25,7 @@ import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores
 import { probeUnits } from '../analysis/probes.js';
 import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
 import { median } from '../metrics/stats.js';
-import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
+import { best, resultsByCutoff, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
@@ -175,7 +175,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
   const records = readJournal(journal);
   const metrics = metricsOf(config);
   // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
-  const candidates = [...table(records, metrics), ...cutoffTable(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
+  const candidates = [...table(records, metrics), ...resultsByCutoff(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
   const measured = (row: TableRow) => records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff);
   if (candidates.every(measured)) return;
   // A row is missing (new trials, or a resumed run): time every row again in one session, so all the T(ms)

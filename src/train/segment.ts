@@ -2,7 +2,7 @@
 // (truncated) network; a U-Net decoder joins the kept block ends; model selection on validation Dice.
 import { TtlError, invalidParameterError } from '../errors.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
-import { meanStd } from '../metrics/classification.js';
+import { meanStd } from '../metrics/stats.js';
 import type { Model } from '../model.js';
 import type { NativePipelineOptions, NativeStore } from '../native.js';
 import { oneOf, shapeOf } from '../validate.js';
