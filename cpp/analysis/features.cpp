@@ -1,7 +1,7 @@
 #include "analysis/features.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "engine/autocast.h"
 
 namespace ttl {

@@ -1,7 +1,7 @@
 #include "core/backbone.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 namespace {

@@ -1,7 +1,7 @@
 #include "models/densenet.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/dense_layer.h"
 

@@ -1,7 +1,7 @@
 #include "models/penet.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/penet_bottleneck.h"
 #include "models/residual_stages.h"
 
