@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 #include "core/macs.h"
-#include "engine/autocast.h"
+#include "core/runtime.h"
 
 namespace ttl {
 namespace {

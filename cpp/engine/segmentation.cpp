@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/macs.h"
+#include "core/runtime.h"
 #include "engine/autocast.h"
 
 namespace ttl {

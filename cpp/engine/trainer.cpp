@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/runtime.h"
 #include "engine/autocast.h"
 #include "engine/segmentation.h"
 
