@@ -10,6 +10,7 @@
 #include "engine/latency.h"
 #include "engine/segmentation.h"
 #include "analysis/features.h"
+#include "analysis/grad_cam.h"
 #include "store_wrap.h"
 
 #include <optional>

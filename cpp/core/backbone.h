@@ -57,8 +57,8 @@ class BackboneImpl : public torch::nn::Module {
                               const std::function<void(int64_t, const torch::Tensor&)>& visit = {});
   torch::Tensor forward(torch::Tensor x);
   ForwardResult forward_capture(torch::Tensor x, const std::set<int64_t>& capture);
-  // The head alone, on the last built unit's output.
-  torch::Tensor forward_capture_head(torch::Tensor x) { return forward_head(x); }
+  // The head alone, on the last built unit's output (a segmentation decoder needs forward()).
+  torch::Tensor forward_head(torch::Tensor x);
 
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.
@@ -81,7 +81,6 @@ class BackboneImpl : public torch::nn::Module {
   int64_t in_channels_ = 3;
 
  private:
-  torch::Tensor forward_head(torch::Tensor x);
   void build_decoder(int64_t num_classes);
 
   std::vector<UnitInfo> units_;
