@@ -171,6 +171,10 @@ torch::Tensor to_double_tensor(const Napi::Value& value, const char* what) {
   return typed_tensor<double, napi_float64_array>(value, what, "Float64Array", torch::kFloat64);
 }
 
+torch::Tensor to_target_tensor(const Napi::Value& value) {
+  return typed_tensor<int32_t, napi_int32_array>(value, "labels", "Int32Array", torch::kInt32);
+}
+
 torch::Tensor to_mask_tensor(const Napi::Value& value) {
   return typed_tensor<uint8_t, napi_uint8_array>(value, "masks", "Uint8Array", torch::kUInt8);
 }

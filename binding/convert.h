@@ -24,6 +24,9 @@ torch::Tensor to_float_tensor(const Napi::Value& value, const char* what);
 torch::Tensor to_double_tensor(const Napi::Value& value, const char* what);
 // {data: Uint8Array, shape} -> an owned uint8 tensor (segmentation masks).
 torch::Tensor to_mask_tensor(const Napi::Value& value);
+// {data: Int32Array, shape} -> an int32 tensor of training targets: [N] class labels or [N, ...spatial] masks
+// (widened to int64 on the compute thread).
+torch::Tensor to_target_tensor(const Napi::Value& value);
 // Int32Array labels -> int64 tensor.
 torch::Tensor to_label_tensor(const Napi::Value& value);
 // [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).

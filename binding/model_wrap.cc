@@ -229,18 +229,12 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     torch::Tensor input = to_float_tensor(info[0], "input");
-    torch::Tensor labels = to_label_tensor(info[1]);
+    torch::Tensor targets = to_target_tensor(info[1]);
     return run<double>(
         env, acquire(env),
-        [input, labels](ModelState& s) {
+        [input, targets](ModelState& s) {
           if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainStep");
-          torch::Tensor targets = labels;
-          if (s.net->dense_output() && input.dim() > 2 && labels.numel() == input.numel() / input.size(1)) {
-            std::vector<int64_t> shape = {input.size(0)};
-            for (int64_t d = 2; d < input.dim(); ++d) shape.push_back(input.size(d));
-            targets = labels.view(shape);  // masks arrive flat
-          }
-          return s.trainer->step(input.to(s.device), targets.to(s.device));
+          return s.trainer->step(input.to(s.device), targets.to(s.device, torch::kInt64));
         },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
   });

@@ -10,7 +10,7 @@ import {
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
-import { checkTensor, type Tensor } from './nn/tensor.js';
+import { checkTensor, numel, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
@@ -94,6 +94,10 @@ export interface TrainStepOptions {
   nesterov?: boolean;
 }
 
+/**
+ * A network built from a model card, optionally truncated after unit k, with a head; created by createModel().
+ * The one facade over the native model: units are counted from 1 (k) and native errors arrive as TtlErrors.
+ */
 export class Model {
   readonly card: ModelCard;
   /** Units kept (k). */
@@ -264,6 +268,10 @@ export class Model {
   async trainStep(data: Float32Array, shape: number[], labels: Int32Array, options: TrainStepOptions): Promise<number> {
     const input = checkTensor('input', data, shape);
     if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
+    // One target per sample, or per pixel/voxel of the input for a segmentation network: the shape is stated here, never guessed.
+    const targetShape = this.head === 'unet' ? [shape[0], ...shape.slice(2)] : [shape[0]];
+    if (numel(targetShape) !== labels.length)
+      throw invalidParameterError('labels', `${numel(targetShape)} values (${this.head === 'unet' ? 'a mask of the input\'s batch and spatial shape' : 'one label per sample'})`, labels);
     if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
     const optim = optimOptions({
       lr: numberIn('options.lr', options.lr, 0, 10),
@@ -273,7 +281,7 @@ export class Model {
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
     if (JSON.stringify(optim) !== this.trainingKey) await this.configureTraining(optim);
-    return call(() => this.net.trainStep(input, labels));
+    return call(() => this.net.trainStep(input, { data: labels, shape: targetShape }));
   }
 
   /** Median inference latency (ms) of one [C, H, W] sample after `warmup` untimed passes (default 20 / 30 runs). */
