@@ -17,6 +17,8 @@ constexpr double kPi = 3.14159265358979323846;
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
   TORCH_CHECK(options.lr >= 0 && options.head_lr_scale >= 0, "learning rates must be non-negative");
   TORCH_CHECK(options.epochs >= 1 && options.steps_per_epoch >= 1, "a schedule needs epochs and steps per epoch >= 1");
+  // fp16 gradients underflow without loss scaling, which the trainer does not do (src/ refuses it first).
+  TORCH_CHECK(options.autocast != "fp16", "fp16 training needs loss scaling; train with bf16 autocast");
   const int64_t units = model.num_built_units();
   std::vector<double> scales = options.unit_lr_scale;
   if (scales.empty()) scales.assign(units, 1.0);

@@ -45,7 +45,7 @@ program
   .option('--lr <eta|auto>', "head learning rate; 'auto': an LR range test per strategy and cutoff picks it")
   .option('--warmup <fraction>', 'linear warm-up over this fraction of all steps, then cosine decay per step')
   .option('--optimizer <sgd|adamw>')
-  .option('--autocast <bf16|fp16|none>')
+  .option('--autocast <bf16|none>', 'bf16 mixed precision (fp16 is refused: it would train without loss scaling)')
   .option('--device <auto|cpu|cuda>')
   .option('--analyses <list|none>', "after the trials: svcca,gradcam (classification default), masks (2D segmentation default), or 'none'")
   .option('--seed <n>')

@@ -5,7 +5,7 @@ import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { NativeAugmentOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn } from '../validate.js';
+import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -28,7 +28,10 @@ export interface TrainingOptions {
   weightDecay?: number;
   /** Linear warm-up over this fraction of all training steps (0..0.5), then cosine decay per step. */
   warmup?: number;
-  /** Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA) or 'fp16' (CUDA). */
+  /**
+   * Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA). 'fp16' is refused for training: its gradients
+   * underflow without loss scaling, which ttl-torch does not do.
+   */
   autocast?: 'bf16' | 'fp16';
   augment?: boolean | Partial<NativeAugmentOptions>;
   dropout?: number;
@@ -93,6 +96,7 @@ export interface TrainingSettings {
   seed: number;
   pipeline: NativePipelineOptions;
   augment?: NativeAugmentOptions;
+  autocast: '' | 'bf16';
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
@@ -104,6 +108,14 @@ export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULT
 const DEFAULT_AUGMENT: NativeAugmentOptions = {
   cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
 };
+
+/** Training autocast: '' (float32) or 'bf16'; 'fp16' is refused (no loss scaling: its gradients underflow). */
+export function trainingAutocast(name: string, value: unknown): '' | 'bf16' {
+  const mode = oneOf(name, value ?? '', ['', 'bf16', 'fp16'] as const);
+  if (mode === 'fp16')
+    throw new TtlError('E_BAD_ARGUMENT', `${name} 'fp16' cannot train: without loss scaling fp16 gradients underflow; use 'bf16' (CUDA, or a CPU with AVX-512 BF16)`);
+  return mode;
+}
 
 export function trainingSettings(options: TrainingOptions): TrainingSettings {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
@@ -120,6 +132,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
     pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
     augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
+    autocast: trainingAutocast('autocast', options.autocast),
   };
 }
 
@@ -129,7 +142,7 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
     weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
     warmupSteps: Math.round(s.warmup * s.epochs * Math.ceil(trainCount / s.batchSize)), stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
-    autocast: options.autocast ?? '',
+    autocast: s.autocast,
   });
 }
 
