@@ -2,7 +2,7 @@
 // manifest rows may name volumes (NIfTI files or DICOM-series folders) instead of images.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { TtlError } from '../errors.js';
+import { TtlError, type ErrorCode } from '../errors.js';
 import { parseCsv } from './csv.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
@@ -131,13 +131,14 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
   const size = options.size ?? 64;
   const skipped: DatasetLoadReport['skipped'] = [];
-  const bad = (entry: ManifestEntry, reason: string) => {
-    if (!options.skipBad) throw new TtlError(reason.includes('label') ? 'E_BAD_INPUT' : 'E_BAD_IMAGE', `${entry.origin}: ${reason}`);
+  // The caller states the code: an unknown label is bad input, an undecodable file a bad image.
+  const bad = (entry: ManifestEntry, reason: string, code: ErrorCode = 'E_BAD_IMAGE') => {
+    if (!options.skipBad) throw new TtlError(code, `${entry.origin}: ${reason}`);
     skipped.push({ origin: entry.origin, reason });
     options.onWarning?.(`skipped ${entry.origin}: ${reason}`);
   };
   const classes = options.classes ?? [...new Set(entries.map((e) => e.label))].sort();
-  let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`), false));
+  let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`, 'E_BAD_INPUT'), false));
   if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
   const volumes = isVolumePath(usable[0].file);
   const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);
