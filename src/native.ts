@@ -119,9 +119,9 @@ export interface NativeModel {
   complexity(inputShape: number[]): Promise<NativeComplexity>;
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
-  freeze(units: number): Promise<void>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
-  trainStep(input: NativeTensor, labels: Int32Array): Promise<number>;
+  /** labels: [N] class labels, or [N, ...spatial] masks for a segmentation network. */
+  trainStep(input: NativeTensor, labels: { data: Int32Array; shape: number[] }): Promise<number>;
   trainEpoch(
     store: NativeStore,
     pipeline: NativePipelineOptions,

@@ -60,6 +60,36 @@ describe('training step', () => {
     zero.dispose();
   });
 
+  it('freeze, step, freeze again, step: the same freezing keeps training; another one moves the frozen set', async () => {
+    const model = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 2 });
+    const x = batch(4, 32, 5);
+    const y = Int32Array.from([1, 0, 1, 0]);
+    const step = async (frozen: string[]) => {
+      const before = await snapshot(model);
+      expect(Number.isFinite(await model.trainStep(x, [4, 3, 32, 32], y, { lr: 0.05 }))).toBe(true);
+      const moved = [...(await snapshot(model))].filter(([name, value]) => !value.equals(before.get(name)!)).map(([name]) => name);
+      const isFrozen = (name: string) => frozen.some((p) => name.startsWith(p));
+      expect(moved.filter(isFrozen)).toEqual([]);
+      expect(moved.filter((n) => n.endsWith('.weight') && !isFrozen(n)).length).toBeGreaterThan(0);
+      expect(moved.some((n) => n.startsWith('fc.'))).toBe(true);
+    };
+    const stem = ['conv1.', 'bn1.'];
+    const layer1 = ['layer1.0.', 'layer1.1.'];
+    await model.freeze(2);
+    await step([...stem, 'layer1.0.']);
+    await model.freeze(2); // used to fail: "configure training before calling trainStep"
+    await step([...stem, 'layer1.0.']);
+    await model.freeze(3);
+    await step([...stem, ...layer1]);
+    expect((await model.trainingGroups()).flatMap((g) => g.params).some((p) => p.startsWith('layer1.'))).toBe(false);
+    await model.freeze(0);
+    await step([]);
+    expect((await model.trainingGroups()).flatMap((g) => g.params)).toContain('conv1.weight');
+    await model.freeze(1);
+    await step(stem);
+    model.dispose();
+  });
+
   it('loss decreases over a few steps on a fixed batch', async () => {
     const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
     const x = batch(8, 32, 11);

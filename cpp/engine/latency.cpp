@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "core/error.h"
-#include "engine/autocast.h"
+#include "core/runtime.h"
 
 namespace ttl {
 

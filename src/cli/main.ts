@@ -46,7 +46,7 @@ program
   .option('--warmup <fraction>', 'linear warm-up over this fraction of all steps, then cosine decay per step')
   .option('--clip-grad-norm <norm>', 'rescale a step whose global gradient norm exceeds this (0: never)')
   .option('--optimizer <sgd|adamw>')
-  .option('--autocast <bf16|fp16|none>')
+  .option('--autocast <bf16|none>', 'bf16 mixed precision (fp16 is refused: it would train without loss scaling)')
   .option('--device <auto|cpu|cuda>')
   .option('--analyses <list|none>', "after the trials: svcca,gradcam (classification default), masks (2D segmentation default), or 'none'")
   .option('--seed <n>')

@@ -8,7 +8,7 @@ import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
+import { TRAINING_DEFAULTS, defaultLr, trainingAutocast } from '../train/setup.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -55,7 +55,7 @@ export interface RunConfig {
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 never clips. */
   clipGradNorm: number;
   patience: number;
-  autocast: '' | 'bf16' | 'fp16';
+  autocast: '' | 'bf16';
   augment: boolean;
   device: 'auto' | 'cpu' | 'cuda';
   /**
@@ -162,7 +162,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', Number(merged.clipGradNorm), 0, 1e6),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
-    autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
+    autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
     device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
     analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),

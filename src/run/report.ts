@@ -6,7 +6,7 @@ import { readCurves, readLrRange } from './trial-files.js';
 import type { RunConfig } from './config.js';
 import { readJournal, trialRecords } from './journal.js';
 import { getModelCard } from '../registry.js';
-import { cutoffTable, summarise, table, type Stat, type TableRow } from './results.js';
+import { resultsByCutoff, summarise, table, type Stat, type TableRow } from './results.js';
 import { chosenPredictions, confusionTables, curveCharts, plainSummary } from './figures.js';
 import { formatP, significance, type Significance } from './significance.js';
 import { esc, lineChart, type Series } from './svg.js';
@@ -77,7 +77,7 @@ export function writeReports(dir: string, config: RunConfig): Results {
   const metrics = metricsOf(config);
   const [primary] = metrics;
   const rows = table(records, metrics);
-  const cutoffRows = cutoffTable(records, metrics, getModelCard(config.model).blocks);
+  const cutoffRows = resultsByCutoff(records, metrics, getModelCard(config.model).blocks);
   const cutoffs = summarise(records, metrics);
   const failed = trialRecords(records).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, reason: r.reason ?? '' }));
   const classification = config.task !== 'segmentation';

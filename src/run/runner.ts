@@ -11,7 +11,7 @@ import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { getModelCard, type ModelCard } from '../registry.js';
+import { getModelCard, networkInputShape, normalisation, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
 import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
@@ -23,8 +23,9 @@ import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runMaskOverlays } from '../analysis/run-overlays.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
-import { planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
-import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
+import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
+import { median } from '../metrics/stats.js';
+import { best, resultsByCutoff, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
@@ -59,7 +60,7 @@ const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: {
 /** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
 export function inputShape(card: ModelCard, config: RunConfig, data: RunData): number[] {
   if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
-  return [card.input.channels, ...new Array(card.input.frames ? 3 : 2).fill(config.imageSize)];
+  return networkInputShape(card, config.imageSize);
 }
 
 /**
@@ -189,7 +190,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
   const records = readJournal(journal);
   const metrics = metricsOf(config);
   // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
-  const candidates = [...table(records, metrics), ...cutoffTable(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
+  const candidates = [...table(records, metrics), ...resultsByCutoff(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
   const measured = (row: TableRow) => records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff);
   if (candidates.every(measured)) return;
   // A row is missing (new trials, or a resumed run): time every row again in one session, so all the T(ms)
@@ -207,9 +208,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
     for (let round = 0; round < 3; round++)
       for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: 2, runs: 10 })).times);
     unique.forEach((row, i) => {
-      const sorted = [...times[i]].sort((a, b) => a - b);
-      const medianMs = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs, device: models[i].device });
+      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs: median(times[i]), device: models[i].device });
     });
   } finally {
     for (const model of models) model.dispose();
@@ -227,10 +226,9 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
   if (!probes.length) {
     const start = performance.now();
     const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
-    const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
     try {
       const scores = await probeUnits(model, data as ImageDataset, {
-        size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5],
+        size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights),
       });
       const seconds = (performance.now() - start) / 1000 / scores.length;
       probes = scores.map((s) => ({ type: 'probe', k: s.k, unit: s.unit, valAuroc: s.valAuroc, testAuroc: s.testAuroc, seconds }));
@@ -313,7 +311,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   };
   await runAll(stageOne);
   const summaries = summarise(readJournal(journal), metricsOf(config));
-  const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
+  const bestOne = new Map(config.strategies.filter((s) => SEARCHED_STRATEGIES.includes(s)).flatMap((s) => {
     const b = best(summaries, s, [1]);
     return b ? [[s, b.cutoff] as const] : [];
   }));
