@@ -195,7 +195,7 @@ describe('diverging trials', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-nan-')), 'nan');
     process.env.TTL_TORCH_MIRROR = shared;
     const config = checkConfig({ ...Object.fromEntries([]), data: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), model: 'squeezenet1_1',
-      weights: null, strategies: ['ftl', 'ttl'], search: 'k=2', lr: 8, batchSize: 8, epochs: 1, imageSize: 32, augment: false, analyses: 'none', out });
+      weights: null, strategies: ['ftl', 'ttl'], search: 'k=2', lr: 8, clipGradNorm: 0, batchSize: 8, epochs: 1, imageSize: 32, augment: false, analyses: 'none', out });
     const results = await executeRun(config);
     const records = lines(join(out, 'journal.jsonl')).filter((r) => r.type === 'trial');
     expect(records).toHaveLength(2);
