@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_NATIVE_MISSING'
   | 'E_NATIVE_MISMATCH';
 
+/** Every error ttl-torch raises: a stable `code` (E_BAD_ARGUMENT, E_WEIGHTS_MISMATCH, ...) and a message. */
 export class TtlError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

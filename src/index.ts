@@ -43,3 +43,16 @@ export {
   type SegmentationDataset, type SegmentationSplit, type SegmentationLoadOptions, type SegmentationPair, type LabelClasses,
 } from './data/segmentation.js';
 export { trainSegmentation, evaluateSegmentation, type SegmentOptions, type SegmentResult, type SegmentationMetrics, type SegmentProgressEvent } from './train/segment.js';
+// Types the functions above take or return, exported so that the API reference (npm run docs) documents them.
+export type { TrialResult } from './train/setup.js';
+export type { SegmentEpoch } from './train/segment.js';
+export type { CheckpointFormat } from './checkpoint.js';
+export type { Stat } from './run/results.js';
+export type { MetricColumn } from './run/task.js';
+export type { Significance } from './run/significance.js';
+export type { JournalRecord, LatencyRecord, ProbeRecord, TrialRecord } from './run/journal.js';
+export type { RunProgress } from './run/runner.js';
+export type { VoxelArray } from './data/nifti.js';
+export type { GrayImage } from './data/dicom.js';
+export type { DatasetLoadReport } from './data/manifest.js';
+export type { NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native.js';

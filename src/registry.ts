@@ -94,6 +94,7 @@ export function listModels(glob = '*'): string[] {
   return [...cards.keys()].filter((name) => pattern.test(name)).sort();
 }
 
+/** The card of a registered model; an unknown name is E_UNKNOWN_MODEL listing the available ones. */
 export function getModelCard(name: string): ModelCard {
   loadBuiltinCards();
   const card = cards.get(name);

@@ -15,6 +15,7 @@ import { planStrategy } from '../train/strategies.js';
 import { gradCam, overlayPixels } from './gradcam.js';
 import { metricsOf } from '../run/task.js';
 
+/** The side-by-side Grad-CAM figure of a finished run's FTL and TTL networks on test images; returns its path. */
 export async function runGradcamFigure(dir: string, options: { count?: number; size?: number } = {}): Promise<string> {
   const config = readRunConfig(dir);
   const card = getModelCard(config.model);

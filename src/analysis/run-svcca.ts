@@ -51,6 +51,10 @@ function area(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s / n;
 }
 
+/**
+ * SVCCA of a finished run: a trained network's unit activations against the pretrained and a randomly initialised
+ * network's, per unit; writes analysis/svcca.{json,svg} in the run directory.
+ */
 export async function runSvcca(
   dir: string, options: { trial?: string; units?: number[]; samples?: number; spatialSamples?: number; signal?: AbortSignal } = {},
 ): Promise<RunSvcca> {

@@ -14,6 +14,7 @@ interface KnownDataset {
 }
 
 const MEDMNIST = 'https://zenodo.org/records/10519652/files/';
+/** Datasets known by name (download URL, checksum, license) for loadDataset and `ttl-torch run --data`. */
 export const DATASETS: Record<string, KnownDataset> = {
   pneumoniamnist: { file: 'pneumoniamnist.npz', url: `${MEDMNIST}pneumoniamnist.npz?download=1`, md5: '28209eda62fecd6e6a2d98b1501bb15f', license: 'CC BY 4.0' },
   breastmnist: { file: 'breastmnist.npz', url: `${MEDMNIST}breastmnist.npz?download=1`, md5: '750601b1f35ba3300ea97c75c52ff8f6', license: 'CC BY 4.0' },

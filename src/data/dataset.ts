@@ -24,6 +24,7 @@ export function toNativeStore(split: ImageSplit, kind: ImageDataset['kind']): Na
   return callSync(() => new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb'));
 }
 
+/** Images per class of a split (index = class). */
 export function classCounts(split: ImageSplit, numClasses: number): number[] {
   const counts = new Array(numClasses).fill(0);
   for (const l of split.labels) counts[l]++;

@@ -16,6 +16,7 @@ export interface DicomVolume {
 const cross = (a: number[], b: number[]) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
+/** A folder of DICOM slices as one volume, ordered along the slice normal, with its spacing. */
 export function readDicomSeries(dir: string): DicomVolume {
   const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()).sort();
   if (files.length < 2) throw new TtlError('E_BAD_INPUT', `${dir}: a DICOM series needs at least 2 slices, found ${files.length}`);

@@ -90,6 +90,7 @@ export function readDicomSlice(path: string): DicomSlice {
   };
 }
 
+/** One DICOM image as grayscale in [0, 1]: modality units, then the stored window (else the range), MONOCHROME1 inverted. */
 export function readDicom(path: string): GrayImage {
   const slice = readDicomSlice(path);
   let [lo, hi] = slice.window ?? [Infinity, -Infinity];

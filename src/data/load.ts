@@ -6,6 +6,10 @@ import { classCounts, type ImageDataset } from './dataset.js';
 import { csvEntries, folderEntries, loadEntries, type LoadImagesOptions, type DatasetLoadReport } from './manifest.js';
 import { readMedMNIST } from './medmnist.js';
 
+/**
+ * Loads a dataset once into compact arrays: a MedMNIST .npz, a folder of class folders, or a CSV manifest;
+ * the report lists skipped files (with skipBad).
+ */
 export async function loadDataset(source: string, options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
   let stat;
   try {

@@ -130,6 +130,7 @@ function headerAndData(path: string, fail: (what: string) => TtlError): { bytes:
   }
 }
 
+/** A NIfTI-1 volume (.nii or .nii.gz) with its header fields (shape, voxel sizes); a malformed file is E_BAD_IMAGE. */
 export function readNifti(path: string): NiftiVolume {
   const fail = (what: string) => new TtlError('E_BAD_IMAGE', `${path}: not a readable NIfTI-1 file (${what})`);
   const { bytes, header } = headerAndData(path, fail);

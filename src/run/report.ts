@@ -23,6 +23,7 @@ const cells = (r: TableRow, metrics: MetricColumn[]) => [
 ];
 const headers = (metrics: MetricColumn[]) => ['Method', ...metrics.map((m) => m.label), `${metrics[0].label} 95% CI`, 'n', 'P(M)', 'MACs(G)', 'T(ms)', 'cutoff k'];
 
+/** The results table (one row per method and cutoff) as Markdown. */
 export function markdownTable(rows: TableRow[], metrics: MetricColumn[]): string {
   const head = headers(metrics);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---|').join('')}`, ...rows.map((r) => `| ${[r.method, ...cells(r, metrics)].join(' | ')} |`)];
@@ -72,6 +73,7 @@ export interface Results {
 /** The data's name for a title: a catalogue name as is, a path by its file or folder name. */
 const dataName = (data: string) => basename(data.replace(/[/\\]+$/, ''));
 
+/** (Re)writes a run directory's results.{json,csv,md} and report.html from its journal; returns the results. */
 export function writeReports(dir: string, config: RunConfig): Results {
   const records = readJournal(join(dir, 'journal.jsonl'));
   const metrics = metricsOf(config);

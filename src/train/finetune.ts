@@ -66,6 +66,10 @@ export function checkDimensions(data: { name: string; kind: string }, card: { na
     throw new TtlError('E_BAD_INPUT', `${data.name} holds ${data.kind === 'volume' ? '3D volumes' : '2D images'} but ${card.name} is a ${volumetric ? '3D' : '2D'} network`);
 }
 
+/**
+ * Trains one strategy (FFE, FTL, LWFT(k), TF(k), TTL(k)) on an image classification dataset: model selection on
+ * validation, best weights evaluated on test; see FinetuneOptions for the settings and their defaults.
+ */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const s = trainingSettings(options);
   const { card } = s;

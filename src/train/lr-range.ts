@@ -37,6 +37,10 @@ export function suggestLr(lrs: number[], smoothed: number[]): number {
   return lrs[smoothed.indexOf(Math.min(...smoothed))] / 10;
 }
 
+/**
+ * The LR range test (Smith 2017): one sweep from minLr to maxLr over `steps` batches, returning the smoothed
+ * losses and a suggested learning rate; leaves no checkpoint and disposes its model.
+ */
 export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
   const minLr = numberIn('minLr', options.minLr ?? 1e-5, 1e-9, 1);
   const maxLr = numberIn('maxLr', options.maxLr ?? 1, minLr * 10, 100);

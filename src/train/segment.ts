@@ -73,6 +73,10 @@ function checkMasks(data: SegmentationDataset): void {
   }
 }
 
+/**
+ * Trains a U-Net decoder on a (truncated) encoder on a segmentation dataset: selection on validation Dice (or
+ * loss), best weights evaluated on test; see SegmentOptions.
+ */
 export async function trainSegmentation(options: SegmentOptions): Promise<SegmentResult> {
   const s = trainingSettings(options);
   const { card } = s;

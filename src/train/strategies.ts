@@ -21,6 +21,7 @@ export interface StrategyPlan {
   k: number;
 }
 
+/** 'TTL(k=5)', 'FTL', ...: a strategy as the reports name it. */
 export function strategyName(s: Strategy): string {
   return 'k' in s ? `${s.kind.toUpperCase()}(k=${s.k})` : s.kind.toUpperCase();
 }

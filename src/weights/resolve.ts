@@ -25,10 +25,12 @@ export interface ResolvedWeights {
   source: 'cache' | 'mirror' | 'download';
 }
 
+/** $TTL_TORCH_CACHE, else ~/.cache/ttl-torch. */
 export function defaultCacheDir(): string {
   return resolve(process.env.TTL_TORCH_CACHE ?? join(homedir(), '.cache', 'ttl-torch'));
 }
 
+/** The SHA-256 of a file as lowercase hex, streamed. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -54,6 +56,10 @@ export function weightsCard(model: string, tag: string): WeightsCard {
   return weights;
 }
 
+/**
+ * A card's named weights as a local file: the cache, then the mirror ($TTL_TORCH_MIRROR), then the official URL
+ * with SHA-256 verification (never with TTL_TORCH_OFFLINE=1, which names the file to put where instead).
+ */
 export async function resolveWeights(model: string, tag: string, options: ResolveOptions = {}): Promise<ResolvedWeights> {
   const weights = weightsCard(model, tag);
   const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
