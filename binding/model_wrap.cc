@@ -9,6 +9,7 @@
 #include "engine/latency.h"
 #include "engine/segmentation.h"
 #include "analysis/features.h"
+#include "dist_wrap.h"
 #include "store_wrap.h"
 
 #include <optional>
@@ -85,6 +86,8 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("features", &ModelWrap::Features),
                                         InstanceMethod("gradCam", &ModelWrap::GradCam),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
+                                        InstanceMethod("setGroup", &ModelWrap::SetGroup),
+                                        InstanceMethod("broadcastState", &ModelWrap::BroadcastState),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
   return ctor;
@@ -232,6 +235,10 @@ Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [options](ModelState& s) {
           s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
+          ModelState* state = &s;  // the trainer lives inside the state
+          s.trainer->set_gradient_hook([state](const std::vector<torch::Tensor>& params) {
+            if (state->group) state->group->average_gradients(params);
+          });
           s.autocast = options.autocast;
           return true;
         },
@@ -473,6 +480,36 @@ Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
                                                  " call(s) on it are running");
     state_.reset();
     return info.Env().Undefined();
+  });
+}
+
+Napi::Value ModelWrap::SetGroup(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::shared_ptr<ttl::dist::Group> group;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) group = DistGroupWrap::from(info[0]);
+    // Swapped on the compute thread, between steps that may be using the old group.
+    return run<bool>(
+        env, acquire(env), [group](ModelState& s) { s.group = group; return true; }, undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::BroadcastState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const int root = info[0].As<Napi::Number>().Int32Value();
+    return run<bool>(
+        env, acquire(env),
+        [root](ModelState& s) {
+          if (!s.group) throw ttl::Error("E_BAD_ARGUMENT", "broadcastState needs a process group (setGroup first)");
+          torch::NoGradGuard no_grad;
+          std::vector<torch::Tensor> tensors;
+          // state_dict is ordered by name: the same order on every rank.
+          for (auto& [name, t] : ttl::state_dict(*s.net)) tensors.push_back(t);
+          s.group->broadcast(tensors, root);
+          return true;
+        },
+        undefined_result);
   });
 }
 

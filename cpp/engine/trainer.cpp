@@ -147,6 +147,7 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   const double value = loss.item<double>();
   if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
   loss.backward();
+  if (gradient_hook_) gradient_hook_(model_.parameters());
   optimizer_->step();
   return value;
 }

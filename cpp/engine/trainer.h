@@ -63,6 +63,11 @@ class Trainer {
   // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
+  // Called with the model's parameters between backward and the optimiser step (data-parallel training
+  // averages the gradients over the ranks there).
+  using GradientHook = std::function<void(const std::vector<torch::Tensor>&)>;
+  void set_gradient_hook(GradientHook hook) { gradient_hook_ = std::move(hook); }
+
  private:
   friend class EpochRun;
   void set_train_mode();
@@ -77,6 +82,7 @@ class Trainer {
   std::vector<std::string> frozen_prefixes_;
   torch::Tensor class_weights_;
   int64_t step_ = 0;
+  GradientHook gradient_hook_;
 };
 
 // One epoch taken a batch at a time: the binding runs each batch as its own compute-thread task so that

@@ -144,7 +144,8 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
-async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
+/** Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record. */
+export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
@@ -254,8 +255,27 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
   }
 }
 
+/** What a stage's trials run with and where their records go. */
+export interface RunContext {
+  card: ModelCard;
+  config: RunConfig;
+  data: RunData;
+  dir: string;
+  cb: RunCallbacks;
+  /** Ids already journaled. */
+  done: Set<string>;
+  /** Journals a finished trial (once: done gets its id) and logs it. */
+  record(record: TrialRecord): void;
+}
+
+/**
+ * Runs a stage's trials not yet done and journals each through ctx.record: one after another in this
+ * process by default; the distributed run hands them to a queue of workers instead.
+ */
+export type StageRunner = (trials: TrialSpec[], ctx: RunContext) => Promise<void>;
+
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
-export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
+export async function executeRun(config: RunConfig, cb: RunCallbacks = {}, runStage?: StageRunner): Promise<Results> {
   const dir = config.out;
   const log = cb.log ?? (() => {});
   await preflight(config);
@@ -275,7 +295,17 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   let index = 0;
   const started = performance.now();
   const trialSeconds: number[] = [];
-  const runAll = async (trials: TrialSpec[]) => {
+  const ctx: RunContext = {
+    card, config, data, dir, cb, done,
+    record: (record) => {
+      appendJournal(journal, record);
+      done.add(record.id);
+      log(record.status === 'ok'
+        ? `done ${record.id}: val ${primary.label} ${record.val![primary.key].toFixed(4)}, test ${primary.label} ${record.test![primary.key].toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
+        : `failed ${record.id}: ${record.reason}`);
+    },
+  };
+  const runLocally = async (trials: TrialSpec[]) => {
     for (const spec of trials) {
       if (done.has(spec.id)) {
         log(`skip ${spec.id} (journaled)`);
@@ -289,13 +319,10 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
       const trialStart = performance.now();
       const record = await runTrial(card, config, data, spec, dir, cb);
       trialSeconds.push((performance.now() - trialStart) / 1000);
-      appendJournal(journal, record);
-      done.add(spec.id);
-      log(record.status === 'ok'
-        ? `done ${spec.id}: val ${primary.label} ${record.val![primary.key].toFixed(4)}, test ${primary.label} ${record.test![primary.key].toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
-        : `failed ${spec.id}: ${record.reason}`);
+      ctx.record(record);
     }
   };
+  const runAll = (trials: TrialSpec[]) => (runStage ? runStage(trials.filter((t) => !done.has(t.id)), ctx) : runLocally(trials));
   await runAll(stageOne);
   const summaries = summarise(readJournal(journal), metricsOf(config));
   const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
