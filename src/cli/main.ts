@@ -56,6 +56,7 @@ program
   .option('--rank <r>', 'this process (0 owns the run directory; default: RANK)')
   .option('--master <host:port>', "rank 0's c10d store (default: MASTER_ADDR:MASTER_PORT, port 29500)")
   .option('--lease <seconds>', "a worker silent this long loses its trial to the queue", '30')
+  .option('--connect-timeout <seconds>', 'how long a worker tries to reach the master (and waits for its answers)', '60')
   .option('--dry-run', 'print the trial plan and an estimated cost, train nothing')
   .option('--json', 'print results as JSON')
   .action(runCommand);

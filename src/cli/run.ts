@@ -49,6 +49,7 @@ export interface RunFlags {
   rank?: string;
   master?: string;
   lease?: string;
+  connectTimeout?: string;
 }
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'seed'] as const;
@@ -155,10 +156,11 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onTerm);
   const { world, spawnWorkers } = worldOf(flags);
   const leaseMs = 1000 * integerIn('--lease', Number(flags.lease ?? 30), 1, 86_400);
+  const connectTimeoutMs = 1000 * integerIn('--connect-timeout', Number(flags.connectTimeout ?? 60), 1, 86_400);
   let results;
   try {
     if (world && world.rank > 0) {
-      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs });
+      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs });
       finish();
       return;
     }
@@ -167,7 +169,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     try {
       results = world
         ? await executeDistributed(config, world, cb, {
-          leaseMs, onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000)])) : undefined,
+          leaseMs, connectTimeoutMs, onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000)])) : undefined,
         })
         : await executeRun(config, cb);
     } finally {
