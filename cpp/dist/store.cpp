@@ -1,5 +1,8 @@
 #include "dist/store.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "core/error.h"
 
 #ifdef TTL_TORCH_DIST
@@ -80,14 +83,14 @@ bool Store::check(const std::vector<std::string>& keys) {
 }
 
 bool Store::wait(const std::vector<std::string>& keys, std::chrono::milliseconds timeout) {
-  try {
-    impl_->store->wait(keys, timeout);
-    return true;
-  } catch (const std::exception& e) {
-    const std::string message = e.what();
-    if (message.find("imeout") == std::string::npos && message.find("imed out") == std::string::npos)
-      throw Error("E_DIST_LOST", "c10d store at " + address_ + ": wait failed: " + message.substr(0, 300));
-    return false;
+  // Polls check() rather than calling c10d's wait(keys, timeout): in LibTorch 1.13 a wait that times out
+  // leaves the server's pending answer in the socket, and the client's next reply is read out of step.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (check(keys)) return true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
   }
 }
 

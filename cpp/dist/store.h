@@ -29,7 +29,8 @@ class Store {
   ~Store();
 
   void set(const std::string& key, const std::vector<uint8_t>& value);
-  // Waits up to the store's timeout for the key (E_DIST_TIMEOUT).
+  // Waits up to the store's timeout for the key (E_DIST_TIMEOUT; the connection is then unusable: check or
+  // wait for a key before getting it).
   std::vector<uint8_t> get(const std::string& key);
   int64_t add(const std::string& key, int64_t delta);
   bool check(const std::vector<std::string>& keys);
