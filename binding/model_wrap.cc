@@ -302,7 +302,9 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
       if (s.cancel.load()) throw ttl::Error("E_CANCELLED", "training was cancelled");
       if (!epoch_run) {
         trainer = s.trainer.get();
-        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch);
+        ttl::Shard shard;
+        if (s.group) shard = {s.group->rank(), s.group->world_size()};
+        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch, shard);
       }
       // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
       if (s.trainer.get() != trainer)
@@ -349,7 +351,15 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
+    const int64_t n = store.size();
+    // Data-parallel: each rank predicts its slice and every rank gets all rows back in order. A store too
+    // small to give each rank two rows is predicted whole everywhere (the same result, no collective).
+    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
+    const int64_t ranks = s.group->world_size(), rank = s.group->rank();
+    const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
+    ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
+                          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
+    return s.group->gather_rows(ttl::predict(*s.net, slice, p, batch, s.autocast, &s.cancel).contiguous());
   }, false);
 }
 

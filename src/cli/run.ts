@@ -50,6 +50,7 @@ export interface RunFlags {
   master?: string;
   lease?: string;
   connectTimeout?: string;
+  ddp?: boolean;
 }
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'seed'] as const;
@@ -160,7 +161,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   let results;
   try {
     if (world && world.rank > 0) {
-      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs });
+      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs, ddp: flags.ddp });
       finish();
       return;
     }
@@ -169,7 +170,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     try {
       results = world
         ? await executeDistributed(config, world, cb, {
-          leaseMs, connectTimeoutMs, onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000)])) : undefined,
+          leaseMs, connectTimeoutMs, ddp: flags.ddp,
+          onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000), ...(flags.ddp ? ['--ddp'] : [])])) : undefined,
         })
         : await executeRun(config, cb);
     } finally {

@@ -1,6 +1,9 @@
-// A trial-parallel run: rank 0 owns the run directory and serves the c10d store that holds the queue of
-// trials; every rank (rank 0 included) takes trials from the queue and trains them with the runner's own
-// runTrial. Rank 0 journals each result once, then measures latencies and writes the reports alone.
+// Distributed runs. Rank 0 owns the run directory and serves the c10d store; the other ranks join it.
+//  - trial-parallel (default): the store holds a queue of trials; every rank (rank 0 included) takes trials
+//    and trains them alone with the runner's own runTrial; rank 0 journals each result once.
+//  - data-parallel (ddp): all ranks train each trial together over a Gloo/NCCL process group, one trial
+//    after another; rank 0 publishes the next trial under ddp/<n> and journals it.
+// Either way rank 0 then measures latencies and writes the reports alone.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,18 +12,23 @@ import { TtlError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
 import type { RunConfig } from '../run/config.js';
+import type { TrialSpec } from '../run/plan.js';
 import type { Results } from '../run/report.js';
-import { executeRun, loadRunData, runTrial, type RunCallbacks, type RunContext, type RunData } from '../run/runner.js';
-import { KeyStore } from './c10d.js';
+import { executeRun, loadRunData, runTrial, type RunCallbacks, type RunContext, type StageRunner } from '../run/runner.js';
+import { KeyStore, ProcessGroup } from './c10d.js';
 import { readTrialFiles, writeTrialFiles } from './trial-files.js';
-import { QueueCoordinator, QueueWorker, type RunMeta } from './trial-queue.js';
+import { QueueCoordinator, QueueWorker, keyOrStop, type RunMeta } from './trial-queue.js';
 import type { World } from './world.js';
 
 export interface DistributedOptions {
-  /** A worker whose heartbeat stops this long loses its trial to the queue (default 30 s). */
+  /** Train each trial on all ranks together (data-parallel) instead of one trial per rank. */
+  ddp?: boolean;
+  /** Trial-parallel: a worker whose heartbeat stops this long loses its trial to the queue (default 30 s). */
   leaseMs?: number;
   /** How long a worker tries to reach the master, and waits for its answers (default 60 s). */
   connectTimeoutMs?: number;
+  /** Data-parallel: how long a collective waits for the other ranks (default 300 s). */
+  collectiveTimeoutMs?: number;
   /** Rank 0: called once the store listens and config.json is written (spawns a one-machine run's workers). */
   onListening?: (port: number) => void;
 }
@@ -31,82 +39,137 @@ async function runMeta(config: RunConfig): Promise<RunMeta> {
   return { ttlTorch: ttlTorchVersion(), libtorch: (await runtimeInfo()).libtorch, configHash: configHash(shaping as Record<string, unknown>) };
 }
 
-/** Takes trials until rank 0 says stop; `scratch` null: train in the run directory itself (rank 0). */
-async function work(queue: QueueWorker, ctx: Pick<RunContext, 'config' | 'data' | 'cb'>, dir: string, shipFiles: boolean): Promise<void> {
-  const card = getModelCard(ctx.config.model);
+const loopback = (host: string) => host === 'localhost' || host.startsWith('127.');
+
+function joinDdp(store: KeyStore, world: World, options: DistributedOptions): Promise<ProcessGroup> {
+  return ProcessGroup.join(store, {
+    name: 'ddp', rank: world.rank, worldSize: world.worldSize, hostname: loopback(world.masterHost) ? '127.0.0.1' : undefined,
+    timeoutMs: options.collectiveTimeoutMs ?? 300_000,
+  });
+}
+
+type Job = Pick<RunContext, 'config' | 'data' | 'cb'>;
+
+/** Trains a trial in `dir`; a worker ships (queue) or drops (ddp: rank 0 has them) the trial's files after. */
+async function train(job: Job, spec: TrialSpec, dir: string, group?: ProcessGroup) {
+  return runTrial(getModelCard(job.config.model), job.config, job.data, spec, dir, job.cb, group);
+}
+
+/** Takes trials from the queue until rank 0 says stop. */
+async function work(queue: QueueWorker, job: Job, dir: string, shipFiles: boolean): Promise<void> {
   for (;;) {
-    const job = await queue.take();
-    if (!job) return;
-    const record = await runTrial(card, ctx.config, ctx.data, job.spec, dir, ctx.cb);
-    const trialDir = join(dir, 'trials', job.spec.id);
-    await queue.post({ slot: job.slot, record, files: shipFiles ? readTrialFiles(trialDir) : [] });
+    const taken = await queue.take();
+    if (!taken) return;
+    const record = await train(job, taken.spec, dir);
+    const trialDir = join(dir, 'trials', taken.spec.id);
+    await queue.post({ slot: taken.slot, record, files: shipFiles ? readTrialFiles(trialDir) : [] });
     if (shipFiles) rmSync(trialDir, { recursive: true, force: true });
   }
 }
 
-/** Rank 0: the run as executeRun does it, with each stage's trials spread over the world through the queue. */
-export async function executeDistributed(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<Results> {
-  const log = cb.log ?? (() => {});
-  const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, isServer: true, timeoutMs: options.connectTimeoutMs ?? 60_000 });
-  log(`rank 0 of ${world.worldSize}: c10d store at ${store.address}`);
+/** Rank 0 of a trial-parallel run: each stage's trials go through the queue; rank 0 takes its share. */
+function queueStages(store: KeyStore, world: World, options: DistributedOptions, log: (line: string) => void): { stages: StageRunner; close: () => Promise<void> } {
   const queue = new QueueCoordinator(store, world.worldSize, options.leaseMs ?? 30_000, log);
-  await queue.publishMeta(await runMeta(config));
   const local = new QueueWorker(store, 0);
   let working: Promise<void> | undefined;
-  try {
-    return await executeRun(config, cb, async (trials, ctx) => {
-      if (!working) {
-        // config.json is written by now: workers spawned here can read it.
-        options.onListening?.(store.port);
-        local.startHeartbeat();
-        // Rank 0 trains too; an error there ends the run (as it would without workers).
-        working = work(local, ctx, ctx.dir, false);
-      }
-      const failed = working.then(() => new Promise<never>(() => {}));
-      await Promise.race([failed, queue.run(trials, async (result) => {
-        writeTrialFiles(join(ctx.dir, 'trials', result.record.id), result.files);
-        ctx.record(result.record);
-      }, cb.signal)]);
-    });
-  } finally {
+  const stages: StageRunner = async (trials, ctx) => {
+    if (!working) {
+      // config.json is written by now: workers spawned here can read it.
+      options.onListening?.(store.port);
+      local.startHeartbeat();
+      // Rank 0 trains too; an error there ends the run (as it would without workers).
+      working = work(local, ctx, ctx.dir, false);
+    }
+    const failed = working.then(() => new Promise<never>(() => {}));
+    await Promise.race([failed, queue.run(trials, async (result) => {
+      writeTrialFiles(join(ctx.dir, 'trials', result.record.id), result.files);
+      ctx.record(result.record);
+    }, ctx.cb.signal)]);
+  };
+  const close = async () => {
     await queue.stop().catch(() => {});
     await working?.catch(() => {});
     await local.stopHeartbeat();
+  };
+  return { stages, close };
+}
+
+/** Rank 0 of a data-parallel run: publishes each trial, then trains it with every other rank. */
+function ddpStages(store: KeyStore, world: World, options: DistributedOptions): { stages: StageRunner; close: () => Promise<void> } {
+  let group: ProcessGroup | undefined;
+  let next = 0;
+  const stages: StageRunner = async (trials, ctx) => {
+    if (!group) {
+      options.onListening?.(store.port);
+      group = await joinDdp(store, world, options);
+    }
+    for (const spec of trials) {
+      await store.setJson(`ddp/${next++}`, spec);
+      ctx.record(await train(ctx, spec, ctx.dir, group));
+    }
+  };
+  return { stages, close: () => store.set('stop', '1').catch(() => {}) };
+}
+
+/** Rank 0: the run as executeRun does it, with each stage's trials spread over the world. */
+export async function executeDistributed(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<Results> {
+  const log = cb.log ?? (() => {});
+  const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, isServer: true, timeoutMs: options.connectTimeoutMs ?? 60_000 });
+  log(`rank 0 of ${world.worldSize}: c10d store at ${store.address}${options.ddp ? ', data-parallel trials' : ''}`);
+  await store.setJson('meta', await runMeta(config));
+  const { stages, close } = options.ddp ? ddpStages(store, world, options) : queueStages(store, world, options, log);
+  try {
+    return await executeRun(config, cb, stages);
+  } finally {
+    await close();
     // Let the workers see `stop` before the server goes away with the process.
     await new Promise((r) => setTimeout(r, 1500));
     store.close();
   }
 }
 
-/** Ranks 1..W-1: take trials from rank 0's queue until it says stop. */
+/** Refuses to join a run whose version or configuration differs from this rank's (and tells rank 0 why). */
+async function checkMeta(store: KeyStore, config: RunConfig, rank: number, timeoutMs: number): Promise<void> {
+  const mine = await runMeta(config);
+  if (!(await store.wait(['meta'], timeoutMs)))
+    throw new TtlError('E_DIST_TIMEOUT', `the master at ${store.address} published no run within ${timeoutMs / 1000} s`);
+  const theirs = await store.getJson<RunMeta>('meta');
+  const differs = (Object.keys(mine) as (keyof RunMeta)[]).filter((k) => mine[k] !== theirs[k]);
+  if (!differs.length) return;
+  const reason = differs.map((k) => `${k} ${mine[k]} here, ${theirs[k]} on rank 0`).join('; ');
+  await store.set(`refused/${rank}`, reason);
+  throw new TtlError('E_DIST_MISMATCH', `rank ${rank} cannot join the run at ${store.address}: ${reason}`);
+}
+
+/** Ranks 1..W-1: train what rank 0 hands out until it says stop. */
 export async function runWorker(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<void> {
   const log = cb.log ?? (() => {});
   const timeoutMs = options.connectTimeoutMs ?? 60_000;
   const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, timeoutMs });
+  const scratch = mkdtempSync(join(tmpdir(), `ttl-torch-rank${world.rank}-`));
   try {
-    const mine = await runMeta(config);
-    if (!(await store.wait(['meta'], timeoutMs)))
-      throw new TtlError('E_DIST_TIMEOUT', `the master at ${store.address} published no run within ${timeoutMs / 1000} s`);
-    const theirs = await store.getJson<RunMeta>('meta');
-    const differs = (Object.keys(mine) as (keyof RunMeta)[]).filter((k) => mine[k] !== theirs[k]);
-    if (differs.length) {
-      const reason = differs.map((k) => `${k} ${mine[k]} here, ${theirs[k]} on rank 0`).join('; ');
-      await store.set(`refused/${world.rank}`, reason);
-      throw new TtlError('E_DIST_MISMATCH', `rank ${world.rank} cannot join the run at ${store.address}: ${reason}`);
-    }
+    await checkMeta(store, config, world.rank, timeoutMs);
     log(`rank ${world.rank} of ${world.worldSize}: joined the run at ${store.address}`);
-    const data: RunData = await loadRunData(config);
-    const scratch = mkdtempSync(join(tmpdir(), `ttl-torch-rank${world.rank}-`));
-    const queue = new QueueWorker(store, world.rank);
-    queue.startHeartbeat();
-    try {
-      await work(queue, { config, data, cb }, scratch, true);
-    } finally {
-      await queue.stopHeartbeat();
-      rmSync(scratch, { recursive: true, force: true });
+    const job: Job = { config, data: await loadRunData(config), cb };
+    if (options.ddp) {
+      const group = await joinDdp(store, world, options);
+      for (let n = 0; await keyOrStop(store, `ddp/${n}`); n++) {
+        const spec = await store.getJson<TrialSpec>(`ddp/${n}`);
+        await train(job, spec, scratch, group);
+        rmSync(join(scratch, 'trials', spec.id), { recursive: true, force: true });
+      }
+    } else {
+      const queue = new QueueWorker(store, world.rank);
+      queue.startHeartbeat();
+      try {
+        await work(queue, job, scratch, true);
+      } finally {
+        await queue.stopHeartbeat();
+      }
     }
     log(`rank ${world.rank}: no more trials`);
   } finally {
+    rmSync(scratch, { recursive: true, force: true });
     store.close();
   }
 }

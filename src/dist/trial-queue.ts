@@ -8,6 +8,7 @@
 //   result/<n>         the finished trial's record and file list; file/<n>/<path> its files' bytes
 //   refused/<rank>     why a worker refused to join (version or config mismatch)
 //   stop               set once the run needs no more trials
+//   ddp/<n>            data-parallel runs instead: the n-th trial, which every rank trains together
 // A slot whose ticket holder's heartbeat stops for `leaseMs` is appended again as a new slot; the first result
 // for a trial id wins, so a trial is journaled exactly once even when a slow worker finishes it late.
 import type { TrialRecord } from '../run/journal.js';
@@ -37,6 +38,16 @@ const POLL_MS = 500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `key`; false once rank 0 set stop instead. `lost` is checked between polls (the master is gone). */
+export async function keyOrStop(store: KeyStore, key: string, lost: () => Error | undefined = () => undefined): Promise<boolean> {
+  for (;;) {
+    const error = lost();
+    if (error) throw error;
+    if (await store.wait([key], POLL_MS)) return true;
+    if (await store.has('stop')) return false;
+  }
+}
+
 /** What every worker does with the queue: take a slot, keep its lease alive, post the result. */
 export class QueueWorker {
   private timer: NodeJS.Timeout | undefined;
@@ -65,11 +76,8 @@ export class QueueWorker {
     if (await this.store.has('stop')) return null;
     const slot = (await this.store.add('q/next', 1)) - 1;
     await this.store.set(`ticket/${slot}`, String(this.rank));
-    for (;;) {
-      if (this.lost) throw this.lost;
-      if (await this.store.wait([`q/${slot}`], POLL_MS)) return { slot, spec: await this.store.getJson<TrialSpec>(`q/${slot}`) };
-      if (await this.store.has('stop')) return null;
-    }
+    if (!(await keyOrStop(this.store, `q/${slot}`, () => this.lost))) return null;
+    return { slot, spec: await this.store.getJson<TrialSpec>(`q/${slot}`) };
   }
 
   async post(result: PostedResult): Promise<void> {
@@ -92,10 +100,6 @@ export class QueueCoordinator {
   private readonly refusals = new Set<number>();
 
   constructor(private readonly store: KeyStore, private readonly worldSize: number, private readonly leaseMs: number, private readonly log: (line: string) => void) {}
-
-  async publishMeta(meta: RunMeta): Promise<void> {
-    await this.store.setJson('meta', meta);
-  }
 
   private async append(spec: TrialSpec): Promise<void> {
     const slot = this.length++;

@@ -16,6 +16,7 @@ import { finetune } from '../train/finetune.js';
 import { lrRangeTest, type LrRange } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
+import type { ProcessGroup } from '../dist/c10d.js';
 import { planStrategy } from '../train/strategies.js';
 import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js';
 import { runSvcca } from '../analysis/run-svcca.js';
@@ -103,19 +104,21 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
   const path = join(trialDir, 'lr-range.json');
   if (existsSync(path)) return readRunJson<LrRange>(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
-  const range = await lrRangeTest({ ...common, data: data as ImageDataset });
+  // Each rank of a data-parallel trial sweeps alone (same seed, same answer): a resumed rank 0 reads its saved
+  // sweep while the others sweep again, so the sweep must not wait on collectives.
+  const range = await lrRangeTest({ ...common, group: undefined, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
   return range.suggested;
 }
 
 /** What every trial of the run trains with, before its learning rate is known. */
-function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks): TrainingOptions {
+function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): TrainingOptions {
   return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
-    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
+    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group,
   };
 }
 
@@ -144,12 +147,15 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
-/** Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record. */
-export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
+/**
+ * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with a group,
+ * data-parallel over its ranks (all of them call this with the same trial).
+ */
+export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
-  const options = trialOptions(card, config, spec, dir, cb);
+  const options = trialOptions(card, config, spec, dir, cb, group);
   let lr: number | undefined;
   try {
     lr = await trialLr(config, data, spec, options, trialDir, cb);
