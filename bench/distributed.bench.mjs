@@ -1,6 +1,6 @@
-// npm run bench -- distributed [--epochs 2] [--size 64] [--steps 30] [--model resnet18]
+// npm run bench -- distributed [--epochs 2] [--size 64] [--search all] [--steps 30] [--model resnet18]
 // Two ways to use two cores, side by side in one run:
-//  1. a block search (SqueezeNet 1.1, ImageNet weights, BreastMNIST): `--workers 2` (2 processes x 1 thread,
+//  1. a cutoff search (SqueezeNet 1.1, ImageNet weights, BreastMNIST): `--workers 2` (2 processes x 1 thread,
 //     trials in parallel over a c10d store) against one process with 2 threads; wall time ratio, and whether
 //     both journaled the same trials with the same metrics.
 //  2. one data-parallel training step loop: 2 ranks x 1 thread (Gloo all-reduce of the gradients, global batch
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '30' },
     batch: { type: 'string', default: '32' },
     model: { type: 'string', default: 'resnet18' },
+    search: { type: 'string', default: 'all' },
     // internal: one rank of part 2
     rank: { type: 'string' },
     world: { type: 'string' },
@@ -40,7 +41,7 @@ const trials = (dir) => readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('
 
 // 1. Trial-parallel block search.
 const search = ['run', '--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--image-size', values.size,
-  '--batch-size', '32', '--epochs', values.epochs, '--strategies', 'ftl,ttl', '--search', 'block', '--analyses', 'none'];
+  '--batch-size', '32', '--epochs', values.epochs, '--strategies', 'ftl,ttl', '--search', values.search, '--analyses', 'none'];
 const timed = (args, threads) => {
   const out = mkdtempSync(join(tmpdir(), 'ttl-bench-dist-'));
   const start = performance.now();
@@ -51,7 +52,7 @@ const timed = (args, threads) => {
   rmSync(out, { recursive: true, force: true });
   return { seconds, records };
 };
-console.log(`block search: squeezenet1_1 on BreastMNIST, ${values.size}px, ${values.epochs} epochs, ftl + ttl at the block cutoffs`);
+console.log(`search: squeezenet1_1 on BreastMNIST, ${values.size}px, ${values.epochs} epochs, ftl + ttl (search ${values.search})`);
 const single = timed([], 2);
 const pair = timed(['--workers', '2'], 2);
 const byId = new Map(single.records.map((r) => [r.id, r]));
