@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { KeyStore } from '../src/index.js';
-import { QueueCoordinator } from '../src/dist/trial-queue.js';
 import { root, shared } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -217,7 +216,8 @@ describe('trial-parallel run', () => {
   it('a worker with another configuration is refused, naming what differs', async () => {
     const server = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
     try {
-      await new QueueCoordinator(server, 2, 30_000, () => {}).publishMeta({ ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config' });
+      // What rank 0 publishes, from another version and configuration.
+      await server.setJson('meta', { ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config' });
       const worker = await start([cli, 'run', ...tiny, '--out', tempDir('ttl-dist-odd-'), '--world-size', '2', '--rank', '1',
         '--master', `127.0.0.1:${server.port}`], 60_000).done;
       expect(worker.code).not.toBe(0);
