@@ -213,6 +213,31 @@ describe('trial-parallel run', () => {
     expect(ids.sort()).toEqual(['ttl-k2-s0', 'ttl-k4-s0', 'ttl-k6-s0', 'ttl-k8-s0']);
   });
 
+  it('rank 0 killed: its worker stops, naming the master, and --resume completes the run', async () => {
+    const out = tempDir('ttl-dist-rank0-');
+    const port = await freePort();
+    const args = [...tiny, '--epochs', '3', '--strategies', 'ttl', '--search', 'k=2,4,6,8', '--world-size', '2', '--master', `127.0.0.1:${port}`];
+    let killedAt = 0;
+    const rank0 = start([cli, 'run', ...args, '--out', out, '--rank', '0'], 150_000, (text, child) => {
+      if (!killedAt && /done ttl-k\d-s0/.test(text)) {
+        killedAt = performance.now();
+        child.kill('SIGKILL');
+      }
+    });
+    const worker = start([cli, 'run', ...args, '--out', tempDir('ttl-dist-w-'), '--rank', '1'], 150_000);
+    await rank0.done;
+    const lost = await worker.done;
+    expect(killedAt).toBeGreaterThan(0);
+    expect(lost.code).not.toBe(0);
+    expect(lost.stderr).toContain(`c10d store at 127.0.0.1:${port}`);
+    expect(performance.now() - killedAt).toBeLessThan(30_000);
+    const before = trials(out).length;
+    expect(before).toBeGreaterThan(0);
+    const resumed = await start([cli, 'run', '--resume', out], 150_000).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(trials(out).map((r) => r.id).sort()).toEqual(['ttl-k2-s0', 'ttl-k4-s0', 'ttl-k6-s0', 'ttl-k8-s0']);
+  });
+
   it('a worker with another configuration is refused, naming what differs', async () => {
     const server = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
     try {

@@ -57,10 +57,18 @@ async function train(job: Job, spec: TrialSpec, dir: string, group?: ProcessGrou
 
 /** Takes trials from the queue until rank 0 says stop. */
 async function work(queue: QueueWorker, job: Job, dir: string, shipFiles: boolean): Promise<void> {
+  const started = performance.now();
   for (;;) {
     const taken = await queue.take();
     if (!taken) return;
-    const record = await train(job, taken.spec, dir);
+    // Slot numbers stand in for the run's place: the queue knows no ETA (other ranks train the rest).
+    job.cb.progress?.(taken.spec, {
+      type: 'trial', stage: taken.spec.stage, index: taken.slot + 1, total: taken.slots, elapsedSeconds: (performance.now() - started) / 1000, etaSeconds: null,
+    });
+    const record = await train(job, taken.spec, dir).catch((e: unknown) => {
+      // A trial stopped because the master went away says so, not "cancelled".
+      throw queue.lost ?? e;
+    });
     const trialDir = join(dir, 'trials', taken.spec.id);
     await queue.post({ slot: taken.slot, record, files: shipFiles ? readTrialFiles(trialDir) : [] });
     if (shipFiles) rmSync(trialDir, { recursive: true, force: true });
@@ -159,10 +167,13 @@ export async function runWorker(config: RunConfig, world: World, cb: RunCallback
         rmSync(join(scratch, 'trials', spec.id), { recursive: true, force: true });
       }
     } else {
-      const queue = new QueueWorker(store, world.rank);
+      // Losing the master stops the trial in flight at its next batch.
+      const stop = new AbortController();
+      cb.signal?.addEventListener('abort', () => stop.abort());
+      const queue = new QueueWorker(store, world.rank, (e) => stop.abort(e));
       queue.startHeartbeat();
       try {
-        await work(queue, job, scratch, true);
+        await work(queue, { ...job, cb: { ...cb, signal: stop.signal } }, scratch, true);
       } finally {
         await queue.stopHeartbeat();
       }

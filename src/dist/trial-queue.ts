@@ -54,12 +54,17 @@ export class QueueWorker {
   private beating: Promise<unknown> = Promise.resolve();
   lost: Error | undefined;
 
-  constructor(private readonly store: KeyStore, readonly rank: number) {}
+  /** `onLost` hears once that the store stopped answering (the master is gone): the trial in flight can stop. */
+  constructor(private readonly store: KeyStore, readonly rank: number, private readonly onLost: (error: Error) => void = () => {}) {}
 
-  /** Starts the heartbeat; a store that stops answering is remembered in `lost` (the master is gone). */
+  /** Starts the heartbeat; a store that stops answering is remembered in `lost`. */
   startHeartbeat(): void {
     const beat = () => {
-      this.beating = this.store.add(`alive/${this.rank}`, 1).catch((e: Error) => (this.lost ??= e));
+      this.beating = this.store.add(`alive/${this.rank}`, 1).catch((e: Error) => {
+        if (this.lost) return;
+        this.lost = e;
+        this.onLost(e);
+      });
     };
     beat();
     this.timer = setInterval(beat, HEARTBEAT_MS);
@@ -71,13 +76,13 @@ export class QueueWorker {
     await this.beating;
   }
 
-  /** The next trial for this rank, or null once rank 0 says stop. */
-  async take(): Promise<{ slot: number; spec: TrialSpec } | null> {
+  /** The next trial for this rank (its slot, and how many slots there are so far), or null once rank 0 says stop. */
+  async take(): Promise<{ slot: number; slots: number; spec: TrialSpec } | null> {
     if (await this.store.has('stop')) return null;
     const slot = (await this.store.add('q/next', 1)) - 1;
     await this.store.set(`ticket/${slot}`, String(this.rank));
     if (!(await keyOrStop(this.store, `q/${slot}`, () => this.lost))) return null;
-    return { slot, spec: await this.store.getJson<TrialSpec>(`q/${slot}`) };
+    return { slot, slots: await this.store.add('q/len', 0), spec: await this.store.getJson<TrialSpec>(`q/${slot}`) };
   }
 
   async post(result: PostedResult): Promise<void> {
