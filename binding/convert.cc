@@ -81,6 +81,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
     spec.head.num_classes = get_int(head, "numClasses", 2);
     Napi::Value dropout = head.Get("dropout");
     spec.head.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().DoubleValue() : 0.0;
+    spec.head.zero_init = head.Get("zeroInit").ToBoolean();
   }
   return spec;
 }
@@ -126,6 +127,7 @@ ttl::OptimOptions to_optim_options(const Napi::Object& o) {
   options.steps_per_epoch = get_int(o, "stepsPerEpoch", options.steps_per_epoch);
   options.class_weights = get_doubles(o, "classWeights");
   options.autocast = get_string(o, "autocast");
+  options.clip_grad_norm = get_double(o, "clipGradNorm", options.clip_grad_norm);
   return options;
 }
 

@@ -30,6 +30,8 @@ export interface CreateModelOptions {
   head?: HeadKind;
   numClasses?: number;
   dropout?: number;
+  /** How a new linear head starts: 'zero' (BiT: every class equally likely) or 'random' (PyTorch's default). */
+  headInit?: 'random' | 'zero';
   inChannels?: number;
   /** 'NAME' of a card entry (e.g. 'imagenet'), or a path to a .safetensors / .pth file. */
   weights?: string;
@@ -88,6 +90,8 @@ export interface TrainStepOptions {
   momentum?: number;
   weightDecay?: number;
   nesterov?: boolean;
+  /** Rescale the gradients to this global L2 norm when it is exceeded; 0 (default) never does. */
+  clipGradNorm?: number;
 }
 
 /** Native access for the training engine (src/train); not part of the public API. */
@@ -250,6 +254,7 @@ export class Model {
       momentum: numberIn('options.momentum', options.momentum ?? 0.9, 0, 1),
       weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
+      clipGradNorm: numberIn('options.clipGradNorm', options.clipGradNorm ?? 0, 0, 1e6),
       // trainStep honours freeze(): frozen units keep scale 0
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
@@ -305,18 +310,19 @@ function checkOptions(options: CreateModelOptions) {
   const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;
   const numClasses = integerIn('numClasses', options.numClasses ?? defaultClasses, head === 'unet' ? 2 : 1, head === 'unet' ? 255 : 100000);
   const dropout = numberIn('dropout', options.dropout ?? 0, 0, 0.99);
+  const zeroInit = oneOf('headInit', options.headInit ?? 'random', ['random', 'zero'] as const) === 'zero';
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
   const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
-  return { card, k, head, numClasses, dropout, inChannels, device, seed, threads };
+  return { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads };
 }
 
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
-  const { card, k, head, numClasses, dropout, inChannels, device, seed, threads } = checkOptions(options);
+  const { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads } = checkOptions(options);
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
-  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout } };
+  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout, zeroInit } };
   if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
   const net = await call(() => native().createModel(spec, { device, seed, threads }));
   const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
@@ -350,6 +356,6 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
 export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
   return {
     optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
-    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', ...o,
+    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', clipGradNorm: 0, ...o,
   };
 }

@@ -78,6 +78,8 @@ export interface NativeOptimOptions {
   stepsPerEpoch: number;
   classWeights: number[];
   autocast: '' | 'bf16' | 'fp16';
+  /** Rescale the gradients when their global L2 norm exceeds this; 0 never does. */
+  clipGradNorm: number;
 }
 
 export interface NativeAugmentOptions {

@@ -39,6 +39,11 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   }
   if (options.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
   linear_ = register_module(name, torch::nn::Linear(last_channels(), options.num_classes));
+  if (options.zero_init) {
+    torch::NoGradGuard no_grad;
+    linear_->weight.zero_();
+    linear_->bias.zero_();
+  }
 }
 
 void BackboneImpl::build_decoder(int64_t num_classes) {

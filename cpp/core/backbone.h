@@ -22,6 +22,7 @@ struct HeadOptions {
   HeadKind kind = HeadKind::Linear;
   int64_t num_classes = 2;
   double dropout = 0.0;
+  bool zero_init = false;  // a new classifier starts at zero (BiT): every class equally likely, no random-head transient
 };
 
 struct ForwardResult {

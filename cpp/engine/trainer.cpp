@@ -148,8 +148,19 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
   loss.backward();
   if (gradient_hook_) gradient_hook_(model_.parameters());
+  // After averaging: every rank clips the same gradients the same way.
+  if (options_.clip_grad_norm > 0) clip_gradients();
   optimizer_->step();
   return value;
+}
+
+// One norm over every trained parameter, as torch.nn.utils.clip_grad_norm_: the update keeps its direction.
+void Trainer::clip_gradients() {
+  std::vector<torch::Tensor> params;
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params())
+      if (p.grad().defined()) params.push_back(p);
+  torch::nn::utils::clip_grad_norm_(params, options_.clip_grad_norm);
 }
 
 EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,

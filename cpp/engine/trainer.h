@@ -28,6 +28,7 @@ struct OptimOptions {
   int64_t steps_per_epoch = 1;
   std::vector<double> class_weights; // empty: unweighted cross-entropy
   std::string autocast;              // "" | "bf16" | "fp16" (fp16 on CUDA only)
+  double clip_grad_norm = 0;         // rescale gradients whose global L2 norm exceeds this; 0 = never
 };
 
 struct EpochStats {
@@ -72,6 +73,7 @@ class Trainer {
   friend class EpochRun;
   void set_train_mode();
   void schedule(int64_t global_step);
+  void clip_gradients();
   torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& labels);
 
   BackboneImpl& model_;

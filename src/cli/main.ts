@@ -44,6 +44,7 @@ program
   .option('--batch-size <n>')
   .option('--lr <eta|auto>', "head learning rate; 'auto': an LR range test per strategy and cutoff picks it")
   .option('--warmup <fraction>', 'linear warm-up over this fraction of all steps, then cosine decay per step')
+  .option('--clip-grad-norm <norm>', 'rescale a step whose global gradient norm exceeds this (0: never)')
   .option('--optimizer <sgd|adamw>')
   .option('--autocast <bf16|fp16|none>')
   .option('--device <auto|cpu|cuda>')

@@ -35,6 +35,7 @@ export interface RunFlags {
   batchSize?: string;
   lr?: string;
   warmup?: string;
+  clipGradNorm?: string;
   analyses?: string;
   optimizer?: string;
   autocast?: string;
@@ -53,7 +54,7 @@ export interface RunFlags {
   ddp?: boolean;
 }
 
-const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'seed'] as const;
+const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
 
 function parseJsonFlag(flag: string, value: string): unknown {
   try {

@@ -52,6 +52,8 @@ export interface RunConfig {
   weightDecay: number;
   /** Linear warm-up over this fraction of all training steps. */
   warmup: number;
+  /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 never clips. */
+  clipGradNorm: number;
   patience: number;
   autocast: '' | 'bf16' | 'fp16';
   augment: boolean;
@@ -71,7 +73,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
@@ -158,6 +160,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     optimizer: oneOf('optimizer', merged.optimizer, ['sgd', 'adamw'] as const),
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
     warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
+    clipGradNorm: numberIn('clipGradNorm', Number(merged.clipGradNorm), 0, 1e6),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
     autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
     augment: merged.augment !== false && merged.augment !== 'false',

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { readCurves, readLrRange } from './trial-files.js';
 import type { RunConfig } from './config.js';
 import { readJournal, trialRecords } from './journal.js';
 import { getModelCard } from '../registry.js';
@@ -11,7 +11,6 @@ import { chosenPredictions, confusionTables, curveCharts, plainSummary } from '.
 import { formatP, significance, type Significance } from './significance.js';
 import { esc, lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
-import type { LrRange } from '../train/lr-range.js';
 
 // One repeat has no spread: its std would print as a misleading "± 0.0000".
 const pm = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4));
@@ -100,11 +99,11 @@ export function writeReports(dir: string, config: RunConfig): Results {
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'curves.json')))
     .map((r) => ({
       name: r.id,
-      points: readRunJson<{ epoch: number; val?: number; valAuroc?: number }[]>(join(dir, 'trials', r.id, 'curves.json')).map((c) => ({ x: c.epoch, y: c.val ?? c.valAuroc! })),
+      points: readCurves(join(dir, 'trials', r.id, 'curves.json')).map((c) => ({ x: c.epoch, y: c.val })),
     }));
   const ranges = trialRecords(records)
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'lr-range.json')))
-    .map((r) => ({ id: r.id, range: readRunJson<LrRange>(join(dir, 'trials', r.id, 'lr-range.json')) }));
+    .map((r) => ({ id: r.id, range: readLrRange(join(dir, 'trials', r.id, 'lr-range.json')) }));
   const rangeChart = ranges.length
     ? lineChart('LR range test (smoothed training loss)', 'log10 learning rate', 'loss',
       ranges.map(({ id, range }) => ({ name: `${id}: ${range.suggested.toPrecision(2)}`, points: range.lrs.map((lr, i) => ({ x: Math.log10(lr), y: range.smoothed[i] })) })),

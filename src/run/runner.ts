@@ -7,13 +7,13 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
-import { lrRangeTest, type LrRange } from '../train/lr-range.js';
+import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import type { ProcessGroup } from '../dist/c10d.js';
@@ -102,7 +102,7 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
 async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
   if (config.lr !== 'auto') return config.lr;
   const path = join(trialDir, 'lr-range.json');
-  if (existsSync(path)) return readRunJson<LrRange>(path).suggested;
+  if (existsSync(path)) return readLrRange(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
   // Each rank of a data-parallel trial sweeps alone (same seed, same answer): a resumed rank 0 reads its saved
   // sweep while the others sweep again, so the sweep must not wait on collectives.
@@ -111,12 +111,15 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
   return range.suggested;
 }
 
+const AUTO_LR_RETRIES = 3;
+
 /** What every trial of the run trains with, before its learning rate is known. */
 function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): TrainingOptions {
   return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
+    clipGradNorm: config.clipGradNorm,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group,
   };
@@ -157,18 +160,30 @@ export async function runTrial(card: ModelCard, config: RunConfig, data: RunData
   mkdirSync(trialDir, { recursive: true });
   const options = trialOptions(card, config, spec, dir, cb, group);
   let lr: number | undefined;
-  try {
-    lr = await trialLr(config, data, spec, options, trialDir, cb);
-    const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb, { ...options, lr });
-    writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
-    return {
-      ...base, status: 'ok', lr, val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
-      bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
-    };
-  } catch (e) {
-    // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
-    if (e instanceof TtlError && e.code === 'E_DIVERGED') return { ...base, status: 'failed', lr, reason: e.message, finishedAt: new Date().toISOString() };
-    throw e;
+  const divergedLrs: number[] = [];
+  for (;;) {
+    try {
+      lr ??= await trialLr(config, data, spec, options, trialDir, cb);
+      const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb, { ...options, lr });
+      writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
+      return {
+        ...base, status: 'ok', lr, ...(divergedLrs.length ? { divergedLrs } : {}), val, test, ...uncertainty, params: r.params,
+        trainableParams: r.trainableParams, macs: r.macs, bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds,
+        imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
+      };
+    } catch (e) {
+      if (!(e instanceof TtlError && e.code === 'E_DIVERGED')) throw e;
+      // A suggested rate is an estimate: one that diverges costs a retry at a quarter of it, not the trial.
+      // A rate the user set is their result; so is a fourth divergence.
+      if (config.lr === 'auto' && lr !== undefined && divergedLrs.length < AUTO_LR_RETRIES) {
+        divergedLrs.push(lr);
+        cb.progress?.(spec, { type: 'stage', stage: `diverged at lr ${lr.toPrecision(2)}, retrying at ${(lr / 4).toPrecision(2)}` });
+        lr /= 4;
+        continue;
+      }
+      // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
+      return { ...base, status: 'failed', lr, ...(divergedLrs.length ? { divergedLrs } : {}), reason: e.message, finishedAt: new Date().toISOString() };
+    }
   }
 }
 

@@ -32,6 +32,10 @@ export interface TrainingOptions {
   /** Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA) or 'fp16' (CUDA). */
   autocast?: 'bf16' | 'fp16';
   augment?: boolean | Partial<NativeAugmentOptions>;
+  /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
+  clipGradNorm?: number;
+  /** How the new head starts (see CreateModelOptions.headInit). */
+  headInit?: 'random' | 'zero';
   dropout?: number;
   /** Stop after this many epochs without improvement of the selection metric. */
   patience?: number;
@@ -96,6 +100,7 @@ export interface TrainingSettings {
   size: number;
   lr: number;
   warmup: number;
+  clipGradNorm: number;
   patience: number;
   seed: number;
   pipeline: NativePipelineOptions;
@@ -103,7 +108,7 @@ export interface TrainingSettings {
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05 };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 0, headInit: 'random' as 'random' | 'zero' };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -124,6 +129,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
+    clipGradNorm: numberIn('clipGradNorm', options.clipGradNorm ?? TRAINING_DEFAULTS.clipGradNorm, 0, 1e6),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
     pipeline: { size, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] },
@@ -137,7 +143,7 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
     weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
     warmupSteps: Math.round(s.warmup * s.epochs * Math.ceil(trainCount / s.batchSize)), stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
-    autocast: options.autocast ?? '',
+    autocast: options.autocast ?? '', clipGradNorm: s.clipGradNorm,
   });
 }
 
@@ -172,6 +178,7 @@ export async function withTrainingModel<R>(
   if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
+    headInit: options.headInit ?? TRAINING_DEFAULTS.headInit,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
     signal: options.signal,
   });
