@@ -142,6 +142,12 @@ describe('data-parallel step', () => {
 });
 
 describe('data-parallel run', () => {
+  it('--ddp without other ranks is refused before anything trains', async () => {
+    const lonely = await start([cli, 'run', ...tiny, '--out', tempDir('ttl-ddp-alone-'), '--ddp'], 60_000).done;
+    expect(lonely.code).not.toBe(0);
+    expect(lonely.stderr).toContain('--ddp trains a trial on several processes: add --workers N (N >= 2)');
+  });
+
   it('--workers 2 --ddp trains each trial on both ranks and reaches the test AUROC of one process', async () => {
     const args = [...tiny, '--epochs', '3', '--strategies', 'ttl', '--search', 'k=4'];
     const one = tempDir('ttl-ddp-one-');

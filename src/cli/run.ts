@@ -157,6 +157,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   const { world, spawnWorkers } = worldOf(flags);
+  if (flags.ddp && !world) throw new TtlError('E_BAD_ARGUMENT', '--ddp trains a trial on several processes: add --workers N (N >= 2) or --world-size/--rank/--master');
   const leaseMs = 1000 * integerIn('--lease', Number(flags.lease ?? 30), 1, 86_400);
   const connectTimeoutMs = 1000 * integerIn('--connect-timeout', Number(flags.connectTimeout ?? 60), 1, 86_400);
   let results;
