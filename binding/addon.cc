@@ -5,6 +5,7 @@
 #include "analysis.h"
 #include "async.h"
 #include "core/runtime.h"
+#include "dist_wrap.h"
 #include "model_wrap.h"
 #include "store_wrap.h"
 
@@ -61,6 +62,9 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
   exports.Set("Model", ModelWrap::Init(env));
   exports.Set("Store", StoreWrap::Init(env));
+  exports.Set("DistStore", DistStoreWrap::Init(env));
+  exports.Set("DistGroup", DistGroupWrap::Init(env));
+  exports.Set("distributedSupport", Napi::Function::New(env, DistributedSupport));
   exports.Set("cca", Napi::Function::New(env, Cca));
   exports.Set("svdReduce", Napi::Function::New(env, SvdReduce));
   exports.Set("fitProbe", Napi::Function::New(env, FitProbe));

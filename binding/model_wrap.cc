@@ -11,6 +11,7 @@
 #include "engine/segmentation.h"
 #include "analysis/features.h"
 #include "analysis/grad_cam.h"
+#include "dist_wrap.h"
 #include "store_wrap.h"
 
 #include <optional>
@@ -86,6 +87,8 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("features", &ModelWrap::Features),
                                         InstanceMethod("gradCam", &ModelWrap::GradCam),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
+                                        InstanceMethod("setGroup", &ModelWrap::SetGroup),
+                                        InstanceMethod("broadcastState", &ModelWrap::BroadcastState),
                                     });
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
   return ctor;
@@ -218,6 +221,10 @@ Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [options](ModelState& s) {
           s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
+          ModelState* state = &s;  // the trainer lives inside the state
+          s.trainer->set_gradient_hook([state](const std::vector<torch::Tensor>& params) {
+            if (state->group) state->group->average_gradients(params);
+          });
           s.autocast = options.autocast;
           return true;
         },
@@ -275,7 +282,9 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
       if (s.cancel.load()) throw ttl::Error("E_CANCELLED", "training was cancelled");
       if (!epoch_run) {
         trainer = s.trainer.get();
-        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch);
+        ttl::Shard shard;
+        if (s.group) shard = {s.group->rank(), s.group->world_size()};
+        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch, shard);
       }
       // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
       if (s.trainer.get() != trainer)
@@ -322,7 +331,15 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
+    const int64_t n = store.size();
+    // Data-parallel: each rank predicts its slice and every rank gets all rows back in order. A store too
+    // small to give each rank two rows is predicted whole everywhere (the same result, no collective).
+    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
+    const int64_t ranks = s.group->world_size(), rank = s.group->rank();
+    const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
+    ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
+                          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
+    return s.group->gather_rows(ttl::predict(*s.net, slice, p, batch, s.autocast, &s.cancel).contiguous());
   }, false);
 }
 
@@ -453,6 +470,36 @@ Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
                                                  " call(s) on it are running");
     state_.reset();
     return info.Env().Undefined();
+  });
+}
+
+Napi::Value ModelWrap::SetGroup(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::shared_ptr<ttl::dist::Group> group;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) group = DistGroupWrap::from(info[0]);
+    // Swapped on the compute thread, between steps that may be using the old group.
+    return run<bool>(
+        env, acquire(env), [group](ModelState& s) { s.group = group; return true; }, undefined_result);
+  });
+}
+
+Napi::Value ModelWrap::BroadcastState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const int root = info[0].As<Napi::Number>().Int32Value();
+    return run<bool>(
+        env, acquire(env),
+        [root](ModelState& s) {
+          if (!s.group) throw ttl::Error("E_BAD_ARGUMENT", "broadcastState needs a process group (setGroup first)");
+          torch::NoGradGuard no_grad;
+          std::vector<torch::Tensor> tensors;
+          // state_dict is ordered by name: the same order on every rank.
+          for (auto& [name, t] : ttl::state_dict(*s.net)) tensors.push_back(t);
+          s.group->broadcast(tensors, root);
+          return true;
+        },
+        undefined_result);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/backbone.h"
+#include "dist/group.h"
 #include "engine/trainer.h"
 #include "weights/state_dict.h"
 
@@ -21,6 +22,7 @@ struct ModelState {
   std::atomic<bool> cancel{false};  // sticky: set by cancel(), cleared only by cancel(false)
   std::atomic<int> pending{0};
   int threads = 0;                  // intra-op threads for this model's tasks; 0: the process-wide setting
+  std::shared_ptr<ttl::dist::Group> group;  // data-parallel: gradients are averaged over its ranks
 };
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -51,6 +53,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Features(const Napi::CallbackInfo& info);
   Napi::Value GradCam(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value SetGroup(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastState(const Napi::CallbackInfo& info);
 
   // Evaluates the whole store (arguments: store, pipeline, batch size) on the compute thread; the tensor
   // `work` returns goes back as float32 (or float64 with `doubles`).

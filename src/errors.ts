@@ -21,7 +21,16 @@ export type ErrorCode =
   | 'E_TORCH'
   | 'E_NATIVE'
   | 'E_NATIVE_MISSING'
-  | 'E_NATIVE_MISMATCH';
+  | 'E_NATIVE_MISMATCH'
+  | 'E_NO_DISTRIBUTED'
+  | 'E_NO_NCCL'
+  | 'E_DIST_BIND'
+  | 'E_DIST_UNREACHABLE'
+  | 'E_DIST_TIMEOUT'
+  | 'E_DIST_LOST'
+  | 'E_DIST_GROUP'
+  | 'E_DIST_CLOSED'
+  | 'E_DIST_MISMATCH';
 
 /** Every error ttl-torch raises: a stable `code` (E_BAD_ARGUMENT, E_WEIGHTS_MISMATCH, ...) and a message. */
 export class TtlError extends Error {

@@ -25,6 +25,9 @@ export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type Ma
 export { stratifiedSplit, type SplitFractions, type SplitName } from './data/split.js';
 export { readDicom } from './data/dicom.js';
 export { executeRun, readRunConfig, type RunCallbacks } from './run/runner.js';
+export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions } from './dist/c10d.js';
+export { executeDistributed, runWorker, type DistributedOptions } from './dist/run.js';
+export { resolveWorld, type World } from './dist/world.js';
 export { checkConfig, DEMO, type RunConfig, type StrategyKind, type SearchMode } from './run/config.js';
 export { planStageOne, planStageTwo, validCutoffs, type TrialSpec } from './run/plan.js';
 export { table, summarise, type TableRow, type CutoffSummary } from './run/results.js';

@@ -5,7 +5,7 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type NativeComplexity, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
+  native, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
@@ -337,6 +337,19 @@ export class Model {
   /** @internal Puts the snapshot's weights back. */
   restore(): Promise<void> {
     return call(() => this.net.restore());
+  }
+
+  /**
+   * @internal Joins (or with null leaves) a c10d process group: training steps then average their gradients over
+   * its ranks and evaluation splits its rows between them (see makeDataParallel).
+   */
+  setGroup(group: NativeDistGroup | null): Promise<void> {
+    return call(() => this.net.setGroup(group));
+  }
+
+  /** @internal Replaces every rank's weights and buffers with rank `root`'s. */
+  broadcastState(root: number): Promise<void> {
+    return call(() => this.net.broadcastState(root));
   }
 
   /** @internal Sets (default) or clears the sticky flag that stops the next native batch with E_CANCELLED. */

@@ -141,7 +141,31 @@ export interface NativeModel {
   features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
+  /** Data-parallel: average gradients over the group's ranks after every backward (null: stop). */
+  setGroup(group: NativeDistGroup | null): Promise<void>;
+  /** Copies rank `root`'s parameters and buffers into this rank's (needs a group). */
+  broadcastState(root: number): Promise<void>;
   dispose(): void;
+}
+
+/** A c10d TCPStore client (or the server, on rank 0); blocking calls run on libuv's pool. */
+export interface NativeDistStore {
+  /** Resolves with the address actually served or reached ("host:port"). */
+  connect(options: { host: string; port: number; isServer: boolean; timeoutMs: number }): Promise<string>;
+  set(key: string, value: Uint8Array): Promise<void>;
+  get(key: string): Promise<Uint8Array>;
+  add(key: string, delta: number): Promise<number>;
+  check(keys: string[]): Promise<boolean>;
+  /** False when the keys did not all appear within timeoutMs. */
+  wait(keys: string[], timeoutMs: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  port(): number;
+  close(): void;
+}
+
+export interface NativeDistGroup {
+  join(store: NativeDistStore, options: { name: string; rank: number; worldSize: number; backend: 'gloo' | 'nccl'; hostname: string; timeoutMs: number }): Promise<void>;
+  barrier(): Promise<void>;
 }
 
 export interface NativeRuntimeInfo {
@@ -161,6 +185,9 @@ export interface Binding {
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;
+  DistStore: new () => NativeDistStore;
+  DistGroup: new () => NativeDistGroup;
+  distributedSupport(): { gloo: boolean; nccl: boolean };
   Store: new (
     images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean, masks?: { data: Uint8Array; shape: number[] },
   ) => NativeStore;

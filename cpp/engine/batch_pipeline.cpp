@@ -2,12 +2,12 @@
 
 #include <cmath>
 
+#include "core/constants.h"
 #include "core/error.h"
 #include "core/macs.h"
 
 namespace ttl {
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 namespace F = torch::nn::functional;
 
 torch::Tensor uniform(int64_t n, double lo, double hi, at::Generator& g) {

@@ -3,16 +3,13 @@
 #include <cmath>
 #include <map>
 
+#include "core/constants.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "engine/autocast.h"
 #include "engine/segmentation.h"
 
 namespace ttl {
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-
-}  // namespace
 
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
   TORCH_CHECK(options.lr >= 0 && options.head_lr_scale >= 0, "learning rates must be non-negative");
@@ -136,6 +133,8 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   const double value = loss.item<double>();
   if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
   loss.backward();
+  if (gradient_hook_) gradient_hook_(model_.parameters());
+  // After averaging: every rank clips the same gradients the same way.
   if (options_.clip_grad_norm > 0) clip_gradients();
   optimizer_->step();
   return value;
@@ -151,13 +150,17 @@ void Trainer::clip_gradients() {
 }
 
 EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                   uint64_t seed, int64_t epoch)
+                   uint64_t seed, int64_t epoch, Shard shard)
     : trainer_(trainer),
       store_(store),
       pipeline_(pipeline),
       batch_size_(batch_size),
+      shard_(shard),
       generator_(at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch))) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
+  TORCH_CHECK(shard.count >= 1 && shard.rank >= 0 && shard.rank < shard.count, "shard ", shard.rank, " of ", shard.count);
+  if (batch_size < 2 * shard.count)
+    throw Error("E_BAD_ARGUMENT", "data-parallel training needs batchSize >= 2 x ranks (" + std::to_string(2 * shard.count) + ")");
   if (trainer.model_.dense_output() && !store.masks.defined())
     throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
   order_ = torch::randperm(store.size(), generator_, torch::kInt64);
@@ -169,9 +172,15 @@ bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
   if (b_ >= batches_) return false;
   const int64_t b = b_++;
   torch::Tensor idx = order_.slice(0, b * batch_size_, std::min(store_.size(), (b + 1) * batch_size_));
-  if (idx.size(0) < 2 && b > 0) {  // a batch of one breaks batch norm; drop the ragged tail
+  // A batch of one breaks batch norm: drop the ragged tail (data-parallel: one that leaves a rank fewer than 2).
+  if (idx.size(0) < 2 * shard_.count && b > 0) {
     b_ = batches_;
     return false;
+  }
+  if (shard_.count > 1) {
+    // Every rank draws the same order; each trains its slice and the gradients are averaged.
+    const int64_t n = idx.size(0);
+    idx = idx.slice(0, shard_.rank * n / shard_.count, (shard_.rank + 1) * n / shard_.count);
   }
   BackboneImpl& model = trainer_.model_;
   const torch::Device device = device_of(model);

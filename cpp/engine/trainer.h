@@ -63,6 +63,11 @@ class Trainer {
   // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
+  // Called with the model's parameters between backward and the optimiser step (data-parallel training
+  // averages the gradients over the ranks there).
+  using GradientHook = std::function<void(const std::vector<torch::Tensor>&)>;
+  void set_gradient_hook(GradientHook hook) { gradient_hook_ = std::move(hook); }
+
  private:
   friend class EpochRun;
   void set_train_mode();
@@ -78,15 +83,22 @@ class Trainer {
   std::vector<double> unit_scales_;  // per built unit; 0: frozen
   torch::Tensor class_weights_;
   int64_t step_ = 0;
+  GradientHook gradient_hook_;
 };
 
 // One epoch taken a batch at a time: the binding runs each batch as its own compute-thread task so that
 // calls queued meanwhile (a predict on another model) wait for one batch, not for the whole epoch.
 // The trainer and the store must outlive the run.
+// This process's share of every global batch in data-parallel training: rows [rank*n/count, (rank+1)*n/count).
+struct Shard {
+  int rank = 0;
+  int count = 1;
+};
+
 class EpochRun {
  public:
   EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
-           int64_t epoch);
+           int64_t epoch, Shard shard = {});
   // Trains the next batch and reports it; false once the epoch is done (nothing was trained).
   bool next(const std::function<void(const BatchProgress&)>& progress);
   EpochStats stats() const;
@@ -96,6 +108,7 @@ class EpochRun {
   const ImageStore& store_;
   PipelineOptions pipeline_;
   int64_t batch_size_;
+  Shard shard_;
   at::Generator generator_;
   torch::Tensor order_, labels_;
   int64_t batches_ = 0, b_ = 0;

@@ -52,6 +52,13 @@ program
   .option('--seed <n>')
   .option('--out <dir>', 'run directory (default runs/<model>-<data>)')
   .option('--resume <dir>', 'continue a run; journaled trials are not redone')
+  .option('--workers <n>', 'trial-parallel on this machine: n processes (this one and n-1 it spawns) share the cores')
+  .option('--world-size <n>', 'trial-parallel over machines: processes in all (default: WORLD_SIZE)')
+  .option('--rank <r>', 'this process (0 owns the run directory; default: RANK)')
+  .option('--master <host:port>', "rank 0's c10d store (default: MASTER_ADDR:MASTER_PORT, port 29500)")
+  .option('--ddp', 'with --workers or a world: train each trial on all ranks together (data-parallel) instead of one trial per rank')
+  .option('--lease <seconds>', "a worker silent this long loses its trial to the queue", '30')
+  .option('--connect-timeout <seconds>', 'how long a worker tries to reach the master (and waits for its answers)', '60')
   .option('--dry-run', 'print the trial plan and an estimated cost, train nothing')
   .option('--json', 'print results as JSON')
   .action(runCommand);

@@ -8,6 +8,11 @@ import { markdownTable } from '../run/report.js';
 import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runner.js';
 import type { TrialSpec } from '../run/plan.js';
 import { progressPrinter } from './progress.js';
+import { executeDistributed, runWorker } from '../dist/run.js';
+import { spawnLocalWorkers, threadsPerWorker } from '../dist/launch.js';
+import { resolveWorld, type World } from '../dist/world.js';
+import { setThreads } from '../runtime.js';
+import { integerIn } from '../validate.js';
 
 export interface RunFlags {
   config?: string;
@@ -40,6 +45,13 @@ export interface RunFlags {
   resume?: string | boolean;
   dryRun?: boolean;
   json?: boolean;
+  workers?: string;
+  worldSize?: string;
+  rank?: string;
+  master?: string;
+  lease?: string;
+  connectTimeout?: string;
+  ddp?: boolean;
 }
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
@@ -118,6 +130,16 @@ async function dryRun(config: RunConfig): Promise<void> {
   console.log(`${trials.length} trials, estimated ${(total / 60).toFixed(1)} min from a ${(1 / secondsPerImage).toFixed(0)} img/s probe${stageTwo ? `; then stage 2 (${stageTwo})` : ''}`);
 }
 
+/** This process's place in a distributed run, or null for a plain one; --workers N makes it rank 0 of N here. */
+function worldOf(flags: RunFlags): { world: World | null; spawnWorkers: boolean } {
+  if (flags.workers === undefined) return { world: resolveWorld(flags), spawnWorkers: false };
+  const workers = integerIn('--workers', Number(flags.workers), 1, 256);
+  if (flags.worldSize !== undefined || flags.rank !== undefined || flags.master !== undefined)
+    throw new TtlError('E_BAD_ARGUMENT', '--workers runs on this machine; use --world-size, --rank and --master (not both) across machines');
+  setThreads(threadsPerWorker(workers));
+  return { world: workers > 1 ? { worldSize: workers, rank: 0, masterHost: '127.0.0.1', masterPort: 0 } : null, spawnWorkers: true };
+}
+
 export async function runCommand(flags: RunFlags): Promise<void> {
   const config = resolveConfig(flags);
   if (flags.dryRun) return dryRun(config);
@@ -134,9 +156,29 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const onTerm = () => stop('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  const { world, spawnWorkers } = worldOf(flags);
+  if (flags.ddp && !world) throw new TtlError('E_BAD_ARGUMENT', '--ddp trains a trial on several processes: add --workers N (N >= 2) or --world-size/--rank/--master');
+  const leaseMs = 1000 * integerIn('--lease', Number(flags.lease ?? 30), 1, 86_400);
+  const connectTimeoutMs = 1000 * integerIn('--connect-timeout', Number(flags.connectTimeout ?? 60), 1, 86_400);
   let results;
   try {
-    results = await executeRun(config, { log, progress, signal: controller.signal });
+    if (world && world.rank > 0) {
+      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs, ddp: flags.ddp });
+      finish();
+      return;
+    }
+    const cb = { log, progress, signal: controller.signal };
+    let workers: ReturnType<typeof spawnLocalWorkers> | undefined;
+    try {
+      results = world
+        ? await executeDistributed(config, world, cb, {
+          leaseMs, connectTimeoutMs, ddp: flags.ddp,
+          onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000), ...(flags.ddp ? ['--ddp'] : [])])) : undefined,
+        })
+        : await executeRun(config, cb);
+    } finally {
+      workers?.kill();
+    }
   } catch (e) {
     if (!controller.signal.aborted) throw e;
     finish();

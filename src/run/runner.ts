@@ -16,6 +16,7 @@ import { finetune } from '../train/finetune.js';
 import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
+import type { ProcessGroup } from '../dist/c10d.js';
 import { planStrategy } from '../train/strategies.js';
 import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js';
 import { runSvcca } from '../analysis/run-svcca.js';
@@ -104,7 +105,9 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
   const path = join(trialDir, 'lr-range.json');
   if (existsSync(path)) return readLrRange(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
-  const range = await lrRangeTest({ ...common, data: data as ImageDataset });
+  // Each rank of a data-parallel trial sweeps alone (same seed, same answer): a resumed rank 0 reads its saved
+  // sweep while the others sweep again, so the sweep must not wait on collectives.
+  const range = await lrRangeTest({ ...common, group: undefined, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
   return range.suggested;
 }
@@ -112,14 +115,14 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
 const AUTO_LR_RETRIES = 3;
 
 /** What every trial of the run trains with, before its learning rate is known. */
-function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks): TrainingOptions {
+function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): TrainingOptions {
   return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
     clipGradNorm: config.clipGradNorm,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
-    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
+    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group,
   };
 }
 
@@ -148,11 +151,15 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
-async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks): Promise<TrialRecord> {
+/**
+ * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with a group,
+ * data-parallel over its ranks (all of them call this with the same trial).
+ */
+export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
-  const options = trialOptions(card, config, spec, dir, cb);
+  const options = trialOptions(card, config, spec, dir, cb, group);
   let lr: number | undefined;
   const divergedLrs: number[] = [];
   for (;;) {
@@ -267,8 +274,27 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
   }
 }
 
+/** What a stage's trials run with and where their records go. */
+export interface RunContext {
+  card: ModelCard;
+  config: RunConfig;
+  data: RunData;
+  dir: string;
+  cb: RunCallbacks;
+  /** Ids already journaled. */
+  done: Set<string>;
+  /** Journals a finished trial (once: done gets its id) and logs it. */
+  record(record: TrialRecord): void;
+}
+
+/**
+ * Runs a stage's trials not yet done and journals each through ctx.record: one after another in this
+ * process by default; the distributed run hands them to a queue of workers instead.
+ */
+export type StageRunner = (trials: TrialSpec[], ctx: RunContext) => Promise<void>;
+
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
-export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Promise<Results> {
+export async function executeRun(config: RunConfig, cb: RunCallbacks = {}, runStage?: StageRunner): Promise<Results> {
   const dir = config.out;
   const log = cb.log ?? (() => {});
   await preflight(config);
@@ -288,7 +314,17 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   let index = 0;
   const started = performance.now();
   const trialSeconds: number[] = [];
-  const runAll = async (trials: TrialSpec[]) => {
+  const ctx: RunContext = {
+    card, config, data, dir, cb, done,
+    record: (record) => {
+      appendJournal(journal, record);
+      done.add(record.id);
+      log(record.status === 'ok'
+        ? `done ${record.id}: val ${primary.label} ${record.val![primary.key].toFixed(4)}, test ${primary.label} ${record.test![primary.key].toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
+        : `failed ${record.id}: ${record.reason}`);
+    },
+  };
+  const runLocally = async (trials: TrialSpec[]) => {
     for (const spec of trials) {
       if (done.has(spec.id)) {
         log(`skip ${spec.id} (journaled)`);
@@ -302,13 +338,10 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
       const trialStart = performance.now();
       const record = await runTrial(card, config, data, spec, dir, cb);
       trialSeconds.push((performance.now() - trialStart) / 1000);
-      appendJournal(journal, record);
-      done.add(spec.id);
-      log(record.status === 'ok'
-        ? `done ${spec.id}: val ${primary.label} ${record.val![primary.key].toFixed(4)}, test ${primary.label} ${record.test![primary.key].toFixed(4)}, ${record.trainSeconds!.toFixed(1)} s`
-        : `failed ${spec.id}: ${record.reason}`);
+      ctx.record(record);
     }
   };
+  const runAll = (trials: TrialSpec[]) => (runStage ? runStage(trials.filter((t) => !done.has(t.id)), ctx) : runLocally(trials));
   await runAll(stageOne);
   const summaries = summarise(readJournal(journal), metricsOf(config));
   const bestOne = new Map(config.strategies.filter((s) => SEARCHED_STRATEGIES.includes(s)).flatMap((s) => {

@@ -1,6 +1,7 @@
 // What every training task (classification finetune, segmentation) validates and builds the same way:
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
 import { configHash, type CheckpointInfo } from '../checkpoint.js';
+import { ProcessGroup, makeDataParallel } from '../dist/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { NativeAugmentOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
@@ -53,6 +54,12 @@ export interface TrainingOptions {
   signal?: AbortSignal;
   /** Return the trained model (best weights) in the result instead of disposing it; the caller disposes. */
   keepModel?: boolean;
+  /**
+   * Data-parallel: train this trial on every rank of the group together (each rank trains its slice of every
+   * batch of batchSize, gradients averaged; initial weights from rank 0; evaluation split and gathered).
+   * Every rank calls with the same options; only rank 0 writes the checkpoint.
+   */
+  group?: ProcessGroup;
 }
 
 /** What one trial of any task returns: selection epoch, validation/test metrics, curves, size and speed. */
@@ -154,7 +161,8 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
 
 /** The training options that shape the weights (not where data or checkpoints live, not callbacks). */
 export function trainingConfigHash(options: TrainingOptions & Record<string, unknown>): string {
-  const { data: _data, checkpoint: _checkpoint, signal: _signal, onProgress: _onProgress, keepModel: _keep, resolve: _resolve, ...rest } = options;
+  // How many ranks trained it does not change what was trained (up to summation order).
+  const { data: _data, checkpoint: _checkpoint, signal: _signal, onProgress: _onProgress, keepModel: _keep, resolve: _resolve, group: _group, ...rest } = options;
   return configHash({ ...rest, data: typeof options.data === 'string' ? options.data : (options.data as { name?: string } | undefined)?.name });
 }
 
@@ -179,6 +187,7 @@ export async function withTrainingModel<R>(
   options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
   work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
+  if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
     headInit: options.headInit ?? TRAINING_DEFAULTS.headInit,
@@ -191,8 +200,9 @@ export async function withTrainingModel<R>(
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
+    if (options.group) await makeDataParallel(model, options.group);
     const result = await work(model);
-    if (options.checkpoint) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
+    if (options.checkpoint && (options.group?.rank ?? 0) === 0) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
     succeeded = true;
     return result;
   } finally {

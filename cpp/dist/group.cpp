@@ -1,0 +1,155 @@
+#include "dist/group.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
+
+#ifdef TTL_TORCH_DIST
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+
+#include "dist/store_impl.h"
+#endif
+#ifdef TTL_TORCH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+namespace ttl::dist {
+
+#ifdef TTL_TORCH_DIST
+
+struct Group::Impl {
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
+};
+
+namespace {
+
+std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& hostname) {
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  if (!hostname.empty()) return c10d::ProcessGroupGloo::createDeviceForHostname(hostname);
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+c10::intrusive_ptr<c10d::ProcessGroup> make_group(c10::intrusive_ptr<c10d::Store> store, const GroupOptions& o) {
+  if (o.backend == "nccl") {
+#ifdef TTL_TORCH_NCCL
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = o.timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, o.rank, o.world_size, options);
+#else
+    throw Error("E_NO_NCCL", "backend 'nccl' needs a CUDA LibTorch with NCCL; this build has only 'gloo'");
+#endif
+  }
+  TORCH_CHECK(o.backend == "gloo", "unknown process group backend ", o.backend);
+  auto options = c10d::ProcessGroupGloo::Options::create(o.timeout);
+  options->devices.push_back(gloo_device(o.hostname));
+  options->threads = 2;
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, o.rank, o.world_size, options);
+}
+
+}  // namespace
+
+Group::Group(Store& store, const GroupOptions& options) : options_(options), impl_(std::make_unique<Impl>()) {
+  TORCH_CHECK(options.world_size >= 1 && options.rank >= 0 && options.rank < options.world_size, "rank ", options.rank,
+              " is outside a world of ", options.world_size);
+  TORCH_CHECK(options.bucket_bytes > 0, "bucket size must be positive");
+  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("group/" + options.name, store.impl().store);
+  try {
+    impl_->group = make_group(prefixed, options);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("E_DIST_GROUP", "rank " + std::to_string(options.rank) + " could not join process group '" + options.name +
+                                    "' of " + std::to_string(options.world_size) + " through " + store.address() + ": " +
+                                    std::string(e.what()).substr(0, 300));
+  }
+}
+
+Group::~Group() = default;
+
+void Group::allreduce_sum(torch::Tensor& bucket) {
+  std::vector<torch::Tensor> one{bucket};
+  impl_->group->allreduce(one)->wait(options_.timeout);
+}
+
+void Group::average_gradients(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty() || options_.world_size == 1) return;
+  // Buckets of same-dtype gradients, in parameter order, so that each all-reduce moves megabytes, not the
+  // few hundred bytes of a BN weight.
+  size_t begin = 0;
+  while (begin < grads.size()) {
+    size_t end = begin;
+    int64_t bytes = 0;
+    while (end < grads.size() && grads[end].scalar_type() == grads[begin].scalar_type() &&
+           (end == begin || bytes + grads[end].nbytes() <= static_cast<size_t>(options_.bucket_bytes)))
+      bytes += grads[end++].nbytes();
+    std::vector<torch::Tensor> flat;
+    for (size_t i = begin; i < end; i++) flat.push_back(grads[i].reshape({-1}));
+    torch::Tensor bucket = torch::cat(flat);
+    allreduce_sum(bucket);
+    bucket.div_(options_.world_size);
+    int64_t offset = 0;
+    for (size_t i = begin; i < end; i++) {
+      const int64_t n = grads[i].numel();
+      grads[i].copy_(bucket.narrow(0, offset, n).view_as(grads[i]));
+      offset += n;
+    }
+    begin = end;
+  }
+}
+
+void Group::broadcast(const std::vector<torch::Tensor>& tensors, int root) {
+  TORCH_CHECK(root >= 0 && root < options_.world_size, "broadcast root ", root, " is not a rank");
+  c10d::BroadcastOptions opts;
+  opts.rootRank = root;
+  for (const auto& t : tensors) {
+    // Gloo broadcasts dense contiguous tensors; a view is broadcast through a contiguous copy.
+    std::vector<torch::Tensor> one{t.is_contiguous() ? t : t.contiguous()};
+    impl_->group->broadcast(one, opts)->wait(options_.timeout);
+    if (!t.is_contiguous()) t.copy_(one[0]);
+  }
+}
+
+torch::Tensor Group::gather_rows(const torch::Tensor& local) {
+  TORCH_CHECK(local.dim() >= 1, "gather_rows needs at least one dimension");
+  // All-gather needs equal shapes: share the row counts, pad every part to the longest, trim after.
+  torch::Tensor counts = torch::zeros({options_.world_size}, torch::kLong);
+  counts[options_.rank] = local.size(0);
+  allreduce_sum(counts);
+  const int64_t longest = counts.max().item<int64_t>();
+  auto padded_shape = local.sizes().vec();
+  padded_shape[0] = longest;
+  torch::Tensor padded = torch::zeros(padded_shape, local.options());
+  padded.narrow(0, 0, local.size(0)).copy_(local);
+  std::vector<std::vector<torch::Tensor>> out(1);
+  for (int r = 0; r < options_.world_size; r++) out[0].push_back(torch::empty_like(padded));
+  std::vector<torch::Tensor> in{padded};
+  impl_->group->allgather(out, in)->wait(options_.timeout);
+  std::vector<torch::Tensor> parts;
+  for (int r = 0; r < options_.world_size; r++) parts.push_back(out[0][r].narrow(0, 0, counts[r].item<int64_t>()));
+  return torch::cat(parts);
+}
+
+void Group::barrier() { impl_->group->barrier()->wait(options_.timeout); }
+
+#else
+
+struct Group::Impl {};
+
+Group::Group(Store&, const GroupOptions&) {
+  throw Error("E_NO_DISTRIBUTED", "this ttl-torch build has no c10d process groups");
+}
+Group::~Group() = default;
+void Group::allreduce_sum(torch::Tensor&) {}
+void Group::average_gradients(const std::vector<torch::Tensor>&) {}
+void Group::broadcast(const std::vector<torch::Tensor>&, int) {}
+torch::Tensor Group::gather_rows(const torch::Tensor& local) { return local; }
+void Group::barrier() {}
+
+#endif
+
+}  // namespace ttl::dist
