@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
 import { TtlError, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
-import { native, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
+import { native, type InferenceCopyInfo, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
 import { getModelCard, type ModelCard } from './registry.js';
 import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
@@ -176,10 +176,14 @@ export class Model {
 
   /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
   async complexity(inputShape: number[]): Promise<NativeComplexity> {
+    this.checkInputShape(inputShape);
+    return call(() => this.net.complexity(inputShape));
+  }
+
+  private checkInputShape(inputShape: number[]): void {
     const rank = this.inputRank;
     if (!Array.isArray(inputShape) || inputShape.length !== rank || !inputShape.every((d) => Number.isInteger(d) && d > 0))
       throw invalidParameterError('inputShape', `an array ${rank === 4 ? '[C, D, H, W]' : '[C, H, W]'} of positive integers`, inputShape);
-    return call(() => this.net.complexity(inputShape));
   }
 
   /** Loads a .safetensors file or a torch.save'd .pth/.pt state dict; strict unless allowMissing. */
@@ -269,6 +273,18 @@ export class Model {
     const sorted = [...times].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
     return { medianMs: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, times };
+  }
+
+  /**
+   * Serves this model for inference: forward() without `units`, predictions and latency() then run a private
+   * copy with every batch norm that follows a convolution folded into it, without autograd state, on oneDNN
+   * tensors where LibTorch has them; each choice is kept only if it reproduces the model's own eval output
+   * to 1e-4 relative. The copy is rebuilt after the weights change. With `inputShape` ([C, H, W] or
+   * [C, D, H, W]) the copy is built now and described; otherwise it is built from the first input.
+   */
+  async optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined> {
+    if (inputShape !== undefined) this.checkInputShape(inputShape);
+    return call(() => this.net.optimizeForInference(inputShape));
   }
 
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */

@@ -278,6 +278,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
+  await model.optimizeForInference();
   const preprocess = card.weights.imagenet?.preprocess;
   const input = info.input;
   const pipeline: NativePipelineOptions = {
