@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { createModel } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The environment as started, before the addon loader sets OMP_WAIT_POLICY: PyTorch runs with its own defaults.
+const startEnv = { ...process.env };
 const { values } = parseArgs({
   options: {
     ks: { type: 'string', default: '17,14,12' }, threads: { type: 'string', default: '2' }, size: { type: 'string', default: '224' },
@@ -28,7 +30,7 @@ async function ours(k, serving) {
 }
 
 function pytorch(k) {
-  const run = spawnSync('/usr/bin/python3', [join(here, 'pytorch_latency.py'), String(k), String(size), String(threads), String(warmup), String(runs)], { encoding: 'utf8' });
+  const run = spawnSync('/usr/bin/python3', [join(here, 'pytorch_latency.py'), String(k), String(size), String(threads), String(warmup), String(runs)], { encoding: 'utf8', env: startEnv });
   if (run.status !== 0) throw new Error(`PyTorch reference failed (is python3-torch installed?): ${run.stderr}`);
   return median(run.stdout.trim().split('\n').map(Number));
 }
