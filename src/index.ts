@@ -5,7 +5,7 @@ export { createModel, Model, type CreateModelOptions, type ForwardResult, type L
 export { type InferenceCopyInfo } from './native.js';
 export { listModels, getModelCard, registerModel, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
 export { resolveCutoff, blockOf, type Cutoff } from './cutoff.js';
-export { readSafetensors, writeSafetensors, toFloat32, type SafeTensor, type SafeTensorsFile } from './weights/safetensors.js';
+export { readSafetensors, readSafetensorsAsync, writeSafetensors, toFloat32, type SafeTensor, type SafeTensorsFile } from './weights/safetensors.js';
 export { resolveWeights, defaultCacheDir, sha256File, type ResolveOptions, type ResolvedWeights } from './weights/resolve.js';
 export { runtimeInfo, setThreads, type RuntimeInfo } from './runtime.js';
 export { cutoffTable, type CutoffRow } from './cutoffs.js';
@@ -18,7 +18,7 @@ export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent
 export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
 export { TRAINING_DEFAULTS, defaultLr, type TrainingOptions } from './train/setup.js';
 export { lrRangeTest, suggestLr, type LrRange, type LrRangeOptions } from './train/lr-range.js';
-export { readMedMNIST } from './data/medmnist.js';
+export { readMedMNIST, readMedMNISTAsync } from './data/medmnist.js';
 export { classCounts, type ImageDataset, type ImageSplit } from './data/dataset.js';
 export { loadDataset, describeDataset } from './data/load.js';
 export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry } from './data/manifest.js';

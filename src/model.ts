@@ -10,7 +10,7 @@ import { checkTensor, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
-import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
+import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -192,7 +192,7 @@ export class Model {
     const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
     let tensors, checkpoint: CheckpointInfo | undefined;
     if (path.endsWith('.safetensors')) {
-      const file = readSafetensors(path);
+      const file = await readSafetensorsAsync(path);
       tensors = checkTensors([...file.tensors.values()], path);
       checkpoint = describeMetadata(path, file.metadata);
       if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
