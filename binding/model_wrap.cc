@@ -347,7 +347,8 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
           out.Set("samples", Napi::Number::New(env, static_cast<double>(stats.samples)));
           out.Set("lr", Napi::Number::New(env, stats.lr));
           return out;
-        });
+        },
+        Lane::Background);
   });
 }
 
