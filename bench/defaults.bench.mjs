@@ -2,9 +2,11 @@
 // The study behind the training defaults: each recipe trains FTL and a TTL cutoff of each model on each shared
 // real set with the same epoch budget, and the table reports held-out test AUROC, the largest training-batch loss
 // (spikes), the chosen learning rate and the wall time. Recipes:
-//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up
-//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up
+//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping
+//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
+//   clipN - 'new' with gradient-norm clipping at N instead (torch.nn.utils.clip_grad_norm_); clip0: none
+//   zero - 'new' with the new head initialised to zero (BiT)
 import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     sets: { type: 'string', default: 'breastmnist,pneumoniamnist,bccd,adrenal' },
     recipes: { type: 'string', default: 'old,new,auto' },
     seeds: { type: 'string', default: '0' },
+    models: { type: 'string' },
     size: { type: 'string', default: '64' },
   },
 });
@@ -31,8 +34,11 @@ const SETS = {
 };
 
 const recipe = (name, card) => {
-  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null };
-  return { batchSize: TRAINING_DEFAULTS.batchSize, lr: name === 'auto' ? 'auto' : defaultLr(card), warmup: TRAINING_DEFAULTS.warmup };
+  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0 };
+  const base = { batchSize: TRAINING_DEFAULTS.batchSize, lr: name === 'auto' ? 'auto' : defaultLr(card), warmup: TRAINING_DEFAULTS.warmup };
+  if (/^clip[\d.]+$/.test(name)) return { ...base, clipGradNorm: Number(name.slice(4)) };
+  if (name === 'zero') return { ...base, headInit: 'zero' };
+  return base;
 };
 
 const info = await runtimeInfo();
@@ -42,7 +48,7 @@ for (const setName of values.sets.split(',')) {
   const set = SETS[setName];
   if (!set) throw new Error(`unknown set ${setName}: ${Object.keys(SETS).join(', ')}`);
   const size = set.size ?? Number(values.size);
-  for (const model of set.models) {
+  for (const model of set.models.filter((m) => !values.models || values.models.split(',').includes(m))) {
     const card = getModelCard(model);
     const volumetric = Boolean(card.input.frames);
     const { dataset } = await loadDataset(set.path, { size, seed: 0, ...set.options, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
@@ -54,7 +60,7 @@ for (const setName of values.sets.split(',')) {
           const r = recipe(name, card);
           const common = {
             model, weights, allowMissing: true, strategy, data: dataset, imageSize: size, epochs: set.epochs, batchSize: r.batchSize,
-            weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared },
+            weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared }, clipGradNorm: r.clipGradNorm, headInit: r.headInit,
             // 'old' warmed up for one whole epoch, whatever the budget.
             warmup: r.warmup ?? Math.min(0.5, 1 / set.epochs),
           };

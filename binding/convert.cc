@@ -3,19 +3,10 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "fields.h"
 
 namespace ttl_binding {
 namespace {
-
-int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
-}
-
-std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback = "") {
-  Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
 
 Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
   Napi::Array out = Napi::Array::New(env, values.size());
@@ -59,92 +50,85 @@ std::vector<int64_t> to_int_vector(const Napi::Value& value) {
   return out;
 }
 
-ttl::ArchSpec to_arch_spec(const Napi::Object& o) {
+ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
+  Fields f(o, "arch spec",
+           {"family", "block", "layers", "growthRate", "numInitFeatures", "bnSize", "cardinality", "keepUnits",
+            "slimAfter", "inChannels", "head"});
   ttl::ArchSpec spec;
-  spec.family = get_string(o, "family");
-  spec.block = get_string(o, "block");
-  spec.layers = to_int_vector(o.Get("layers"));
-  spec.growth_rate = get_int(o, "growthRate", spec.growth_rate);
-  spec.num_init_features = get_int(o, "numInitFeatures", spec.num_init_features);
-  spec.bn_size = get_int(o, "bnSize", spec.bn_size);
-  spec.cardinality = get_int(o, "cardinality", spec.cardinality);
-  spec.keep_units = get_int(o, "keepUnits", -1);
-  spec.slim_after = get_int(o, "slimAfter", -1);
-  spec.in_channels = get_int(o, "inChannels", 3);
-  if (o.Get("head").IsObject()) {
-    Napi::Object head = o.Get("head").As<Napi::Object>();
-    const std::string kind = get_string(head, "kind", "linear");
-    spec.head.kind = kind == "original" ? ttl::HeadKind::Original
-                     : kind == "none"   ? ttl::HeadKind::None
-                     : kind == "unet"   ? ttl::HeadKind::UNet
-                                        : ttl::HeadKind::Linear;
-    spec.head.num_classes = get_int(head, "numClasses", 2);
-    Napi::Value dropout = head.Get("dropout");
-    spec.head.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().DoubleValue() : 0.0;
-  }
+  spec.family = f.string("family");
+  // Which of these a family needs is the builder's invariant (E_BAD_ARCH), not the binding's.
+  if (f.has("block")) spec.block = f.string("block");
+  if (f.has("layers")) spec.layers = f.integers("layers");
+  if (f.has("growthRate")) spec.growth_rate = f.integer("growthRate");
+  if (f.has("numInitFeatures")) spec.num_init_features = f.integer("numInitFeatures");
+  if (f.has("bnSize")) spec.bn_size = f.integer("bnSize");
+  if (f.has("cardinality")) spec.cardinality = f.integer("cardinality");
+  spec.keep_units = f.integer("keepUnits");
+  spec.slim_after = f.integer("slimAfter");
+  spec.in_channels = f.integer("inChannels");
+  Fields head(f.object("head"), "arch spec head", {"kind", "numClasses", "dropout", "zeroInit"});
+  const std::string kind = head.one_of("kind", {"original", "linear", "none", "unet"});
+  spec.head.kind = kind == "original" ? ttl::HeadKind::Original
+                   : kind == "linear" ? ttl::HeadKind::Linear
+                   : kind == "none"   ? ttl::HeadKind::None
+                                      : ttl::HeadKind::UNet;
+  spec.head.num_classes = head.integer("numClasses");
+  spec.head.dropout = head.number("dropout");
+  spec.head.zero_init = head.boolean("zeroInit");
   return spec;
 }
 
-ttl::LoadOptions to_load_options(const Napi::Object& o) {
+ttl::LoadOptions to_load_options(const Napi::Value& o) {
+  Fields f(o, "load options", {"allowMissing", "layout", "prefix"});
   ttl::LoadOptions options;
-  options.allow_missing = o.Get("allowMissing").ToBoolean();
-  options.layout = get_string(o, "layout");
-  options.prefix = get_string(o, "prefix");
+  options.allow_missing = f.boolean("allowMissing");
+  options.layout = f.string("layout");
+  options.prefix = f.string("prefix");
   return options;
 }
 
-namespace {
-double get_double(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-}
-
-std::vector<double> get_doubles(const Napi::Object& o, const char* key) {
-  std::vector<double> out;
-  Napi::Value v = o.Get(key);
-  if (!v.IsArray()) return out;
-  Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
-  return out;
-}
-}  // namespace
-
-ttl::OptimOptions to_optim_options(const Napi::Object& o) {
+ttl::OptimOptions to_optim_options(const Napi::Value& o) {
+  Fields f(o, "optim options",
+           {"optimizer", "lr", "momentum", "nesterov", "weightDecay", "unitLrScale", "headLrScale", "frozenBnEval",
+            "epochs", "warmupSteps", "schedule", "lrEnd", "stepsPerEpoch", "classWeights", "autocast", "clipGradNorm"});
   ttl::OptimOptions options;
-  options.optimizer = get_string(o, "optimizer", options.optimizer);
-  options.lr = get_double(o, "lr", options.lr);
-  options.momentum = get_double(o, "momentum", options.momentum);
-  options.nesterov = o.Get("nesterov").ToBoolean();
-  options.weight_decay = get_double(o, "weightDecay", options.weight_decay);
-  options.unit_lr_scale = get_doubles(o, "unitLrScale");
-  options.head_lr_scale = get_double(o, "headLrScale", options.head_lr_scale);
-  if (o.Get("frozenBnEval").IsBoolean()) options.frozen_bn_eval = o.Get("frozenBnEval").ToBoolean();
-  options.epochs = get_int(o, "epochs", options.epochs);
-  options.warmup_steps = get_int(o, "warmupSteps", options.warmup_steps);
-  options.schedule = get_string(o, "schedule", options.schedule);
-  options.lr_end = get_double(o, "lrEnd", options.lr_end);
-  options.steps_per_epoch = get_int(o, "stepsPerEpoch", options.steps_per_epoch);
-  options.class_weights = get_doubles(o, "classWeights");
-  options.autocast = get_string(o, "autocast");
+  options.optimizer = f.one_of("optimizer", {"sgd", "adamw"});
+  options.lr = f.number("lr");
+  options.momentum = f.number("momentum");
+  options.nesterov = f.boolean("nesterov");
+  options.weight_decay = f.number("weightDecay");
+  options.unit_lr_scale = f.numbers("unitLrScale");
+  options.head_lr_scale = f.number("headLrScale");
+  options.frozen_bn_eval = f.boolean("frozenBnEval");
+  options.epochs = f.integer("epochs");
+  options.warmup_steps = f.integer("warmupSteps");
+  options.schedule = f.one_of("schedule", {"cosine", "exponential"});
+  options.lr_end = f.number("lrEnd");
+  options.steps_per_epoch = f.integer("stepsPerEpoch");
+  options.class_weights = f.numbers("classWeights");
+  options.autocast = f.one_of("autocast", {"", "bf16", "fp16"});
+  options.clip_grad_norm = f.number("clipGradNorm");
   return options;
 }
 
-ttl::PipelineOptions to_pipeline_options(const Napi::Object& o) {
+ttl::PipelineOptions to_pipeline_options(const Napi::Value& o) {
+  Fields f(o, "pipeline options", {"size", "channels", "mean", "std", "shape", "augment"});
   ttl::PipelineOptions p;
-  p.size = get_int(o, "size", p.size);
-  p.channels = get_int(o, "channels", p.channels);
-  if (o.Get("shape").IsArray()) p.shape = to_int_vector(o.Get("shape"));
-  if (o.Get("mean").IsArray()) p.mean = get_doubles(o, "mean");
-  if (o.Get("std").IsArray()) p.std = get_doubles(o, "std");
-  if (o.Get("augment").IsObject()) {
-    Napi::Object a = o.Get("augment").As<Napi::Object>();
+  p.size = f.integer("size");
+  p.channels = f.integer("channels");
+  p.mean = f.numbers("mean");
+  p.std = f.numbers("std");
+  if (f.has("shape")) p.shape = f.integers("shape");
+  if (f.has("augment")) {
+    Fields a(f.object("augment"), "pipeline options augment",
+             {"cropScaleMin", "maxAspectLog", "hflip", "maxRotationDeg", "brightness", "contrast"});
     p.augment.enabled = true;
-    p.augment.crop_scale_min = get_double(a, "cropScaleMin", p.augment.crop_scale_min);
-    p.augment.max_aspect_log = get_double(a, "maxAspectLog", p.augment.max_aspect_log);
-    if (a.Get("hflip").IsBoolean()) p.augment.hflip = a.Get("hflip").ToBoolean();
-    p.augment.max_rotation_deg = get_double(a, "maxRotationDeg", p.augment.max_rotation_deg);
-    p.augment.brightness = get_double(a, "brightness", p.augment.brightness);
-    p.augment.contrast = get_double(a, "contrast", p.augment.contrast);
+    p.augment.crop_scale_min = a.number("cropScaleMin");
+    p.augment.max_aspect_log = a.number("maxAspectLog");
+    p.augment.hflip = a.boolean("hflip");
+    p.augment.max_rotation_deg = a.number("maxRotationDeg");
+    p.augment.brightness = a.number("brightness");
+    p.augment.contrast = a.number("contrast");
   }
   return p;
 }
@@ -189,6 +173,10 @@ torch::Tensor to_double_tensor(const Napi::Value& value, const char* what) {
   return typed_tensor<double, napi_float64_array>(value, what, "Float64Array", torch::kFloat64);
 }
 
+torch::Tensor to_target_tensor(const Napi::Value& value) {
+  return typed_tensor<int32_t, napi_int32_array>(value, "labels", "Int32Array", torch::kInt32);
+}
+
 torch::Tensor to_mask_tensor(const Napi::Value& value) {
   return typed_tensor<uint8_t, napi_uint8_array>(value, "masks", "Uint8Array", torch::kUInt8);
 }
@@ -205,10 +193,13 @@ torch::Tensor to_label_tensor(const Napi::Value& value) {
 ttl::StateDict to_state_dict(const Napi::Array& entries) {
   ttl::StateDict state;
   for (uint32_t i = 0; i < entries.Length(); ++i) {
-    Napi::Object entry = entries.Get(i).As<Napi::Object>();
-    const std::string name = get_string(entry, "name");
-    Napi::Uint8Array bytes = entry.Get("data").As<Napi::Uint8Array>();
-    torch::Tensor t = torch::empty(to_int_vector(entry.Get("shape")), scalar_type(get_string(entry, "dtype")));
+    Fields entry(entries.Get(i), "state entry", {"name", "dtype", "shape", "data"});
+    const std::string name = entry.string("name");
+    Napi::Value data = entry.object("data");
+    if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      throw ttl::Error("E_BAD_ARGUMENT", "state entry " + name + ": data must be a Uint8Array");
+    Napi::Uint8Array bytes = data.As<Napi::Uint8Array>();
+    torch::Tensor t = torch::empty(entry.integers("shape"), scalar_type(entry.string("dtype")));
     if (static_cast<size_t>(t.nbytes()) != bytes.ByteLength())
       throw ttl::Error("E_BAD_WEIGHTS", "tensor " + name + ": " + std::to_string(bytes.ByteLength()) +
                                             " bytes do not fit its shape and dtype");

@@ -13,10 +13,10 @@ namespace ttl_binding {
 // JS validates every option (src/); these conversions only copy plain values into C++ structs.
 // They run on the JS thread, so they use memcpy and never an ATen kernel: an ATen op there would start
 // a second OpenMP thread team whose spinning workers steal the cores from the compute thread's team.
-ttl::ArchSpec to_arch_spec(const Napi::Object& spec);
-ttl::LoadOptions to_load_options(const Napi::Object& options);
-ttl::OptimOptions to_optim_options(const Napi::Object& options);
-ttl::PipelineOptions to_pipeline_options(const Napi::Object& options);
+ttl::ArchSpec to_arch_spec(const Napi::Value& spec);
+ttl::LoadOptions to_load_options(const Napi::Value& options);
+ttl::OptimOptions to_optim_options(const Napi::Value& options);
+ttl::PipelineOptions to_pipeline_options(const Napi::Value& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);
 
 // {data: Float32Array | Float64Array, shape: number[]} -> an owned float32 / float64 tensor.
@@ -24,6 +24,9 @@ torch::Tensor to_float_tensor(const Napi::Value& value, const char* what);
 torch::Tensor to_double_tensor(const Napi::Value& value, const char* what);
 // {data: Uint8Array, shape} -> an owned uint8 tensor (segmentation masks).
 torch::Tensor to_mask_tensor(const Napi::Value& value);
+// {data: Int32Array, shape} -> an int32 tensor of training targets: [N] class labels or [N, ...spatial] masks
+// (widened to int64 on the compute thread).
+torch::Tensor to_target_tensor(const Napi::Value& value);
 // Int32Array labels -> int64 tensor.
 torch::Tensor to_label_tensor(const Napi::Value& value);
 // [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).

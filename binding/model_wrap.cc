@@ -2,6 +2,7 @@
 
 #include "async.h"
 #include "convert.h"
+#include "fields.h"
 #include "core/error.h"
 #include "core/init.h"
 #include "core/runtime.h"
@@ -9,6 +10,7 @@
 #include "engine/latency.h"
 #include "engine/segmentation.h"
 #include "analysis/features.h"
+#include "analysis/grad_cam.h"
 #include "store_wrap.h"
 
 #include <optional>
@@ -81,7 +83,6 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("complexity", &ModelWrap::Complexity),
                                         InstanceMethod("loadState", &ModelWrap::LoadState),
                                         InstanceMethod("state", &ModelWrap::State),
-                                        InstanceMethod("freeze", &ModelWrap::Freeze),
                                         InstanceMethod("trainStep", &ModelWrap::TrainStep),
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
                                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
@@ -111,11 +112,11 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
 Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    ttl::ArchSpec spec = to_arch_spec(info[0].As<Napi::Object>());
-    Napi::Object options = info[1].As<Napi::Object>();
-    const std::string device = options.Get("device").As<Napi::String>().Utf8Value();
-    const int64_t seed = options.Get("seed").As<Napi::Number>().Int64Value();
-    const int threads = options.Has("threads") ? options.Get("threads").As<Napi::Number>().Int32Value() : 0;
+    ttl::ArchSpec spec = to_arch_spec(info[0]);
+    Fields options(info[1], "model options", {"device", "seed", "threads"});
+    const std::string device = options.string("device");
+    const int64_t seed = options.integer("seed");
+    const int threads = static_cast<int>(options.integer("threads"));
     using Result = std::shared_ptr<ModelState>;
     return schedule<Result>(
         env,
@@ -210,7 +211,7 @@ Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     ttl::StateDict source = to_state_dict(info[0].As<Napi::Array>());
-    ttl::LoadOptions options = to_load_options(info[1].As<Napi::Object>());
+    ttl::LoadOptions options = to_load_options(info[1]);
     return run<ttl::LoadReport>(
         env, acquire(env),
         [source, options](ModelState& s) {
@@ -230,25 +231,10 @@ Napi::Value ModelWrap::State(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value ModelWrap::Freeze(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    const int64_t count = info[0].As<Napi::Number>().Int64Value();
-    return run<bool>(
-        env, acquire(env),
-        [count](ModelState& s) {
-          ttl::freeze_units(*s.net, count);
-          s.trainer.reset();  // the optimiser's parameter list changed
-          return true;
-        },
-        undefined_result);
-  });
-}
-
 Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    ttl::OptimOptions options = to_optim_options(info[0].As<Napi::Object>());
+    ttl::OptimOptions options = to_optim_options(info[0]);
     return run<bool>(
         env, acquire(env),
         [options](ModelState& s) {
@@ -264,19 +250,13 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     torch::Tensor input = to_float_tensor(info[0], "input");
-    torch::Tensor labels = to_label_tensor(info[1]);
+    torch::Tensor targets = to_target_tensor(info[1]);
     return run<double>(
         env, acquire(env),
-        [input, labels](ModelState& s) {
+        [input, targets](ModelState& s) {
           if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainStep");
-          torch::Tensor targets = labels;
-          if (s.net->dense_output() && input.dim() > 2 && labels.numel() == input.numel() / input.size(1)) {
-            std::vector<int64_t> shape = {input.size(0)};
-            for (int64_t d = 2; d < input.dim(); ++d) shape.push_back(input.size(d));
-            targets = labels.view(shape);  // masks arrive flat
-          }
           s.weights_changed();
-          return s.trainer->step(input.to(s.device), targets.to(s.device));
+          return s.trainer->step(input.to(s.device), targets.to(s.device, torch::kInt64));
         },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
   });
@@ -286,11 +266,11 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
-    Napi::Object o = info[2].As<Napi::Object>();
-    const int64_t batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
-    const uint64_t seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
-    const int64_t epoch = o.Get("epoch").As<Napi::Number>().Int64Value();
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
+    Fields o(info[2], "epoch options", {"batchSize", "seed", "epoch"});
+    const int64_t batch_size = o.integer("batchSize");
+    const uint64_t seed = static_cast<uint64_t>(o.integer("seed"));
+    const int64_t epoch = o.integer("epoch");
     // The cancel flag is sticky (cancel(false) clears it): an abort that lands between epochs or during
     // validation must still stop the next epoch.
     auto state = acquire(env);
@@ -321,7 +301,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
       }
       // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
       if (s.trainer.get() != trainer)
-        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining/freeze) during an epoch");
+        throw ttl::Error("E_BUSY", "training was reconfigured (configureTraining) during an epoch");
       auto report = [&](const ttl::BatchProgress& p) {
         if (!release->f) return;
         auto* copy = new ttl::BatchProgress(p);
@@ -356,7 +336,7 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
     const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
     return run<torch::Tensor>(
         env, acquire(env), [store, pipeline, batch_size, work](ModelState& s) { return work(s, *store, pipeline, batch_size); },
@@ -482,7 +462,7 @@ Napi::Value ModelWrap::Features(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
-    ttl::PipelineOptions pipeline = to_pipeline_options(info[1].As<Napi::Object>());
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
     std::vector<int64_t> list = to_int_vector(info[2]);
     std::set<int64_t> units(list.begin(), list.end());
     if (units.empty()) throw ttl::Error("E_BAD_ARGUMENT", "name at least one unit");

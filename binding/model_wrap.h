@@ -49,7 +49,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Complexity(const Napi::CallbackInfo& info);
   Napi::Value LoadState(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
-  Napi::Value Freeze(const Napi::CallbackInfo& info);
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);

@@ -118,6 +118,12 @@ add('run-corrupt-middle-line', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3
 add('run-torn-tail', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n{"type":"trial","id":"ttl-k5`), { outcome: 'success' });
 add('run-corrupt-curves', 'rundir', 'run', { ...run(cfg, `${trial('ttl-k3-s0', 3)}\n`), 'run/trials/ttl-k3-s0/curves.json': '[{"epoch": 1,' },
   { code: 'E_BAD_RUN', message: 'trials/ttl-k3-s0/curves.json: ' });
+add('run-curves-null', 'rundir', 'run', { ...run(cfg, `${trial('ttl-k3-s0', 3)}\n`), 'run/trials/ttl-k3-s0/curves.json': 'null' },
+  { code: 'E_BAD_RUN', message: 'trials/ttl-k3-s0/curves.json: the file must be an array of { epoch, val }' });
+add('run-predictions-short-probs', 'rundir', 'run', {
+  ...run(cfg, `${trial('ttl-k3-s0', 3)}\n`),
+  'run/trials/ttl-k3-s0/predictions.json': JSON.stringify({ classes: ['a', 'b'], val: { labels: [0, 1], probs: [0.5, 0.5, 0.5] }, test: { labels: [0, 1], probs: [1, 0, 0, 1] } }),
+}, { code: 'E_BAD_RUN', message: 'trials/ttl-k3-s0/predictions.json: val.probs must be 2 x 2 probabilities in [0, 1]' });
 add('run-duplicate-trial', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n${trial('ttl-k3-s0', 3)}\n`), { outcome: 'success' });
 
 rmSync(root, { recursive: true, force: true });

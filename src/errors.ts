@@ -54,3 +54,22 @@ export function fromNative(error: unknown, callSite: Error): TtlError {
   wrapped.stack = `${wrapped.name} [${code}]: ${wrapped.message}\n${callSite.stack?.split('\n').slice(1).join('\n') ?? ''}`;
   return wrapped;
 }
+
+/** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
+export async function call<T>(work: () => Promise<T>): Promise<T> {
+  const site = new Error();
+  try {
+    return await work();
+  } catch (e) {
+    throw e instanceof TtlError ? e : fromNative(e, site);
+  }
+}
+
+/** call() for the native layer's synchronous functions (store construction, thread settings). */
+export function callSync<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    throw e instanceof TtlError ? e : fromNative(e, new Error());
+  }
+}

@@ -2,11 +2,15 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
-import { TtlError, fromNative, invalidParameterError } from './errors.js';
+import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
-import { native, type InferenceCopyInfo, type NativeComplexity, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativeUnit } from './native.js';
-import { getModelCard, type ModelCard } from './registry.js';
-import { checkTensor, type Tensor } from './nn/tensor.js';
+import {
+  native, type InferenceCopyInfo, type NativeComplexity, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
+  type NativeStore, type NativeUnit,
+} from './native.js';
+import { getModelCard, spatialDims, type ModelCard } from './registry.js';
+import { median } from './metrics/stats.js';
+import { checkTensor, numel, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
@@ -30,6 +34,8 @@ export interface CreateModelOptions {
   head?: HeadKind;
   numClasses?: number;
   dropout?: number;
+  /** How a new linear head starts: 'zero' (BiT: every class equally likely) or 'random' (PyTorch's default). */
+  headInit?: 'random' | 'zero';
   inChannels?: number;
   /** 'NAME' of a card entry (e.g. 'imagenet'), or a path to a .safetensors / .pth file. */
   weights?: string;
@@ -88,23 +94,14 @@ export interface TrainStepOptions {
   momentum?: number;
   weightDecay?: number;
   nesterov?: boolean;
+  /** Rescale the gradients to this global L2 norm when it is exceeded; 0 (default) never does. */
+  clipGradNorm?: number;
 }
 
-/** Native access for the training engine (src/train); not part of the public API. */
-export function nativeOf(model: Model): NativeModel {
-  return (model as unknown as { net: NativeModel }).net;
-}
-
-/** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
-export async function call<T>(work: () => Promise<T>): Promise<T> {
-  const site = new Error();
-  try {
-    return await work();
-  } catch (e) {
-    throw e instanceof TtlError ? e : fromNative(e, site);
-  }
-}
-
+/**
+ * A network built from a model card, optionally truncated after unit k, with a head; created by createModel().
+ * The one facade over the native model: units are counted from 1 (k) and native errors arrive as TtlErrors.
+ */
 export class Model {
   readonly card: ModelCard;
   /** Units kept (k). */
@@ -153,6 +150,7 @@ export class Model {
     return this.net.units().map((u, i) => ({ ...u, k: i + 1 }));
   }
 
+  // The public API counts units from 1 (k), the native layer indexes them from 0: these two convert.
   private unitIndex(unit: Cutoff): number {
     const k = resolveCutoff(this.card, unit);
     if (k > this.k)
@@ -160,18 +158,45 @@ export class Model {
     return k - 1;
   }
 
+  private static unitK(index: string): number {
+    return Number(index) + 1;
+  }
+
   async forward(data: Float32Array, shape: number[], options: { units?: Cutoff[] } = {}): Promise<ForwardResult> {
     const input = checkTensor('input', data, shape);
     const capture = (options.units ?? []).map((u) => this.unitIndex(u));
     const result = await call(() => this.net.forward(input, capture));
     const units: Record<string, Tensor> = {};
-    for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Number(index)]] = tensor;
+    for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Model.unitK(index) - 1]] = tensor;
     return { output: result.output, units };
+  }
+
+  /**
+   * Grad-CAM heatmaps [N, ...spatial] in [0, 1] at `unit` (default: the last kept unit) for `targetClass`
+   * (default: each sample's predicted class).
+   */
+  async gradCam(data: Float32Array, shape: number[], options: { unit?: Cutoff; targetClass?: number } = {}): Promise<Tensor> {
+    const input = checkTensor('input', data, shape);
+    const unit = this.unitIndex(options.unit ?? this.k);
+    const target = options.targetClass === undefined ? -1 : integerIn('targetClass', options.targetClass, 0, this.numClasses - 1);
+    return call(() => this.net.gradCam(input, unit, target));
+  }
+
+  /**
+   * Activations of the given units (k or names) for every image of a native store, keyed by k: per image the
+   * channel means, plus `spatialSamples` random positions per image as extra rows when set (SVCCA).
+   */
+  async features(store: NativeStore, pipeline: NativePipelineOptions, units: Cutoff[], options: { batchSize: number; spatialSamples?: number }): Promise<Map<number, Tensor>> {
+    const indices = units.map((u) => this.unitIndex(u));
+    const batchSize = integerIn('batchSize', options.batchSize, 1, 1 << 20);
+    const spatial = integerIn('spatialSamples', options.spatialSamples ?? 0, 0, 1 << 16);
+    const result = await call(() => this.net.features(store, pipeline, indices, batchSize, spatial));
+    return new Map(Object.entries(result).map(([index, tensor]) => [Model.unitK(index), tensor]));
   }
 
   /** The input rank after the batch: [C, H, W], or [C, D, H, W] for 3D networks. */
   get inputRank(): number {
-    return this.card.input.frames ? 4 : 3;
+    return spatialDims(this.card) + 1;
   }
 
   /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
@@ -234,11 +259,14 @@ export class Model {
     return new Map(entries.map((e) => [e.name, e]));
   }
 
-  /** Freezes units 1..count (requires_grad off); later units and the head train. */
+  /**
+   * Freezes units 1..count for the following trainStep calls (their parameters get no gradient and their batch
+   * norms keep their statistics); later units and the head train. freeze(0) unfreezes. The count is the only
+   * record of freezing: trainStep turns it into per-unit learning-rate scales (0 = frozen) for the native
+   * trainer, which rebuilds its optimiser only when that configuration changes.
+   */
   async freeze(count: number): Promise<void> {
-    integerIn('count', count, 0, this.k);
-    await call(() => this.net.freeze(count));
-    this.frozenUnits = count;
+    this.frozenUnits = integerIn('count', count, 0, this.k);
   }
 
   /**
@@ -248,21 +276,21 @@ export class Model {
   async trainStep(data: Float32Array, shape: number[], labels: Int32Array, options: TrainStepOptions): Promise<number> {
     const input = checkTensor('input', data, shape);
     if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
+    // One target per sample, or per pixel/voxel of the input for a segmentation network: the shape is stated here, never guessed.
+    const targetShape = this.head === 'unet' ? [shape[0], ...shape.slice(2)] : [shape[0]];
+    if (numel(targetShape) !== labels.length)
+      throw invalidParameterError('labels', `${numel(targetShape)} values (${this.head === 'unet' ? 'a mask of the input\'s batch and spatial shape' : 'one label per sample'})`, labels);
     if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
     const optim = optimOptions({
       lr: numberIn('options.lr', options.lr, 0, 10),
       momentum: numberIn('options.momentum', options.momentum ?? 0.9, 0, 1),
       weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
-      // trainStep honours freeze(): frozen units keep scale 0
+      clipGradNorm: numberIn('options.clipGradNorm', options.clipGradNorm ?? 0, 0, 1e6),
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
-    const key = JSON.stringify(optim);
-    if (key !== this.trainingKey) {
-      await call(() => this.net.configureTraining(optim));
-      this.trainingKey = key;
-    }
-    return call(() => this.net.trainStep(input, labels));
+    if (JSON.stringify(optim) !== this.trainingKey) await this.configureTraining(optim);
+    return call(() => this.net.trainStep(input, { data: labels, shape: targetShape }));
   }
 
   /** Median inference latency (ms) of one [C, H, W] sample after `warmup` untimed passes (default 20 / 30 runs). */
@@ -270,9 +298,7 @@ export class Model {
     const warmup = integerIn('warmup', options.warmup ?? 20, 0, 10000);
     const runs = integerIn('runs', options.runs ?? 30, 1, 100000);
     const times = [...(await call(() => this.net.latency(inputShape, warmup, runs)))];
-    const sorted = [...times].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return { medianMs: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, times };
+    return { medianMs: median(times), times };
   }
 
   /**
@@ -290,6 +316,48 @@ export class Model {
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */
   async trainingGroups(): Promise<{ lr: number; params: string[] }[]> {
     return call(() => this.net.trainingGroups());
+  }
+
+  // The training engine's calls (src/train): a configured trainer, an epoch over a native store, evaluation,
+  // the in-memory best-weights snapshot and cancellation.
+
+  /** @internal Sets the optimiser, its schedule and the per-unit learning rates (0 freezes) for training. */
+  async configureTraining(optim: NativeOptimOptions): Promise<void> {
+    await call(() => this.net.configureTraining(optim));
+    this.trainingKey = JSON.stringify(optim);
+  }
+
+  /** @internal One epoch over a native store with the configured training; `onBatch` reports each batch. */
+  trainEpoch(
+    store: NativeStore, pipeline: NativePipelineOptions, options: { batchSize: number; seed: number; epoch: number },
+    onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
+  ): Promise<NativeEpochStats> {
+    return call(() => this.net.trainEpoch(store, pipeline, options, onBatch));
+  }
+
+  /** @internal Class probabilities for every image of a native store: [N, C], or [N, C, ...spatial] when segmenting. */
+  predictStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<Tensor> {
+    return call(() => this.net.predict(store, pipeline, batchSize));
+  }
+
+  /** @internal Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
+  segmentStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }> {
+    return call(() => this.net.segment(store, pipeline, batchSize));
+  }
+
+  /** @internal Keeps a copy of the weights in memory (the best epoch so far). */
+  snapshot(): Promise<void> {
+    return call(() => this.net.snapshot());
+  }
+
+  /** @internal Puts the snapshot's weights back. */
+  restore(): Promise<void> {
+    return call(() => this.net.restore());
+  }
+
+  /** @internal Sets (default) or clears the sticky flag that stops the next native batch with E_CANCELLED. */
+  cancel(value = true): void {
+    this.nativeModel?.cancel(value);
   }
 
   /** Waits for the calls running or queued on this model to settle, then frees it; idempotent. */
@@ -321,18 +389,19 @@ function checkOptions(options: CreateModelOptions) {
   const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;
   const numClasses = integerIn('numClasses', options.numClasses ?? defaultClasses, head === 'unet' ? 2 : 1, head === 'unet' ? 255 : 100000);
   const dropout = numberIn('dropout', options.dropout ?? 0, 0, 0.99);
+  const zeroInit = oneOf('headInit', options.headInit ?? 'random', ['random', 'zero'] as const) === 'zero';
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
   const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
   const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
-  return { card, k, head, numClasses, dropout, inChannels, device, seed, threads };
+  return { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads };
 }
 
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
-  const { card, k, head, numClasses, dropout, inChannels, device, seed, threads } = checkOptions(options);
+  const { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads } = checkOptions(options);
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
-  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout } };
+  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout, zeroInit } };
   if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
   const net = await call(() => native().createModel(spec, { device, seed, threads }));
   const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
@@ -366,6 +435,6 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
 export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
   return {
     optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
-    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', ...o,
+    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', clipGradNorm: 0, ...o,
   };
 }

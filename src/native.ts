@@ -78,6 +78,8 @@ export interface NativeOptimOptions {
   stepsPerEpoch: number;
   classWeights: number[];
   autocast: '' | 'bf16' | 'fp16';
+  /** Rescale the gradients when their global L2 norm exceeds this; 0 never does. */
+  clipGradNorm: number;
 }
 
 export interface NativeAugmentOptions {
@@ -124,9 +126,9 @@ export interface NativeModel {
   complexity(inputShape: number[]): Promise<NativeComplexity>;
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
-  freeze(units: number): Promise<void>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
-  trainStep(input: NativeTensor, labels: Int32Array): Promise<number>;
+  /** labels: [N] class labels, or [N, ...spatial] masks for a segmentation network. */
+  trainStep(input: NativeTensor, labels: { data: Int32Array; shape: number[] }): Promise<number>;
   trainEpoch(
     store: NativeStore,
     pipeline: NativePipelineOptions,

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
 import { decodeImage } from './data/decode.js';
 import { decodeVolume } from './data/volume.js';
-import { TtlError, invalidParameterError } from './errors.js';
-import { call, createModel, nativeOf, type Device, type Model } from './model.js';
+import { TtlError, callSync, invalidParameterError } from './errors.js';
+import { createModel, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
-import { getModelCard } from './registry.js';
+import { getModelCard, normalisation } from './registry.js';
 import { integerIn, isObject, oneOf } from './validate.js';
 import { checkAborted } from './train/loop.js';
 
@@ -165,11 +165,10 @@ export class Predictor {
     const images = group[0].data instanceof Uint16Array ? new Uint16Array(n * per) : new Uint8Array(n * per);
     group.forEach((p, i) => images.set(p.data, i * per));
     const color = !this.volumetric && group[0].shape.length === 3;
-    const store = new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color);
-    const net = nativeOf(this.live);
+    const store = callSync(() => new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color));
     this.stats.calls++;
     this.stats.inputs += n;
-    const probs = await call(() => net.predict(store, this.pipeline, n));
+    const probs = await this.live.predictStore(store, this.pipeline, n);
     const c = probs.shape[1];
     if (this.task === 'segmentation') {
       const spatial = probs.shape.slice(2);
@@ -285,11 +284,10 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
   await model.optimizeForInference();
-  const preprocess = card.weights.imagenet?.preprocess;
   const input = info.input;
   const pipeline: NativePipelineOptions = {
     size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,
-    mean: input?.mean ?? preprocess?.mean ?? [0.5, 0.5, 0.5], std: input?.std ?? preprocess?.std ?? [0.5, 0.5, 0.5],
+    mean: input?.mean ?? normalisation(card).mean, std: input?.std ?? normalisation(card).std,
     ...(input?.shape ? { shape: input.shape } : {}),
   };
   return new Predictor(info, model, pipeline, maxBatch);

@@ -26,7 +26,8 @@ export interface WeightsCard {
 
 export interface ModelCard {
   name: string;
-  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d' | 'resnet3d';
+  /** One of the families the native builder registers (cpp/core/arch.cpp kFamilies). */
+  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d' | 'resnet3d' | 'penet';
   description: string;
   arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number };
   units: string[];
@@ -39,6 +40,23 @@ export interface ModelCard {
   weights: Record<string, WeightsCard>;
   /** Training defaults this architecture needs instead of the general ones (measured: `npm run bench -- defaults`). */
   train?: { lr?: number; why?: string };
+}
+
+/**
+ * The input normalisation of a card's weights: the named weights' own mean/std, else its ImageNet weights',
+ * else 0.5/0.5 (maps [0, 1] to [-1, 1]) for a card with no published preprocessing (trained from scratch).
+ * Every input pipeline takes its mean/std from here; the native pipeline has no default.
+ */
+export function normalisation(card: ModelCard, weights?: string | null): { mean: number[]; std: number[] } {
+  return (weights ? card.weights[weights]?.preprocess : undefined) ?? card.weights.imagenet?.preprocess ?? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+}
+
+/** Spatial dimensions of a card's input: 3 (D, H, W) for a 3D network, else 2 (H, W). */
+export const spatialDims = (card: ModelCard): 2 | 3 => (card.input.frames ? 3 : 2);
+
+/** The network input without the batch, [C, H, W] or [C, D, H, W], `size` in every spatial dimension. */
+export function networkInputShape(card: ModelCard, size: number): number[] {
+  return [card.input.channels, ...new Array<number>(spatialDims(card)).fill(size)];
 }
 
 export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models');

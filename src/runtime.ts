@@ -1,3 +1,4 @@
+import { call, callSync } from './errors.js';
 import { loadedAddon, native, type NativeRuntimeInfo } from './native.js';
 import { integerIn } from './validate.js';
 
@@ -9,7 +10,7 @@ export interface RuntimeInfo extends NativeRuntimeInfo {
 
 /** LibTorch version, CUDA availability and the compute thread's settings. */
 export async function runtimeInfo(): Promise<RuntimeInfo> {
-  const info = await native().info();
+  const info = await call(() => native().info());
   const addon = loadedAddon()!;
   const where = addon.kind === 'prebuild' ? `prebuild ${addon.path} (${addon.tag?.tag})` : `local build ${addon.path}`;
   return { ...info, defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu', addon: where };
@@ -17,5 +18,6 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
 
 /** Intra-op threads for the compute thread (0 = all cores); applies before the next native call. */
 export function setThreads(threads: number): void {
-  native().setThreads(integerIn('threads', threads, 0, 1024));
+  const count = integerIn('threads', threads, 0, 1024);
+  callSync(() => native().setThreads(count));
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, readSafetensors, type Model } from '../src/index.js';
+import { TtlError, createModel, readSafetensors, type Model } from '../src/index.js';
+import { toNativeStore } from '../src/data/dataset.js';
 import { sharedWeights } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-errors-'));
@@ -96,6 +97,12 @@ describe('bad tensors', () => {
   it('labels out of range are refused', async () => {
     await expect(model.trainStep(new Float32Array(2 * 3 * 32 * 32), [2, 3, 32, 32], Int32Array.from([0, 5]), { lr: 0.1 }))
       .rejects.toMatchObject({ code: 'E_BAD_INPUT', message: 'labels must lie in [0, 2)' });
+  });
+
+  it('native errors outside model calls are TtlErrors too: a store whose shape does not fit its data', () => {
+    const bad = () => toNativeStore({ images: new Uint8Array(3), shape: [2, 2, 2], labels: Int32Array.from([0, 1]) }, 'gray');
+    expect(bad).toThrow(TtlError);
+    expect(bad).toThrow(expect.objectContaining({ code: 'E_BAD_INPUT', message: 'image shape does not match the data length' }));
   });
 
   it('a disposed model refuses calls', async () => {

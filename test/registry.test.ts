@@ -47,6 +47,8 @@ describe('model registry', () => {
     const c = await model.complexity(shape);
     expect(c.units).toHaveLength(card.units.length);
     expect(c.units.every((u, i) => i === 0 || (u.params >= c.units[i - 1].params && u.macs > c.units[i - 1].macs))).toBe(true);
+    // without a head every parameter belongs to a unit (the ownership rule the trainer and loader share)
+    expect(c.units.at(-1)!.params).toBe(c.params);
     model.dispose();
   });
 

@@ -57,6 +57,13 @@ describe('report.html in headless Chromium', () => {
       expect(charts).toEqual(expect.arrayContaining(['ROC curve (test)', 'Precision-recall (test)', 'Grad-CAM FTL vs TTL', `SVCCA with the finetuned network (ftl-k9-s0)`]));
       const widths = await page.$$eval('svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
       expect(widths.every((w) => w > 100)).toBe(true);
+      // Legends name the curves without covering them: every legend line lies below the lowest point of every curve.
+      const overlaps = await page.$$eval('svg[aria-label="ROC curve (test)"], svg[aria-label="Precision-recall (test)"]', (svgs) => svgs.map((svg) => {
+        const curves = [...svg.querySelectorAll('polyline')].map((l) => l.getBoundingClientRect().bottom);
+        const legends = [...svg.querySelectorAll('text[fill]')].map((t) => t.getBoundingClientRect().top);
+        return legends.length > 0 && legends.every((top) => curves.every((bottom) => top >= bottom));
+      }));
+      expect(overlaps).toEqual([true, true]);
       await page.screenshot({ path: join(out, 'report.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {

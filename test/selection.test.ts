@@ -63,17 +63,21 @@ describe('LR range test on a real network', () => {
     const { tmpdir } = await import('node:os');
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-lrauto-')), 'run');
     const run = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'run', '--data', 'breastmnist', '--model', 'squeezenet1_1', '--epochs', '1',
-      '--image-size', '32', '--strategies', 'ttl', '--search', 'k=3,5', '--lr', 'auto', '--analyses', 'none', '--out', out],
+      '--image-size', '32', '--strategies', 'ttl', '--search', 'k=3,5', '--lr', 'auto', '--clip-grad-norm', '0', '--analyses', 'none', '--out', out],
     { encoding: 'utf8', env: { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_THREADS: '1' } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ttl-k3-s0: lr range test/);
     const trials = readFileSync(join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'trial');
-    // Each trial (diverged ones too: the rate is what a user needs to know then) records its own suggestion.
+    // Each trial records its own suggestion; one that diverged at it was retried at a quarter of it, and again.
     for (const t of trials) {
       const saved = JSON.parse(readFileSync(join(out, 'trials', t.id, 'lr-range.json'), 'utf8'));
-      expect(t.lr).toBe(saved.suggested);
+      const diverged: number[] = t.divergedLrs ?? [];
+      expect([...diverged, t.lr]).toEqual([...diverged, t.lr].map((_, i) => saved.suggested / 4 ** i));
+      if (diverged.length) expect(run.stdout).toContain(`${t.id}: diverged at lr ${diverged[0].toPrecision(2)}, retrying at`);
     }
-    expect(new Set(trials.map((t) => t.lr)).size).toBe(2);
+    expect(new Set(trials.map((t) => t.divergedLrs?.[0] ?? t.lr)).size).toBe(2);
+    // Unclipped, at 32 px, the k = 5 suggestion (0.035) diverges; its retry trains, so no trial is lost to the estimate.
+    expect(trials.filter((t) => t.divergedLrs).map((t) => [t.id, t.status])).toEqual([['ttl-k5-s0', 'ok']]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('aria-label="LR range test (smoothed training loss)"');
   });
 });

@@ -32,6 +32,64 @@ describe('training step', () => {
     model.dispose();
   });
 
+  it('clipGradNorm bounds the global gradient norm of a step; a zero head starts at equal logits', async () => {
+    // Momentum 0: the first SGD step moves every parameter by exactly lr * gradient.
+    const stepNorm = async (clipGradNorm?: number) => {
+      const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
+      const before = await model.state();
+      await model.trainStep(batch(4, 32, 5), [4, 3, 32, 32], Int32Array.from([0, 1, 1, 0]), { lr: 0.5, momentum: 0, clipGradNorm });
+      const names = new Set((await model.trainingGroups()).flatMap((g) => g.params));
+      const after = await model.state();
+      let sum = 0;
+      for (const name of names) {
+        const a = new Float32Array(after.get(name)!.data.slice().buffer);
+        const b = new Float32Array(before.get(name)!.data.slice().buffer);
+        for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+      }
+      model.dispose();
+      return Math.sqrt(sum) / 0.5;
+    };
+    const free = await stepNorm();
+    expect(free).toBeGreaterThan(0.01);
+    expect(await stepNorm(0.01)).toBeCloseTo(0.01, 5);
+    expect(await stepNorm(free * 2)).toBeCloseTo(free, 5); // a bound above the norm changes nothing
+
+    const zero = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 3, headInit: 'zero', device: 'cpu', seed: 1 });
+    const { output } = await zero.forward(batch(2, 32, 9), [2, 3, 32, 32]);
+    expect([...output.data]).toEqual([0, 0, 0, 0, 0, 0]);
+    zero.dispose();
+  });
+
+  it('freeze, step, freeze again, step: the same freezing keeps training; another one moves the frozen set', async () => {
+    const model = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 2 });
+    const x = batch(4, 32, 5);
+    const y = Int32Array.from([1, 0, 1, 0]);
+    const step = async (frozen: string[]) => {
+      const before = await snapshot(model);
+      expect(Number.isFinite(await model.trainStep(x, [4, 3, 32, 32], y, { lr: 0.05 }))).toBe(true);
+      const moved = [...(await snapshot(model))].filter(([name, value]) => !value.equals(before.get(name)!)).map(([name]) => name);
+      const isFrozen = (name: string) => frozen.some((p) => name.startsWith(p));
+      expect(moved.filter(isFrozen)).toEqual([]);
+      expect(moved.filter((n) => n.endsWith('.weight') && !isFrozen(n)).length).toBeGreaterThan(0);
+      expect(moved.some((n) => n.startsWith('fc.'))).toBe(true);
+    };
+    const stem = ['conv1.', 'bn1.'];
+    const layer1 = ['layer1.0.', 'layer1.1.'];
+    await model.freeze(2);
+    await step([...stem, 'layer1.0.']);
+    await model.freeze(2); // used to fail: "configure training before calling trainStep"
+    await step([...stem, 'layer1.0.']);
+    await model.freeze(3);
+    await step([...stem, ...layer1]);
+    expect((await model.trainingGroups()).flatMap((g) => g.params).some((p) => p.startsWith('layer1.'))).toBe(false);
+    await model.freeze(0);
+    await step([]);
+    expect((await model.trainingGroups()).flatMap((g) => g.params)).toContain('conv1.weight');
+    await model.freeze(1);
+    await step(stem);
+    model.dispose();
+  });
+
   it('loss decreases over a few steps on a fixed batch', async () => {
     const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
     const x = batch(8, 32, 11);

@@ -16,9 +16,4 @@ namespace ttl {
 std::map<int64_t, torch::Tensor> extract_features(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
                                                   const std::set<int64_t>& units, int64_t batch_size, int64_t spatial_samples);
 
-// Grad-CAM (Selvaraju et al. 2017) at a unit's output: ReLU of the gradient-weighted sum of its channels for
-// the target class (-1: the predicted class), upsampled to the input size and scaled to [0, 1] per image
-// (per volume for 3D networks: [N, D, H, W]).
-torch::Tensor grad_cam(BackboneImpl& model, const torch::Tensor& input, int64_t unit, int64_t target_class);
-
 }  // namespace ttl

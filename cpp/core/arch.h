@@ -7,17 +7,19 @@
 namespace ttl {
 
 // Architecture as declared by a model card (models/*.json), plus the cutoff and head to build.
+// A model card's architecture as the binding copied it (models/*.json via src/model.ts): the sizes a family
+// needs are checked by its builder; nothing here is a default.
 struct ArchSpec {
-  std::string family;                 // resnet | resnet_v2 | squeezenet | densenet
+  std::string family;                 // one of the families registered in arch.cpp (kFamilies)
   std::string block;                  // resnet: basic | bottleneck
   std::vector<int64_t> layers;        // units per stage (resnet, densenet)
-  int64_t growth_rate = 32;           // densenet
-  int64_t num_init_features = 64;     // densenet
-  int64_t bn_size = 4;                // densenet
-  int64_t cardinality = 32;           // resnext
+  int64_t growth_rate = 0;            // densenet
+  int64_t num_init_features = 0;      // densenet
+  int64_t bn_size = 0;                // densenet
+  int64_t cardinality = 0;            // resnext, penet
   int64_t keep_units = -1;            // number of units to build; -1 = all
   int64_t slim_after = -1;            // TransFusion: units after this k are built at half width (-1: none)
-  int64_t in_channels = 3;
+  int64_t in_channels = 0;
   HeadOptions head;
 };
 

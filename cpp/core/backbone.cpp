@@ -1,7 +1,7 @@
 #include "core/backbone.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 
@@ -14,6 +14,25 @@ void BackboneImpl::add_unit(UnitInfo info) {
     ++built_units_;
   }
   units_.push_back(std::move(info));
+}
+
+int64_t BackboneImpl::unit_of(const std::string& name) const {
+  // Prefixes end with '.', so "layer1.0." owns "layer1.0.conv1.weight" and the module "layer1.0", not "layer1.01".
+  const std::string dotted = name + ".";
+  for (size_t i = 0; i < units_.size(); ++i)
+    for (const std::string& prefix : units_[i].param_prefixes)
+      if (dotted.rfind(prefix, 0) == 0) return static_cast<int64_t>(i);
+  return -1;
+}
+
+torch::Tensor BackboneImpl::forward_units(torch::Tensor x, int64_t first, int64_t last,
+                                          const std::function<void(int64_t, const torch::Tensor&)>& visit) {
+  TORCH_CHECK(first >= 0 && last <= built_units_, "units ", first, "..", last, " are not all built");
+  for (int64_t i = first; i < last; ++i) {
+    x = forward_unit(i, x);
+    if (visit) visit(i, x);
+  }
+  return x;
 }
 
 int64_t BackboneImpl::last_channels() const {
@@ -39,6 +58,11 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   }
   if (options.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
   linear_ = register_module(name, torch::nn::Linear(last_channels(), options.num_classes));
+  if (options.zero_init) {
+    torch::NoGradGuard no_grad;
+    linear_->weight.zero_();
+    linear_->bias.zero_();
+  }
 }
 
 void BackboneImpl::build_decoder(int64_t num_classes) {
@@ -90,11 +114,10 @@ ForwardResult BackboneImpl::forward_capture(torch::Tensor x, const std::set<int6
   ForwardResult result;
   const std::vector<int64_t> input_size = x.sizes().slice(2).vec();
   std::vector<torch::Tensor> skips;
-  for (int64_t i = 0; i < built_units_; ++i) {
-    x = forward_unit(i, x);
-    if (capture.count(i)) result.captured[i] = x;
-    if (decoder_ && skips.size() < skip_units_.size() && skip_units_[skips.size()] == i) skips.push_back(x);
-  }
+  x = forward_units(x, 0, built_units_, [&](int64_t i, const torch::Tensor& out) {
+    if (capture.count(i)) result.captured[i] = out;
+    if (decoder_ && skips.size() < skip_units_.size() && skip_units_[skips.size()] == i) skips.push_back(out);
+  });
   result.output = decoder_ ? decoder_->forward(skips, input_size) : forward_head(x);
   return result;
 }

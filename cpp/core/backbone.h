@@ -1,6 +1,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -19,9 +21,10 @@ enum class HeadKind {
 };
 
 struct HeadOptions {
-  HeadKind kind = HeadKind::Linear;
-  int64_t num_classes = 2;
+  HeadKind kind = HeadKind::None;
+  int64_t num_classes = 0;
   double dropout = 0.0;
+  bool zero_init = false;  // a new classifier starts at zero (BiT): every class equally likely, no random-head transient
 };
 
 struct ForwardResult {
@@ -45,11 +48,18 @@ class BackboneImpl : public torch::nn::Module {
   // one per resolution.
   const std::vector<int64_t>& skip_units() const { return skip_units_; }
 
+  // The unit (0-based, built or not) that owns a parameter, buffer or module name, by its param_prefixes;
+  // -1 for the head and anything else. The trainer, the weights loader and complexity all ask this.
+  int64_t unit_of(const std::string& name) const;
+
   virtual torch::Tensor forward_unit(int64_t index, torch::Tensor x) = 0;
+  // Runs units [first, last) on x and returns the last output; `visit(i, output)` sees each unit's output.
+  torch::Tensor forward_units(torch::Tensor x, int64_t first, int64_t last,
+                              const std::function<void(int64_t, const torch::Tensor&)>& visit = {});
   torch::Tensor forward(torch::Tensor x);
   ForwardResult forward_capture(torch::Tensor x, const std::set<int64_t>& capture);
-  // The head alone, on the last built unit's output.
-  torch::Tensor forward_capture_head(torch::Tensor x) { return forward_head(x); }
+  // The head alone, on the last built unit's output (a segmentation decoder needs forward()).
+  torch::Tensor forward_head(torch::Tensor x);
 
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.
@@ -72,7 +82,6 @@ class BackboneImpl : public torch::nn::Module {
   int64_t in_channels_ = 3;
 
  private:
-  torch::Tensor forward_head(torch::Tensor x);
   void build_decoder(int64_t num_classes);
 
   std::vector<UnitInfo> units_;

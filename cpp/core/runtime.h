@@ -21,6 +21,12 @@ void configure_compute_thread(int64_t threads);
 // "auto" -> CUDA when available, else CPU. "cuda" without CUDA is an error.
 torch::Device resolve_device(const std::string& name);
 
+// The device a network's parameters live on (CPU for a network without parameters).
+inline torch::Device device_of(torch::nn::Module& model) {
+  auto params = model.parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+
 RuntimeInfo runtime_info();
 
 }  // namespace ttl

@@ -17,10 +17,4 @@ class AutocastScope {
   bool cuda_ = false, cpu_ = false;
 };
 
-// The device a network's parameters live on (CPU for a network without parameters).
-inline torch::Device device_of(torch::nn::Module& model) {
-  auto params = model.parameters();
-  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
-}
-
 }  // namespace ttl

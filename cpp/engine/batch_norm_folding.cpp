@@ -3,7 +3,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 namespace {

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 namespace {
@@ -64,6 +64,7 @@ torch::Tensor jitter_intensity(torch::Tensor x, const AugmentOptions& a, at::Gen
 }  // namespace
 
 std::vector<int64_t> output_shape(const PipelineOptions& o, int64_t spatial_dims) {
+  TORCH_CHECK(!o.shape.empty() || o.size > 0, "the pipeline needs a positive size or a shape");
   if (o.shape.empty()) return std::vector<int64_t>(spatial_dims, o.size);
   if (static_cast<int64_t>(o.shape.size()) != spatial_dims)
     throw Error("E_BAD_ARGUMENT", "the pipeline shape needs " + std::to_string(spatial_dims) + " sizes for these images");
@@ -72,6 +73,7 @@ std::vector<int64_t> output_shape(const PipelineOptions& o, int64_t spatial_dims
 
 Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const PipelineOptions& o, bool train,
                  torch::Device device, at::Generator& generator) {
+  TORCH_CHECK(o.channels >= 1, "the pipeline needs a channel count");
   if (static_cast<int64_t>(o.mean.size()) != o.channels || static_cast<int64_t>(o.std.size()) != o.channels)
     throw Error("E_BAD_ARGUMENT", "mean and std need one value per channel");
   if (store.images.dim() != 3 && store.images.dim() != 4)

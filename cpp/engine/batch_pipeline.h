@@ -9,22 +9,24 @@
 
 namespace ttl {
 
+// Filled by the binding from what TypeScript resolved (src/ owns every default, src/train/setup.ts and
+// src/registry.ts normalisation); nothing here is a default, so an unset field shows as an invariant failure.
 struct AugmentOptions {
   bool enabled = false;
-  double crop_scale_min = 0.75;  // random resized crop: area fraction in [min, 1]
-  double max_aspect_log = 0.1;   // aspect ratio exp(U(-a, a))
-  bool hflip = true;
-  double max_rotation_deg = 10;
-  double brightness = 0.1;       // additive, in units of the [0, 1] intensity range
-  double contrast = 0.1;         // multiplicative 1 +- contrast around the image mean
+  double crop_scale_min = 0;    // random resized crop: area fraction in [min, 1]
+  double max_aspect_log = 0;    // aspect ratio exp(U(-a, a))
+  bool hflip = false;
+  double max_rotation_deg = 0;
+  double brightness = 0;        // additive, in units of the [0, 1] intensity range
+  double contrast = 0;          // multiplicative 1 +- contrast around the image mean
 };
 
 struct PipelineOptions {
-  int64_t size = 224;            // output H = W (= D for volumes) unless `shape` is given
+  int64_t size = 0;              // output H = W (= D for volumes) unless `shape` is given
   std::vector<int64_t> shape;    // output [H, W] or [D, H, W]; empty: size in every dimension
-  int64_t channels = 3;          // grayscale is replicated to this many channels
-  std::vector<double> mean{0.485, 0.456, 0.406};
-  std::vector<double> std{0.229, 0.224, 0.225};
+  int64_t channels = 0;          // grayscale is replicated to this many channels
+  std::vector<double> mean;      // one per channel
+  std::vector<double> std;
   AugmentOptions augment;
 };
 

@@ -1,17 +1,19 @@
 #include "engine/complexity.h"
 
 #include "core/error.h"
-#include "core/trace.h"
-#include "engine/autocast.h"
+#include "core/macs.h"
+#include "core/runtime.h"
 
 namespace ttl {
 namespace {
-int64_t unit_params(BackboneImpl& model, const UnitInfo& unit) {
-  int64_t n = 0;
-  for (const auto& item : model.named_parameters(true))
-    for (const std::string& prefix : unit.param_prefixes)
-      if (item.key().rfind(prefix, 0) == 0) n += item.value().numel();
-  return n;
+// Parameters per built unit.
+std::vector<int64_t> unit_params(BackboneImpl& model) {
+  std::vector<int64_t> counts(model.num_built_units(), 0);
+  for (const auto& item : model.named_parameters(true)) {
+    const int64_t unit = model.unit_of(item.key());
+    if (unit >= 0) counts[unit] += item.value().numel();
+  }
+  return counts;
 }
 
 // Restores the module's training flag on scope exit.
@@ -37,13 +39,13 @@ Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& i
   shape.insert(shape.end(), input_shape.begin(), input_shape.end());
   torch::Tensor x = torch::zeros(shape, torch::TensorOptions().device(device_of(model)));
 
+  const std::vector<int64_t> per_unit = unit_params(model);
   MacCounter counter;
   int64_t params = 0;
-  for (int64_t i = 0; i < model.num_built_units(); ++i) {
-    x = model.forward_unit(i, x);
-    params += unit_params(model, model.units()[i]);
-    result.units.push_back({params, counter.total(), x.sizes().slice(1).vec()});
-  }
+  model.forward_units(x, 0, model.num_built_units(), [&](int64_t i, const torch::Tensor& out) {
+    params += per_unit[i];
+    result.units.push_back({params, counter.total(), out.sizes().slice(1).vec()});
+  });
   const int64_t backbone_macs = counter.total();
   (void)model.forward_capture(torch::zeros(shape, x.options()), {});  // head included, counted again below
   result.macs = counter.total() - backbone_macs;

@@ -2,8 +2,8 @@
 
 #include <ATen/Context.h>
 
-#include "core/trace.h"
-#include "engine/autocast.h"
+#include "core/macs.h"
+#include "core/runtime.h"
 #include "engine/batch_norm_folding.h"
 
 namespace ttl {
@@ -115,9 +115,8 @@ torch::Tensor InferenceNetwork::forward(const torch::Tensor& input) {
   SkipModules skip(skipped_);
   if (layout_ != InferenceLayout::OneDnn) return net_->forward(input);
   // Units on oneDNN tensors end to end; the head (pooling, linear) back on strided ones.
-  torch::Tensor x = input.to_mkldnn();
-  for (int64_t i = 0; i < net_->num_built_units(); ++i) x = net_->forward_unit(i, x);
-  return net_->forward_capture_head(x.to_dense());
+  torch::Tensor x = net_->forward_units(input.to_mkldnn(), 0, net_->num_built_units());
+  return net_->forward_head(x.to_dense());
 }
 
 }  // namespace ttl

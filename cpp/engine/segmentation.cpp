@@ -1,7 +1,8 @@
 #include "engine/segmentation.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
+#include "core/runtime.h"
 #include "engine/autocast.h"
 
 namespace ttl {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/runtime.h"
 #include "engine/autocast.h"
 #include "engine/segmentation.h"
 
@@ -11,25 +12,13 @@ namespace ttl {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 
-bool owned_by(const std::string& name, const std::vector<std::string>& prefixes) {
-  for (const std::string& p : prefixes)
-    if ((name + ".").rfind(p, 0) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
-void freeze_units(BackboneImpl& model, int64_t count) {
-  if (count < 0 || count > model.num_built_units())
-    throw Error("E_BAD_CUTOFF", "cannot freeze " + std::to_string(count) + " units: the network has " +
-                                    std::to_string(model.num_built_units()));
-  std::vector<std::string> prefixes;
-  for (int64_t i = 0; i < count; ++i)
-    for (const std::string& p : model.units()[i].param_prefixes) prefixes.push_back(p);
-  for (auto& item : model.named_parameters(true)) item.value().set_requires_grad(!owned_by(item.key(), prefixes));
-}
-
 Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(model), options_(options) {
+  TORCH_CHECK(options.lr >= 0 && options.head_lr_scale >= 0, "learning rates must be non-negative");
+  TORCH_CHECK(options.epochs >= 1 && options.steps_per_epoch >= 1, "a schedule needs epochs and steps per epoch >= 1");
+  // fp16 gradients underflow without loss scaling, which the trainer does not do (src/ refuses it first).
+  TORCH_CHECK(options.autocast != "fp16", "fp16 training needs loss scaling; train with bf16 autocast");
   const int64_t units = model.num_built_units();
   std::vector<double> scales = options.unit_lr_scale;
   if (scales.empty()) scales.assign(units, 1.0);
@@ -40,9 +29,9 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
   std::map<double, std::vector<torch::Tensor>> groups;
   std::map<double, std::vector<std::string>> names;
   for (auto& item : model.named_parameters(true)) {
-    double scale = options.head_lr_scale;
-    for (int64_t i = 0; i < units; ++i)
-      if (owned_by(item.key(), model.units()[i].param_prefixes)) scale = scales[i];
+    const int64_t unit = model.unit_of(item.key());
+    TORCH_CHECK(unit < units, "parameter ", item.key(), " belongs to a unit that was not built");
+    const double scale = unit >= 0 ? scales[unit] : options.head_lr_scale;
     item.value().set_requires_grad(scale > 0);
     if (scale > 0) {
       groups[scale].push_back(item.value());
@@ -50,9 +39,7 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
     }
   }
   for (auto& [scale, list] : names) groups_.emplace_back(options.lr * scale, list);
-  for (int64_t i = 0; i < units; ++i)
-    if (scales[i] == 0)
-      for (const std::string& p : model.units()[i].param_prefixes) frozen_prefixes_.push_back(p);
+  unit_scales_ = scales;
   if (groups.empty()) throw Error("E_BAD_ARGUMENT", "the network has no trainable parameters");
 
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
@@ -87,8 +74,10 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
 void Trainer::set_train_mode() {
   model_.train();
   if (!options_.frozen_bn_eval) return;
-  for (auto& item : model_.named_modules("", /*include_self=*/false))
-    if (owned_by(item.key(), frozen_prefixes_)) item.value()->eval();
+  for (auto& item : model_.named_modules("", /*include_self=*/false)) {
+    const int64_t unit = model_.unit_of(item.key());
+    if (unit >= 0 && unit_scales_[unit] == 0) item.value()->eval();
+  }
 }
 
 // Linear warmup, then cosine annealing to 0 over the remaining steps; or, for an LR range test, a
@@ -147,8 +136,18 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   const double value = loss.item<double>();
   if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
   loss.backward();
+  if (options_.clip_grad_norm > 0) clip_gradients();
   optimizer_->step();
   return value;
+}
+
+// One norm over every trained parameter, as torch.nn.utils.clip_grad_norm_: the update keeps its direction.
+void Trainer::clip_gradients() {
+  std::vector<torch::Tensor> params;
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params())
+      if (p.grad().defined()) params.push_back(p);
+  torch::nn::utils::clip_grad_norm_(params, options_.clip_grad_norm);
 }
 
 EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,

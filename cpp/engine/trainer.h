@@ -11,23 +11,26 @@
 
 namespace ttl {
 
-// How a strategy trains a network: which units train and at what learning-rate scale.
+// How a strategy trains a network: which units train and at what learning-rate scale. The Trainer built from
+// it is the only place that sets requires_grad: a unit with scale 0 is frozen. The binding fills every field
+// from what TypeScript resolved (src/model.ts optimOptions owns the defaults); the zeros here are no defaults.
 struct OptimOptions {
-  std::string optimizer = "sgd";     // sgd | adamw
-  double lr = 0.01;                  // base learning rate (eta)
-  double momentum = 0.9;
+  std::string optimizer;             // sgd | adamw
+  double lr = 0;                     // base learning rate (eta)
+  double momentum = 0;
   bool nesterov = false;
-  double weight_decay = 0.0;
+  double weight_decay = 0;
   std::vector<double> unit_lr_scale; // per built unit; 0 freezes the unit (empty: all 1)
-  double head_lr_scale = 1.0;
-  bool frozen_bn_eval = true;        // batch norms of frozen units keep their running statistics
-  int64_t epochs = 1;                // the schedule spans epochs * steps_per_epoch steps
+  double head_lr_scale = 0;
+  bool frozen_bn_eval = false;       // batch norms of frozen units keep their running statistics
+  int64_t epochs = 0;                // the schedule spans epochs * steps_per_epoch steps
   int64_t warmup_steps = 0;          // linear warm-up before the cosine decay
-  std::string schedule = "cosine";   // cosine | exponential (LR range test: lr -> lr_end geometrically)
+  std::string schedule;              // cosine | exponential (LR range test: lr -> lr_end geometrically)
   double lr_end = 0;                 // exponential: the learning rate at the last step
-  int64_t steps_per_epoch = 1;
+  int64_t steps_per_epoch = 0;
   std::vector<double> class_weights; // empty: unweighted cross-entropy
   std::string autocast;              // "" | "bf16" | "fp16" (fp16 on CUDA only)
+  double clip_grad_norm = 0;         // rescale gradients whose global L2 norm exceeds this; 0 = never
 };
 
 struct EpochStats {
@@ -41,9 +44,6 @@ struct BatchProgress {
   int64_t batch, batches;
   double loss;
 };
-
-// Freezes (requires_grad = false) the parameters of units [0, count); the rest, head included, train.
-void freeze_units(BackboneImpl& model, int64_t count);
 
 class EpochRun;
 
@@ -67,6 +67,7 @@ class Trainer {
   friend class EpochRun;
   void set_train_mode();
   void schedule(int64_t global_step);
+  void clip_gradients();
   torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& labels);
 
   BackboneImpl& model_;
@@ -74,7 +75,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<double> group_scales_;
   std::vector<std::pair<double, std::vector<std::string>>> groups_;
-  std::vector<std::string> frozen_prefixes_;
+  std::vector<double> unit_scales_;  // per built unit; 0: frozen
   torch::Tensor class_weights_;
   int64_t step_ = 0;
 };

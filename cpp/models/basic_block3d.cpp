@@ -1,6 +1,6 @@
 #include "models/basic_block3d.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 
 namespace ttl {

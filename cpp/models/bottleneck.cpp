@@ -1,6 +1,6 @@
 #include "models/bottleneck.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/downsample.h"
 

@@ -1,6 +1,6 @@
 #include "models/dense_layer.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 
 namespace ttl {

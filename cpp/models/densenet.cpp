@@ -1,7 +1,7 @@
 #include "models/densenet.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/dense_layer.h"
 
@@ -9,6 +9,8 @@ namespace ttl {
 
 DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
   if (spec.layers.empty()) throw Error("E_BAD_ARCH", "densenet needs block sizes");
+  if (spec.growth_rate < 1 || spec.num_init_features < 1 || spec.bn_size < 1)
+    throw Error("E_BAD_ARCH", "densenet needs growthRate, numInitFeatures and bnSize >= 1");
   in_channels_ = spec.in_channels;
   const int64_t total = count_units(spec);
   const int64_t keep = spec.keep_units < 0 ? total : spec.keep_units;

@@ -1,6 +1,6 @@
 #include "models/fire.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 
 namespace ttl {

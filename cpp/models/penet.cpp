@@ -1,12 +1,14 @@
 #include "models/penet.h"
 
-#include "core/trace.h"
+#include "core/error.h"
+#include "core/macs.h"
 #include "models/penet_bottleneck.h"
 #include "models/residual_stages.h"
 
 namespace ttl {
 
 PENetImpl::PENetImpl(const ArchSpec& spec) {
+  if (spec.cardinality < 1) throw Error("E_BAD_ARCH", "penet needs cardinality >= 1");
   spatial_dims_ = 3;
   in_channels_ = spec.in_channels;
   in_conv = register_module("in_conv", torch::nn::Sequential(

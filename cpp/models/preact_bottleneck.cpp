@@ -1,6 +1,6 @@
 #include "models/preact_bottleneck.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 
 namespace ttl {

@@ -1,7 +1,7 @@
 #include "models/r3d.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/basic_block3d.h"
 #include "models/residual_stages.h"
 

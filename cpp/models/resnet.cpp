@@ -1,7 +1,7 @@
 #include "models/resnet.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/basic_block.h"
 #include "models/bottleneck.h"
 #include "models/conv.h"

@@ -1,7 +1,7 @@
 #include "models/resnet3d.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/residual_stages.h"
 #include "models/resnet3d_blocks.h"
@@ -11,6 +11,7 @@ namespace ttl {
 ResNet3dImpl::ResNet3dImpl(const ArchSpec& spec) {
   if (spec.block != "basic" && spec.block != "bottleneck" && spec.block != "resnext")
     throw Error("E_BAD_ARCH", "resnet3d block must be basic, bottleneck or resnext, got '" + spec.block + "'");
+  if (spec.block == "resnext" && spec.cardinality < 1) throw Error("E_BAD_ARCH", "resnext needs cardinality >= 1");
   spatial_dims_ = 3;
   in_channels_ = spec.in_channels;
   conv1 = register_module("conv1", torch::nn::Conv3d(torch::nn::Conv3dOptions(spec.in_channels, 64, 7).stride({1, 2, 2}).padding(3).bias(false)));

@@ -1,6 +1,6 @@
 #include "models/resnet3d_blocks.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/basic_block3d.h"
 #include "models/conv.h"
 

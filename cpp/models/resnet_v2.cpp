@@ -1,7 +1,7 @@
 #include "models/resnet_v2.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/residual_stages.h"
 

@@ -1,6 +1,6 @@
 #include "models/se_block.h"
 
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 

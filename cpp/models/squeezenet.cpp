@@ -1,7 +1,7 @@
 #include "models/squeezenet.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 #include "models/conv.h"
 #include "models/fire.h"
 

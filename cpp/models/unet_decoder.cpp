@@ -1,7 +1,7 @@
 #include "models/unet_decoder.h"
 
 #include "core/error.h"
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 

@@ -18,10 +18,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 bool is_optional(const std::string& name) { return ends_with(name, "num_batches_tracked"); }
 
 const UnitInfo* owning_unit(const BackboneImpl& model, const std::string& name) {
-  for (const UnitInfo& unit : model.units())
-    for (const std::string& prefix : unit.param_prefixes)
-      if (starts_with(name, prefix)) return &unit;
-  return nullptr;
+  const int64_t unit = model.unit_of(name);
+  return unit < 0 ? nullptr : &model.units()[unit];
 }
 
 bool is_head_key(const BackboneImpl& model, const std::string& name) {

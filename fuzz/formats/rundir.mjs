@@ -1,7 +1,7 @@
 // Run directories as `ttl-torch report` and `--resume` read them: config.json, journal.jsonl and
 // per-trial curves.json, then hand edits and crashes: bad option values (repeats 1e9, search 'bogus'
 // or [99], strategies as a string or a number), torn, null, 42 or [] journal lines, trials without
-// metrics, duplicated trials, and corrupt curves.
+// metrics, duplicated trials, and corrupt curves and predictions.
 import { INTERESTING } from '../rng.mjs';
 
 const config = () => ({
@@ -25,9 +25,12 @@ export function generate(r) {
   let lines = records.map((x) => JSON.stringify(x));
   let configText = null;
   let curves = JSON.stringify([{ epoch: 1, trainLoss: 0.5, val: 0.8 }]);
+  const split = (n) => ({ labels: Array.from({ length: n }, (_, i) => i % 2), probs: Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0.3 : 0.7)) });
+  const predictions = { classes: ['benign', 'malignant'], val: split(6), test: split(8) };
+  let predictionsText = null;
   let tail = '\n';
   for (let m = r.int(4) - 1; m >= 0; m--) {
-    switch (r.int(12)) {
+    switch (r.int(13)) {
       case 0: cfg[r.pick(['repeats', 'epochs', 'imageSize', 'batchSize', 'radius', 'seed'])] = r.pick([...INTERESTING, 1e9, 0.5, '3', null]); break;
       case 1: cfg.search = r.pick(['bogus', [99], [], [0], 'k=', 'k=3,99', 42, null, ['x']]); break;
       case 2: cfg.strategies = r.pick(['ftl,ttl', 'ttl', 7, [], ['ttl', 'zzz'], null, [[]]]); break;
@@ -39,13 +42,31 @@ export function generate(r) {
       case 8: lines.push(lines[r.int(4)]); break; // a trial journaled twice
       case 9: { const t = trial('ttl', 7); t.val = r.pick([{}, { auroc: 'high' }, { foo: 1 }, null]); t.cutoff = r.pick([7, -1, 0.5, 99]); lines.push(JSON.stringify(t)); break; }
       case 10: curves = r.pick(['', '{', 'null', '[{"epoch": "x"}]', '42']); break;
+      case 11: {
+        const p = structuredClone(predictions);
+        const s = p[r.pick(['val', 'test'])];
+        switch (r.int(6)) {
+          case 0: s.labels[r.int(s.labels.length)] = r.pick([2, -1, 0.5, 'x', null, 1e9]); break;
+          case 1: s.probs.splice(r.int(s.probs.length), 1); break;
+          case 2: s.probs[r.int(s.probs.length)] = r.pick([NaN, -0.1, 7, 'x', null]); break;
+          case 3: p.classes = r.pick([[], ['a'], 'ab', [1, 2], null]); break;
+          case 4: s.labels = []; s.probs = []; break;
+          default: predictionsText = r.pick(['', '{', 'null', '[]', '42', '{"classes":["a","b"]}']); break;
+        }
+        predictionsText ??= JSON.stringify(p);
+        break;
+      }
       default: lines = lines.concat(Array.from({ length: 500 }, (_, i) => JSON.stringify({ ...trial('ttl', 1 + (i % 9)), id: `ttl-k${1 + (i % 9)}-s${i}`, seed: i }))); break;
     }
   }
   const files = [
     { path: 'run/config.json', data: Buffer.from(configText ?? JSON.stringify(cfg, null, 2)) },
     { path: 'run/journal.jsonl', data: Buffer.from(lines.join('\n') + tail) },
-    ...['ftl-k9-s0', 'ttl-k3-s0', 'ttl-k5-s0', 'ttl-k9-s0'].map((id) => ({ path: `run/trials/${id}/curves.json`, data: Buffer.from(curves) })),
+    ...['ftl-k9-s0', 'ttl-k3-s0', 'ttl-k5-s0', 'ttl-k9-s0'].flatMap((id, i) => [
+      { path: `run/trials/${id}/curves.json`, data: Buffer.from(curves) },
+      // One trial's predictions take the mutation; the others stay valid, so paired tests still run.
+      { path: `run/trials/${id}/predictions.json`, data: Buffer.from(i === 1 && predictionsText !== null ? predictionsText : JSON.stringify(predictions)) },
+    ]),
   ];
   return { files, entry: 'run' };
 }

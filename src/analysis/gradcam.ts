@@ -1,15 +1,12 @@
 // Grad-CAM heatmaps and their PNG overlays.
 import sharp from 'sharp';
 import type { Cutoff } from '../cutoff.js';
-import { resolveCutoff } from '../cutoff.js';
-import { call, nativeOf, type Model } from '../model.js';
-import { checkTensor, type Tensor } from '../nn/tensor.js';
+import type { Model } from '../model.js';
+import type { Tensor } from '../nn/tensor.js';
 
-/** Heatmaps [N, H, W] in [0, 1] at `unit` (default: the last kept unit) for `targetClass` (default: predicted). */
-export async function gradCam(model: Model, data: Float32Array, shape: number[], options: { unit?: Cutoff; targetClass?: number } = {}): Promise<Tensor> {
-  const input = checkTensor('input', data, shape);
-  const k = options.unit === undefined ? model.k : resolveCutoff(model.card, options.unit);
-  return call(() => nativeOf(model).gradCam(input, k - 1, options.targetClass ?? -1));
+/** Heatmaps [N, H, W] in [0, 1] at `unit` (default: the last kept unit) for `targetClass` (default: predicted). See Model.gradCam. */
+export function gradCam(model: Model, data: Float32Array, shape: number[], options: { unit?: Cutoff; targetClass?: number } = {}): Promise<Tensor> {
+  return model.gradCam(data, shape, options);
 }
 
 /** The 'jet' colour map: blue (0) through green to red (1). */

@@ -2,7 +2,8 @@
 // the training split, scored on validation and test (the paper's observation: a peak around block 3).
 import type { ImageDataset } from '../data/dataset.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import { call, nativeOf, type Model } from '../model.js';
+import { call } from '../errors.js';
+import type { Model } from '../model.js';
 import { native, type NativePipelineOptions, type NativeStore } from '../native.js';
 import { toNativeStore } from '../data/dataset.js';
 import { checkAborted } from '../train/loop.js';
@@ -26,31 +27,29 @@ export interface ProbeOptions {
 
 /** Probe AUROC per unit of `model` (frozen), on `data`. Units default to every kept unit. */
 export async function probeUnits(model: Model, data: ImageDataset, pipeline: NativePipelineOptions, options: ProbeOptions = {}): Promise<ProbeScore[]> {
-  const net = nativeOf(model);
   const units = options.units ?? model.units.map((u) => u.k);
   const stores = { train: toNativeStore(data.train, data.kind), val: toNativeStore(data.val, data.kind), test: toNativeStore(data.test, data.kind) };
   const numClasses = data.classes.length;
   const scores: ProbeScore[] = [];
   // A few units at a time bounds the memory held by features of large maps.
   for (let i = 0; i < units.length; i += 4) {
-    const chunk = units.slice(i, i + 4).map((k) => k - 1);
+    const chunk = units.slice(i, i + 4);
     const extract = (store: NativeStore) => {
       checkAborted(options.signal, 'probing');
-      return call(() => net.features(store, pipeline, chunk, options.batchSize ?? 128, 0));
+      return model.features(store, pipeline, chunk, { batchSize: options.batchSize ?? 128 });
     };
     const [train, val, test] = [await extract(stores.train), await extract(stores.val), await extract(stores.test)];
-    for (const index of chunk) {
-      const key = String(index);
+    for (const k of chunk) {
       // One fit per unit, applied to validation and test stacked together.
-      const [v, t] = [val[key], test[key]];
+      const [v, t] = [val.get(k)!, test.get(k)!];
       const both = { data: new Float32Array(v.data.length + t.data.length), shape: [v.shape[0] + t.shape[0], v.shape[1]] };
       both.data.set(v.data);
       both.data.set(t.data, v.data.length);
       checkAborted(options.signal, 'probing');
-      const fit = await call(() => native().fitProbe(train[key], data.train.labels, both, numClasses, options.l2 ?? 1e-3, options.iterations ?? 100));
+      const fit = await call(() => native().fitProbe(train.get(k)!, data.train.labels, both, numClasses, options.l2 ?? 1e-3, options.iterations ?? 100));
       const split = v.shape[0] * numClasses;
       scores.push({
-        k: index + 1, unit: model.card.units[index], channels: train[key].shape[1],
+        k, unit: model.card.units[k - 1], channels: train.get(k)!.shape[1],
         valAuroc: classificationMetrics(data.val.labels, fit.applyProbs.data.subarray(0, split), numClasses).auroc,
         testAuroc: classificationMetrics(data.test.labels, fit.applyProbs.data.subarray(split), numClasses).auroc,
       });

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel } from '../model.js';
-import { getModelCard } from '../registry.js';
+import { getModelCard, normalisation } from '../registry.js';
 import { readJournal } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { table } from '../run/results.js';
@@ -30,7 +30,7 @@ export async function runGradcamFigure(dir: string, options: { count?: number; s
   const count = Math.min(options.count ?? 4, data.test.labels.length);
   const size = options.size ?? 128;
   const [h, w] = data.test.shape.slice(1);
-  const { mean, std } = card.weights[config.weights ?? '']?.preprocess ?? card.weights.imagenet?.preprocess ?? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  const { mean, std } = normalisation(card, config.weights);
   const grays = await Promise.all(Array.from({ length: count }, (_, i) =>
     sharp(Buffer.from(data.test.images.subarray(i * h * w, (i + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } })
       .resize(size, size, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer().then((b) => new Uint8Array(b))));

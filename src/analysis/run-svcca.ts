@@ -4,9 +4,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { createModel, nativeOf, call, type Model } from '../model.js';
+import { createModel, type Model } from '../model.js';
 import type { NativePipelineOptions, NativeTensor } from '../native.js';
-import { getModelCard } from '../registry.js';
+import { getModelCard, normalisation } from '../registry.js';
 import { readJournal, trialRecords } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { loadClassificationData, readRunConfig } from '../run/runner.js';
@@ -66,8 +66,7 @@ export async function runSvcca(
   const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
   const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };
   const store = toNativeStore(sample, data.kind);
-  const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
-  const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] };
+  const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights) };
 
   const plan = planStrategy(card, toStrategy(card, trial.strategy, trial.cutoff));
   const finetuned = await createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device, weights: checkpoint });
@@ -83,15 +82,14 @@ export async function runSvcca(
     // Checked between native calls (one feature pass per model, one CCA per unit).
     const features = async (m: Model) => {
       checkAborted(options.signal, 'SVCCA');
-      return call(() => nativeOf(m).features(store, pipeline, units.map((k) => k - 1), 128, spatial));
+      return m.features(store, pipeline, units, { batchSize: 128, spatialSamples: spatial });
     };
     const [f, p, r] = [await features(finetuned), await features(pretrained), await features(random)];
-    const result: RunSvcca = { trial: trial.id, datapoints: f[String(units[0] - 1)].shape[0], units: [], cross: [] };
+    const result: RunSvcca = { trial: trial.id, datapoints: f.get(units[0])!.shape[0], units: [], cross: [] };
     for (const k of units) {
-      const key = String(k - 1);
-      const fine = toActivations(f[key]);
+      const fine = toActivations(f.get(k)!);
       checkAborted(options.signal, 'SVCCA');
-      const [vsPre, vsRandom] = [await svcca(toActivations(p[key]), fine), await svcca(toActivations(r[key]), fine)];
+      const [vsPre, vsRandom] = [await svcca(toActivations(p.get(k)!), fine), await svcca(toActivations(r.get(k)!), fine)];
       result.units.push({
         k, unit: card.units[k - 1], pretrained: vsPre.meanOfCoefs, random: vsRandom.meanOfCoefs, area: area(vsPre.coefs, vsRandom.coefs),
         pretrainedCoefs: [...vsPre.coefs], randomCoefs: [...vsRandom.coefs],
@@ -100,7 +98,7 @@ export async function runSvcca(
     const ends = card.blocks.filter((k) => units.includes(k));
     const last = ends.at(-1);
     for (const k of ends.slice(0, -1)) {
-      const r2 = await svcca(toActivations(f[String(k - 1)]), toActivations(f[String(last! - 1)]));
+      const r2 = await svcca(toActivations(f.get(k)!), toActivations(f.get(last!)!));
       result.cross.push({ a: card.units[k - 1], b: card.units[last! - 1], mean: r2.meanOfCoefs });
     }
     const out = join(dir, 'analysis');

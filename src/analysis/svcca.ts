@@ -1,5 +1,5 @@
 // SVCCA (Raghu et al. 2017) as google/svcca computes it; the linear algebra runs natively in float64.
-import { TtlError, invalidParameterError } from '../errors.js';
+import { TtlError, call, invalidParameterError } from '../errors.js';
 import { native } from '../native.js';
 
 /** Activations as neurons x datapoints, row-major float64. */
@@ -56,7 +56,7 @@ export async function cca(x: Activations, y: Activations, options: { epsilon?: n
   check('y', y, minRatio);
   if (x.shape[1] !== y.shape[1]) throw new TtlError('E_BAD_INPUT', `x has ${x.shape[1]} datapoints but y has ${y.shape[1]}`);
   const threshold = options.threshold ?? 0.98;
-  const coefs = (await native().cca(x, y, options.epsilon ?? 1e-10)).data;
+  const coefs = (await call(() => native().cca(x, y, options.epsilon ?? 1e-10))).data;
   return { coefs, mean: meanOf(coefs, sumThreshold(coefs, threshold)) };
 }
 
@@ -67,7 +67,7 @@ export async function svcca(x: Activations, y: Activations, options: { keep?: nu
   check('x', x, 0);
   check('y', y, 0);
   const keep = options.keep ?? 0.99;
-  const [rx, ry] = await Promise.all([native().svdReduce(x, keep), native().svdReduce(y, keep)]);
+  const [rx, ry] = await Promise.all([call(() => native().svdReduce(x, keep)), call(() => native().svdReduce(y, keep))]);
   const result = await cca(rx as Activations, ry as Activations, { ...options, minRatio });
   return { ...result, dims: [rx.shape[0], ry.shape[0]], meanOfCoefs: meanOf(result.coefs) };
 }

@@ -8,7 +8,7 @@ import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runSvcca } from '../analysis/run-svcca.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import { createModel } from '../model.js';
-import { getModelCard } from '../registry.js';
+import { getModelCard, normalisation } from '../registry.js';
 import { writeReports } from '../run/report.js';
 import { readRunConfig } from '../run/runner.js';
 import { integerIn } from '../validate.js';
@@ -48,7 +48,7 @@ export async function gradcamCommand(inputs: string[], options: { checkpoint: st
   const intensity = (options.intensity && /^-?[\d.]+,-?[\d.]+$/.test(options.intensity) ? options.intensity.split(',').map(Number) : (options.intensity ?? 'minmax')) as Intensity;
   const model = await createModel({ name: card.name, cutoff: k, numClasses: Number(meta.numClasses ?? 2), weights: options.checkpoint, device: 'auto' });
   const size = integerIn('--size', integerArg(options.size), 16, 4096);
-  const { mean, std } = card.weights.imagenet?.preprocess ?? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  const { mean, std } = normalisation(card);
   mkdirSync(options.out, { recursive: true });
   try {
     for (const path of inputs) {

@@ -3,7 +3,7 @@ import { TtlError } from '../errors.js';
 import { createModel } from '../model.js';
 import { getModelCard } from '../registry.js';
 import { checkConfig, readConfigFile, type RunConfig } from '../run/config.js';
-import { planStageOne, validCutoffs } from '../run/plan.js';
+import { SEARCHED_STRATEGIES, planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
 import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runner.js';
 import type { TrialSpec } from '../run/plan.js';
@@ -30,6 +30,7 @@ export interface RunFlags {
   batchSize?: string;
   lr?: string;
   warmup?: string;
+  clipGradNorm?: string;
   analyses?: string;
   optimizer?: string;
   autocast?: string;
@@ -41,7 +42,7 @@ export interface RunFlags {
   json?: boolean;
 }
 
-const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'seed'] as const;
+const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
 
 function parseJsonFlag(flag: string, value: string): unknown {
   try {
@@ -110,7 +111,7 @@ async function dryRun(config: RunConfig): Promise<void> {
   for (const t of trials) console.log(`  ${t.id.padEnd(16)} stage ${t.stage}  ~${estimate(t).toFixed(0)} s`);
   const total = trials.reduce((a, t) => a + estimate(t), 0);
   const stageTwo = config.search === 'two-stage'
-    ? config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).map((s) => `${s}: up to ${Math.min(2 * config.radius, validCutoffs(card).length)} cutoffs x ${config.repeats} seeds`).join('; ')
+    ? config.strategies.filter((s) => SEARCHED_STRATEGIES.includes(s)).map((s) => `${s}: up to ${Math.min(2 * config.radius, validCutoffs(card).length)} cutoffs x ${config.repeats} seeds`).join('; ')
     : '';
   if (config.search === 'probe')
     console.log(`then linear probes on the pretrained features of all ${card.units.length} units pick ${config.probeTop} cutoff(s) per searched strategy`);

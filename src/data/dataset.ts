@@ -1,3 +1,4 @@
+import { callSync } from '../errors.js';
 import { native, type NativeStore } from '../native.js';
 import type { VolumeDecoding } from './volume.js';
 
@@ -23,7 +24,7 @@ export interface ImageDataset {
 
 /** The split handed to native code once (copied into a native tensor); batches are gathered from it. */
 export function toNativeStore(split: ImageSplit, kind: ImageDataset['kind']): NativeStore {
-  return new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb');
+  return callSync(() => new (native().Store)(split.images, split.shape, split.labels, kind === 'rgb'));
 }
 
 export function classCounts(split: ImageSplit, numClasses: number): number[] {

@@ -3,10 +3,10 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { TtlError } from '../errors.js';
 import { classCounts, type ImageDataset } from './dataset.js';
-import { csvEntries, folderEntries, loadEntries, type LoadImagesOptions, type LoadReport } from './manifest.js';
+import { csvEntries, folderEntries, loadEntries, type LoadImagesOptions, type DatasetLoadReport } from './manifest.js';
 import { readMedMNISTAsync } from './medmnist.js';
 
-export async function loadDataset(source: string, options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: LoadReport }> {
+export async function loadDataset(source: string, options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
   let stat;
   try {
     stat = statSync(source);

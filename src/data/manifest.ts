@@ -2,7 +2,7 @@
 // manifest rows may name volumes (NIfTI files or DICOM-series folders) instead of images.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { TtlError } from '../errors.js';
+import { TtlError, type ErrorCode } from '../errors.js';
 import { parseCsv } from './csv.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
@@ -45,7 +45,7 @@ export interface LoadImagesOptions {
   allowOutsidePaths?: boolean;
 }
 
-export interface LoadReport {
+export interface DatasetLoadReport {
   skipped: { origin: string; reason: string }[];
 }
 
@@ -128,16 +128,17 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 }
 
 /** Decodes entries once into compact per-split arrays. */
-export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: LoadReport }> {
+export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
   const size = options.size ?? 64;
-  const skipped: LoadReport['skipped'] = [];
-  const bad = (entry: ManifestEntry, reason: string) => {
-    if (!options.skipBad) throw new TtlError(reason.includes('label') ? 'E_BAD_INPUT' : 'E_BAD_IMAGE', `${entry.origin}: ${reason}`);
+  const skipped: DatasetLoadReport['skipped'] = [];
+  // The caller states the code: an unknown label is bad input, an undecodable file a bad image.
+  const bad = (entry: ManifestEntry, reason: string, code: ErrorCode = 'E_BAD_IMAGE') => {
+    if (!options.skipBad) throw new TtlError(code, `${entry.origin}: ${reason}`);
     skipped.push({ origin: entry.origin, reason });
     options.onWarning?.(`skipped ${entry.origin}: ${reason}`);
   };
   const classes = options.classes ?? [...new Set(entries.map((e) => e.label))].sort();
-  let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`), false));
+  let usable = entries.filter((e) => classes.includes(e.label) || (bad(e, `label '${e.label}' is not one of the classes ${classes.join(', ')}`, 'E_BAD_INPUT'), false));
   if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
   const volumes = isVolumePath(usable[0].file);
   const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);

@@ -3,7 +3,7 @@
 // volumes + NIfTI label maps, or straight from volume/label-map pairs (whole volumes or 2D slices).
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
-import { TtlError, invalidParameterError } from '../errors.js';
+import { TtlError, callSync, invalidParameterError } from '../errors.js';
 import { integerIn, isObject, oneOf, shapeOf } from '../validate.js';
 import { native, type NativeStore } from '../native.js';
 import { manifestRows } from './manifest.js';
@@ -71,7 +71,7 @@ export interface SegmentationPair {
 /** The split handed to native code once; masks travel with the images through every resample. */
 export function toNativeSegmentationStore(split: SegmentationSplit, kind: SegmentationDataset['kind']): NativeStore {
   const maskShape = kind === 'rgb' ? split.shape.slice(0, -1) : split.shape;
-  return new (native().Store)(split.images, split.shape, new Int32Array(split.shape[0]), kind === 'rgb', { data: split.masks, shape: maskShape });
+  return callSync(() => new (native().Store)(split.images, split.shape, new Int32Array(split.shape[0]), kind === 'rgb', { data: split.masks, shape: maskShape }));
 }
 
 /** Label values -> class indices (value in classes[i] -> i + 1, anything else -> 0). */

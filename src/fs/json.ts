@@ -10,3 +10,20 @@ export function readRunJson<T>(path: string): T {
     throw new TtlError('E_BAD_RUN', `${path}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * A run JSON file of a known shape: `problem` returns what is wrong with the value ("curves[3].epoch must be a
+ * number") or null; a wrong one is an E_BAD_RUN error naming the file, never a TypeError later.
+ */
+export function readRunJsonAs<T>(path: string, problem: (value: unknown) => string | null): T {
+  const value = readRunJson<unknown>(path);
+  const wrong = problem(value);
+  if (wrong) throw new TtlError('E_BAD_RUN', `${path}: ${wrong}`);
+  return value as T;
+}
+
+const isNumberArray = (v: unknown, finite: boolean) => Array.isArray(v) && v.every((x) => typeof x === 'number' && (!finite || Number.isFinite(x)));
+
+/** null when `value` is an array of numbers (finite ones, when asked), else what `field` must be. */
+export const numberArrayProblem = (field: string, value: unknown, finite = false) =>
+  isNumberArray(value, finite) ? null : `${field} must be an array of ${finite ? 'finite ' : ''}numbers`;

@@ -56,11 +56,3 @@ export function classificationMetrics(labels: ArrayLike<number>, probs: ArrayLik
     Array.from({ length: numClasses }, (_, c) => metric(oneVsRest(c), column(c))).reduce((a, b) => a + b, 0) / numClasses;
   return { auroc: macro(auroc), averagePrecision: macro(averagePrecision), auprc: macro(auprcTrapezoid), accuracy, balancedAccuracy };
 }
-
-/** Mean and sample standard deviation (n - 1) across repeats. */
-export function meanStd(values: number[]): { mean: number; std: number; n: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}

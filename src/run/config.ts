@@ -8,7 +8,7 @@ import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
+import { TRAINING_DEFAULTS, defaultLr, trainingAutocast } from '../train/setup.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -52,8 +52,10 @@ export interface RunConfig {
   weightDecay: number;
   /** Linear warm-up over this fraction of all training steps. */
   warmup: number;
+  /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 never clips. */
+  clipGradNorm: number;
   patience: number;
-  autocast: '' | 'bf16' | 'fp16';
+  autocast: '' | 'bf16';
   augment: boolean;
   device: 'auto' | 'cpu' | 'cuda';
   /**
@@ -71,7 +73,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
@@ -158,8 +160,9 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     optimizer: oneOf('optimizer', merged.optimizer, ['sgd', 'adamw'] as const),
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
     warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
+    clipGradNorm: numberIn('clipGradNorm', Number(merged.clipGradNorm), 0, 1e6),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
-    autocast: oneOf('autocast', autocast, ['', 'bf16', 'fp16'] as const),
+    autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
     device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
     analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),
@@ -194,10 +197,10 @@ export function readSavedConfig(dir: string): RunConfig {
   }
   if (!isObject(saved)) throw new TtlError('E_BAD_RUN', `${path}: expected an object of run options`);
   // Bookkeeping fields written beside the options; runs saved before tasks existed get the defaults,
-  // runs saved before analyses were part of a run made none.
+  // runs saved before analyses were part of a run made none, and those saved before clipping trained without it.
   const { createdAt: _created, node: _node, ...options } = saved;
   try {
-    return { ...checkConfig({ analyses: [], ...options, out: dir }), out: dir };
+    return { ...checkConfig({ analyses: [], clipGradNorm: 0, ...options, out: dir }), out: dir };
   } catch (e) {
     if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
     throw e;

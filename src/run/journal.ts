@@ -29,6 +29,8 @@ export interface TrialRecord {
   reason?: string;
   /** The head learning rate the trial trained with (an LR range test's choice under lr 'auto'). */
   lr?: number;
+  /** lr 'auto': the rates that diverged before `lr` trained (each a quarter of the previous). */
+  divergedLrs?: number[];
   val?: Scores;
   test?: Scores;
   /** Standard error of the selecting validation metric over the validation cases. */

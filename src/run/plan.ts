@@ -13,7 +13,8 @@ export interface TrialSpec {
   stage: 0 | 1 | 2;
 }
 
-const SEARCHED: StrategyKind[] = ['lwft', 'tf', 'ttl'];
+/** The strategies that search over cutoffs (FTL and FFE train the full network). */
+export const SEARCHED_STRATEGIES: readonly StrategyKind[] = ['lwft', 'tf', 'ttl'];
 // The full-network trials run first, so a search's truncations are measured against them from the start.
 const STRATEGY_ORDER: StrategyKind[] = ['ftl', 'ffe'];
 
@@ -57,12 +58,12 @@ export function stageOneCutoffs(card: ModelCard, config: RunConfig, kind: Strate
  */
 export function planStageOne(card: ModelCard, config: RunConfig, probeRanking: number[] = []): TrialSpec[] {
   const n = card.units.length;
-  const full = new Set(config.strategies.filter((kind) => !SEARCHED.includes(kind)));
+  const full = new Set(config.strategies.filter((kind) => !SEARCHED_STRATEGIES.includes(kind)));
   if (config.strategies.includes('ttl') && Array.isArray(config.search) && config.search.includes(n)) full.add('ftl');
   const out: TrialSpec[] = [];
   for (const kind of STRATEGY_ORDER) if (full.has(kind)) for (const seed of seeds(config)) out.push(trial(kind, n, seed, 0));
   for (const kind of config.strategies) {
-    if (!SEARCHED.includes(kind)) continue;
+    if (!SEARCHED_STRATEGIES.includes(kind)) continue;
     for (const cutoff of stageOneCutoffs(card, config, kind, probeRanking)) for (const seed of seeds(config)) out.push(trial(kind, cutoff, seed, 1));
   }
   return out;
@@ -87,6 +88,6 @@ export function planStageTwo(card: ModelCard, config: RunConfig, bestStageOne: M
 /** At most how many stage-2 trials a run can add (before stage 1 has chosen its best cutoffs). */
 export function stageTwoBound(card: ModelCard, config: RunConfig): number {
   if (config.search !== 'two-stage') return 0;
-  const searched = config.strategies.filter((kind) => SEARCHED.includes(kind)).length;
+  const searched = config.strategies.filter((kind) => SEARCHED_STRATEGIES.includes(kind)).length;
   return searched * Math.min(2 * config.radius, validCutoffs(card).length) * config.repeats;
 }

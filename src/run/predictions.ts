@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { numberArrayProblem, readRunJsonAs } from '../fs/json.js';
 import { aurocInterval, bootstrapSe } from '../metrics/uncertainty.js';
 import type { Interval } from './journal.js';
 
@@ -36,7 +36,26 @@ export function savePredictions(trialDir: string, data: ImageDataset, probs: { v
 /** The saved predictions of a trial, or null for trials journaled before predictions were kept. */
 export function readPredictions(runDir: string, id: string): TrialPredictions | null {
   const path = join(runDir, 'trials', id, 'predictions.json');
-  return existsSync(path) ? readRunJson<TrialPredictions>(path) : null;
+  return existsSync(path) ? readRunJsonAs<TrialPredictions>(path, predictionsProblem) : null;
+}
+
+// Intervals, tests and curves index probabilities by label and class: a hand-edited or torn file must fail when
+// read, naming the field, not as a NaN in the report.
+function predictionsProblem(value: unknown): string | null {
+  const p = value as TrialPredictions;
+  if (typeof p !== 'object' || p === null) return 'the file must be an object with classes, val and test';
+  if (!Array.isArray(p.classes) || p.classes.length < 2 || !p.classes.every((c) => typeof c === 'string'))
+    return 'classes must be an array of at least 2 class names';
+  const k = p.classes.length;
+  for (const split of ['val', 'test'] as const) {
+    const s = p[split];
+    if (typeof s !== 'object' || s === null) return `${split} must be an object with labels and probs`;
+    if (!Array.isArray(s.labels) || !s.labels.length || !s.labels.every((l) => Number.isInteger(l) && l >= 0 && l < k))
+      return `${split}.labels must be a non-empty array of class indices in [0, ${k})`;
+    if (numberArrayProblem(`${split}.probs`, s.probs) || s.probs.length !== s.labels.length * k || !s.probs.every((v) => v >= 0 && v <= 1))
+      return `${split}.probs must be ${s.labels.length} x ${k} probabilities in [0, 1]`;
+  }
+  return null;
 }
 
 /**

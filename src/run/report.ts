@@ -2,16 +2,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { readCurves, readLrRange } from './trial-files.js';
 import type { RunConfig } from './config.js';
 import { readJournal, trialRecords } from './journal.js';
 import { getModelCard } from '../registry.js';
-import { cutoffTable, summarise, table, type Stat, type TableRow } from './results.js';
+import { resultsByCutoff, summarise, table, type Stat, type TableRow } from './results.js';
 import { chosenPredictions, confusionTables, curveCharts, plainSummary } from './figures.js';
 import { formatP, significance, type Significance } from './significance.js';
 import { esc, lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
-import type { LrRange } from '../train/lr-range.js';
 
 // One repeat has no spread: its std would print as a misleading "± 0.0000".
 const pm = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4));
@@ -78,7 +77,7 @@ export function writeReports(dir: string, config: RunConfig): Results {
   const metrics = metricsOf(config);
   const [primary] = metrics;
   const rows = table(records, metrics);
-  const cutoffRows = cutoffTable(records, metrics, getModelCard(config.model).blocks);
+  const cutoffRows = resultsByCutoff(records, metrics, getModelCard(config.model).blocks);
   const cutoffs = summarise(records, metrics);
   const failed = trialRecords(records).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, reason: r.reason ?? '' }));
   const classification = config.task !== 'segmentation';
@@ -100,11 +99,11 @@ export function writeReports(dir: string, config: RunConfig): Results {
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'curves.json')))
     .map((r) => ({
       name: r.id,
-      points: readRunJson<{ epoch: number; val?: number; valAuroc?: number }[]>(join(dir, 'trials', r.id, 'curves.json')).map((c) => ({ x: c.epoch, y: c.val ?? c.valAuroc! })),
+      points: readCurves(join(dir, 'trials', r.id, 'curves.json')).map((c) => ({ x: c.epoch, y: c.val })),
     }));
   const ranges = trialRecords(records)
     .filter((r) => r.status === 'ok' && existsSync(join(dir, 'trials', r.id, 'lr-range.json')))
-    .map((r) => ({ id: r.id, range: readRunJson<LrRange>(join(dir, 'trials', r.id, 'lr-range.json')) }));
+    .map((r) => ({ id: r.id, range: readLrRange(join(dir, 'trials', r.id, 'lr-range.json')) }));
   const rangeChart = ranges.length
     ? lineChart('LR range test (smoothed training loss)', 'log10 learning rate', 'loss',
       ranges.map(({ id, range }) => ({ name: `${id}: ${range.suggested.toPrecision(2)}`, points: range.lrs.map((lr, i) => ({ x: Math.log10(lr), y: range.smoothed[i] })) })),

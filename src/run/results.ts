@@ -1,7 +1,7 @@
 // From journal records to the paper's tables: Method | metric 1 | metric 2 | P(M) | MACs(G) | T(ms) (AUROC/AUPRC
 // for classification, Dice/Jaccard for segmentation), where X-1 is the best block cutoff (stage 1) and X-2 the best
 // after the stage-2 neighbour search, both chosen on the first metric's validation mean.
-import { meanStd } from '../metrics/classification.js';
+import { meanStd } from '../metrics/stats.js';
 import type { StrategyKind } from './config.js';
 import { trialRecords, type Interval, type JournalRecord, type LatencyRecord, type TrialRecord } from './journal.js';
 import type { MetricColumn } from './task.js';
@@ -137,7 +137,7 @@ export function table(records: JournalRecord[], metrics: MetricColumn[]): TableR
  * Every searched cutoff as its own row, named by the block it ends when it ends one (TTL-B2 = cut after
  * block 2, as in the paper's segmentation table), else by its unit count (TTL-k7).
  */
-export function cutoffTable(records: JournalRecord[], metrics: MetricColumn[], blocks: number[]): TableRow[] {
+export function resultsByCutoff(records: JournalRecord[], metrics: MetricColumn[], blocks: number[]): TableRow[] {
   return summarise(records, metrics)
     .filter((s) => s.stage > 0)
     .map((s) => {

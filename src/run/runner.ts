@@ -7,13 +7,13 @@ import { describeDataset, loadDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { readRunJson } from '../fs/json.js';
+import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { getModelCard, type ModelCard } from '../registry.js';
+import { getModelCard, networkInputShape, normalisation, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
-import { lrRangeTest, type LrRange } from '../train/lr-range.js';
+import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import { planStrategy } from '../train/strategies.js';
@@ -23,8 +23,9 @@ import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runMaskOverlays } from '../analysis/run-overlays.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
-import { planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
-import { best, cutoffTable, summarise, table, type TableRow } from './results.js';
+import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
+import { median } from '../metrics/stats.js';
+import { best, resultsByCutoff, summarise, table, type TableRow } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
@@ -59,7 +60,7 @@ const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: {
 /** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
 export function inputShape(card: ModelCard, config: RunConfig, data: RunData): number[] {
   if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
-  return [card.input.channels, ...new Array(card.input.frames ? 3 : 2).fill(config.imageSize)];
+  return networkInputShape(card, config.imageSize);
 }
 
 /**
@@ -101,12 +102,14 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
 async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
   if (config.lr !== 'auto') return config.lr;
   const path = join(trialDir, 'lr-range.json');
-  if (existsSync(path)) return readRunJson<LrRange>(path).suggested;
+  if (existsSync(path)) return readLrRange(path).suggested;
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
   const range = await lrRangeTest({ ...common, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
   return range.suggested;
 }
+
+const AUTO_LR_RETRIES = 3;
 
 /** What every trial of the run trains with, before its learning rate is known. */
 function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks): TrainingOptions {
@@ -114,6 +117,7 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
+    clipGradNorm: config.clipGradNorm,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal,
   };
@@ -150,18 +154,30 @@ async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec:
   mkdirSync(trialDir, { recursive: true });
   const options = trialOptions(card, config, spec, dir, cb);
   let lr: number | undefined;
-  try {
-    lr = await trialLr(config, data, spec, options, trialDir, cb);
-    const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb, { ...options, lr });
-    writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
-    return {
-      ...base, status: 'ok', lr, val, test, ...uncertainty, params: r.params, trainableParams: r.trainableParams, macs: r.macs,
-      bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
-    };
-  } catch (e) {
-    // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
-    if (e instanceof TtlError && e.code === 'E_DIVERGED') return { ...base, status: 'failed', lr, reason: e.message, finishedAt: new Date().toISOString() };
-    throw e;
+  const divergedLrs: number[] = [];
+  for (;;) {
+    try {
+      lr ??= await trialLr(config, data, spec, options, trialDir, cb);
+      const { r, curves, val, test, uncertainty } = await trainTrial(card, config, data, spec, dir, cb, { ...options, lr });
+      writeFileAtomic(join(trialDir, 'curves.json'), [JSON.stringify(curves, null, 2) + '\n']);
+      return {
+        ...base, status: 'ok', lr, ...(divergedLrs.length ? { divergedLrs } : {}), val, test, ...uncertainty, params: r.params,
+        trainableParams: r.trainableParams, macs: r.macs, bestEpoch: r.bestEpoch, trainSeconds: r.trainSeconds,
+        imagesPerSecond: r.imagesPerSecond, finishedAt: new Date().toISOString(),
+      };
+    } catch (e) {
+      if (!(e instanceof TtlError && e.code === 'E_DIVERGED')) throw e;
+      // A suggested rate is an estimate: one that diverges costs a retry at a quarter of it, not the trial.
+      // A rate the user set is their result; so is a fourth divergence.
+      if (config.lr === 'auto' && lr !== undefined && divergedLrs.length < AUTO_LR_RETRIES) {
+        divergedLrs.push(lr);
+        cb.progress?.(spec, { type: 'stage', stage: `diverged at lr ${lr.toPrecision(2)}, retrying at ${(lr / 4).toPrecision(2)}` });
+        lr /= 4;
+        continue;
+      }
+      // A diverging trial is a result (recorded, the search goes on); anything else stops the run.
+      return { ...base, status: 'failed', lr, ...(divergedLrs.length ? { divergedLrs } : {}), reason: e.message, finishedAt: new Date().toISOString() };
+    }
   }
 }
 
@@ -174,7 +190,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
   const records = readJournal(journal);
   const metrics = metricsOf(config);
   // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
-  const candidates = [...table(records, metrics), ...cutoffTable(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
+  const candidates = [...table(records, metrics), ...resultsByCutoff(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
   const measured = (row: TableRow) => records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff);
   if (candidates.every(measured)) return;
   // A row is missing (new trials, or a resumed run): time every row again in one session, so all the T(ms)
@@ -192,9 +208,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
     for (let round = 0; round < 3; round++)
       for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: 2, runs: 10 })).times);
     unique.forEach((row, i) => {
-      const sorted = [...times[i]].sort((a, b) => a - b);
-      const medianMs = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs, device: models[i].device });
+      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs: median(times[i]), device: models[i].device });
     });
   } finally {
     for (const model of models) model.dispose();
@@ -212,10 +226,9 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
   if (!probes.length) {
     const start = performance.now();
     const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
-    const preprocess = (config.weights && card.weights[config.weights]?.preprocess) || card.weights.imagenet?.preprocess;
     try {
       const scores = await probeUnits(model, data as ImageDataset, {
-        size: config.imageSize, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5],
+        size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights),
       });
       const seconds = (performance.now() - start) / 1000 / scores.length;
       probes = scores.map((s) => ({ type: 'probe', k: s.k, unit: s.unit, valAuroc: s.valAuroc, testAuroc: s.testAuroc, seconds }));
@@ -298,7 +311,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}): Prom
   };
   await runAll(stageOne);
   const summaries = summarise(readJournal(journal), metricsOf(config));
-  const bestOne = new Map(config.strategies.filter((s) => ['lwft', 'tf', 'ttl'].includes(s)).flatMap((s) => {
+  const bestOne = new Map(config.strategies.filter((s) => SEARCHED_STRATEGIES.includes(s)).flatMap((s) => {
     const b = best(summaries, s, [1]);
     return b ? [[s, b.cutoff] as const] : [];
   }));

@@ -32,8 +32,10 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   const sy = (y: number) => height - pad.b - ((y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
   const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toExponential(1) : +v.toPrecision(3)).toString();
   const ticks = [0, 0.5, 1].map((t) => y0 + t * (y1 - y0));
+  // The legend sits under the axes, one line per series: inside the plot it hid the curves it names.
+  const legendLine = 14;
   const parts = [
-    `<svg width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`,
+    `<svg width="${width}" height="${height + legendLine * series.length}" role="img" aria-label="${esc(title)}">`,
     `<text x="${width / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`,
     `<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#444"/>`,
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#444"/>`,
@@ -50,7 +52,9 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
       parts.push(`<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="2.5" fill="${c}"><title>${esc(s.name)} ${p.x}: ${p.y}</title></circle>`);
       if (p.err) parts.push(`<line x1="${sx(p.x)}" y1="${sy(p.y - p.err)}" x2="${sx(p.x)}" y2="${sy(p.y + p.err)}" stroke="${c}"/>`);
     }
-    parts.push(`<text x="${width - pad.r - 4}" y="${pad.t + 12 * (i + 1)}" text-anchor="end" font-size="10" fill="${c}">${esc(s.name)}</text>`);
+    const y = height + legendLine * i + 6;
+    parts.push(`<line x1="${pad.l}" y1="${y}" x2="${pad.l + 16}" y2="${y}" stroke="${c}" stroke-width="2"/>`);
+    parts.push(`<text x="${pad.l + 20}" y="${y + 4}" font-size="10" fill="${c}">${esc(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

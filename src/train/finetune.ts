@@ -4,11 +4,11 @@ import { classCounts, toNativeStore, type ImageDataset } from '../data/dataset.j
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { call } from '../model.js';
 import { oneOf } from '../validate.js';
 import type { NativeStore } from '../native.js';
 import { concatRows, imageChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
+import { networkInputShape } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export type SelectMetric = 'auroc' | 'auprc' | 'loss';
@@ -82,17 +82,17 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `'balanced' or ${numClasses} numbers`, options.classWeights);
 
-  return withTrainingModel(options, s, 'linear', numClasses, async (model, net) => {
+  return withTrainingModel(options, s, 'linear', numClasses, async (model) => {
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
     const predict = async (chunks: NativeStore[]) => {
       const parts = [];
-      for (const chunk of chunks) parts.push(await call(() => net.predict(chunk, s.pipeline, evalBatch)));
+      for (const chunk of chunks) parts.push(await model.predictStore(chunk, s.pipeline, evalBatch));
       return concatRows(parts);
     };
-    await call(() => net.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights)));
-    const loop = await epochLoop(net, train, s, async () => {
+    await model.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights));
+    const loop = await epochLoop(model, train, s, async () => {
       const probs = await predict(val);
       const metrics = classificationMetrics(data.val.labels, probs.data, numClasses);
       const loss = probs.data.every(Number.isFinite) ? crossEntropy(data.val.labels, probs.data, numClasses) : NaN;
@@ -105,7 +105,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     // The best epoch's weights are restored: these are the predictions its metrics came from.
     const valProbs = await predict(val);
     const testProbs = await predict(test);
-    const complexity = await model.complexity([card.input.channels, ...(card.input.frames ? [s.size] : []), s.size, s.size]);
+    const complexity = await model.complexity(networkInputShape(card, s.size));
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));

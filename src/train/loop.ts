@@ -1,8 +1,8 @@
 // The epoch loop shared by every task: train one epoch, evaluate on validation, keep the best weights
 // in memory, stop on patience, restore the best.
 import { TtlError } from '../errors.js';
-import { call } from '../model.js';
-import type { NativeModel, NativeStore } from '../native.js';
+import type { Model } from '../model.js';
+import type { NativeStore } from '../native.js';
 import type { TrainingSettings } from './setup.js';
 
 export interface Evaluation<M> {
@@ -43,7 +43,7 @@ export function checkAborted(signal: AbortSignal | undefined, what = 'training')
 }
 
 export async function epochLoop<M>(
-  net: NativeModel, train: NativeStore, s: TrainingSettings,
+  model: Model, train: NativeStore, s: TrainingSettings,
   evaluate: (epoch: number) => Promise<Evaluation<M>>,
   events: LoopEvents<M> = {},
 ): Promise<LoopResult<M>> {
@@ -56,7 +56,7 @@ export async function epochLoop<M>(
       events.onBatch(epoch, b);
     } catch (error) {
       callbackError = { error };
-      net.cancel(true);
+      model.cancel(true);
     }
   };
   const rethrown = <T>(promise: Promise<T>) => promise.catch((e) => {
@@ -70,9 +70,9 @@ export async function epochLoop<M>(
   for (let epoch = 1; epoch <= s.epochs; epoch++) {
     checkAborted(events.signal);
     const start = performance.now();
-    const stats = await rethrown(call(() => net.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) =>
+    const stats = await rethrown(model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) =>
       onBatch(epoch, b),
-    )));
+    ));
     // Progress events are delivered asynchronously: the last batch's may land after the epoch settled.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (callbackError) throw callbackError.error;
@@ -85,7 +85,7 @@ export async function epochLoop<M>(
     const improved = val.score > best.score;
     if (improved) {
       best = { score: val.score, epoch, metrics: val.metrics };
-      await call(() => net.snapshot());
+      await model.snapshot();
     }
     const outcome = { epoch, trainLoss: stats.loss, val, lr: stats.lr, seconds, best: improved };
     epochs.push(outcome);
@@ -95,6 +95,6 @@ export async function epochLoop<M>(
       break;
     }
   }
-  await call(() => net.restore());
+  await model.restore();
   return { bestEpoch: best.epoch, best: best.metrics!, epochs, trainSeconds, samplesPerSecond: trained / trainSeconds, stoppedEarly };
 }

@@ -3,7 +3,6 @@
 // smoothed loss is lowest. Each strategy and cutoff gets its own: a truncated network wants a different rate.
 import { TtlError } from '../errors.js';
 import { toNativeStore, type ImageDataset } from '../data/dataset.js';
-import { call } from '../model.js';
 import { integerIn, numberIn } from '../validate.js';
 import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
 
@@ -50,18 +49,18 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
   const losses: number[] = [];
   const smoothed: number[] = [];
   // The sweep leaves no trace: no checkpoint, and the model is disposed afterwards.
-  return withTrainingModel({ ...options, checkpoint: undefined, keepModel: false }, s, 'linear', data.classes.length, async (_model, net) => {
+  return withTrainingModel({ ...options, checkpoint: undefined, keepModel: false }, s, 'linear', data.classes.length, async (model) => {
     const train = toNativeStore(data.train, data.kind);
     const total = epochs * perEpoch;
     const rate = (step: number) => minLr * (maxLr / minLr) ** (step / (steps - 1));
     // The native sweep spans whole epochs (total >= steps steps); it reaches maxLr at step `steps - 1`.
     const optim = trainingOptim(options, { ...s, epochs }, data.train.labels.length, []);
-    await call(() => net.configureTraining({ ...optim, schedule: 'exponential', lr: minLr, lrEnd: rate(total - 1), epochs, stepsPerEpoch: perEpoch }));
+    await model.configureTraining({ ...optim, schedule: 'exponential', lr: minLr, lrEnd: rate(total - 1), epochs, stepsPerEpoch: perEpoch });
     let average = 0;
     let stop = false;
     for (let epoch = 1; epoch <= epochs && !stop; epoch++) {
       try {
-        await call(() => net.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) => {
+        await model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) => {
           if (stop || lrs.length >= steps) return;
           const step = lrs.length;
           average = BETA * average + (1 - BETA) * b.loss;
@@ -70,9 +69,9 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
           smoothed.push(average / (1 - BETA ** (step + 1)));
           if (lrs.length >= steps || !Number.isFinite(b.loss) || smoothed.at(-1)! > DIVERGED * Math.min(...smoothed)) {
             stop = true;
-            net.cancel();
+            model.cancel();
           }
-        }));
+        });
       } catch (e) {
         // Cancelled by the divergence check above, or diverged to NaN natively: either ends the sweep.
         const ended = e instanceof TtlError && (e.code === 'E_CANCELLED' || e.code === 'E_DIVERGED');

@@ -2,13 +2,14 @@
 // (truncated) network; a U-Net decoder joins the kept block ends; model selection on validation Dice.
 import { TtlError, invalidParameterError } from '../errors.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
-import { meanStd } from '../metrics/classification.js';
-import { call } from '../model.js';
-import type { NativeModel, NativePipelineOptions, NativeStore } from '../native.js';
+import { meanStd } from '../metrics/stats.js';
+import type { Model } from '../model.js';
+import type { NativePipelineOptions, NativeStore } from '../native.js';
 import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
 import { concatRows, segmentationChunks } from './chunks.js';
 import { epochLoop } from './loop.js';
+import { spatialDims } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export interface SegmentationMetrics {
@@ -48,11 +49,11 @@ export type SegmentResult = TrialResult<SegmentationMetrics, SegmentEpoch>;
 
 /** Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution). */
 export async function evaluateSegmentation(
-  net: NativeModel, store: NativeStore | NativeStore[], pipeline: NativePipelineOptions, batchSize: number,
+  model: Model, store: NativeStore | NativeStore[], pipeline: NativePipelineOptions, batchSize: number,
 ): Promise<SegmentationMetrics> {
   // Several stores (chunks of one split) are evaluated one native call each, so other calls interleave.
   const parts = [];
-  for (const chunk of Array.isArray(store) ? store : [store]) parts.push(await call(() => net.segment(chunk, pipeline, batchSize)));
+  for (const chunk of Array.isArray(store) ? store : [store]) parts.push(await model.segmentStore(chunk, pipeline, batchSize));
   const scores = concatRows(parts);
   const n = scores.shape[0];
   const column = (c: number) => Array.from({ length: n }, (_, i) => scores.data[i * 3 + c]);
@@ -78,7 +79,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
   const data = options.data;
   checkDimensions(data, card);
   checkMasks(data);
-  const dims = card.input.frames ? 3 : 2;
+  const dims = spatialDims(card);
   if (options.shape !== undefined) s.pipeline.shape = shapeOf('shape', options.shape, [dims]);
   const numClasses = data.classes.length;
   const select = oneOf('select', options.select ?? 'dice', ['dice', 'loss'] as const);
@@ -86,19 +87,19 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `${numClasses} numbers (background first)`, classWeights);
 
-  return withTrainingModel(options, s, 'unet', numClasses, async (model, net) => {
+  return withTrainingModel(options, s, 'unet', numClasses, async (model) => {
     const train = toNativeSegmentationStore(data.train, data.kind);
     const [val, test] = [segmentationChunks(data.val, data.kind, s.batchSize), segmentationChunks(data.test, data.kind, s.batchSize)];
-    await call(() => net.configureTraining(trainingOptim(options, s, data.train.shape[0], classWeights)));
-    const loop = await epochLoop(net, train, s, async () => {
-      const metrics = await evaluateSegmentation(net, val, s.pipeline, s.batchSize);
+    await model.configureTraining(trainingOptim(options, s, data.train.shape[0], classWeights));
+    const loop = await epochLoop(model, train, s, async () => {
+      const metrics = await evaluateSegmentation(model, val, s.pipeline, s.batchSize);
       return { metrics, loss: metrics.loss, score: select === 'loss' ? -metrics.loss : metrics.dice.mean };
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
       signal: options.signal,
     });
-    const testMetrics = await evaluateSegmentation(net, test, s.pipeline, s.batchSize);
+    const testMetrics = await evaluateSegmentation(model, test, s.pipeline, s.batchSize);
     const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
     const complexity = await model.complexity([card.input.channels, ...spatial]);
     const curves = loop.epochs.map((e) => ({

@@ -2,10 +2,10 @@
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
 import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { TtlError, invalidParameterError } from '../errors.js';
-import { createModel, nativeOf, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { NativeAugmentOptions, NativeModel, NativeOptimOptions, NativePipelineOptions } from '../native.js';
-import { getModelCard, type ModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn } from '../validate.js';
+import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
+import type { NativeAugmentOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import { getModelCard, normalisation, type ModelCard } from '../registry.js';
+import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -28,9 +28,16 @@ export interface TrainingOptions {
   weightDecay?: number;
   /** Linear warm-up over this fraction of all training steps (0..0.5), then cosine decay per step. */
   warmup?: number;
-  /** Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA) or 'fp16' (CUDA). */
+  /**
+   * Mixed precision: 'bf16' (CPU with AVX-512 BF16, or CUDA). 'fp16' is refused for training: its gradients
+   * underflow without loss scaling, which ttl-torch does not do.
+   */
   autocast?: 'bf16' | 'fp16';
   augment?: boolean | Partial<NativeAugmentOptions>;
+  /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
+  clipGradNorm?: number;
+  /** How the new head starts (see CreateModelOptions.headInit). */
+  headInit?: 'random' | 'zero';
   dropout?: number;
   /** Stop after this many epochs without improvement of the selection metric. */
   patience?: number;
@@ -89,14 +96,16 @@ export interface TrainingSettings {
   size: number;
   lr: number;
   warmup: number;
+  clipGradNorm: number;
   patience: number;
   seed: number;
   pipeline: NativePipelineOptions;
   augment?: NativeAugmentOptions;
+  autocast: '' | 'bf16';
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05 };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, headInit: 'random' as 'random' | 'zero' };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -105,22 +114,31 @@ const DEFAULT_AUGMENT: NativeAugmentOptions = {
   cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
 };
 
+/** Training autocast: '' (float32) or 'bf16'; 'fp16' is refused (no loss scaling: its gradients underflow). */
+export function trainingAutocast(name: string, value: unknown): '' | 'bf16' {
+  const mode = oneOf(name, value ?? '', ['', 'bf16', 'fp16'] as const);
+  if (mode === 'fp16')
+    throw new TtlError('E_BAD_ARGUMENT', `${name} 'fp16' cannot train: without loss scaling fp16 gradients underflow; use 'bf16' (CUDA, or a CPU with AVX-512 BF16)`);
+  return mode;
+}
+
 export function trainingSettings(options: TrainingOptions): TrainingSettings {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
   const card = getModelCard(options.model);
   const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
   const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
-  const preprocess = options.weights && card.weights[options.weights] ? card.weights[options.weights].preprocess : card.weights.imagenet?.preprocess;
   const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
   return {
     card, plan, epochs, size,
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
+    clipGradNorm: numberIn('clipGradNorm', options.clipGradNorm ?? TRAINING_DEFAULTS.clipGradNorm, 0, 1e6),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
-    pipeline: { size, channels: card.input.channels, mean: preprocess?.mean ?? [0.5, 0.5, 0.5], std: preprocess?.std ?? [0.5, 0.5, 0.5] },
+    pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
     augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
+    autocast: trainingAutocast('autocast', options.autocast),
   };
 }
 
@@ -130,7 +148,7 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
     weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
     warmupSteps: Math.round(s.warmup * s.epochs * Math.ceil(trainCount / s.batchSize)), stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
-    autocast: options.autocast ?? '',
+    autocast: s.autocast, clipGradNorm: s.clipGradNorm,
   });
 }
 
@@ -159,21 +177,21 @@ export function describeTrial(options: TrainingOptions, s: TrainingSettings, des
  */
 export async function withTrainingModel<R>(
   options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
-  work: (model: Model, net: NativeModel) => Promise<R>, description?: CheckpointDescription,
+  work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
+    headInit: options.headInit ?? TRAINING_DEFAULTS.headInit,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
     signal: options.signal,
   });
-  const net = nativeOf(model);
   // The native flag is sticky, so an abort between two native calls still stops the next one.
-  const abort = () => net.cancel(true);
+  const abort = () => model.cancel(true);
   let succeeded = false;
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
-    const result = await work(model, net);
+    const result = await work(model);
     if (options.checkpoint) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
     succeeded = true;
     return result;

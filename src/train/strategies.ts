@@ -1,4 +1,4 @@
-// The five transfer strategies, all expressed on the unit list (see DESIGN.md).
+// The five transfer strategies, all expressed on the unit list (README, Architecture: units).
 import { TtlError } from '../errors.js';
 import { resolveCutoff, type Cutoff } from '../cutoff.js';
 import type { ModelCard } from '../registry.js';

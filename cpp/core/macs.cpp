@@ -1,4 +1,4 @@
-#include "core/trace.h"
+#include "core/macs.h"
 
 namespace ttl {
 namespace {
