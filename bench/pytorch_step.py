@@ -1,7 +1,7 @@
 """Times the training step that `npm run bench -- finetune|3d --compare-pytorch` times in ttl-torch, in PyTorch.
 
 usage: pytorch_step.py MODEL BATCH SIZE STEPS THREADS  ->  prints images/s
-MODEL: squeezenet1_1 (torchvision's, 2D input SIZE^2) or resnet3d_18 (kenshohara/3D-ResNets layout, shortcut B,
+MODEL: squeezenet1_1 or resnet50 (torchvision's, 2D input SIZE^2) or resnet3d_18 (kenshohara/3D-ResNets layout, shortcut B,
 3D input SIZE^3); a 2-class linear head. Debian's python3-torch (1.13.1).
 """
 import sys
@@ -9,6 +9,8 @@ import time
 
 import torch
 from torch import nn
+
+from torch_resnet import resnet50
 
 name = sys.argv[1]
 batch, size, steps, threads = (int(a) for a in sys.argv[2:6])
@@ -65,7 +67,7 @@ def squeezenet1_1():
     )
 
 
-model = {'squeezenet1_1': squeezenet1_1, 'resnet3d_18': resnet3d_18}[name]()
+model = {'squeezenet1_1': squeezenet1_1, 'resnet50': resnet50, 'resnet3d_18': resnet3d_18}[name]()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
 x = torch.randn(batch, 3, *([size] * (3 if name == 'resnet3d_18' else 2)))
 y = torch.randint(0, 2, (batch,))

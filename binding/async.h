@@ -16,13 +16,13 @@ Napi::Error make_error(Napi::Env env, const std::string& code, const std::string
 // Runs the current exception's handler: fills code and message for any exception type.
 void describe_current_exception(std::string& code, std::string& message);
 
-// Runs `step` as a series of compute-thread tasks, each queued behind whatever was
+// Runs `step` as a series of compute-thread tasks in `lane`, each queued behind whatever was
 // posted meanwhile, until it returns a result. A long job (a training epoch, one batch per step) then
 // delays other calls by one step, not by the whole job. `step` is destroyed on the compute thread before
 // the Promise settles, so anything it owns (a pending-call guard) is released by then.
 template <typename R>
 Napi::Promise schedule_steps(Napi::Env env, std::function<std::optional<R>()> step,
-                             std::function<Napi::Value(Napi::Env, R&)> to_js) {
+                             std::function<Napi::Value(Napi::Env, R&)> to_js, Lane lane = Lane::Interactive) {
   struct Job {
     Napi::Promise::Deferred deferred;
     Napi::ThreadSafeFunction tsfn;
@@ -30,6 +30,7 @@ Napi::Promise schedule_steps(Napi::Env env, std::function<std::optional<R>()> st
     std::function<Napi::Value(Napi::Env, R&)> to_js;
     std::optional<R> result;
     std::string code, message;
+    Lane lane;
 
     static void pump(std::shared_ptr<Job> job) {
       ComputeThread::instance().post([job]() {
@@ -57,13 +58,13 @@ Napi::Promise schedule_steps(Napi::Env env, std::function<std::optional<R>()> st
           }
         });
         job->tsfn.Release();
-      });
+      }, job->lane);
     }
   };
   auto deferred = Napi::Promise::Deferred::New(env);
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                             "ttl-torch", 0, 1);
-  auto job = std::make_shared<Job>(Job{deferred, tsfn, std::move(step), std::move(to_js), std::nullopt, "", ""});
+  auto job = std::make_shared<Job>(Job{deferred, tsfn, std::move(step), std::move(to_js), std::nullopt, "", "", lane});
   Job::pump(job);
   return deferred.Promise();
 }

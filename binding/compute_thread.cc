@@ -12,10 +12,10 @@ ComputeThread& ComputeThread::instance() {
 
 ComputeThread::ComputeThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
-void ComputeThread::post(std::function<void()> task) {
+void ComputeThread::post(std::function<void()> task, Lane lane) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(task));
+    (lane == Lane::Interactive ? interactive_ : background_).push_back(std::move(task));
   }
   ready_.notify_one();
 }
@@ -30,9 +30,10 @@ void ComputeThread::loop() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [this] { return !queue_.empty(); });
-      task = std::move(queue_.front());
-      queue_.pop_front();
+      ready_.wait(lock, [this] { return !interactive_.empty() || !background_.empty(); });
+      auto& queue = interactive_.empty() ? background_ : interactive_;
+      task = std::move(queue.front());
+      queue.pop_front();
     }
     task();
   }

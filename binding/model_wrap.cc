@@ -64,6 +64,17 @@ Napi::Value undefined_result(Napi::Env env, bool&) { return env.Undefined(); }
 
 }  // namespace
 
+torch::Tensor ModelState::infer(const torch::Tensor& input) {
+  // Autocast (a training setting) is not folded: such a model keeps computing like its training.
+  if (!serving || !autocast.empty()) {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    return net->forward(input);
+  }
+  if (!inference) inference = std::make_unique<ttl::InferenceNetwork>(spec, *net, input.slice(0, 0, 1));
+  return inference->forward(input);
+}
+
 Napi::Function ModelWrap::Init(Napi::Env env) {
   Napi::Function ctor = DefineClass(env, "Model",
                                     {
@@ -84,6 +95,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("pending", &ModelWrap::Pending),
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("latency", &ModelWrap::Latency),
+                                        InstanceMethod("optimizeForInference", &ModelWrap::OptimizeForInference),
                                         InstanceMethod("features", &ModelWrap::Features),
                                         InstanceMethod("gradCam", &ModelWrap::GradCam),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
@@ -115,6 +127,7 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
           torch::manual_seed(static_cast<uint64_t>(seed));
           auto state = std::make_shared<ModelState>();
           state->threads = threads;
+          state->spec = spec;
           state->device = ttl::resolve_device(device);
           state->net = ttl::build_backbone(spec);
           ttl::init_like_torchvision(*state->net);
@@ -163,9 +176,14 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
     return run<ttl::ForwardResult>(
         env, acquire(env),
         [input, capture](ModelState& s) {
-          torch::NoGradGuard no_grad;
-          s.net->eval();
-          ttl::ForwardResult r = s.net->forward_capture(input.to(s.device), capture);
+          ttl::ForwardResult r;
+          if (capture.empty()) {
+            r.output = s.infer(input.to(s.device));
+          } else {
+            torch::NoGradGuard no_grad;
+            s.net->eval();
+            r = s.net->forward_capture(input.to(s.device), capture);
+          }
           // Conversions happen here, on the compute thread, so the JS thread only copies memory.
           r.output = r.output.to(torch::kCPU, torch::kFloat32).contiguous();
           for (auto& [unit, t] : r.captured) t = t.to(torch::kCPU, torch::kFloat32).contiguous();
@@ -199,7 +217,10 @@ Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
     ttl::LoadOptions options = to_load_options(info[1]);
     return run<ttl::LoadReport>(
         env, acquire(env),
-        [source, options](ModelState& s) { return ttl::load_state_dict(*s.net, source, options); },
+        [source, options](ModelState& s) {
+          s.weights_changed();
+          return ttl::load_state_dict(*s.net, source, options);
+        },
         [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
   });
 }
@@ -241,6 +262,7 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [input, targets](ModelState& s) {
           if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainStep");
+          s.weights_changed();
           return s.trainer->step(input.to(s.device), targets.to(s.device, torch::kInt64));
         },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
@@ -301,6 +323,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
           fn.Call({event});
         });
       };
+      s.weights_changed();
       if (epoch_run->next(report)) return std::nullopt;
       return epoch_run->stats();
     };
@@ -313,7 +336,8 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
           out.Set("samples", Napi::Number::New(env, static_cast<double>(stats.samples)));
           out.Set("lr", Napi::Number::New(env, stats.lr));
           return out;
-        });
+        },
+        Lane::Background);
   });
 }
 
@@ -331,15 +355,16 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+    const auto forward = [&s](const torch::Tensor& x) { return s.infer(x); };
     const int64_t n = store.size();
     // Data-parallel: each rank predicts its slice and every rank gets all rows back in order. A store too
     // small to give each rank two rows is predicted whole everywhere (the same result, no collective).
-    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(*s.net, store, p, batch, s.autocast, &s.cancel);
+    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
     const int64_t ranks = s.group->world_size(), rank = s.group->rank();
     const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
     ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
                           store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
-    return s.group->gather_rows(ttl::predict(*s.net, slice, p, batch, s.autocast, &s.cancel).contiguous());
+    return s.group->gather_rows(ttl::predict(forward, s.device, slice, p, batch, s.autocast, &s.cancel).contiguous());
   }, false);
 }
 
@@ -370,6 +395,7 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [](ModelState& s) {
           if (s.snapshot.empty()) throw ttl::Error("E_BAD_ARGUMENT", "no snapshot to restore");
+          s.weights_changed();
           ttl::load_state_dict(*s.net, s.snapshot, {});
           return true;
         },
@@ -409,10 +435,42 @@ Napi::Value ModelWrap::Latency(const Napi::CallbackInfo& info) {
     const int64_t warmup = info[1].As<Napi::Number>().Int64Value();
     const int64_t runs = info[2].As<Napi::Number>().Int64Value();
     return run<std::vector<double>>(
-        env, acquire(env), [shape, warmup, runs](ModelState& s) { return ttl::measure_latency(*s.net, shape, warmup, runs); },
+        env, acquire(env),
+        [shape, warmup, runs](ModelState& s) {
+          return ttl::measure_latency([&s](const torch::Tensor& x) { return s.infer(x); }, s.device, shape, warmup, runs);
+        },
         [](Napi::Env env, std::vector<double>& times) -> Napi::Value {
           Napi::Float64Array out = Napi::Float64Array::New(env, times.size());
           std::copy(times.begin(), times.end(), out.Data());
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::OptimizeForInference(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    // With an input shape ([C, spatial...]) the copy is built now, from a random probe; otherwise from the
+    // first input served.
+    std::vector<int64_t> shape = info[0].IsArray() ? to_int_vector(info[0]) : std::vector<int64_t>{};
+    using Info = std::optional<std::pair<std::string, int64_t>>;
+    return run<Info>(
+        env, acquire(env),
+        [shape](ModelState& s) -> Info {
+          s.serving = true;
+          if (shape.empty()) return std::nullopt;
+          std::vector<int64_t> probe_shape = {1};
+          probe_shape.insert(probe_shape.end(), shape.begin(), shape.end());
+          s.weights_changed();
+          s.infer(torch::randn(probe_shape, torch::TensorOptions().device(s.device)));
+          if (!s.inference) return std::nullopt;  // autocast: not served from a copy
+          return std::make_pair(ttl::to_string(s.inference->layout()), s.inference->folded_norms());
+        },
+        [](Napi::Env env, Info& result) -> Napi::Value {
+          if (!result) return env.Undefined();
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("layout", result->first);
+          out.Set("foldedNorms", Napi::Number::New(env, static_cast<double>(result->second)));
           return out;
         });
   });

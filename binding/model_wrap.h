@@ -5,8 +5,10 @@
 #include <functional>
 #include <memory>
 
+#include "core/arch.h"
 #include "core/backbone.h"
 #include "dist/group.h"
+#include "engine/inference_network.h"
 #include "engine/trainer.h"
 #include "weights/state_dict.h"
 
@@ -14,6 +16,7 @@ namespace ttl_binding {
 
 // Everything a JS Model owns; shared with queued compute-thread work so it outlives a dispose().
 struct ModelState {
+  ttl::ArchSpec spec;
   ttl::Backbone net;
   torch::Device device = torch::kCPU;
   std::unique_ptr<ttl::Trainer> trainer;
@@ -23,6 +26,15 @@ struct ModelState {
   std::atomic<int> pending{0};
   int threads = 0;                  // intra-op threads for this model's tasks; 0: the process-wide setting
   std::shared_ptr<ttl::dist::Group> group;  // data-parallel: gradients are averaged over its ranks
+  // Set by optimizeForInference(): forward, predict and latency then run `inference`, a folded copy built
+  // from the first input it sees and dropped whenever the weights change.
+  bool serving = false;
+  std::unique_ptr<ttl::InferenceNetwork> inference;
+
+  // The eval-mode output of `net` for `input`, through the inference copy when serving.
+  torch::Tensor infer(const torch::Tensor& input);
+  // The weights changed: a serving copy is stale.
+  void weights_changed() { inference.reset(); }
 };
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -50,6 +62,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Pending(const Napi::CallbackInfo& info);
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
+  Napi::Value OptimizeForInference(const Napi::CallbackInfo& info);
   Napi::Value Features(const Napi::CallbackInfo& info);
   Napi::Value GradCam(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);

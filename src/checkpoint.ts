@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
 import type { HeadKind } from './model.js';
+import type { VolumeDecoding } from './data/volume.js';
 import { readSafetensors } from './weights/safetensors.js';
 
 /**
@@ -52,6 +53,8 @@ export interface CheckpointInfo {
   storage?: CheckpointStorage;
   /** CT intensity window [lo, hi] applied while loading volumes, if any. */
   intensityWindow?: [number, number];
+  /** How volume files were decoded to the stored voxels (intensity window, spacing), for volume datasets read from files. */
+  volume?: VolumeDecoding;
   preprocessing?: number;
   ttlTorch?: string;
   /** sha256 (16 hex) of the training options that shaped the weights. */
@@ -93,6 +96,7 @@ export function checkpointMetadata(info: Omit<CheckpointInfo, 'format'>): Record
   if (info.input) meta.input = JSON.stringify(info.input);
   if (info.storage) meta.storage = JSON.stringify(info.storage);
   if (info.intensityWindow) meta.intensityWindow = JSON.stringify(info.intensityWindow);
+  if (info.volume) meta.volume = JSON.stringify(info.volume);
   if (info.configHash) meta.configHash = info.configHash;
   return meta;
 }
@@ -121,6 +125,7 @@ export function describeMetadata(path: string, meta: Record<string, string>): Ch
     numClasses: int('numClasses', 0), inChannels: meta.inChannels === undefined ? undefined : int('inChannels', 0),
     task: meta.task as CheckpointInfo['task'], classes: json(path, meta, 'classes'), input: json(path, meta, 'input'),
     storage: json(path, meta, 'storage'), intensityWindow: json(path, meta, 'intensityWindow'),
+    volume: json(path, meta, 'volume'),
     preprocessing: meta.preprocessing === undefined ? undefined : int('preprocessing', 0), ttlTorch: meta.ttlTorch, configHash: meta.configHash,
   };
 }

@@ -5,7 +5,8 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel, type NativeOptimOptions, type NativePipelineOptions,
+  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
@@ -14,7 +15,7 @@ import { checkTensor, numel, type Tensor } from './nn/tensor.js';
 import { integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
-import { readSafetensors, writeSafetensors } from './weights/safetensors.js';
+import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -201,10 +202,14 @@ export class Model {
 
   /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
   async complexity(inputShape: number[]): Promise<NativeComplexity> {
+    this.checkInputShape(inputShape);
+    return call(() => this.net.complexity(inputShape));
+  }
+
+  private checkInputShape(inputShape: number[]): void {
     const rank = this.inputRank;
     if (!Array.isArray(inputShape) || inputShape.length !== rank || !inputShape.every((d) => Number.isInteger(d) && d > 0))
       throw invalidParameterError('inputShape', `an array ${rank === 4 ? '[C, D, H, W]' : '[C, H, W]'} of positive integers`, inputShape);
-    return call(() => this.net.complexity(inputShape));
   }
 
   /** Loads a .safetensors file or a torch.save'd .pth/.pt state dict; strict unless allowMissing. */
@@ -213,7 +218,7 @@ export class Model {
     const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
     let tensors, checkpoint: CheckpointInfo | undefined;
     if (path.endsWith('.safetensors')) {
-      const file = readSafetensors(path);
+      const file = await readSafetensorsAsync(path);
       tensors = checkTensors([...file.tensors.values()], path);
       checkpoint = describeMetadata(path, file.metadata);
       if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
@@ -295,6 +300,18 @@ export class Model {
     const runs = integerIn('runs', options.runs ?? 30, 1, 100000);
     const times = [...(await call(() => this.net.latency(inputShape, warmup, runs)))];
     return { medianMs: median(times), times };
+  }
+
+  /**
+   * Serves this model for inference: forward() without `units`, predictions and latency() then run a private
+   * copy with every batch norm that follows a convolution folded into it, without autograd state, on oneDNN
+   * tensors where LibTorch has them; each choice is kept only if it reproduces the model's own eval output
+   * to 1e-4 relative. The copy is rebuilt after the weights change. With `inputShape` ([C, H, W] or
+   * [C, D, H, W]) the copy is built now and described; otherwise it is built from the first input.
+   */
+  async optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined> {
+    if (inputShape !== undefined) this.checkInputShape(inputShape);
+    return call(() => this.net.optimizeForInference(inputShape));
   }
 
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */

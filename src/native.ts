@@ -57,7 +57,7 @@ export interface NativeArchSpec {
   keepUnits: number;
   slimAfter: number;
   inChannels: number;
-  head: { kind: 'original' | 'linear' | 'none' | 'unet'; numClasses: number; dropout: number };
+  head: { kind: 'original' | 'linear' | 'none' | 'unet'; numClasses: number; dropout: number; zeroInit: boolean };
 }
 
 export interface NativeOptimOptions {
@@ -112,6 +112,13 @@ export interface NativeEpochStats {
   lr: number;
 }
 
+export interface InferenceCopyInfo {
+  /** 'onednn': units on oneDNN tensors; 'dense': ordinary tensors; 'plain': nothing folded. */
+  layout: 'onednn' | 'dense' | 'plain';
+  /** Batch norms folded into the convolution before them. */
+  foldedNorms: number;
+}
+
 export interface NativeModel {
   units(): NativeUnit[];
   device(): string;
@@ -138,6 +145,8 @@ export interface NativeModel {
   /** Calls on this model not yet settled (running or queued). */
   pending(): number;
   latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
+  /** Serves forward/predict/latency from a folded inference copy; with a shape, builds it now and describes it. */
+  optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined>;
   features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;

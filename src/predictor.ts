@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
 import { decodeImage } from './data/decode.js';
+import { decodeVolume } from './data/volume.js';
 import { TtlError, callSync, invalidParameterError } from './errors.js';
 import { createModel, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
@@ -41,7 +42,7 @@ export interface PixelInput {
   shape: number[];
 }
 
-/** A file path, the bytes of a PNG/JPEG/DICOM file, or raw pixels. */
+/** A file path (PNG/JPEG/DICOM image; NIfTI file or DICOM series folder for 3D), the bytes of a PNG/JPEG/DICOM file, or raw pixels. */
 export type PredictInput = string | Buffer | PixelInput;
 
 export interface Prediction {
@@ -207,8 +208,13 @@ export class Predictor {
         throw invalidParameterError(`${name}.data`, `${shape.join(' x ')} samples`, input.data);
       return { data: input.data, shape };
     }
-    if (kind === 'volume')
-      throw new TtlError('E_BAD_INPUT', `${name}: a 3D predictor takes raw voxels {data, shape: [D, H, W]}; read NIfTI/DICOM series with readVolume() first`);
+    if (kind === 'volume') {
+      if (typeof input !== 'string')
+        throw invalidParameterError(name, 'a NIfTI file or DICOM series folder path, or {data, shape: [D, H, W]} voxels', input);
+      // Decoded as the training dataset was: the stored shape, then the recorded window and spacing.
+      const [d, h, w] = storage?.shape ?? [this.pipeline.size, this.pipeline.size, this.pipeline.size];
+      return { data: decodeVolume(input, [w, h, d], this.info.volume ?? { intensity: 'minmax' }, name), shape: [d, h, w] };
+    }
     if (typeof input !== 'string' && !Buffer.isBuffer(input))
       throw invalidParameterError(name, 'a file path, a Buffer of PNG/JPEG/DICOM bytes, or {data, shape} pixels', input);
     const size = storage?.shape[0] ?? this.pipeline.size;
@@ -277,6 +283,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
+  await model.optimizeForInference();
   const input = info.input;
   const pipeline: NativePipelineOptions = {
     size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,

@@ -6,7 +6,7 @@ import { native, type NativeArchSpec, type NativeModel } from '../src/native.js'
 
 const spec: NativeArchSpec = {
   family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3,
-  head: { kind: 'linear', numClasses: 2, dropout: 0 },
+  head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false },
 };
 const modelOptions = { device: 'cpu', seed: 0, threads: 0 };
 const pipeline = { size: 16, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };

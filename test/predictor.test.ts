@@ -168,3 +168,23 @@ describe('loadPredictor for segmentation', () => {
     await predictor.close();
   });
 });
+
+describe('loadPredictor for volumes read from files', () => {
+  it('decodes a NIfTI file and a DICOM series folder as training did (recorded window and spacing): equal to evaluation', async () => {
+    const { loadDataset } = await import('../src/index.js');
+    const { niftiSample, writeVolumeManifest } = await import('./volume-manifest.js');
+    const { csv, series } = writeVolumeManifest(dir);
+    const { dataset } = await loadDataset(csv, { volumeShape: [20, 18, 16], spacing: [6, 6, 6], intensity: 'abdomen', allowOutsidePaths: true });
+    const volumeCheckpoint = join(dir, 'volume.safetensors');
+    const volumeTrial = await finetune({
+      model: 'resnet3d_18', strategy: { kind: 'ttl', k: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu', checkpoint: volumeCheckpoint,
+    });
+    const predictor = await loadPredictor(volumeCheckpoint);
+    expect(predictor.info.volume).toEqual({ intensity: 'abdomen', spacing: [6, 6, 6] });
+    const got = await predictor.predictBatch([niftiSample('example_ct_sm.nii.gz'), series]);
+    const probabilities = Float32Array.from(got.flatMap((p) => [...(p as Prediction).probabilities]));
+    expect(maxAbsError(probabilities, volumeTrial.predictions.test)).toBeLessThan(1e-5);
+    await expect(predictor.predict(Buffer.from('not a path'))).rejects.toThrow('Expected a NIfTI file or DICOM series folder path');
+    await predictor.close();
+  });
+});

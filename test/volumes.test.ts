@@ -57,24 +57,12 @@ describe('volume manifests', () => {
   });
 
   it('CSV rows naming NIfTI files and a DICOM series load as windowed, resampled volumes and train a 3D network', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { loadDataset, readVolume } = await import('../src/index.js');
-    const { dicomBytes } = await import('./dicom-writer.js');
+    const { niftiSample: nifti, writeVolumeManifest } = await import('./volume-manifest.js');
     const root = mkdtempSync(join(tmpdir(), 'ttl-volumes-'));
-    const series = join(root, 'series');
-    mkdirSync(series);
-    // 4 slices of 8 x 8 HU values -1000..1000, written out of order (the reader sorts by position).
-    [2, 0, 3, 1].forEach((z) => writeFileSync(join(series, `s${z}.dcm`), dicomBytes({
-      rows: 8, columns: 8, pixels: Int16Array.from({ length: 64 }, (_, i) => -1000 + z * 500 + i), slope: 1, intercept: 0,
-      position: [0, 0, 2.5 * z], orientation: [1, 0, 0, 0, 1, 0], pixelSpacing: [1, 1],
-    })));
-    const nifti = (f: string) => join(shared, 'data', 'nifti-samples', f);
-    const rows = [
-      ['example_ct.nii.gz', 'ct', 'train'], ['example_mr_sm.nii.gz', 'mr', 'train'], ['aorta_ct_cropped.nii.gz', 'ct', 'val'],
-      ['example_mr_sm.nii.gz', 'mr', 'val'], ['example_ct_sm.nii.gz', 'ct', 'test'], [series, 'mr', 'test'],
-    ].map(([f, label, split]) => `${f.startsWith('/') ? f : nifti(f)},${label},${split}`);
-    writeFileSync(join(root, 'volumes.csv'), ['file,label,split', ...rows].join('\n'));
+    writeVolumeManifest(root);
     const { dataset } = await loadDataset(join(root, 'volumes.csv'), { volumeShape: [20, 18, 16], intensity: [-1000, 1000], allowOutsidePaths: true });
     expect(dataset.kind).toBe('volume');
     expect(dataset.train.shape).toEqual([2, 16, 18, 20]);

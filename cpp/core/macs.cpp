@@ -2,7 +2,7 @@
 
 namespace ttl {
 namespace {
-thread_local MacCounter* active_counter = nullptr;
+thread_local CallHook* active_hook = nullptr;
 
 int64_t conv_macs(const torch::Tensor& weight, bool has_bias, const torch::Tensor& output, int64_t groups) {
   // output: [N, Cout, spatial...]; weight: [Cout, Cin/groups, kernel...]
@@ -13,9 +13,9 @@ int64_t conv_macs(const torch::Tensor& weight, bool has_bias, const torch::Tenso
 }
 }  // namespace
 
-MacCounter::MacCounter() : previous_(active_counter) { active_counter = this; }
-MacCounter::~MacCounter() { active_counter = previous_; }
-MacCounter* MacCounter::active() { return active_counter; }
+CallHook::CallHook() : previous_(active_hook) { active_hook = this; }
+CallHook::~CallHook() { active_hook = previous_; }
+CallHook* CallHook::active() { return active_hook; }
 
 void MacCounter::record(const torch::nn::Module& m, const torch::Tensor& in, const torch::Tensor& out) {
   using namespace torch::nn;

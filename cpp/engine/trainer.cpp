@@ -217,14 +217,14 @@ EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& 
   return run.stats();
 }
 
-torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,
+                      const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
                       const std::string& autocast, const std::atomic<bool>* cancel) {
   torch::NoGradGuard no_grad;
-  model.eval();
   std::vector<torch::Tensor> outputs;
-  for_each_batch(store, pipeline, batch_size, device_of(model), [&](const Batch& batch, const torch::Tensor&) {
+  for_each_batch(store, pipeline, batch_size, device, [&](const Batch& batch, const torch::Tensor&) {
     AutocastScope scope(autocast, batch.input.device());
-    outputs.push_back(torch::softmax(model.forward(batch.input).to(torch::kFloat32), 1).cpu());
+    outputs.push_back(torch::softmax(forward(batch.input).to(torch::kFloat32), 1).cpu());
   }, cancel);
   return torch::cat(outputs, 0);
 }

@@ -118,7 +118,10 @@ class EpochRun {
 
 // Class probabilities (softmax over dim 1) for every image of the store, in order, in eval mode:
 // [N, C], or [N, C, spatial...] for a segmentation network. A set `cancel` stops it between batches.
-torch::Tensor predict(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
+// `forward` computes the network's eval-mode output for a batch on `device` (the network itself, or a
+// serving copy of it).
+torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,
+                      const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
                       const std::string& autocast, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ttl

@@ -1,5 +1,6 @@
 import { callSync } from '../errors.js';
 import { native, type NativeStore } from '../native.js';
+import type { VolumeDecoding } from './volume.js';
 
 /** Decoded images of one split, kept compact (uint8/uint16) and handed to native code once. */
 export interface ImageSplit {
@@ -17,6 +18,8 @@ export interface ImageDataset {
   train: ImageSplit;
   val: ImageSplit;
   test: ImageSplit;
+  /** Volumes decoded from files: how (a predictor decodes its inputs the same way). */
+  volume?: VolumeDecoding;
 }
 
 /** The split handed to native code once (copied into a native tensor); batches are gathered from it. */

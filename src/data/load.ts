@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { TtlError } from '../errors.js';
 import { classCounts, type ImageDataset } from './dataset.js';
 import { csvEntries, folderEntries, loadEntries, type LoadImagesOptions, type DatasetLoadReport } from './manifest.js';
-import { readMedMNIST } from './medmnist.js';
+import { readMedMNISTAsync } from './medmnist.js';
 
 /**
  * Loads a dataset once into compact arrays: a MedMNIST .npz, a folder of class folders, or a CSV manifest;
@@ -18,7 +18,7 @@ export async function loadDataset(source: string, options: LoadImagesOptions = {
     throw new TtlError('E_NO_FILE', `dataset not found: ${source} (expected a MedMNIST .npz, a folder of class folders, or a CSV manifest)`);
   }
   if (stat.isDirectory()) return loadEntries(basename(source), folderEntries(source), options);
-  if (source.endsWith('.npz')) return { dataset: readMedMNIST(source), report: { skipped: [] } };
+  if (source.endsWith('.npz')) return { dataset: await readMedMNISTAsync(source), report: { skipped: [] } };
   if (source.endsWith('.csv')) return loadEntries(basename(source, '.csv'), csvEntries(source, options.columns, options.allowOutsidePaths), options);
   throw new TtlError('E_BAD_INPUT', `${source}: unknown dataset format (expected .npz, .csv or a folder)`);
 }

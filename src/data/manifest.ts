@@ -7,7 +7,7 @@ import { parseCsv } from './csv.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
 import { channelsOf, decodeImage, isHighDepth } from './decode.js';
 import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
-import { conformVolume, isVolumePath, readVolume, windowed, type Intensity } from './volume.js';
+import { decodeVolume, isVolumePath, type Intensity, type VolumeDecoding } from './volume.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
 
@@ -144,12 +144,13 @@ export async function loadEntries(name: string, entries: ManifestEntry[], option
   const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);
   if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
   const volumeShape = options.volumeShape ?? [size, size, size];
+  const decoding: VolumeDecoding = { intensity: options.intensity ?? 'minmax', ...(options.spacing ? { spacing: options.spacing } : {}) };
   const channels = volumes || options.color === 'gray' ? 1 : options.color === 'rgb' ? 3 : await channelsOf(usable[0].file);
   const depths = volumes ? usable.map(() => true) : await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
   usable = usable.filter((_, i) => depths[i] !== null);
   const sixteenBit = depths.some((d) => d === true);
   const decode = async (e: ManifestEntry) => volumes
-    ? { data: windowed(conformVolume(readVolume(e.file), { shape: volumeShape, spacing: options.spacing }, 'linear').values, options.intensity ?? 'minmax', e.origin), channels: 1 as const }
+    ? { data: decodeVolume(e.file, volumeShape, decoding, e.origin), channels: 1 as const }
     : decodeImage(e.file, size, channels, sixteenBit);
   const decoded = await mapLimit(usable, options.concurrency ?? 4, (e) =>
     decode(e).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)),
@@ -169,7 +170,7 @@ export async function loadEntries(name: string, entries: ManifestEntry[], option
     return { images: data, shape: [index.length, ...itemShape], labels: Int32Array.from(index, (i) => labels[i]) };
   };
   const kind = volumes ? 'volume' : channels === 3 ? 'rgb' : 'gray';
-  const dataset: ImageDataset = { name, classes, kind, train: build('train'), val: build('val'), test: build('test') };
+  const dataset: ImageDataset = { name, classes, kind, train: build('train'), val: build('val'), test: build('test'), ...(volumes ? { volume: decoding } : {}) };
   return { dataset, report: { skipped } };
 }
 

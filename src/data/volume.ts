@@ -114,6 +114,18 @@ export function conformVolume(volume: Volume, options: ConformOptions, mode: 'li
   return cropOrPad(resampleVolume(volume, shapeForSpacing(volume, options.spacing), mode), options.shape, fill);
 }
 
+/** How volume files were turned into stored voxels: recorded in checkpoints so a predictor decodes alike. */
+export interface VolumeDecoding {
+  intensity: Intensity;
+  /** Resampled to this spacing (mm) and centre cropped / padded, rather than resampled to the shape. */
+  spacing?: [number, number, number];
+}
+
+/** A NIfTI file or DICOM series as the stored 16-bit voxels of `shape` ([x, y, z]): conformed, then windowed. */
+export function decodeVolume(path: string, shape: [number, number, number], decoding: VolumeDecoding, where: string): Uint16Array {
+  return windowed(conformVolume(readVolume(path), { shape, spacing: decoding.spacing }, 'linear').values, decoding.intensity, where);
+}
+
 /** Clips values to the intensity window and scales them to the full 16-bit range. */
 export function windowed(values: Float32Array, intensity: Intensity, where: string): Uint16Array {
   let lo: number, hi: number;

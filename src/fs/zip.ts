@@ -1,5 +1,6 @@
 // Minimal ZIP reader: STORED entries (torch.save) and DEFLATE entries (numpy.savez_compressed).
-import { inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { inflateRaw, inflateRawSync } from 'node:zlib';
 import { TtlError } from '../errors.js';
 
 export interface ZipEntry {
@@ -19,13 +20,25 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-export function readZip(
-  bytes: Uint8Array,
-  path: string,
-  { kind, code }: { kind: string; code: 'E_BAD_WEIGHTS' | 'E_BAD_INPUT' } = { kind: 'PyTorch checkpoint', code: 'E_BAD_WEIGHTS' },
-): Map<string, ZipEntry> {
+interface ZipOptions {
+  kind: string;
+  code: 'E_BAD_WEIGHTS' | 'E_BAD_INPUT';
+}
+
+interface StoredEntry {
+  name: string;
+  raw: Uint8Array;
+  deflated: boolean;
+  uncompressed: number;
+}
+
+const checkpointZip: ZipOptions = { kind: 'PyTorch checkpoint', code: 'E_BAD_WEIGHTS' };
+
+const failure = (path: string, { kind, code }: ZipOptions) => (reason: string) => new TtlError(code, `${path}: not a readable ${kind} (${reason})`);
+
+/** Walks the central directory and checks every declared size before anything is inflated. */
+function listZip(bytes: Uint8Array, fail: (reason: string) => TtlError): StoredEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (reason: string) => new TtlError(code, `${path}: not a readable ${kind} (${reason})`);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
     if (view.getUint32(i, true) === EOCD) {
@@ -37,7 +50,7 @@ export function readZip(
   const count = view.getUint16(eocd + 10, true);
   let offset = view.getUint32(eocd + 16, true);
   if (count === 0xffff || offset === 0xffffffff) throw fail('ZIP64 archives (checkpoints over 4 GiB) are not supported');
-  const entries = new Map<string, ZipEntry>();
+  const entries: StoredEntry[] = [];
   const decoder = new TextDecoder();
   let inflatedTotal = 0;
   for (let i = 0; i < count; i++) {
@@ -54,8 +67,6 @@ export function readZip(
     if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) throw fail(`corrupt local header for ${name}`);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + size > bytes.length) throw fail(`entry ${name} extends past the end of the file`);
-    const raw = bytes.subarray(start, start + size);
-    let data = raw;
     if (method === 8) {
       // Sizes are checked before inflating, and inflating stops at the declared size: a bomb costs nothing.
       if (uncompressed > MAX_DEFLATE_RATIO * size + 1024)
@@ -63,16 +74,54 @@ export function readZip(
       inflatedTotal += uncompressed;
       if (inflatedTotal > MAX_INFLATED_BYTES)
         throw fail(`the entries inflate to more than the ${MAX_INFLATED_BYTES / 1024 ** 3} GiB limit`);
-      try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, uncompressed) });
-      } catch (e) {
-        const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-        throw fail(tooLarge ? `entry ${name} inflates to more than the ${uncompressed} bytes the directory declares` : `entry ${name} does not inflate: ${(e as Error).message}`);
-      }
     }
-    if (data.length !== uncompressed) throw fail(`entry ${name} has ${data.length} bytes, the directory says ${uncompressed}`);
-    entries.set(name, { name, data });
+    entries.push({ name, raw: bytes.subarray(start, start + size), deflated: method === 8, uncompressed });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+function inflateFailure(e: unknown, entry: StoredEntry, fail: (reason: string) => TtlError): TtlError {
+  const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+  return fail(tooLarge ? `entry ${entry.name} inflates to more than the ${entry.uncompressed} bytes the directory declares` : `entry ${entry.name} does not inflate: ${(e as Error).message}`);
+}
+
+function collect(entries: StoredEntry[], data: Uint8Array[], fail: (reason: string) => TtlError): Map<string, ZipEntry> {
+  const out = new Map<string, ZipEntry>();
+  entries.forEach((entry, i) => {
+    if (data[i].length !== entry.uncompressed) throw fail(`entry ${entry.name} has ${data[i].length} bytes, the directory says ${entry.uncompressed}`);
+    out.set(entry.name, { name: entry.name, data: data[i] });
+  });
+  return out;
+}
+
+export function readZip(bytes: Uint8Array, path: string, options: ZipOptions = checkpointZip): Map<string, ZipEntry> {
+  const fail = failure(path, options);
+  const entries = listZip(bytes, fail);
+  const data = entries.map((entry) => {
+    if (!entry.deflated) return entry.raw;
+    try {
+      return inflateRawSync(entry.raw, { maxOutputLength: Math.max(1, entry.uncompressed) });
+    } catch (e) {
+      throw inflateFailure(e, entry, fail);
+    }
+  });
+  return collect(entries, data, fail);
+}
+
+const inflateRawAsync = promisify(inflateRaw);
+
+/** readZip with the entries inflated on libuv's thread pool, so the event loop stays free. */
+export async function readZipAsync(bytes: Uint8Array, path: string, options: ZipOptions = checkpointZip): Promise<Map<string, ZipEntry>> {
+  const fail = failure(path, options);
+  const entries = listZip(bytes, fail);
+  const data = await Promise.all(entries.map(async (entry) => {
+    if (!entry.deflated) return entry.raw;
+    try {
+      return await inflateRawAsync(entry.raw, { maxOutputLength: Math.max(1, entry.uncompressed) });
+    } catch (e) {
+      throw inflateFailure(e, entry, fail);
+    }
+  }));
+  return collect(entries, data, fail);
 }

@@ -116,7 +116,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
     return { ...result, predictions: { val: valProbs.data, test: testProbs.data } };
   }, {
-    task: 'classification', classes: data.classes,
+    task: 'classification', classes: data.classes, volume: data.volume,
     storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }

@@ -167,7 +167,7 @@ export function trainingConfigHash(options: TrainingOptions & Record<string, unk
 }
 
 /** What a task adds to a checkpoint's metadata beyond the model's identity and the settings' pipeline. */
-export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow'>;
+export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow' | 'volume'>;
 
 /** The checkpoint metadata of a trial: identity comes from the model, the input pipeline from the settings. */
 export function describeTrial(options: TrainingOptions, s: TrainingSettings, description: CheckpointDescription): Partial<CheckpointInfo> {

@@ -1,0 +1,122 @@
+#include "engine/inference_network.h"
+
+#include <ATen/Context.h>
+
+#include "core/macs.h"
+#include "core/runtime.h"
+#include "engine/batch_norm_folding.h"
+
+namespace ttl {
+namespace {
+
+using torch::nn::Module;
+
+// Stands in for the folded batch norms: their convolutions already apply them.
+class SkipModules : public CallHook {
+ public:
+  explicit SkipModules(const std::unordered_set<const Module*>& skipped) : skipped_(skipped) {}
+  torch::Tensor replace(const Module& m, const torch::Tensor& input) override {
+    return skipped_.count(&m) ? input : torch::Tensor();
+  }
+
+ private:
+  const std::unordered_set<const Module*>& skipped_;
+};
+
+void copy_weights(BackboneImpl& from, BackboneImpl& to) {
+  torch::NoGradGuard no_grad;
+  auto params = to.named_parameters();
+  for (const auto& p : from.named_parameters()) params[p.key()].copy_(p.value());
+  auto buffers = to.named_buffers();
+  for (const auto& b : from.named_buffers()) buffers[b.key()].copy_(b.value());
+}
+
+// A convolution's explicit padding; 'valid'/'same' string paddings are not used by these networks.
+template <typename Padding>
+std::vector<int64_t> explicit_padding(const Padding& padding) {
+  return visit(
+      [](const auto& p) -> std::vector<int64_t> {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, torch::ExpandingArray<2>> || std::is_same_v<T, torch::ExpandingArray<3>>) {
+          return std::vector<int64_t>(p->begin(), p->end());
+        } else {
+          TORCH_CHECK(false, "oneDNN weights need explicit convolution padding");
+          return {};
+        }
+      },
+      padding);
+}
+
+// Reorders every convolution's weights once into oneDNN's blocked layout for these shapes, so no call
+// pays for the reorder again.
+void to_onednn(BackboneImpl& model) {
+  for (const auto& m : model.modules()) {
+    if (auto* c = m->as<torch::nn::Conv2d>()) {
+      const auto& o = c->options;
+      c->weight = at::mkldnn_reorder_conv2d_weight(c->weight.to_mkldnn(), explicit_padding(o.padding()), o.stride(), o.dilation(), o.groups());
+      if (c->bias.defined()) c->bias = c->bias.to_mkldnn();
+    } else if (auto* c3 = m->as<torch::nn::Conv3d>()) {
+      const auto& o = c3->options;
+      c3->weight = at::mkldnn_reorder_conv3d_weight(c3->weight.to_mkldnn(), explicit_padding(o.padding()), o.stride(), o.dilation(), o.groups());
+      if (c3->bias.defined()) c3->bias = c3->bias.to_mkldnn();
+    }
+  }
+}
+
+double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
+  const double scale = expected.abs().max().item<double>();
+  return (actual - expected).abs().max().item<double>() / std::max(scale, 1e-30);
+}
+
+}  // namespace
+
+std::string to_string(InferenceLayout layout) {
+  switch (layout) {
+    case InferenceLayout::OneDnn: return "onednn";
+    case InferenceLayout::Dense: return "dense";
+    case InferenceLayout::Plain: return "plain";
+  }
+  return "?";
+}
+
+InferenceNetwork::InferenceNetwork(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe)
+    : spec_(spec), source_(source) {
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    source.eval();
+    expected = source.forward(probe);
+  }
+  const bool onednn = at::hasMKLDNN() && probe.device().is_cpu() && !source.dense_output() &&
+                      source.head_kind() != HeadKind::None;
+  if (onednn && build(InferenceLayout::OneDnn, probe, expected)) return;
+  if (build(InferenceLayout::Dense, probe, expected)) return;
+  TORCH_CHECK(build(InferenceLayout::Plain, probe, expected), "the inference copy does not reproduce the network");
+}
+
+bool InferenceNetwork::build(InferenceLayout layout, const torch::Tensor& probe, const torch::Tensor& expected) {
+  layout_ = layout;
+  skipped_.clear();
+  net_ = build_backbone(spec_);
+  net_->to(device_of(source_));
+  copy_weights(source_, *net_);
+  net_->eval();
+  try {
+    if (layout != InferenceLayout::Plain) skipped_ = fold_batch_norms(*net_, probe);
+    if (layout == InferenceLayout::OneDnn) to_onednn(*net_);
+    return relative_error(forward(probe), expected) <= 1e-4;
+  } catch (const c10::Error&) {
+    return false;  // an op without a oneDNN kernel (e.g. concatenation in LibTorch 1.13): a plainer layout
+  }
+}
+
+torch::Tensor InferenceNetwork::forward(const torch::Tensor& input) {
+  c10::InferenceMode inference;
+  SkipModules skip(skipped_);
+  if (layout_ != InferenceLayout::OneDnn) return net_->forward(input);
+  // Units on oneDNN tensors end to end; the head (pooling, linear) back on strided ones.
+  torch::Tensor x = net_->forward_units(input.to_mkldnn(), 0, net_->num_built_units());
+  return net_->forward_head(x.to_dense());
+}
+
+}  // namespace ttl
