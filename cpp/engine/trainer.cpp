@@ -159,7 +159,7 @@ EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOpti
       generator_(at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch))) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
   TORCH_CHECK(shard.count >= 1 && shard.rank >= 0 && shard.rank < shard.count, "shard ", shard.rank, " of ", shard.count);
-  if (batch_size < 2 * shard.count)
+  if (shard.count > 1 && batch_size < 2 * shard.count)
     throw Error("E_BAD_ARGUMENT", "data-parallel training needs batchSize >= 2 x ranks (" + std::to_string(2 * shard.count) + ")");
   if (trainer.model_.dense_output() && !store.masks.defined())
     throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
