@@ -14,7 +14,7 @@ export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, 
 export { classificationMetrics, type ClassificationMetrics } from './metrics/classification.js';
 export { meanStd, median } from './metrics/stats.js';
 export { delongInterval, delongTest, normalCdf, type AurocInterval, type PairedTest } from './metrics/delong.js';
-export { aurocInterval, bootstrapSe, compareAuroc, type Interval, type Comparison } from './metrics/uncertainty.js';
+export { aurocInterval, bootstrapSe, compareAuroc, type AurocConfidence, type Comparison } from './metrics/uncertainty.js';
 export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent, type EpochRecord, type SelectMetric } from './train/finetune.js';
 export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
 export { TRAINING_DEFAULTS, defaultLr, type TrainingOptions } from './train/setup.js';
@@ -25,15 +25,15 @@ export { loadDataset, describeDataset } from './data/load.js';
 export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry } from './data/manifest.js';
 export { stratifiedSplit, type SplitFractions, type SplitName } from './data/split.js';
 export { readDicom } from './data/dicom.js';
-export { executeRun, readRunConfig, type RunCallbacks } from './run/runner.js';
+export { executeRun, readRunConfig, type RunCallbacks, type RunContext, type RunData, type StageRunner } from './run/runner.js';
 export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions } from './dist/c10d.js';
 export { executeDistributed, runWorker, type DistributedOptions } from './dist/run.js';
-export { resolveWorld, type World } from './dist/world.js';
-export { checkConfig, DEMO, type RunConfig, type StrategyKind, type SearchMode } from './run/config.js';
+export { resolveWorld, type World, type WorldFlags } from './dist/world.js';
+export { checkConfig, DEMO, STRATEGY_KINDS, type RunConfig, type StrategyKind, type SearchMode } from './run/config.js';
 export { planStageOne, planStageTwo, validCutoffs, type TrialSpec } from './run/plan.js';
 export { table, summarise, type TableRow, type CutoffSummary } from './run/results.js';
 export { writeReports, markdownTable, type Results } from './run/report.js';
-export { resolveDataset, DATASETS } from './data/catalog.js';
+export { resolveDataset, DATASETS, type KnownDataset } from './data/catalog.js';
 export { cca, svcca, sumThreshold, type Activations, type CcaResult, type SvccaResult } from './analysis/svcca.js';
 export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
 export { gradCam, writeOverlay, writeMontage, overlayPixels } from './analysis/gradcam.js';
@@ -41,7 +41,7 @@ export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js
 export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
 export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';
 export { runGradcamFigure } from './analysis/run-gradcam.js';
-export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type Intensity } from './data/volume.js';
+export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './data/volume.js';
 export {
   loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,
   type SegmentationDataset, type SegmentationSplit, type SegmentationLoadOptions, type SegmentationPair, type LabelClasses,
@@ -54,7 +54,7 @@ export type { CheckpointFormat } from './checkpoint.js';
 export type { Stat } from './run/results.js';
 export type { MetricColumn } from './run/task.js';
 export type { Significance } from './run/significance.js';
-export type { JournalRecord, LatencyRecord, ProbeRecord, TrialRecord } from './run/journal.js';
+export type { Interval, JournalRecord, LatencyRecord, ProbeRecord, Scores, TrialRecord } from './run/journal.js';
 export type { RunProgress } from './run/runner.js';
 export type { VoxelArray } from './data/nifti.js';
 export type { GrayImage } from './data/dicom.js';

@@ -6,7 +6,7 @@ import { TtlError } from '../errors.js';
 import { download } from '../fs/download.js';
 import { defaultCacheDir, type ResolveOptions } from '../weights/resolve.js';
 
-interface KnownDataset {
+export interface KnownDataset {
   file: string;
   url: string;
   md5: string;

@@ -86,7 +86,7 @@ export class KeyStore {
     this.store.close();
   }
 
-  /** For joining a process group on this store. */
+  /** @internal For joining a process group on this store. */
   get handle(): NativeDistStore {
     return this.store;
   }
@@ -105,7 +105,12 @@ export interface GroupOptions {
 
 /** A c10d process group; joining waits until all `worldSize` ranks joined (bounded by timeoutMs). */
 export class ProcessGroup {
-  private constructor(readonly handle: NativeDistGroup, readonly rank: number, readonly worldSize: number) {}
+  /** @internal The native group, for the model that trains over it. */
+  readonly handle: NativeDistGroup;
+
+  private constructor(handle: NativeDistGroup, readonly rank: number, readonly worldSize: number) {
+    this.handle = handle;
+  }
 
   static async join(store: KeyStore, options: GroupOptions): Promise<ProcessGroup> {
     if (!isObject(options)) throw invalidParameterError('options', 'an object', options);

@@ -3,13 +3,10 @@
 // one-vs-rest AUROC of multi-class tasks has no DeLong form here, so a class-stratified bootstrap serves.
 import { TtlError } from '../errors.js';
 import { auroc as binaryAuroc } from './binary.js';
-import { delongInterval, delongTest } from './delong.js';
+import { delongInterval, delongTest, type AurocInterval } from './delong.js';
 
-export interface Interval {
-  auroc: number;
-  se: number;
-  low: number;
-  high: number;
+/** An AUROC with its standard error, its 95% interval and how the interval was found. */
+export interface AurocConfidence extends AurocInterval {
   method: 'delong' | 'bootstrap';
 }
 
@@ -99,7 +96,7 @@ export function bootstrapSe(labels: ArrayLike<number>, probs: ArrayLike<number>,
 }
 
 /** The AUROC and its 95% interval: DeLong for two classes, stratified bootstrap percentiles otherwise. */
-export function aurocInterval(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): Interval {
+export function aurocInterval(labels: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number, seed = 0): AurocConfidence {
   check(labels, probs, numClasses);
   if (numClasses === 2) return { ...delongInterval(labels, positiveScores(probs, labels.length)), method: 'delong' };
   const auroc = aurocOf(labels, probs, numClasses);
