@@ -51,13 +51,18 @@ describe('autocast', () => {
 describe('training state', () => {
   it('reconfiguring training during an epoch ends that epoch with E_BUSY; the next epoch runs', async () => {
     const model = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
-    const store = grayStore(12);
+    // 24 batches: the reconfiguration, issued when the first one is reported, lands well before the last.
+    const store = grayStore(48);
     await model.configureTraining(optimOptions({ lr: 0.01 }));
-    const epoch = model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1 });
-    const reconfigured = model.configureTraining(optimOptions({ lr: 0.02 })); // runs between the epoch's batches
+    // Reconfigured once the first batch has trained: predict and configure tasks run before queued training
+    // batches, so a call issued with the epoch would run before its first batch.
+    let reconfigured: Promise<void> | undefined;
+    const epoch = model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 1 }, () => {
+      reconfigured ??= model.configureTraining(optimOptions({ lr: 0.02 }));
+    });
     await expect(epoch).rejects.toMatchObject({ code: 'E_BUSY', message: 'training was reconfigured (configureTraining) during an epoch' });
     await reconfigured;
-    await expect(model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 2 })).resolves.toMatchObject({ batches: 3 });
+    await expect(model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 2 })).resolves.toMatchObject({ batches: 24 });
     model.dispose();
   });
 
