@@ -22,8 +22,6 @@ export function readRunJsonAs<T>(path: string, problem: (value: unknown) => stri
   return value as T;
 }
 
-const isNumberArray = (v: unknown, finite: boolean) => Array.isArray(v) && v.every((x) => typeof x === 'number' && (!finite || Number.isFinite(x)));
-
-/** null when `value` is an array of numbers (finite ones, when asked), else what `field` must be. */
-export const numberArrayProblem = (field: string, value: unknown, finite = false) =>
-  isNumberArray(value, finite) ? null : `${field} must be an array of ${finite ? 'finite ' : ''}numbers`;
+/** null when `value` is an array of numbers, else what `field` must be. */
+export const numberArrayProblem = (field: string, value: unknown) =>
+  Array.isArray(value) && value.every((x) => typeof x === 'number') ? null : `${field} must be an array of numbers`;

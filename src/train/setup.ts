@@ -112,7 +112,7 @@ export interface TrainingSettings {
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, headInit: 'random' as 'random' | 'zero' };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5 };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -190,7 +190,7 @@ export async function withTrainingModel<R>(
   if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   const model = await createModel({
     name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
-    headInit: options.headInit ?? TRAINING_DEFAULTS.headInit,
+    headInit: options.headInit,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
     signal: options.signal,
   });
