@@ -37,6 +37,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
         out.Set("cudaAvailable", Napi::Boolean::New(env, r.cuda_available));
         out.Set("cudaDevices", Napi::Number::New(env, static_cast<double>(r.cuda_devices)));
         out.Set("threads", Napi::Number::New(env, static_cast<double>(r.threads)));
+        out.Set("adaptiveThreads", Napi::Boolean::New(env, r.adaptive_threads));
+        out.Set("othersBusyCores", Napi::Number::New(env, r.others_busy_cores));
         out.Set("flushDenormal", Napi::Boolean::New(env, r.flush_denormal));
         out.Set("parallelInfo", r.parallel_info);
         return out;

@@ -35,6 +35,7 @@ void ComputeThread::loop() {
       task = std::move(queue.front());
       queue.pop_front();
     }
+    ttl::adapt_compute_threads();
     task();
   }
 }

@@ -5,7 +5,7 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
@@ -223,7 +223,7 @@ export class Model {
       checkpoint = describeMetadata(path, file.metadata);
       if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
     } else {
-      tensors = checkTensors(readPth(path), path);
+      tensors = checkTensors(await readPth(path), path);
     }
     const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path, checkpoint };
@@ -417,6 +417,7 @@ export async function createModel(options: CreateModelOptions): Promise<Model> {
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
   const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout, zeroInit } };
   if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
+  await loadNative();
   const net = await call(() => native().createModel(spec, { device, seed, threads }));
   const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
   try {

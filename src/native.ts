@@ -1,6 +1,7 @@
 // The only module that loads the compiled addon; everything else imports its typed surface.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
@@ -181,7 +182,12 @@ export interface NativeRuntimeInfo {
   libtorch: string;
   cudaAvailable: boolean;
   cudaDevices: number;
+  /** The compute thread's intra-op threads now. */
   threads: number;
+  /** True unless a fixed count was set: threads then follows the cores other processes leave free. */
+  adaptiveThreads: boolean;
+  /** Cores other processes kept busy when the adaptive count was last measured. */
+  othersBusyCores: number;
   flushDenormal: boolean;
   parallelInfo: string;
 }
@@ -366,14 +372,33 @@ export function loadedAddon(): AddonChoice | undefined {
   return loaded;
 }
 
+// libgomp spin-waits by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
+// against 220 with PASSIVE (README, issue #12). libgomp reads it when LibTorch is first loaded.
+const waitPassively = () => {
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+};
+
+/**
+ * Loads the native addon without blocking the event loop: mapping LibTorch's shared libraries took 0.7-0.9 s
+ * here, so a worker thread loads them first and the main thread's load then finds them in place (~4 ms).
+ * createModel and loadPredictor call it; other entry points load the addon synchronously on first use.
+ */
+export async function loadNative(): Promise<void> {
+  if (binding) return;
+  waitPassively();
+  const { path } = locateAddon();
+  const preload = new Worker(`process.dlopen({ exports: {} }, ${JSON.stringify(path)});`, { eval: true });
+  // A failure is reported by the synchronous load below, with its install hint.
+  await new Promise((done) => preload.once('exit', done).once('error', done));
+  native();
+}
+
 /** Loads the addon once; see locateAddon for which one. */
 export function native(): Binding {
   if (binding) return binding;
   const choice = locateAddon();
   const require = createRequire(import.meta.url);
-  // libgomp spin-waits by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
-  // against 220 with PASSIVE (README, issue #12). libgomp reads it when the addon loads it, so it is set here.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  waitPassively();
   try {
     binding = require(choice.path) as Binding;
   } catch (error) {
@@ -382,5 +407,8 @@ export function native(): Binding {
   loaded = choice;
   const threads = process.env.TTL_TORCH_THREADS;
   if (threads !== undefined && /^\d+$/.test(threads)) binding.setThreads(Number(threads));
+  else if (threads !== undefined && threads !== 'auto') {
+    throw new TtlError('E_BAD_ARGUMENT', `TTL_TORCH_THREADS must be a whole number of threads or 'auto', got '${threads}'`);
+  }
   return binding;
 }

@@ -16,8 +16,12 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
   return { ...info, defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu', addon: where };
 }
 
-/** Intra-op threads for the compute thread (0 = all cores); applies before the next native call. */
-export function setThreads(threads: number): void {
-  const count = integerIn('threads', threads, 0, 1024);
+/**
+ * Intra-op threads for the compute thread; applies before the next native call. A number fixes the count;
+ * 'auto' (the default, also 0) re-measures before each task how many cores other processes leave free and uses
+ * those (1 to all cores): beside a competing CPU-bound process, all cores trained slower than one.
+ */
+export function setThreads(threads: number | 'auto'): void {
+  const count = threads === 'auto' ? 0 : integerIn('threads', threads, 0, 1024);
   callSync(() => native().setThreads(count));
 }

@@ -33,7 +33,7 @@ describe('penet', () => {
     expect(py.status).toBe(0);
     const model = await createModel({ name: 'penet', head: 'none', device: 'cpu', weights: join(dir, 'penet.pth') });
     expect(model.loadReport!.loaded.length).toBe((await model.state()).size); // every tensor, by its reference name
-    const io = new Map(readPth(join(dir, 'penet-io.pth')).map((t) => [t.name, t]));
+    const io = new Map((await readPth(join(dir, 'penet-io.pth'))).map((t) => [t.name, t]));
     const input = io.get('input')!;
     const expected = toFloat32(io.get('output')!);
     const { output } = await model.forward(toFloat32(input), input.shape);

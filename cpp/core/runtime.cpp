@@ -6,19 +6,31 @@
 
 #include <thread>
 
+#include "core/cpu_share.h"
 #include "core/error.h"
 
 namespace ttl {
 namespace {
 bool denormals_flushed = false;
+bool threads_follow_free_cores = false;
+CpuShare free_core_meter;
+
+void set_threads_if_changed(int threads) {
+  if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
+}  // namespace
 
 void configure_compute_thread(int64_t threads) {
   const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  at::set_num_threads(static_cast<int>(threads > 0 ? threads : cores));
+  threads_follow_free_cores = threads <= 0;
+  set_threads_if_changed(static_cast<int>(threads_follow_free_cores ? cores : threads));
   // Denormals made a ResNet-50 step ~10x slower on these CPUs; flushing them is what PyTorch users get
   // from torch.set_flush_denormal(True).
   denormals_flushed = at::globalContext().setFlushDenormal(true);
+}
+
+void adapt_compute_threads() {
+  if (threads_follow_free_cores) set_threads_if_changed(free_core_meter.threads(static_cast<int>(std::thread::hardware_concurrency())));
 }
 
 torch::Device resolve_device(const std::string& name) {
@@ -39,6 +51,8 @@ RuntimeInfo runtime_info() {
   info.cuda_available = torch::cuda::is_available();
   info.cuda_devices = static_cast<int64_t>(torch::cuda::device_count());
   info.threads = at::get_num_threads();
+  info.adaptive_threads = threads_follow_free_cores;
+  info.others_busy_cores = free_core_meter.others_busy();
   info.flush_denormal = denormals_flushed;
   info.parallel_info = at::get_parallel_info();
   return info;

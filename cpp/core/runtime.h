@@ -10,13 +10,20 @@ struct RuntimeInfo {
   bool cuda_available = false;
   int64_t cuda_devices = 0;
   int64_t threads = 0;
+  // Whether threads follows the cores other processes leave free (see CpuShare), and what they last took.
+  bool adaptive_threads = false;
+  double others_busy_cores = 0;
   bool flush_denormal = false;
   std::string parallel_info;
 };
 
-// Applies intra-op threads (<= 0: all cores) and flush-denormal to the calling thread: with OpenMP
-// both are per-thread settings, so the compute thread calls this itself.
+// Applies intra-op threads and flush-denormal to the calling thread: with OpenMP both are per-thread
+// settings, so the compute thread calls this itself. threads > 0 is fixed; <= 0 adapts (adapt_compute_threads)
+// between 1 and all cores.
 void configure_compute_thread(int64_t threads);
+
+// Before each task of the compute thread: with adaptive threads, the cores other processes leave free.
+void adapt_compute_threads();
 
 // "auto" -> CUDA when available, else CPU. "cuda" without CUDA is an error.
 torch::Device resolve_device(const std::string& name);

@@ -121,7 +121,7 @@ program
       `LibTorch        ${info.libtorch}`,
       `default device  ${info.defaultDevice}`,
       `CUDA available  ${info.cudaAvailable ? `yes (${info.cudaDevices} device${info.cudaDevices === 1 ? '' : 's'})` : 'no'}`,
-      `threads         ${info.threads} (compute thread)`,
+      `threads         ${info.threads} (compute thread; ${info.adaptiveThreads ? `follows the free cores, others kept ${info.othersBusyCores.toFixed(1)} busy` : 'fixed'})`,
       `flush denormal  ${info.flushDenormal ? 'on' : 'unsupported on this CPU'}`,
       `addon           ${info.addon}`,
     ];

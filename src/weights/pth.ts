@@ -1,10 +1,10 @@
 // PyTorch checkpoints (torch.save): the zip format (PyTorch >= 1.6) and the legacy stream format that
 // older torchvision checkpoints use. Only state dicts of tensors are read; no code is ever executed.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { TtlError } from '../errors.js';
 import { unpickle, type PyValue } from './pickle.js';
 import type { SafeTensor } from './safetensors.js';
-import { isZip, readZip } from '../fs/zip.js';
+import { isZip, readZipAsync, type ZipEntry } from '../fs/zip.js';
 
 const STORAGES: Record<string, { dtype: string; bytes: number }> = {
   FloatStorage: { dtype: 'F32', bytes: 4 },
@@ -163,8 +163,7 @@ function storageId(pid: PyValue, where: string): { type: StorageType; key: strin
   return { type: storageTypeOf(type, where), key: String(key) };
 }
 
-function readZipCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
-  const entries = readZip(bytes, where);
+function readZipCheckpoint(entries: Map<string, ZipEntry>, where: string): SafeTensor[] {
   const pkl = [...entries.keys()].find((n) => n.endsWith('/data.pkl'));
   if (!pkl) throw new TtlError('E_BAD_WEIGHTS', `${where}: not a readable PyTorch checkpoint (no data.pkl in the archive)`);
   const prefix = pkl.slice(0, -'data.pkl'.length);
@@ -221,13 +220,16 @@ function readLegacyCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
   return toEntries(value, where);
 }
 
-/** Reads the tensors of a torch.save'd state dict (zip or legacy format). */
-export function readPth(path: string): SafeTensor[] {
+/**
+ * Reads the tensors of a torch.save'd state dict (zip or legacy format). The file is read and inflated on
+ * libuv's thread pool: a service answering requests meanwhile waits only for the (small) pickle's parse.
+ */
+export async function readPth(path: string): Promise<SafeTensor[]> {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = await readFile(path);
   } catch (e) {
     throw new TtlError('E_NO_FILE', `cannot open weights file ${path}: ${(e as Error).message}`);
   }
-  return isZip(bytes) ? readZipCheckpoint(bytes, path) : readLegacyCheckpoint(bytes, path);
+  return isZip(bytes) ? readZipCheckpoint(await readZipAsync(bytes, path), path) : readLegacyCheckpoint(bytes, path);
 }
