@@ -190,8 +190,8 @@ torch::Tensor to_label_tensor(const Napi::Value& value) {
   return out;
 }
 
-ttl::StateDict to_state_dict(const Napi::Array& entries) {
-  ttl::StateDict state;
+std::vector<BorrowedTensor> borrow_state_dict(const Napi::Array& entries) {
+  std::vector<BorrowedTensor> borrowed;
   for (uint32_t i = 0; i < entries.Length(); ++i) {
     Fields entry(entries.Get(i), "state entry", {"name", "dtype", "shape", "data"});
     const std::string name = entry.string("name");
@@ -199,12 +199,21 @@ ttl::StateDict to_state_dict(const Napi::Array& entries) {
     if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
       throw ttl::Error("E_BAD_ARGUMENT", "state entry " + name + ": data must be a Uint8Array");
     Napi::Uint8Array bytes = data.As<Napi::Uint8Array>();
-    torch::Tensor t = torch::empty(entry.integers("shape"), scalar_type(entry.string("dtype")));
-    if (static_cast<size_t>(t.nbytes()) != bytes.ByteLength())
-      throw ttl::Error("E_BAD_WEIGHTS", "tensor " + name + ": " + std::to_string(bytes.ByteLength()) +
-                                            " bytes do not fit its shape and dtype");
-    std::memcpy(t.data_ptr(), bytes.Data(), bytes.ByteLength());
-    state[name] = t;
+    BorrowedTensor t{name, entry.integers("shape"), scalar_type(entry.string("dtype")), bytes.Data(), bytes.ByteLength()};
+    const size_t expected = static_cast<size_t>(c10::multiply_integers(t.shape)) * c10::elementSize(t.dtype);
+    if (expected != t.bytes)
+      throw ttl::Error("E_BAD_WEIGHTS", "tensor " + name + ": " + std::to_string(t.bytes) + " bytes do not fit its shape and dtype");
+    borrowed.push_back(std::move(t));
+  }
+  return borrowed;
+}
+
+ttl::StateDict copy_state_dict(const std::vector<BorrowedTensor>& borrowed) {
+  ttl::StateDict state;
+  for (const auto& t : borrowed) {
+    torch::Tensor tensor = torch::empty(t.shape, t.dtype);
+    std::memcpy(tensor.data_ptr(), t.data, t.bytes);
+    state[t.name] = tensor;
   }
   return state;
 }

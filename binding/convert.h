@@ -29,8 +29,18 @@ torch::Tensor to_mask_tensor(const Napi::Value& value);
 torch::Tensor to_target_tensor(const Napi::Value& value);
 // Int32Array labels -> int64 tensor.
 torch::Tensor to_label_tensor(const Napi::Value& value);
-// [{name, dtype, shape, data: Uint8Array}] -> state dict (owned copies).
-ttl::StateDict to_state_dict(const Napi::Array& entries);
+// [{name, dtype, shape, data: Uint8Array}], checked on the JS thread but copied into tensors on the compute
+// thread: copying a 52 MB checkpoint on the JS thread blocked the event loop 80-400 ms here (page faults of
+// the fresh tensors, mostly). The caller keeps the arrays alive and unchanged until the call settles.
+struct BorrowedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  torch::ScalarType dtype;
+  const uint8_t* data;
+  size_t bytes;
+};
+std::vector<BorrowedTensor> borrow_state_dict(const Napi::Array& entries);
+ttl::StateDict copy_state_dict(const std::vector<BorrowedTensor>& borrowed);
 
 Napi::Object from_tensor(Napi::Env env, const torch::Tensor& tensor);
 Napi::Object from_double_tensor(Napi::Env env, const torch::Tensor& tensor);

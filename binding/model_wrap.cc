@@ -213,13 +213,13 @@ Napi::Value ModelWrap::Complexity(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    ttl::StateDict source = to_state_dict(info[0].As<Napi::Array>());
+    std::vector<BorrowedTensor> source = borrow_state_dict(info[0].As<Napi::Array>());
     ttl::LoadOptions options = to_load_options(info[1]);
     return run<ttl::LoadReport>(
         env, acquire(env),
-        [source, options](ModelState& s) {
+        [source = std::move(source), options](ModelState& s) {
           s.weights_changed();
-          return ttl::load_state_dict(*s.net, source, options);
+          return ttl::load_state_dict(*s.net, copy_state_dict(source), options);
         },
         [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
   });

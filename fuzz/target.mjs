@@ -19,7 +19,7 @@ const READERS = {
   async pth() {
     const { readPth } = await load('weights/pth.js');
     const { checkTensors } = await load('weights/check.js');
-    checkTensors(readPth(path), path);
+    checkTensors(await readPth(path), path);
   },
   async npz() {
     const { readMedMNIST } = await load('data/medmnist.js');

@@ -225,6 +225,7 @@ export class Model {
     } else {
       tensors = checkTensors(await readPth(path), path);
     }
+    // The native side copies from these arrays on the compute thread; this frame keeps them alive meanwhile.
     const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path, checkpoint };
   }

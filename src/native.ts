@@ -125,6 +125,7 @@ export interface NativeModel {
   device(): string;
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
   complexity(inputShape: number[]): Promise<NativeComplexity>;
+  /** The entries' data is copied on the compute thread: keep them alive and unchanged until the promise settles. */
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
