@@ -5,7 +5,7 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeEvaluation, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
@@ -341,9 +341,12 @@ export class Model {
     return call(() => this.net.predict(store, pipeline, batchSize));
   }
 
-  /** @internal Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
-  segmentStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }> {
-    return call(() => this.net.segment(store, pipeline, batchSize));
+  /**
+   * @internal Either task's validation pass over a native store (labels, or masks for head 'unet'): see
+   * NativeModel.evaluate. The cross-entropy is weighted with the configured training's class weights.
+   */
+  evaluateStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation> {
+    return call(() => this.net.evaluate(store, pipeline, batchSize));
   }
 
   /** @internal Keeps a copy of the weights in memory (the best epoch so far). */

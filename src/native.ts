@@ -105,6 +105,11 @@ export interface NativeStore {
   size(): number;
 }
 
+export interface NativeEvaluation {
+  scores: { data: Float64Array; shape: number[] };
+  loss: { data: Float64Array; shape: number[] };
+}
+
 export interface NativeEpochStats {
   loss: number;
   batches: number;
@@ -136,8 +141,11 @@ export interface NativeModel {
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats>;
   predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
-  /** Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
-  segment(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }>;
+  /**
+   * Either task's validation pass: `scores` are [N, C] class probabilities, or per image [Dice, Jaccard] for a
+   * segmentation network; `loss` is [N, 2] per sample (class-weighted cross-entropy, summed class weights).
+   */
+  evaluate(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   /** Sets (default) or clears the sticky cancel flag checked before every training and evaluation batch. */
