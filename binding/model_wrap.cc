@@ -204,8 +204,9 @@ Napi::Value ModelWrap::Complexity(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     std::vector<int64_t> shape = to_int_vector(info[0]);
+    const int64_t head_classes = info[1].As<Napi::Number>().Int64Value();
     return run<ttl::Complexity>(
-        env, acquire(env), [shape](ModelState& s) { return ttl::measure_complexity(*s.net, shape); },
+        env, acquire(env), [shape, head_classes](ModelState& s) { return ttl::measure_complexity(*s.net, shape, head_classes); },
         [](Napi::Env env, ttl::Complexity& c) -> Napi::Value { return from_complexity(env, c); });
   });
 }

@@ -200,10 +200,15 @@ export class Model {
     return spatialDims(this.card) + 1;
   }
 
-  /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
-  async complexity(inputShape: number[]): Promise<NativeComplexity> {
+  /**
+   * Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. With
+   * `headClasses`, each unit also reports the TTL head (pool + linear to that many classes, after a BatchNorm
+   * + ReLU where the unit's output is un-normalised) that a model cut after it would get.
+   */
+  async complexity(inputShape: number[], options: { headClasses?: number } = {}): Promise<NativeComplexity> {
     this.checkInputShape(inputShape);
-    return call(() => this.net.complexity(inputShape));
+    const headClasses = options.headClasses === undefined ? 0 : integerIn('headClasses', options.headClasses, 1, 100000);
+    return call(() => this.net.complexity(inputShape, headClasses));
   }
 
   private checkInputShape(inputShape: number[]): void {

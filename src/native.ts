@@ -38,7 +38,8 @@ export interface NativeLoadReport {
 }
 
 export interface NativeComplexity {
-  units: { params: number; macs: number; outShape: number[] }[];
+  /** Cumulative over units 1..k; headParams/headMacs: the TTL head after unit k when asked for (else 0). */
+  units: { params: number; macs: number; outShape: number[]; headParams: number; headMacs: number }[];
   params: number;
   trainableParams: number;
   macs: number;
@@ -128,7 +129,7 @@ export interface NativeModel {
   units(): NativeUnit[];
   device(): string;
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
-  complexity(inputShape: number[]): Promise<NativeComplexity>;
+  complexity(inputShape: number[], headClasses: number): Promise<NativeComplexity>;
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
