@@ -273,6 +273,8 @@ Napi::Object from_complexity(Napi::Env env, const ttl::Complexity& c) {
     u.Set("params", Napi::Number::New(env, static_cast<double>(c.units[i].params)));
     u.Set("macs", Napi::Number::New(env, static_cast<double>(c.units[i].macs)));
     u.Set("outShape", ints(env, c.units[i].out_shape));
+    u.Set("headParams", Napi::Number::New(env, static_cast<double>(c.units[i].head_params)));
+    u.Set("headMacs", Napi::Number::New(env, static_cast<double>(c.units[i].head_macs)));
     units.Set(i, u);
   }
   out.Set("units", units);

@@ -8,7 +8,7 @@
 #include "core/runtime.h"
 #include "engine/complexity.h"
 #include "engine/latency.h"
-#include "engine/segmentation.h"
+#include "engine/evaluation.h"
 #include "analysis/features.h"
 #include "analysis/grad_cam.h"
 #include "dist_wrap.h"
@@ -88,7 +88,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
                                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
                                         InstanceMethod("predict", &ModelWrap::Predict),
-                                        InstanceMethod("segment", &ModelWrap::Segment),
+                                        InstanceMethod("evaluate", &ModelWrap::Evaluate),
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
                                         InstanceMethod("cancel", &ModelWrap::Cancel),
@@ -204,8 +204,9 @@ Napi::Value ModelWrap::Complexity(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     std::vector<int64_t> shape = to_int_vector(info[0]);
+    const int64_t head_classes = info[1].As<Napi::Number>().Int64Value();
     return run<ttl::Complexity>(
-        env, acquire(env), [shape](ModelState& s) { return ttl::measure_complexity(*s.net, shape); },
+        env, acquire(env), [shape, head_classes](ModelState& s) { return ttl::measure_complexity(*s.net, shape, head_classes); },
         [](Napi::Env env, ttl::Complexity& c) -> Napi::Value { return from_complexity(env, c); });
   });
 }
@@ -341,37 +342,58 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work, bool doubles) {
+namespace {
+// Data-parallel evaluation: each rank takes its rows [rank*n/ranks, (rank+1)*n/ranks) and every rank gets all
+// rows back in order. A store too small to give each rank two rows is taken whole everywhere (the same
+// result, no collective).
+bool splits_rows(const ModelState& s, const ttl::ImageStore& store) {
+  return s.group && store.size() >= 2 * s.group->world_size();
+}
+
+ttl::ImageStore rank_rows(const ModelState& s, const ttl::ImageStore& store) {
+  const int64_t n = store.size(), ranks = s.group->world_size(), rank = s.group->rank();
+  const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
+  return {store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
+          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
+}
+}  // namespace
+
+template <typename R>
+Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork<R> work, std::function<Napi::Value(Napi::Env, R&)> to_js) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
     ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
     const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
-    return run<torch::Tensor>(
+    return run<R>(
         env, acquire(env), [store, pipeline, batch_size, work](ModelState& s) { return work(s, *store, pipeline, batch_size); },
-        [doubles](Napi::Env env, torch::Tensor& t) -> Napi::Value { return doubles ? from_double_tensor(env, t) : from_tensor(env, t); });
+        std::move(to_js));
   });
 }
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
-  return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+  return OverStore<torch::Tensor>(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
     const auto forward = [&s](const torch::Tensor& x) { return s.infer(x); };
-    const int64_t n = store.size();
-    // Data-parallel: each rank predicts its slice and every rank gets all rows back in order. A store too
-    // small to give each rank two rows is predicted whole everywhere (the same result, no collective).
-    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
-    const int64_t ranks = s.group->world_size(), rank = s.group->rank();
-    const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
-    ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
-                          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
-    return s.group->gather_rows(ttl::predict(forward, s.device, slice, p, batch, s.autocast, &s.cancel).contiguous());
-  }, false);
+    if (!splits_rows(s, store)) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
+    return s.group->gather_rows(ttl::predict(forward, s.device, rank_rows(s, store), p, batch, s.autocast, &s.cancel).contiguous());
+  }, [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return from_tensor(env, t); });
 }
 
-Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
-  return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast, &s.cancel);
-  }, true);
+Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
+  return OverStore<ttl::Evaluation>(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+    const torch::Tensor weights = s.trainer ? s.trainer->class_weights() : torch::Tensor();
+    const bool split = splits_rows(s, store);
+    ttl::Evaluation e = ttl::evaluate(*s.net, split ? rank_rows(s, store) : store, p, batch, s.autocast, weights, &s.cancel);
+    // Converted here, on the compute thread, so the JS thread only copies memory.
+    e.scores = e.scores.to(torch::kFloat64).contiguous();
+    if (split) e = {s.group->gather_rows(e.scores), s.group->gather_rows(e.loss.contiguous())};
+    return e;
+  }, [](Napi::Env env, ttl::Evaluation& e) -> Napi::Value {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("scores", from_double_tensor(env, e.scores));
+    out.Set("loss", from_double_tensor(env, e.loss));
+    return out;
+  });
 }
 
 Napi::Value ModelWrap::Snapshot(const Napi::CallbackInfo& info) {

@@ -55,7 +55,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
-  Napi::Value Segment(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
@@ -69,10 +69,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SetGroup(const Napi::CallbackInfo& info);
   Napi::Value BroadcastState(const Napi::CallbackInfo& info);
 
-  // Evaluates the whole store (arguments: store, pipeline, batch size) on the compute thread; the tensor
-  // `work` returns goes back as float32 (or float64 with `doubles`).
-  using StoreWork = std::function<torch::Tensor(ModelState&, const ttl::ImageStore&, const ttl::PipelineOptions&, int64_t)>;
-  Napi::Value OverStore(const Napi::CallbackInfo& info, StoreWork work, bool doubles);
+  // Runs `work` over the whole store (arguments: store, pipeline, batch size) on the compute thread and
+  // converts its result with `to_js`.
+  template <typename R>
+  using StoreWork = std::function<R(ModelState&, const ttl::ImageStore&, const ttl::PipelineOptions&, int64_t)>;
+  template <typename R>
+  Napi::Value OverStore(const Napi::CallbackInfo& info, StoreWork<R> work, std::function<Napi::Value(Napi::Env, R&)> to_js);
 
   // Returns the live state or throws (disposed); counts the call as pending until it settles.
   std::shared_ptr<ModelState> acquire(Napi::Env env);

@@ -10,7 +10,7 @@ export interface CutoffRow {
   /** Truncated backbone (units 1..k). */
   params: number;
   macs: number;
-  /** Backbone + TTL head (global average pool + linear to numClasses). */
+  /** Backbone + TTL head (global average pool + linear to numClasses; counted natively). */
   ttlParams: number;
   ttlMacs: number;
 }
@@ -23,17 +23,12 @@ export async function cutoffTable(name: string, options: { inputSize?: number; f
   const frames = model.card.input.frames ? [options.frames ?? model.card.input.frames] : [];
   const shape = [model.card.input.channels, ...frames, size, size];
   try {
-    const complexity = await model.complexity(shape);
+    const complexity = await model.complexity(shape, { headClasses: numClasses });
     return complexity.units.map((u, i) => {
       const k = i + 1;
-      const channels = u.outShape[0];
-      const positions = u.outShape.slice(1).reduce((a, b) => a * b, 1);
-      const headParams = channels * numClasses + numClasses;
-      // ptflops: pooling counts its input, linear in*out+out.
-      const headMacs = channels * positions + headParams;
       return {
         k, unit: model.card.units[i], block: blockOf(model.card, k), blockEnd: model.card.blocks.includes(k),
-        outShape: u.outShape, params: u.params, macs: u.macs, ttlParams: u.params + headParams, ttlMacs: u.macs + headMacs,
+        outShape: u.outShape, params: u.params, macs: u.macs, ttlParams: u.params + u.headParams, ttlMacs: u.macs + u.headMacs,
       };
     });
   } finally {

@@ -5,7 +5,7 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeEvaluation, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
@@ -200,10 +200,15 @@ export class Model {
     return spatialDims(this.card) + 1;
   }
 
-  /** Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. */
-  async complexity(inputShape: number[]): Promise<NativeComplexity> {
+  /**
+   * Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. With
+   * `headClasses`, each unit also reports the TTL head (pool + linear to that many classes, after a BatchNorm
+   * + ReLU where the unit's output is un-normalised) that a model cut after it would get.
+   */
+  async complexity(inputShape: number[], options: { headClasses?: number } = {}): Promise<NativeComplexity> {
     this.checkInputShape(inputShape);
-    return call(() => this.net.complexity(inputShape));
+    const headClasses = options.headClasses === undefined ? 0 : integerIn('headClasses', options.headClasses, 1, 100000);
+    return call(() => this.net.complexity(inputShape, headClasses));
   }
 
   private checkInputShape(inputShape: number[]): void {
@@ -342,9 +347,12 @@ export class Model {
     return call(() => this.net.predict(store, pipeline, batchSize));
   }
 
-  /** @internal Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
-  segmentStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }> {
-    return call(() => this.net.segment(store, pipeline, batchSize));
+  /**
+   * @internal Either task's validation pass over a native store (labels, or masks for head 'unet'): see
+   * NativeModel.evaluate. The cross-entropy is weighted with the configured training's class weights.
+   */
+  evaluateStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation> {
+    return call(() => this.net.evaluate(store, pipeline, batchSize));
   }
 
   /** @internal Keeps a copy of the weights in memory (the best epoch so far). */

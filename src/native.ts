@@ -39,7 +39,8 @@ export interface NativeLoadReport {
 }
 
 export interface NativeComplexity {
-  units: { params: number; macs: number; outShape: number[] }[];
+  /** Cumulative over units 1..k; headParams/headMacs: the TTL head after unit k when asked for (else 0). */
+  units: { params: number; macs: number; outShape: number[]; headParams: number; headMacs: number }[];
   params: number;
   trainableParams: number;
   macs: number;
@@ -106,6 +107,11 @@ export interface NativeStore {
   size(): number;
 }
 
+export interface NativeEvaluation {
+  scores: { data: Float64Array; shape: number[] };
+  loss: { data: Float64Array; shape: number[] };
+}
+
 export interface NativeEpochStats {
   loss: number;
   batches: number;
@@ -124,7 +130,7 @@ export interface NativeModel {
   units(): NativeUnit[];
   device(): string;
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
-  complexity(inputShape: number[]): Promise<NativeComplexity>;
+  complexity(inputShape: number[], headClasses: number): Promise<NativeComplexity>;
   /** The entries' data is copied on the compute thread: keep them alive and unchanged until the promise settles. */
   loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
@@ -138,8 +144,11 @@ export interface NativeModel {
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats>;
   predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
-  /** Segmentation networks: per image [Dice, Jaccard, cross-entropy] at the masks' resolution. */
-  segment(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<{ data: Float64Array; shape: number[] }>;
+  /**
+   * Either task's validation pass: `scores` are [N, C] class probabilities, or per image [Dice, Jaccard] for a
+   * segmentation network; `loss` is [N, 2] per sample (class-weighted cross-entropy, summed class weights).
+   */
+  evaluate(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   /** Sets (default) or clears the sticky cancel flag checked before every training and evaluation batch. */

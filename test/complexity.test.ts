@@ -26,12 +26,18 @@ describe.each(['resnet18', 'resnet50', 'squeezenet1_1'])('%s complexity', (name)
 });
 
 describe('TTL head complexity', () => {
-  it('backbone + head columns equal a real truncated model with a linear head', async () => {
-    const rows = await cutoffTable('resnet50', { inputSize: 64, numClasses: 3, device: 'cpu' });
-    for (const k of [4, 14]) {
-      const model = await createModel({ name: 'resnet50', cutoff: k, numClasses: 3, device: 'cpu' });
+  // Pre-activation networks cut between the stem and the last unit get a normalising head (BatchNorm + ReLU
+  // first): the table counts the head each cutoff really gets, natively, without building a network per cutoff.
+  it.each([
+    ['resnet50', [4, 14]],
+    ['resnet50_v2', [1, 6, 17]],
+    ['densenet121', [1, 30, 63]],
+  ])('%s: backbone + head columns equal a real truncated model with a linear head (k = %j)', async (name, ks) => {
+    const rows = await cutoffTable(name, { inputSize: 64, numClasses: 3, device: 'cpu' });
+    for (const k of ks) {
+      const model = await createModel({ name, cutoff: k, numClasses: 3, device: 'cpu' });
       const c = await model.complexity([3, 64, 64]);
-      expect({ params: rows[k - 1].ttlParams, macs: rows[k - 1].ttlMacs }).toEqual({ params: c.params, macs: c.macs });
+      expect({ k, params: rows[k - 1].ttlParams, macs: rows[k - 1].ttlMacs }).toEqual({ k, params: c.params, macs: c.macs });
       model.dispose();
     }
   });

@@ -1,21 +1,5 @@
 // Writes small explicit-VR little-endian DICOM files for tests (real files for the real parser).
-function element(group: number, elem: number, vr: string, value: Buffer): Buffer {
-  const padded = value.length % 2 ? Buffer.concat([value, Buffer.from(vr === 'UI' ? [0] : [0x20])]) : value;
-  const long = ['OB', 'OW', 'UN', 'SQ', 'UT'].includes(vr);
-  const head = Buffer.alloc(long ? 12 : 8);
-  head.writeUInt16LE(group, 0);
-  head.writeUInt16LE(elem, 2);
-  head.write(vr, 4, 'latin1');
-  if (long) head.writeUInt32LE(padded.length, 8);
-  else head.writeUInt16LE(padded.length, 6);
-  return Buffer.concat([head, padded]);
-}
-
-const us = (v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(v);
-  return b;
-};
+import { element, us } from './dicom-element.mjs';
 
 export interface DicomSpec {
   rows: number;

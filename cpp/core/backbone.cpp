@@ -40,29 +40,25 @@ int64_t BackboneImpl::last_channels() const {
   return units_[built_units_ - 1].out_channels;
 }
 
-void BackboneImpl::build_head(const HeadOptions& options, const std::string& name, bool raw_features) {
+void BackboneImpl::build_head(const HeadOptions& options, const std::string& name) {
   head_ = options;
   head_name_ = name;
   if (options.kind == HeadKind::None) return;
   if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
   if (options.kind == HeadKind::UNet) return build_decoder(options.num_classes);
   if (options.kind == HeadKind::Original && build_original_head(last_channels(), options.num_classes)) return;
-  if (raw_features) {
-    TORCH_CHECK(spatial_dims_ == 2, "a normalising head is implemented for 2D networks only");
-    head_norm_ = register_module("head_norm", torch::nn::BatchNorm2d(last_channels()));
-  }
-  if (spatial_dims_ == 3) {
-    pool3d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool3d(1));
-  } else {
-    pool2d_ = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
-  }
-  if (options.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
-  linear_ = register_module(name, torch::nn::Linear(last_channels(), options.num_classes));
-  if (options.zero_init) {
-    torch::NoGradGuard no_grad;
-    linear_->weight.zero_();
-    linear_->bias.zero_();
-  }
+  linear_head_ = LinearHead(last_channels(), spatial_dims_, units_[built_units_ - 1].raw_output, options.num_classes,
+                            options.dropout, options.zero_init);
+  // Registered in the order they run, under torchvision's names (checkpoints load into them).
+  if (linear_head_.norm) register_module("head_norm", linear_head_.norm);
+  if (linear_head_.pool3d) register_module("avgpool", linear_head_.pool3d);
+  if (linear_head_.pool2d) register_module("avgpool", linear_head_.pool2d);
+  if (linear_head_.dropout) register_module("dropout", linear_head_.dropout);
+  register_module(name, linear_head_.linear);
+}
+
+void BackboneImpl::mark_raw_interior_units() {
+  for (size_t i = 1; i + 1 < units_.size(); ++i) units_[i].raw_output = true;
 }
 
 void BackboneImpl::build_decoder(int64_t num_classes) {
@@ -92,12 +88,8 @@ torch::Tensor BackboneImpl::forward_original_head(torch::Tensor x) {
 torch::Tensor BackboneImpl::forward_head(torch::Tensor x) {
   if (head_.kind == HeadKind::None) return x;
   if (decoder_) throw Error("E_BAD_ARGUMENT", "a segmentation network's decoder needs the encoder features: use forward()");
-  if (!linear_) return forward_original_head(x);
-  if (head_norm_) x = torch::relu(call(head_norm_, x));
-  x = spatial_dims_ == 3 ? call(pool3d_, x) : call(pool2d_, x);
-  x = torch::flatten(x, 1);
-  if (dropout_) x = call(dropout_, x);
-  return call(linear_, x);
+  if (!linear_head_.linear) return forward_original_head(x);
+  return linear_head_.forward(x);
 }
 
 torch::Tensor BackboneImpl::forward(torch::Tensor x) { return forward_capture(x, {}).output; }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "core/linear_head.h"
 #include "core/unit.h"
 #include "models/unet_decoder.h"
 
@@ -69,11 +70,12 @@ class BackboneImpl : public torch::nn::Module {
  protected:
   // Records a unit; `built` is false for units past the cutoff (kept as metadata only).
   void add_unit(UnitInfo info);
-  // Builds the head. Subclasses with a special original head override build_original_head.
-  // `raw_features`: the last kept unit outputs an un-normalised stream (a pre-activation network cut
-  // before its final norm), so a linear head first applies its own BatchNorm + ReLU, as the full
-  // network does before its classifier.
-  void build_head(const HeadOptions& options, const std::string& name, bool raw_features = false);
+  // Marks every unit between the stem and the last as outputting an un-normalised stream (a pre-activation
+  // network, whose full form normalises once before its classifier). Called after the units are added.
+  void mark_raw_interior_units();
+  // Builds the head. Subclasses with a special original head override build_original_head. A linear head
+  // after a raw unit (mark_raw_interior_units) normalises first.
+  void build_head(const HeadOptions& options, const std::string& name);
   // Returns false when the architecture's own head is the plain linear head.
   virtual bool build_original_head(int64_t in_channels, int64_t num_classes);
   virtual torch::Tensor forward_original_head(torch::Tensor x);
@@ -88,11 +90,7 @@ class BackboneImpl : public torch::nn::Module {
   int64_t built_units_ = 0;
   HeadOptions head_;
   std::string head_name_;
-  torch::nn::AdaptiveAvgPool2d pool2d_{nullptr};
-  torch::nn::AdaptiveAvgPool3d pool3d_{nullptr};
-  torch::nn::BatchNorm2d head_norm_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
-  torch::nn::Linear linear_{nullptr};
+  LinearHead linear_head_;  // head 'linear' (and 'original' where it is the plain linear head)
   UNetDecoder decoder_{nullptr};
   std::vector<int64_t> skip_units_;
 };

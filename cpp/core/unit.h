@@ -14,6 +14,7 @@ struct UnitInfo {
   std::vector<std::string> param_prefixes;  // parameter-name prefixes owned by the unit
   bool built = true;           // false for units dropped by truncation (metadata only)
   bool slim = false;           // rebuilt at reduced width from random init (TransFusion)
+  bool raw_output = false;     // un-normalised output: a linear head after it normalises first
 };
 
 }  // namespace ttl

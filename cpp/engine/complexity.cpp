@@ -1,5 +1,7 @@
 #include "engine/complexity.h"
 
+#include <tuple>
+
 #include "core/error.h"
 #include "core/macs.h"
 #include "core/runtime.h"
@@ -26,9 +28,24 @@ class EvalScope {
   torch::nn::Module& module_;
   bool was_training_;
 };
+
+// Parameters and MACs of the TTL head on one output of `out_shape` ([C, spatial...]). The head is built here
+// unregistered; its random initialisation must not move the global generator that seeded runs draw from.
+std::pair<int64_t, int64_t> linear_head_cost(const std::vector<int64_t>& out_shape, bool raw, int64_t num_classes) {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const torch::Tensor state = generator.get_state();
+  LinearHead head(out_shape[0], static_cast<int64_t>(out_shape.size()) - 1, raw, num_classes, 0, false);
+  generator.set_state(state);
+  if (head.norm) head.norm->eval();
+  std::vector<int64_t> shape = {1};
+  shape.insert(shape.end(), out_shape.begin(), out_shape.end());
+  MacCounter counter;
+  head.forward(torch::zeros(shape));
+  return {head.params(), counter.total()};
+}
 }  // namespace
 
-Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& input_shape) {
+Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& input_shape, int64_t head_classes) {
   if (static_cast<int64_t>(input_shape.size()) != model.spatial_dims() + 1)
     throw Error("E_BAD_INPUT", "input shape must be [C, " + std::string(model.spatial_dims() == 3 ? "D, " : "") +
                                    "H, W] for this network");
@@ -55,6 +72,11 @@ Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& i
     if (p.requires_grad()) result.trainable_params += p.numel();
   }
   result.head_params = result.params - params;
+  if (head_classes > 0) {
+    for (size_t i = 0; i < result.units.size(); ++i)
+      std::tie(result.units[i].head_params, result.units[i].head_macs) =
+          linear_head_cost(result.units[i].out_shape, model.units()[i].raw_output, head_classes);
+  }
   return result;
 }
 

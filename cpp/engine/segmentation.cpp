@@ -1,9 +1,5 @@
 #include "engine/segmentation.h"
 
-#include "core/error.h"
-#include "core/macs.h"
-#include "core/runtime.h"
-#include "engine/autocast.h"
 
 namespace ttl {
 namespace {
@@ -52,32 +48,6 @@ torch::Tensor overlap_scores(const torch::Tensor& predicted, const torch::Tensor
   return torch::stack({torch::where(none, torch::ones_like(dice), dice / count.clamp_min(1)),
                        torch::where(none, torch::ones_like(jaccard), jaccard / count.clamp_min(1))},
                       1);
-}
-
-torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
-                                    int64_t batch_size, const std::string& autocast,
-                                    const std::atomic<bool>* cancel) {
-  if (!model.dense_output()) throw Error("E_BAD_ARGUMENT", "segment() needs a segmentation network (head 'unet')");
-  if (!store.masks.defined()) throw Error("E_BAD_INPUT", "segment() needs a store with masks");
-  if (store.masks.numel() && store.masks.max().item<int64_t>() >= model.num_classes())
-    throw Error("E_BAD_INPUT", "mask values must lie in [0, " + std::to_string(model.num_classes()) + ")");
-  torch::NoGradGuard no_grad;
-  model.eval();
-  std::vector<torch::Tensor> rows;
-  for_each_batch(store, pipeline, batch_size, device_of(model), [&](const Batch& batch, const torch::Tensor& idx) {
-    torch::Tensor truth = store.masks.index_select(0, idx).to(batch.input.device()).to(torch::kInt64);
-    torch::Tensor logits;
-    {
-      AutocastScope scope(autocast, batch.input.device());
-      logits = model.forward(batch.input).to(torch::kFloat32);
-    }
-    logits = resize_to(logits, truth.sizes().slice(1));
-    torch::Tensor ce = torch::nn::functional::cross_entropy(
-        logits, truth, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    torch::Tensor scores = overlap_scores(logits.argmax(1), truth, logits.size(1));
-    rows.push_back(torch::cat({scores, ce.flatten(1).mean(1, true).to(torch::kFloat64)}, 1).cpu());
-  }, cancel);
-  return torch::cat(rows, 0);
 }
 
 }  // namespace ttl

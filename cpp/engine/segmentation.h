@@ -1,10 +1,6 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "core/backbone.h"
-#include "engine/batch_pipeline.h"
-#include "engine/image_store.h"
-
 namespace ttl {
 
 // Cross-entropy plus soft Dice over the foreground classes (class 0 is background), the usual
@@ -15,11 +11,5 @@ torch::Tensor segmentation_loss(const torch::Tensor& logits, const torch::Tensor
 // Per-image overlap of predicted and true masks over the foreground classes present in either
 // (an image where neither has any foreground scores 1): [B, 2] = (Dice, Jaccard).
 torch::Tensor overlap_scores(const torch::Tensor& predicted, const torch::Tensor& truth, int64_t num_classes);
-
-// Evaluates a segmentation network on every image of the store at the masks' own resolution
-// (logits are resized to it): [N, 3] = (Dice, Jaccard, cross-entropy) per image.
-torch::Tensor evaluate_segmentation(BackboneImpl& model, const ImageStore& store, const PipelineOptions& pipeline,
-                                    int64_t batch_size, const std::string& autocast,
-                                    const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ttl

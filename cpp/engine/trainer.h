@@ -60,6 +60,9 @@ class Trainer {
   // Parameter names per optimiser group with the group's base learning rate (frozen ones are in none).
   std::vector<std::pair<double, std::vector<std::string>>> groups() const { return groups_; }
 
+  // The loss's class weights (undefined: unweighted); evaluation weighs its cross-entropy with them too.
+  const torch::Tensor& class_weights() const { return class_weights_; }
+
   // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 

@@ -1,8 +1,8 @@
 #include "models/basic_block.h"
 
-#include "core/macs.h"
 #include "models/conv.h"
 #include "models/downsample.h"
+#include "models/residual.h"
 
 namespace ttl {
 
@@ -17,10 +17,9 @@ BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor out = call(relu, call(bn1, call(conv1, x)));
-  out = call(bn2, call(conv2, out));
-  return call(relu, out + identity);
+  return residual_sum(x, downsample, relu, [&](const torch::Tensor& in) {
+    return call(bn2, call(conv2, call(relu, call(bn1, call(conv1, in)))));
+  });
 }
 
 }  // namespace ttl

@@ -1,7 +1,7 @@
 #include "models/basic_block3d.h"
 
-#include "core/macs.h"
 #include "models/conv.h"
+#include "models/residual.h"
 
 namespace ttl {
 
@@ -23,9 +23,7 @@ BasicBlock3dImpl::BasicBlock3dImpl(int64_t inplanes, int64_t planes, int64_t str
 }
 
 torch::Tensor BasicBlock3dImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor out = run_sequential(conv2, run_sequential(conv1, x));
-  return call(relu, out + identity);
+  return residual_sum(x, downsample, relu, [&](const torch::Tensor& in) { return run_sequential(conv2, run_sequential(conv1, in)); });
 }
 
 }  // namespace ttl

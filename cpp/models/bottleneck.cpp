@@ -1,8 +1,8 @@
 #include "models/bottleneck.h"
 
-#include "core/macs.h"
 #include "models/conv.h"
 #include "models/downsample.h"
+#include "models/residual.h"
 
 namespace ttl {
 
@@ -19,11 +19,9 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor out = call(relu, call(bn1, call(conv1, x)));
-  out = call(relu, call(bn2, call(conv2, out)));
-  out = call(bn3, call(conv3, out));
-  return call(relu, out + identity);
+  return residual_sum(x, downsample, relu, [&](const torch::Tensor& in) {
+    return bottleneck_branch(in, conv1, bn1, conv2, bn2, conv3, bn3, relu);
+  });
 }
 
 }  // namespace ttl

@@ -54,8 +54,9 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
       if (built) norm5 = features->register_module("norm5", batch_norm2d(channels));
     }
   }
-  // Cut before norm5 (not after the stem): dense layers and transitions output raw convolution features.
-  build_head(spec.head, "classifier", keep > 1 && keep < total);
+  // Dense layers and transitions output raw convolution features; the stem and norm5 normalise.
+  mark_raw_interior_units();
+  build_head(spec.head, "classifier");
 }
 
 torch::Tensor DenseNetImpl::forward_unit(int64_t index, torch::Tensor x) {

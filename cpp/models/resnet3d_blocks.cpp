@@ -1,8 +1,8 @@
 #include "models/resnet3d_blocks.h"
 
-#include "core/macs.h"
 #include "models/basic_block3d.h"
 #include "models/conv.h"
+#include "models/residual.h"
 
 namespace ttl {
 namespace {
@@ -21,9 +21,9 @@ ResNet3dBasicImpl::ResNet3dBasicImpl(int64_t inplanes, int64_t planes, int64_t s
 }
 
 torch::Tensor ResNet3dBasicImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor out = call(bn2, call(conv2, call(relu, call(bn1, call(conv1, x)))));
-  return call(relu, out + identity);
+  return residual_sum(x, downsample, relu, [&](const torch::Tensor& in) {
+    return call(bn2, call(conv2, call(relu, call(bn1, call(conv1, in)))));
+  });
 }
 
 ResNet3dBottleneckImpl::ResNet3dBottleneckImpl(int64_t inplanes, int64_t mid, int64_t out, int64_t stride, int64_t groups)
@@ -38,11 +38,9 @@ ResNet3dBottleneckImpl::ResNet3dBottleneckImpl(int64_t inplanes, int64_t mid, in
 }
 
 torch::Tensor ResNet3dBottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor out = call(relu, call(bn1, call(conv1, x)));
-  out = call(relu, call(bn2, call(conv2, out)));
-  out = call(bn3, call(conv3, out));
-  return call(relu, out + identity);
+  return residual_sum(x, downsample, relu, [&](const torch::Tensor& in) {
+    return bottleneck_branch(in, conv1, bn1, conv2, bn2, conv3, bn3, relu);
+  });
 }
 
 }  // namespace ttl

@@ -29,8 +29,9 @@ ResNetV2Impl::ResNetV2Impl(const ArchSpec& spec) {
     in = u.width;
   });
   if (keep == total) bn_final = register_module("bn_final", batch_norm2d(in));
-  // Cut after a bottleneck (not the stem, which ends in ReLU): the residual stream is un-normalised.
-  build_head(spec.head, "fc", keep > 1 && keep < total);
+  // The bottlenecks' residual stream is un-normalised; the stem ends in ReLU, the last unit in bn_final.
+  mark_raw_interior_units();
+  build_head(spec.head, "fc");
 }
 
 torch::Tensor ResNetV2Impl::forward_unit(int64_t index, torch::Tensor x) {

@@ -1,19 +1,7 @@
 // DICOM (explicit VR little endian): a valid 8x8 slice, then lies in Rows/Columns/BitsAllocated,
 // PixelData length, transfer syntax, element lengths, and a missing preamble.
+import { element, us } from '../../test/dicom-element.mjs';
 import { INTERESTING } from '../rng.mjs';
-
-function element(group, elem, vr, value) {
-  const padded = value.length % 2 ? Buffer.concat([value, Buffer.from([vr === 'UI' ? 0 : 0x20])]) : value;
-  const long = ['OB', 'OW', 'UN', 'SQ', 'UT'].includes(vr);
-  const head = Buffer.alloc(long ? 12 : 8);
-  head.writeUInt16LE(group, 0);
-  head.writeUInt16LE(elem, 2);
-  head.write(vr, 4, 'latin1');
-  if (long) head.writeUInt32LE(padded.length, 8);
-  else head.writeUInt16LE(padded.length, 6);
-  return Buffer.concat([head, padded]);
-}
-const us = (v) => { const b = Buffer.alloc(2); b.writeUInt16LE(v & 0xffff); return b; };
 
 export function dicomBytes({ rows = 8, columns = 8, bits = 16, syntax = '1.2.840.10008.1.2.1', samples = 1, pixels = null, window = null, slope = '1' } = {}) {
   const meta = Buffer.concat([element(2, 1, 'OB', Buffer.from([0, 1])), element(2, 2, 'UI', Buffer.from('1.2.840.10008.5.1.4.1.1.7')),

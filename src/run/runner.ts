@@ -58,6 +58,11 @@ const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: {
   dice: m.dice.mean, jaccard: m.jaccard.mean, diceStd: m.dice.std, jaccardStd: m.jaccard.std,
 });
 
+/** The runner's one test of the task: the config says, the data was loaded for it, and the guard narrows it. */
+function segments(config: RunConfig, data: RunData): data is SegmentationDataset {
+  return config.task === 'segmentation';
+}
+
 /** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
 export function inputShape(card: ModelCard, config: RunConfig, data: RunData): number[] {
   if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
@@ -130,24 +135,22 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
 async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, common: TrainingOptions) {
   const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
     ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
-  if ('masks' in data.train) {
+  if (segments(config, data)) {
     const r = await trainSegmentation({
-      ...common, data: data as SegmentationDataset, shape: inputShape(card, config, data).slice(1),
+      ...common, data, shape: inputShape(card, config, data).slice(1),
       onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.dice.mean)),
     });
     const curves = r.curves.map(({ valDice, ...c }) => ({ ...c, val: valDice }));
-    const seg = data as SegmentationDataset;
     return {
       r, curves, val: segmentationScores(r.val), test: segmentationScores(r.test),
-      uncertainty: { valSe: r.val.dice.std / Math.sqrt(seg.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, seg.test.shape[0]) },
+      uncertainty: { valSe: r.val.dice.std / Math.sqrt(data.val.shape[0]), testCi: meanInterval(r.test.dice.mean, r.test.dice.std, data.test.shape[0]) },
     };
   }
-  const images = data as ImageDataset;
   const r = await finetune({
-    ...common, data: images, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
+    ...common, data, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
-  const predictions = savePredictions(join(dir, 'trials', spec.id), images, r.predictions);
+  const predictions = savePredictions(join(dir, 'trials', spec.id), data, r.predictions);
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
@@ -227,14 +230,14 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
  * cutoffs ranked by probe validation AUROC, best first.
  */
 async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, dir: string, log: (line: string) => void): Promise<number[]> {
-  if (config.search !== 'probe' || 'masks' in data.train) return [];
+  if (config.search !== 'probe' || segments(config, data)) return [];
   const journal = join(dir, 'journal.jsonl');
   let probes = readJournal(journal).filter((r): r is ProbeRecord => r.type === 'probe');
   if (!probes.length) {
     const start = performance.now();
     const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
     try {
-      const scores = await probeUnits(model, data as ImageDataset, {
+      const scores = await probeUnits(model, data, {
         size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights),
       });
       const seconds = (performance.now() - start) / 1000 / scores.length;
@@ -305,7 +308,7 @@ export async function executeRun(config: RunConfig, cb: RunCallbacks = {}, runSt
   const card = getModelCard(config.model);
   const data = await loadRunData(config);
   const [primary] = metricsOf(config);
-  log('masks' in data.train ? `${data.name}: ${data.kind} segmentation, classes [${data.classes.join(', ')}], train ${data.train.shape[0]}, val ${data.val.shape[0]}, test ${data.test.shape[0]}` : describeDataset(data as ImageDataset));
+  log(segments(config, data) ? `${data.name}: ${data.kind} segmentation, classes [${data.classes.join(', ')}], train ${data.train.shape[0]}, val ${data.val.shape[0]}, test ${data.test.shape[0]}` : describeDataset(data));
 
   const done = new Set(trialRecords(readJournal(journal)).map((r) => r.id));
   const stageOne = planStageOne(card, config, await probeRanking(card, config, data, dir, log));

@@ -6,7 +6,8 @@ import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { oneOf } from '../validate.js';
 import type { NativeStore } from '../native.js';
-import { concatRows, imageChunks } from './chunks.js';
+import { imageChunks } from './chunks.js';
+import { evaluateSplit } from './evaluate.js';
 import { epochLoop } from './loop.js';
 import { networkInputShape } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
@@ -43,12 +44,6 @@ export type FinetuneResult = TrialResult<ClassificationMetrics, EpochRecord> & {
   /** Class probabilities ([N, C] row-major) of the kept (best) weights on the validation and test splits. */
   predictions: { val: Float32Array; test: Float32Array };
 };
-
-function crossEntropy(labels: Int32Array, probs: Float32Array, numClasses: number): number {
-  let sum = 0;
-  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * numClasses + labels[i]], 1e-12));
-  return sum / labels.length;
-}
 
 function checkSplits(data: ImageDataset): void {
   for (const name of ['train', 'val', 'test'] as const) {
@@ -90,16 +85,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
-    const predict = async (chunks: NativeStore[]) => {
-      const parts = [];
-      for (const chunk of chunks) parts.push(await model.predictStore(chunk, s.pipeline, evalBatch));
-      return concatRows(parts);
-    };
     await model.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights));
     const loop = await epochLoop(model, train, s, async () => {
-      const probs = await predict(val);
-      const metrics = classificationMetrics(data.val.labels, probs.data, numClasses);
-      const loss = probs.data.every(Number.isFinite) ? crossEntropy(data.val.labels, probs.data, numClasses) : NaN;
+      const { scores, loss } = await evaluateSplit(model, val, s.pipeline, evalBatch);
+      const metrics = classificationMetrics(data.val.labels, scores.data, numClasses);
       return { metrics, loss, score: select === 'loss' ? -loss : select === 'auprc' ? metrics.auprc : metrics.auroc };
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
@@ -107,14 +96,16 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       signal: options.signal,
     });
     // The best epoch's weights are restored: these are the predictions its metrics came from.
-    const valProbs = await predict(val);
-    const testProbs = await predict(test);
+    // The probabilities are float32 natively: the conversion back is exact.
+    const probabilities = async (chunks: NativeStore[]) => Float32Array.from((await evaluateSplit(model, chunks, s.pipeline, evalBatch)).scores.data);
+    const valProbs = await probabilities(val);
+    const testProbs = await probabilities(test);
     const complexity = await model.complexity(networkInputShape(card, s.size));
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));
-    const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs.data, numClasses), curves, complexity);
-    return { ...result, predictions: { val: valProbs.data, test: testProbs.data } };
+    const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs, numClasses), curves, complexity);
+    return { ...result, predictions: { val: valProbs, test: testProbs } };
   }, {
     task: 'classification', classes: data.classes, volume: data.volume,
     storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },

@@ -7,7 +7,8 @@ import type { Model } from '../model.js';
 import type { NativePipelineOptions, NativeStore } from '../native.js';
 import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
-import { concatRows, segmentationChunks } from './chunks.js';
+import { segmentationChunks } from './chunks.js';
+import { evaluateSplit } from './evaluate.js';
 import { epochLoop } from './loop.js';
 import { spatialDims } from '../registry.js';
 import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
@@ -16,7 +17,10 @@ export interface SegmentationMetrics {
   /** Mean ± std over images of the per-image Dice (foreground classes present in truth or prediction). */
   dice: { mean: number; std: number };
   jaccard: { mean: number; std: number };
-  /** Mean per-image cross-entropy at the masks' resolution. */
+  /**
+   * Cross-entropy over every pixel (voxel) at the masks' resolution, weighted like training's (its class
+   * weights; the soft Dice term of the training loss is not included).
+   */
   loss: number;
   perImage: { dice: number[]; jaccard: number[] };
 }
@@ -47,20 +51,20 @@ export interface SegmentEpoch {
 
 export type SegmentResult = TrialResult<SegmentationMetrics, SegmentEpoch>;
 
-/** Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution). */
+/**
+ * Per-image Dice / Jaccard of a segmentation network on a split (at the masks' resolution), and its
+ * cross-entropy over every pixel (voxel), weighted with the configured training's class weights.
+ */
 export async function evaluateSegmentation(
   model: Model, store: NativeStore | NativeStore[], pipeline: NativePipelineOptions, batchSize: number,
 ): Promise<SegmentationMetrics> {
-  // Several stores (chunks of one split) are evaluated one native call each, so other calls interleave.
-  const parts = [];
-  for (const chunk of Array.isArray(store) ? store : [store]) parts.push(await model.segmentStore(chunk, pipeline, batchSize));
-  const scores = concatRows(parts);
+  const { scores, loss } = await evaluateSplit(model, store, pipeline, batchSize);
   const n = scores.shape[0];
-  const column = (c: number) => Array.from({ length: n }, (_, i) => scores.data[i * 3 + c]);
+  const column = (c: number) => Array.from({ length: n }, (_, i) => scores.data[i * 2 + c]);
   const dice = column(0), jaccard = column(1);
   const { mean: dm, std: ds } = meanStd(dice);
   const { mean: jm, std: js } = meanStd(jaccard);
-  return { dice: { mean: dm, std: ds }, jaccard: { mean: jm, std: js }, loss: column(2).reduce((a, b) => a + b, 0) / n, perImage: { dice, jaccard } };
+  return { dice: { mean: dm, std: ds }, jaccard: { mean: jm, std: js }, loss, perImage: { dice, jaccard } };
 }
 
 function checkMasks(data: SegmentationDataset): void {
