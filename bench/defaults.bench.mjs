@@ -3,8 +3,9 @@
 // The study behind the training defaults: each recipe trains FTL and a TTL cutoff of each model on each shared
 // real set with the same epoch budget, and the table reports held-out test AUROC, the largest training-batch loss
 // (spikes), the chosen learning rate and the wall time. Recipes:
-//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping
-//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
+//   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping, a ragged last batch
+//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5,
+//          near-equal batches
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
 //   zero - 'new' with the new head initialised to zero (BiT)
 //   'new' changed by one or more of (joined by '+', e.g. clip3+warmup0.2):
@@ -13,6 +14,7 @@
 //     headlrN - the new head at N, the rest at the default LR (through pretrainedLrScale)
 //     warmupN - linear warm-up over the fraction N of the steps
 //     batchN - batch size N
+//     ragged - full batches and a ragged last one instead of near-equal ones (evenBatches: false)
 // Every row says whether its training-batch losses spiked (bench/spikes.mjs); --trace FILE writes each row's
 // batch losses as JSON.
 import { writeFileSync } from 'node:fs';
@@ -51,15 +53,16 @@ const MODIFIERS = {
   headlr: (value, base) => ({ lr: value, pretrainedLrScale: base.lr / value }),
   warmup: (value) => ({ warmup: value }),
   batch: (value) => ({ batchSize: value }),
+  ragged: () => ({ evenBatches: false }),
 };
 
 const recipe = (name, card) => {
-  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0 };
+  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0, evenBatches: false };
   const base = { batchSize: TRAINING_DEFAULTS.batchSize, lr: name === 'auto' ? 'auto' : defaultLr(card), warmup: TRAINING_DEFAULTS.warmup };
   if (name === 'new' || name === 'auto') return base;
   if (name === 'zero') return { ...base, headInit: 'zero' };
   return name.split('+').reduce((r, part) => {
-    const [, key, value] = /^([a-z]+)([\d.]+(?:e-?\d+)?)$/.exec(part) ?? [];
+    const [, key, value] = /^([a-z]+)([\d.]+(?:e-?\d+)?)?$/.exec(part) ?? [];
     if (!MODIFIERS[key]) throw new Error(`unknown recipe ${name}: use old, new, auto, zero or ${Object.keys(MODIFIERS).map((m) => `${m}N`).join(', ')} joined by +`);
     return { ...r, ...MODIFIERS[key](Number(value), r) };
   }, base);
@@ -91,7 +94,7 @@ for (const setName of values.sets.split(',')) {
           const common = {
             model, weights, allowMissing: true, strategy, data: dataset, imageSize: size, epochs: set.epochs, batchSize: r.batchSize,
             weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared }, clipGradNorm: r.clipGradNorm, headInit: r.headInit,
-            pretrainedLrScale: r.pretrainedLrScale,
+            pretrainedLrScale: r.pretrainedLrScale, evenBatches: r.evenBatches,
             // 'old' warmed up for one whole epoch, whatever the budget.
             warmup: r.warmup ?? Math.min(0.5, 1 / set.epochs),
           };

@@ -5,7 +5,7 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochOptions, type NativeEpochStats, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
   type NativeStore, type NativeUnit,
 } from './native.js';
@@ -330,7 +330,7 @@ export class Model {
 
   /** @internal One epoch over a native store with the configured training; `onBatch` reports each batch. */
   trainEpoch(
-    store: NativeStore, pipeline: NativePipelineOptions, options: { batchSize: number; seed: number; epoch: number },
+    store: NativeStore, pipeline: NativePipelineOptions, options: NativeEpochOptions,
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats> {
     return call(() => this.net.trainEpoch(store, pipeline, options, onBatch));
