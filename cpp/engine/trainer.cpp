@@ -215,17 +215,6 @@ EpochStats EpochRun::stats() const {
   return out;
 }
 
-EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                                uint64_t seed, int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
-                                const std::atomic<bool>& cancel) {
-  EpochRun run(*this, store, pipeline, batch_size, seed, epoch);
-  for (;;) {
-    if (cancel.load()) throw Error("E_CANCELLED", "training was cancelled");
-    if (!run.next(progress)) break;
-  }
-  return run.stats();
-}
-
 torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,
                       const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
                       const std::string& autocast, const std::atomic<bool>* cancel) {

@@ -51,12 +51,6 @@ class Trainer {
  public:
   Trainer(BackboneImpl& model, const OptimOptions& options);
 
-  // One epoch over the store in a seeded random order. `progress` is called after every batch;
-  // `cancel` is checked between batches (throws E_CANCELLED).
-  EpochStats train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
-                         int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
-                         const std::atomic<bool>& cancel);
-
   // Parameter names per optimiser group with the group's base learning rate (frozen ones are in none).
   std::vector<std::pair<double, std::vector<std::string>>> groups() const { return groups_; }
 
