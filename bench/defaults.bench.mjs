@@ -4,8 +4,7 @@
 // real set with the same epoch budget, and the table reports held-out test AUROC, the largest training-batch loss
 // (spikes), the chosen learning rate and the wall time. Recipes:
 //   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping, a ragged last batch
-//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5,
-//          near-equal batches
+//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
 //   zero - 'new' with the new head initialised to zero (BiT)
 //   'new' changed by one or more of (joined by '+', e.g. clip3+warmup0.2):
@@ -14,7 +13,7 @@
 //     headlrN - the new head at N, the rest at the default LR (through pretrainedLrScale)
 //     warmupN - linear warm-up over the fraction N of the steps
 //     batchN - batch size N
-//     ragged - full batches and a ragged last one instead of near-equal ones (evenBatches: false)
+//     even / ragged - near-equal batches each epoch (evenBatches: true) / full ones and a ragged last one (false)
 // Every row says whether its training-batch losses spiked (bench/spikes.mjs); --trace FILE writes each row's
 // batch losses as JSON.
 import { writeFileSync } from 'node:fs';
@@ -53,6 +52,7 @@ const MODIFIERS = {
   headlr: (value, base) => ({ lr: value, pretrainedLrScale: base.lr / value }),
   warmup: (value) => ({ warmup: value }),
   batch: (value) => ({ batchSize: value }),
+  even: () => ({ evenBatches: true }),
   ragged: () => ({ evenBatches: false }),
 };
 

@@ -38,9 +38,9 @@ export interface TrainingOptions {
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
   clipGradNorm?: number;
   /**
-   * Split each epoch into ceil(N / batchSize) batches of near-equal size (true, the default) instead of full batches
-   * and a ragged last one, which can hold a handful of images (546 at 32: 2) and then trains on their batch norm
-   * statistics and loss alone.
+   * Split each epoch into ceil(N / batchSize) batches of near-equal size instead of full batches and a ragged last
+   * one (false, the default), which can hold a handful of images (546 at 32: 2) and then trains on their batch-norm
+   * statistics and loss alone (README, training defaults: spikes).
    */
   evenBatches?: boolean;
   /** How the new head starts (see CreateModelOptions.headInit). */
@@ -119,7 +119,7 @@ export interface TrainingSettings {
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, evenBatches: true };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, evenBatches: false };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
