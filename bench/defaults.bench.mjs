@@ -1,8 +1,8 @@
 // npm run bench -- defaults [--sets breastmnist,pneumoniamnist,bccd,adrenal] [--recipes old,new,auto] [--seeds 0]
 //   [--models LIST] [--strategies ftl,ttl] [--size 64] [--trace FILE]
 // The study behind the training defaults: each recipe trains FTL and a TTL cutoff of each model on each shared
-// real set with the same epoch budget, and the table reports held-out test AUROC, the largest training-batch loss
-// (spikes), the chosen learning rate and the wall time. Recipes:
+// real set with the same epoch budget, and the table reports held-out test AUROC, whether training-batch losses
+// spiked, the chosen learning rate and the wall time. Recipes:
 //   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping, a ragged last batch
 //   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
@@ -63,7 +63,7 @@ const recipe = (name, card) => {
   if (name === 'zero') return { ...base, headInit: 'zero' };
   return name.split('+').reduce((r, part) => {
     const [, key, value] = /^([a-z]+)([\d.]+(?:e-?\d+)?)?$/.exec(part) ?? [];
-    if (!MODIFIERS[key]) throw new Error(`unknown recipe ${name}: use old, new, auto, zero or ${Object.keys(MODIFIERS).map((m) => `${m}N`).join(', ')} joined by +`);
+    if (!MODIFIERS[key]) throw new Error(`unknown recipe ${name}: use old, new, auto, zero or clipN, lrN, headlrN, warmupN, batchN, even, ragged joined by +`);
     return { ...r, ...MODIFIERS[key](Number(value), r) };
   }, base);
 };
