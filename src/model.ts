@@ -7,7 +7,7 @@ import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
   loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeEvaluation, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
-  type NativeStore, type NativeUnit,
+  type NativeEpochOptions, type NativeStore, type NativeUnit,
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
@@ -336,7 +336,7 @@ export class Model {
 
   /** @internal One epoch over a native store with the configured training; `onBatch` reports each batch. */
   trainEpoch(
-    store: NativeStore, pipeline: NativePipelineOptions, options: { batchSize: number; seed: number; epoch: number },
+    store: NativeStore, pipeline: NativePipelineOptions, options: NativeEpochOptions,
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats> {
     return call(() => this.net.trainEpoch(store, pipeline, options, onBatch));

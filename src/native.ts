@@ -112,6 +112,14 @@ export interface NativeEvaluation {
   loss: { data: Float64Array; shape: number[] };
 }
 
+export interface NativeEpochOptions {
+  batchSize: number;
+  seed: number;
+  epoch: number;
+  /** ceil(N / batchSize) batches of near-equal size instead of full ones and a ragged last one. */
+  evenBatches: boolean;
+}
+
 export interface NativeEpochStats {
   loss: number;
   batches: number;
@@ -140,7 +148,7 @@ export interface NativeModel {
   trainEpoch(
     store: NativeStore,
     pipeline: NativePipelineOptions,
-    options: { batchSize: number; seed: number; epoch: number },
+    options: NativeEpochOptions,
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats>;
   predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;

@@ -21,6 +21,11 @@ export function numberIn(name: string, value: unknown, min: number, max: number)
   return value;
 }
 
+export function booleanOf(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidParameterError(name, 'a boolean', value);
+  return value;
+}
+
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (!isString(value) || !choices.includes(value as T))
     throw invalidParameterError(name, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);

@@ -1,6 +1,6 @@
 // Mixed precision and training-state edges: bf16 autocast on CPU runs and stays close to float32; fp16
-// training is refused (no loss scaling); reconfiguring during an epoch ends it with E_BUSY; segmentation
-// targets carry their shape instead of being guessed from their length.
+// training is refused (no loss scaling); reconfiguring during an epoch ends it with E_BUSY; how an epoch
+// splits into batches; segmentation targets carry their shape instead of being guessed from their length.
 import { describe, expect, it } from 'vitest';
 import { createModel, finetune } from '../src/index.js';
 import { optimOptions } from '../src/model.js';
@@ -26,7 +26,7 @@ describe('autocast', () => {
     const diff = Math.max(...fp32.map((p, i) => Math.abs(p - bf16[i])));
     expect(diff).toBeLessThan(0.05);
     expect(diff).toBeGreaterThan(0);
-    const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1 });
+    const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1, evenBatches: true });
     expect(stats.batches).toBe(2);
     expect(Number.isFinite(stats.loss)).toBe(true);
     model.dispose();
@@ -57,12 +57,27 @@ describe('training state', () => {
     // Reconfigured once the first batch has trained: predict and configure tasks run before queued training
     // batches, so a call issued with the epoch would run before its first batch.
     let reconfigured: Promise<void> | undefined;
-    const epoch = model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 1 }, () => {
+    const epoch = model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 1, evenBatches: true }, () => {
       reconfigured ??= model.configureTraining(optimOptions({ lr: 0.02 }));
     });
     await expect(epoch).rejects.toMatchObject({ code: 'E_BUSY', message: 'training was reconfigured (configureTraining) during an epoch' });
     await reconfigured;
-    await expect(model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 2 })).resolves.toMatchObject({ batches: 24 });
+    await expect(model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 2, evenBatches: true })).resolves.toMatchObject({ batches: 24 });
+    model.dispose();
+  });
+
+  it('9 samples at batch 4: even batches train 3 batches of 3; ragged ones 4 + 4 and drop the last one (1 sample)', async () => {
+    const model = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
+    const store = grayStore(9);
+    await model.configureTraining(optimOptions({ lr: 0.01 }));
+    const epoch = async (evenBatches: boolean) => {
+      const reported: number[] = [];
+      const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1, evenBatches }, (b) => reported.push(b.batch));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return { batches: stats.batches, samples: stats.samples, reported };
+    };
+    expect(await epoch(true)).toEqual({ batches: 3, samples: 9, reported: [1, 2, 3] });
+    expect(await epoch(false)).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
     model.dispose();
   });
 

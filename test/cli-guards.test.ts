@@ -44,6 +44,12 @@ describe('run --resume and report check config.json like flags', () => {
   it('strategies saved as a string read as a list', () => {
     expect(readRunConfig(runDir({ ...saved, strategies: 'ftl,ttl' })).strategies).toEqual(['ftl', 'ttl']);
   });
+
+  it('a run saved before even batches resumes with ragged ones; a saved choice is kept and checked', () => {
+    expect(readRunConfig(runDir(saved)).evenBatches).toBe(false);
+    expect(readRunConfig(runDir({ ...saved, evenBatches: true })).evenBatches).toBe(true);
+    expect(ttl('report', runDir({ ...saved, evenBatches: 'yes' })).stderr).toMatch(/Expected a boolean for evenBatches but received 'yes' of type string\n$/);
+  });
 });
 
 describe('--out', () => {

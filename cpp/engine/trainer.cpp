@@ -150,11 +150,12 @@ void Trainer::clip_gradients() {
 }
 
 EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                   uint64_t seed, int64_t epoch, Shard shard)
+                   uint64_t seed, int64_t epoch, bool even_batches, Shard shard)
     : trainer_(trainer),
       store_(store),
       pipeline_(pipeline),
       batch_size_(batch_size),
+      even_batches_(even_batches),
       shard_(shard),
       generator_(at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch))) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
@@ -171,7 +172,7 @@ EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOpti
 bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
   if (b_ >= batches_) return false;
   const int64_t b = b_++;
-  torch::Tensor idx = order_.slice(0, b * batch_size_, std::min(store_.size(), (b + 1) * batch_size_));
+  torch::Tensor idx = order_.slice(0, batch_start(b), batch_start(b + 1));
   // A batch of one breaks batch norm: drop the ragged tail (data-parallel: one that leaves a rank fewer than 2).
   if (idx.size(0) < 2 * shard_.count && b > 0) {
     b_ = batches_;
@@ -196,6 +197,14 @@ bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
   return true;
 }
 
+// Where batch b starts in the epoch's order; batch_start(batches_) is the store's size. Even batches differ in size by
+// at most one (ceil(b * n / batches)).
+int64_t EpochRun::batch_start(int64_t b) const {
+  const int64_t n = store_.size();
+  if (even_batches_) return (b * n + batches_ - 1) / batches_;
+  return std::min(n, b * batch_size_);
+}
+
 EpochStats EpochRun::stats() const {
   EpochStats out = stats_;
   out.loss = out.samples ? loss_sum_ / out.samples : 0;
@@ -204,17 +213,6 @@ EpochStats EpochRun::stats() const {
                ? static_cast<torch::optim::AdamWOptions&>(groups.back().options()).lr()
                : static_cast<torch::optim::SGDOptions&>(groups.back().options()).lr();
   return out;
-}
-
-EpochStats Trainer::train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                                uint64_t seed, int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
-                                const std::atomic<bool>& cancel) {
-  EpochRun run(*this, store, pipeline, batch_size, seed, epoch);
-  for (;;) {
-    if (cancel.load()) throw Error("E_CANCELLED", "training was cancelled");
-    if (!run.next(progress)) break;
-  }
-  return run.stats();
 }
 
 torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,

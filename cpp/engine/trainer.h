@@ -51,12 +51,6 @@ class Trainer {
  public:
   Trainer(BackboneImpl& model, const OptimOptions& options);
 
-  // One epoch over the store in a seeded random order. `progress` is called after every batch;
-  // `cancel` is checked between batches (throws E_CANCELLED).
-  EpochStats train_epoch(const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
-                         int64_t epoch, const std::function<void(const BatchProgress&)>& progress,
-                         const std::atomic<bool>& cancel);
-
   // Parameter names per optimiser group with the group's base learning rate (frozen ones are in none).
   std::vector<std::pair<double, std::vector<std::string>>> groups() const { return groups_; }
 
@@ -100,17 +94,23 @@ struct Shard {
 
 class EpochRun {
  public:
+  // even_batches: the epoch's ceil(N / batch_size) batches split the N samples into near-equal sizes (differing by at
+  // most one), instead of full batches and a ragged last one (546 samples at 32: a last batch of 2, whose
+  // batch-norm statistics and loss are those of 2 images).
   EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
-           int64_t epoch, Shard shard = {});
+           int64_t epoch, bool even_batches, Shard shard = {});
   // Trains the next batch and reports it; false once the epoch is done (nothing was trained).
   bool next(const std::function<void(const BatchProgress&)>& progress);
   EpochStats stats() const;
 
  private:
+  int64_t batch_start(int64_t b) const;
+
   Trainer& trainer_;
   const ImageStore& store_;
   PipelineOptions pipeline_;
   int64_t batch_size_;
+  bool even_batches_;
   Shard shard_;
   at::Generator generator_;
   torch::Tensor order_, labels_;

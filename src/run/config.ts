@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
+import { booleanOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
@@ -54,6 +54,8 @@ export interface RunConfig {
   warmup: number;
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 never clips. */
   clipGradNorm: number;
+  /** Near-equal batches each epoch instead of full ones and a ragged last one (TrainingOptions.evenBatches). */
+  evenBatches: boolean;
   patience: number;
   autocast: '' | 'bf16';
   augment: boolean;
@@ -73,7 +75,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, evenBatches: TRAINING_DEFAULTS.evenBatches, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
@@ -161,6 +163,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
     warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', Number(merged.clipGradNorm), 0, 1e6),
+    evenBatches: booleanOf('evenBatches', merged.evenBatches),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
     autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
@@ -197,10 +200,11 @@ export function readSavedConfig(dir: string): RunConfig {
   }
   if (!isObject(saved)) throw new TtlError('E_BAD_RUN', `${path}: expected an object of run options`);
   // Bookkeeping fields written beside the options; runs saved before tasks existed get the defaults,
-  // runs saved before analyses were part of a run made none, and those saved before clipping trained without it.
+  // runs saved before analyses were part of a run made none, those saved before clipping trained without it, and
+  // those saved before even batches trained with a ragged last batch.
   const { createdAt: _created, node: _node, ...options } = saved;
   try {
-    return { ...checkConfig({ analyses: [], clipGradNorm: 0, ...options, out: dir }), out: dir };
+    return { ...checkConfig({ analyses: [], clipGradNorm: 0, evenBatches: false, ...options, out: dir }), out: dir };
   } catch (e) {
     if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
     throw e;

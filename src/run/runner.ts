@@ -125,7 +125,7 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
-    clipGradNorm: config.clipGradNorm,
+    clipGradNorm: config.clipGradNorm, evenBatches: config.evenBatches,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group,
   };

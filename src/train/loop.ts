@@ -3,7 +3,7 @@
 import { TtlError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { NativeStore } from '../native.js';
-import type { TrainingSettings } from './setup.js';
+import { epochOptions, type TrainingSettings } from './setup.js';
 
 export interface Evaluation<M> {
   metrics: M;
@@ -70,7 +70,7 @@ export async function epochLoop<M>(
   for (let epoch = 1; epoch <= s.epochs; epoch++) {
     checkAborted(events.signal);
     const start = performance.now();
-    const stats = await rethrown(model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) =>
+    const stats = await rethrown(model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, epochOptions(s, epoch), (b) =>
       onBatch(epoch, b),
     ));
     // Progress events are delivered asynchronously: the last batch's may land after the epoch settled.

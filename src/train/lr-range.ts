@@ -4,7 +4,7 @@
 import { TtlError } from '../errors.js';
 import { toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { integerIn, numberIn } from '../validate.js';
-import { trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
+import { epochOptions, trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
 
 export interface LrRangeOptions extends TrainingOptions {
   data: ImageDataset;
@@ -64,7 +64,7 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
     let stop = false;
     for (let epoch = 1; epoch <= epochs && !stop; epoch++) {
       try {
-        await model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, { batchSize: s.batchSize, seed: s.seed, epoch }, (b) => {
+        await model.trainEpoch(train, { ...s.pipeline, augment: s.augment }, epochOptions(s, epoch), (b) => {
           if (stop || lrs.length >= steps) return;
           const step = lrs.length;
           average = BETA * average + (1 - BETA) * b.loss;

@@ -4,9 +4,9 @@ import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { ProcessGroup, makeDataParallel } from '../dist/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { NativeAugmentOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import type { NativeAugmentOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
+import { booleanOf, integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -37,6 +37,12 @@ export interface TrainingOptions {
   augment?: boolean | Partial<NativeAugmentOptions>;
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
   clipGradNorm?: number;
+  /**
+   * Split each epoch into ceil(N / batchSize) batches of near-equal size instead of full batches and a ragged last
+   * one (false, the default), which can hold a handful of images (546 at 32: 2) and then trains on their batch-norm
+   * statistics and loss alone (README, training defaults: spikes).
+   */
+  evenBatches?: boolean;
   /** How the new head starts (see CreateModelOptions.headInit). */
   headInit?: 'random' | 'zero';
   dropout?: number;
@@ -104,6 +110,7 @@ export interface TrainingSettings {
   lr: number;
   warmup: number;
   clipGradNorm: number;
+  evenBatches: boolean;
   patience: number;
   seed: number;
   pipeline: NativePipelineOptions;
@@ -112,7 +119,7 @@ export interface TrainingSettings {
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5 };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, evenBatches: false };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -141,6 +148,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', options.clipGradNorm ?? TRAINING_DEFAULTS.clipGradNorm, 0, 1e6),
+    evenBatches: booleanOf('evenBatches', options.evenBatches ?? TRAINING_DEFAULTS.evenBatches),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
     pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
@@ -148,6 +156,9 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     autocast: trainingAutocast('autocast', options.autocast),
   };
 }
+
+/** What the native trainer needs to draw epoch `epoch`'s batches. */
+export const epochOptions = (s: TrainingSettings, epoch: number): NativeEpochOptions => ({ batchSize: s.batchSize, seed: s.seed, epoch, evenBatches: s.evenBatches });
 
 /** The optimiser configuration of a plan; the schedule spans `epochs` of `trainCount` samples. */
 export function trainingOptim(options: TrainingOptions, s: TrainingSettings, trainCount: number, classWeights: number[]): NativeOptimOptions {
