@@ -62,6 +62,20 @@ Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::functio
 
 Napi::Value undefined_result(Napi::Env env, bool&) { return env.Undefined(); }
 
+// Evaluation rows of every image of the store, in order. Data-parallel: each rank evaluates its slice and every
+// rank gets all rows back. A store too small to give each rank two rows is evaluated whole everywhere (the same
+// result, no collective).
+torch::Tensor evaluate_rows(ModelState& s, const ttl::ImageStore& store,
+                            const std::function<torch::Tensor(const ttl::ImageStore&)>& evaluate) {
+  const int64_t n = store.size();
+  if (!s.group || n < 2 * s.group->world_size()) return evaluate(store);
+  const int64_t ranks = s.group->world_size(), rank = s.group->rank();
+  const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
+  ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
+                        store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
+  return s.group->gather_rows(evaluate(slice).contiguous());
+}
+
 }  // namespace
 
 torch::Tensor ModelState::infer(const torch::Tensor& input) {
@@ -242,10 +256,7 @@ Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [options](ModelState& s) {
           s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
-          ModelState* state = &s;  // the trainer lives inside the state
-          s.trainer->set_gradient_hook([state](const std::vector<torch::Tensor>& params) {
-            if (state->group) state->group->average_gradients(params);
-          });
+          s.trainer->set_data_parallel(s.parallel);
           s.autocast = options.autocast;
           return true;
         },
@@ -356,21 +367,17 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork work,
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
     const auto forward = [&s](const torch::Tensor& x) { return s.infer(x); };
-    const int64_t n = store.size();
-    // Data-parallel: each rank predicts its slice and every rank gets all rows back in order. A store too
-    // small to give each rank two rows is predicted whole everywhere (the same result, no collective).
-    if (!s.group || n < 2 * s.group->world_size()) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
-    const int64_t ranks = s.group->world_size(), rank = s.group->rank();
-    const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
-    ttl::ImageStore slice{store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
-                          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
-    return s.group->gather_rows(ttl::predict(forward, s.device, slice, p, batch, s.autocast, &s.cancel).contiguous());
+    return evaluate_rows(s, store, [&](const ttl::ImageStore& part) {
+      return ttl::predict(forward, s.device, part, p, batch, s.autocast, &s.cancel);
+    });
   }, false);
 }
 
 Napi::Value ModelWrap::Segment(const Napi::CallbackInfo& info) {
   return OverStore(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
-    return ttl::evaluate_segmentation(*s.net, store, p, batch, s.autocast, &s.cancel);
+    return evaluate_rows(s, store, [&](const ttl::ImageStore& part) {
+      return ttl::evaluate_segmentation(*s.net, part, p, batch, s.autocast, &s.cancel);
+    });
   }, true);
 }
 
@@ -535,10 +542,21 @@ Napi::Value ModelWrap::SetGroup(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     std::shared_ptr<ttl::dist::Group> group;
-    if (!info[0].IsNull() && !info[0].IsUndefined()) group = DistGroupWrap::from(info[0]);
+    std::shared_ptr<ttl::DataParallel> parallel;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) {
+      group = DistGroupWrap::from(info[0]);
+      parallel = std::make_shared<ttl::dist::GroupDataParallel>(group, to_data_parallel_options(info[1]));
+    }
     // Swapped on the compute thread, between steps that may be using the old group.
     return run<bool>(
-        env, acquire(env), [group](ModelState& s) { s.group = group; return true; }, undefined_result);
+        env, acquire(env),
+        [group, parallel](ModelState& s) {
+          s.group = group;
+          s.parallel = parallel;
+          if (s.trainer) s.trainer->set_data_parallel(parallel);
+          return true;
+        },
+        undefined_result);
   });
 }
 

@@ -21,6 +21,20 @@ export function numberIn(name: string, value: unknown, min: number, max: number)
   return value;
 }
 
+export function booleanOf(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidParameterError(name, 'true or false', value);
+  return value;
+}
+
+/** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
+export type DeviceName = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+
+export function deviceOf(name: string, value: unknown): DeviceName {
+  if (!isString(value) || !/^(auto|cpu|cuda|cuda:\d+)$/.test(value))
+    throw invalidParameterError(name, "'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index)", value);
+  return value as DeviceName;
+}
+
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (!isString(value) || !choices.includes(value as T))
     throw invalidParameterError(name, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
