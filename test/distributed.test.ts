@@ -187,8 +187,9 @@ describe('overlapped gradient all-reduce', () => {
     // that agree to 1e-6 mean gradients that do.
     for (const syncBatchNorm of [false, true]) {
       const [after, overlapped] = [await ddpStep('resnet18', { syncBatchNorm, lr: 1 }), await ddpStep('resnet18', { syncBatchNorm, overlap: true, lr: 1 })];
-      // Equal ranks: both stepped on the same (averaged) gradient, not on their own halves'.
-      expect(maxDiff(overlapped.ranks[0], overlapped.ranks[1], () => true).diff).toBe(0);
+      // Equal ranks: both stepped on the same (averaged) gradient, not on their own halves' (local batch norm
+      // statistics differ between the ranks by design).
+      expect(maxDiff(overlapped.ranks[0], overlapped.ranks[1], parameters).diff).toBe(0);
       const diff = maxDiff(overlapped.ranks[0], after.ranks[0], () => true);
       expect(diff.tensors).toBeGreaterThan(30);
       expect(diff.diff).toBeLessThan(1e-6);
