@@ -380,13 +380,14 @@ describe('trial-parallel run', () => {
     const server = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
     try {
       // What rank 0 publishes, from another version and configuration.
-      await server.setJson('meta', { ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config' });
+      await server.setJson('meta', { ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config', mode: 'data-parallel with SyncBatchNorm' });
       const worker = await start([cli, 'run', ...tiny, '--out', tempDir('ttl-dist-odd-'), '--world-size', '2', '--rank', '1',
         '--master', `127.0.0.1:${server.port}`], 60_000).done;
       expect(worker.code).not.toBe(0);
       expect(worker.stderr).toContain('rank 1 cannot join the run');
       expect(worker.stderr).toContain('configHash');
       expect(worker.stderr).toContain('0.0.0-other on rank 0');
+      expect(worker.stderr).toContain('mode trial-parallel here, data-parallel with SyncBatchNorm on rank 0');
       expect(await server.has('refused/1')).toBe(true);
     } finally {
       server.close();
