@@ -5,9 +5,9 @@ import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './che
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
-  native, type InferenceCopyInfo, type NativeComplexity, type NativeDataParallelOptions, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
+  native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
-  type NativeStore, type NativeUnit,
+  type NativeDataParallelOptions, type NativeStore, type NativeUnit,
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
