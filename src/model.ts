@@ -12,13 +12,14 @@ import {
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf, type DeviceName } from './validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
-export type Device = DeviceName;
+/** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
+export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 export type HeadKind = 'original' | 'linear' | 'none' | 'unet';
 
 export interface CreateModelOptions {

@@ -1,4 +1,5 @@
 import { invalidParameterError } from './errors.js';
+import type { Device } from './model.js';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,13 +27,10 @@ export function booleanOf(name: string, value: unknown): boolean {
   return value;
 }
 
-/** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
-export type DeviceName = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
-
-export function deviceOf(name: string, value: unknown): DeviceName {
+export function deviceOf(name: string, value: unknown): Device {
   if (!isString(value) || !/^(auto|cpu|cuda|cuda:\d+)$/.test(value))
     throw invalidParameterError(name, "'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index)", value);
-  return value as DeviceName;
+  return value as Device;
 }
 
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {

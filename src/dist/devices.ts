@@ -3,22 +3,22 @@
 // Checked against this LibTorch before anything trains: a device it cannot use is named in the refusal.
 import { TtlError, invalidParameterError } from '../errors.js';
 import type { RuntimeInfo } from '../runtime.js';
-import type { DeviceName } from '../validate.js';
+import type { Device } from '../model.js';
 
 const DEVICE = /^(cpu|cuda:(\d+))$/;
 
 /** The devices of a comma-separated list for a world of `ranks` processes. */
-export function parseDevices(list: string, ranks: number): DeviceName[] {
+export function parseDevices(list: string, ranks: number): Device[] {
   const devices = list.split(',').map((d) => d.trim());
   for (const device of devices)
     if (!DEVICE.test(device)) throw invalidParameterError('--devices', "a comma-separated list of 'cpu' or 'cuda:I' (I a device index)", device);
   if (ranks % devices.length !== 0)
     throw new TtlError('E_BAD_ARGUMENT', `--devices lists ${devices.length} devices for ${ranks} workers: give one per worker, or a number of devices that divides the workers`);
-  return devices as DeviceName[];
+  return devices as Device[];
 }
 
 /** Refuses a CUDA device that this LibTorch or this machine does not have. */
-export function checkDevices(devices: DeviceName[], info: Pick<RuntimeInfo, 'cudaAvailable' | 'cudaDevices' | 'libtorch'>): void {
+export function checkDevices(devices: Device[], info: Pick<RuntimeInfo, 'cudaAvailable' | 'cudaDevices' | 'libtorch'>): void {
   for (const device of devices) {
     const index = DEVICE.exec(device)?.[2];
     if (index === undefined) continue;
@@ -30,4 +30,4 @@ export function checkDevices(devices: DeviceName[], info: Pick<RuntimeInfo, 'cud
 }
 
 /** The device rank `rank` computes on. */
-export const deviceOfRank = (devices: DeviceName[], rank: number): DeviceName => devices[rank % devices.length];
+export const deviceOfRank = (devices: Device[], rank: number): Device => devices[rank % devices.length];

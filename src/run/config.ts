@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf, type DeviceName } from '../validate.js';
+import type { Device } from '../model.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
@@ -57,7 +58,7 @@ export interface RunConfig {
   patience: number;
   autocast: '' | 'bf16';
   augment: boolean;
-  device: DeviceName;
+  device: Device;
   /**
    * Analyses run after the trials and shown in report.html. Default: SVCCA and the FTL-vs-TTL Grad-CAM figure for
    * classification, predicted-vs-true mask overlays (best / median / worst Dice) for 2D segmentation.
