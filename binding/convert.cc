@@ -111,6 +111,14 @@ ttl::OptimOptions to_optim_options(const Napi::Value& o) {
   return options;
 }
 
+ttl::dist::DataParallelOptions to_data_parallel_options(const Napi::Value& o) {
+  Fields f(o, "data-parallel options", {"syncBatchNorm", "overlap"});
+  ttl::dist::DataParallelOptions options;
+  options.sync_batch_norm = f.boolean("syncBatchNorm");
+  options.overlap = f.boolean("overlap");
+  return options;
+}
+
 ttl::PipelineOptions to_pipeline_options(const Napi::Value& o) {
   Fields f(o, "pipeline options", {"size", "channels", "mean", "std", "shape", "augment"});
   ttl::PipelineOptions p;

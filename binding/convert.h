@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/arch.h"
+#include "dist/data_parallel.h"
 #include "engine/complexity.h"
 #include "engine/batch_pipeline.h"
 #include "engine/trainer.h"
@@ -17,6 +18,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Value& spec);
 ttl::LoadOptions to_load_options(const Napi::Value& options);
 ttl::OptimOptions to_optim_options(const Napi::Value& options);
 ttl::PipelineOptions to_pipeline_options(const Napi::Value& options);
+ttl::dist::DataParallelOptions to_data_parallel_options(const Napi::Value& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);
 
 // {data: Float32Array | Float64Array, shape: number[]} -> an owned float32 / float64 tensor.

@@ -243,10 +243,7 @@ Napi::Value ModelWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [options](ModelState& s) {
           s.trainer = std::make_unique<ttl::Trainer>(*s.net, options);
-          ModelState* state = &s;  // the trainer lives inside the state
-          s.trainer->set_gradient_hook([state](const std::vector<torch::Tensor>& params) {
-            if (state->group) state->group->average_gradients(params);
-          });
+          s.trainer->set_data_parallel(s.parallel);
           s.autocast = options.autocast;
           return true;
         },
@@ -558,10 +555,21 @@ Napi::Value ModelWrap::SetGroup(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     std::shared_ptr<ttl::dist::Group> group;
-    if (!info[0].IsNull() && !info[0].IsUndefined()) group = DistGroupWrap::from(info[0]);
+    std::shared_ptr<ttl::DataParallel> parallel;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) {
+      group = DistGroupWrap::from(info[0]);
+      parallel = std::make_shared<ttl::dist::GroupDataParallel>(group, to_data_parallel_options(info[1]));
+    }
     // Swapped on the compute thread, between steps that may be using the old group.
     return run<bool>(
-        env, acquire(env), [group](ModelState& s) { s.group = group; return true; }, undefined_result);
+        env, acquire(env),
+        [group, parallel](ModelState& s) {
+          s.group = group;
+          s.parallel = parallel;
+          if (s.trainer) s.trainer->set_data_parallel(parallel);
+          return true;
+        },
+        undefined_result);
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/arch.h"
 #include "core/backbone.h"
+#include "dist/data_parallel.h"
 #include "dist/group.h"
 #include "engine/inference_network.h"
 #include "engine/trainer.h"
@@ -25,7 +26,8 @@ struct ModelState {
   std::atomic<bool> cancel{false};  // sticky: set by cancel(), cleared only by cancel(false)
   std::atomic<int> pending{0};
   int threads = 0;                  // intra-op threads for this model's tasks; 0: the process-wide setting
-  std::shared_ptr<ttl::dist::Group> group;  // data-parallel: gradients are averaged over its ranks
+  std::shared_ptr<ttl::dist::Group> group;  // data-parallel: batches and evaluation are split over its ranks
+  std::shared_ptr<ttl::DataParallel> parallel;  // with a group: what training steps do over it
   // Set by optimizeForInference(): forward, predict and latency then run `inference`, a folded copy built
   // from the first input it sees and dropped whenever the weights change.
   bool serving = false;

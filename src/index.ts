@@ -26,7 +26,7 @@ export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type Ma
 export { stratifiedSplit, type SplitFractions, type SplitName } from './data/split.js';
 export { readDicom } from './data/dicom.js';
 export { executeRun, readRunConfig, type RunCallbacks, type RunContext, type RunData, type StageRunner } from './run/runner.js';
-export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions } from './dist/c10d.js';
+export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions, type DataParallelOptions } from './dist/c10d.js';
 export { executeDistributed, runWorker, type DistributedOptions } from './dist/run.js';
 export { resolveWorld, type World, type WorldFlags } from './dist/world.js';
 export { checkConfig, DEMO, STRATEGY_KINDS, type RunConfig, type StrategyKind, type SearchMode } from './run/config.js';

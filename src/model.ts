@@ -7,18 +7,19 @@ import { resolveCutoff, type Cutoff } from './cutoff.js';
 import {
   loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeEvaluation, type NativeLoadReport, type NativeModel,
   type NativeOptimOptions, type NativePipelineOptions,
-  type NativeEpochOptions, type NativeStore, type NativeUnit,
+  type NativeDataParallelOptions, type NativeEpochOptions, type NativeStore, type NativeUnit,
 } from './native.js';
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
-import { integerIn, isObject, numberIn, oneOf } from './validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
-export type Device = 'auto' | 'cpu' | 'cuda';
+/** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
+export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 export type HeadKind = 'original' | 'linear' | 'none' | 'unet';
 
 export interface CreateModelOptions {
@@ -369,8 +370,8 @@ export class Model {
    * @internal Joins (or with null leaves) a c10d process group: training steps then average their gradients over
    * its ranks and evaluation splits its rows between them (see makeDataParallel).
    */
-  setGroup(group: NativeDistGroup | null): Promise<void> {
-    return call(() => this.net.setGroup(group));
+  setGroup(group: NativeDistGroup | null, options?: NativeDataParallelOptions): Promise<void> {
+    return call(() => this.net.setGroup(group, options));
   }
 
   /** @internal Replaces every rank's weights and buffers with rank `root`'s. */
@@ -414,7 +415,7 @@ function checkOptions(options: CreateModelOptions) {
   const dropout = numberIn('dropout', options.dropout ?? 0, 0, 0.99);
   const zeroInit = oneOf('headInit', options.headInit ?? 'random', ['random', 'zero'] as const) === 'zero';
   const inChannels = integerIn('inChannels', options.inChannels ?? card.input.channels, 1, 64);
-  const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
+  const device = deviceOf('device', options.device ?? 'auto');
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
   const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
   return { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads };

@@ -170,10 +170,18 @@ export interface NativeModel {
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
   /** Data-parallel: average gradients over the group's ranks after every backward (null: stop). */
-  setGroup(group: NativeDistGroup | null): Promise<void>;
+  setGroup(group: NativeDistGroup | null, options?: NativeDataParallelOptions): Promise<void>;
   /** Copies rank `root`'s parameters and buffers into this rank's (needs a group). */
   broadcastState(root: number): Promise<void>;
   dispose(): void;
+}
+
+/** How a model trains over its group (every field always sent). */
+export interface NativeDataParallelOptions {
+  /** Batch norms in training mode normalise with the statistics of all ranks' rows (SyncBatchNorm). */
+  syncBatchNorm: boolean;
+  /** Gradient buckets are all-reduced while backward runs (from gradient accumulator hooks), not after it. */
+  overlap: boolean;
 }
 
 /** A c10d TCPStore client (or the server, on rank 0); blocking calls run on libuv's pool. */

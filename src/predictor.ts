@@ -10,7 +10,7 @@ import { TtlError, callSync, invalidParameterError } from './errors.js';
 import { createModel, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
 import { getModelCard, normalisation } from './registry.js';
-import { integerIn, isObject, oneOf } from './validate.js';
+import { deviceOf, integerIn, isObject } from './validate.js';
 import { checkAborted } from './train/loop.js';
 
 export interface PredictorOptions {
@@ -269,7 +269,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   if (typeof checkpoint !== 'string' || !checkpoint.endsWith('.safetensors'))
     throw invalidParameterError('checkpoint', 'a path to a .safetensors checkpoint', checkpoint);
   if (!isObject(options as unknown)) throw invalidParameterError('options', 'an object', options);
-  const device = oneOf('device', options.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const);
+  const device = deviceOf('device', options.device ?? 'auto');
   const threads = options.threads === undefined ? undefined : integerIn('threads', options.threads, 1, 1024);
   if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
   const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);

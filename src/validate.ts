@@ -1,4 +1,5 @@
 import { invalidParameterError } from './errors.js';
+import type { Device } from './model.js';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,6 +25,12 @@ export function numberIn(name: string, value: unknown, min: number, max: number)
 export function booleanOf(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalidParameterError(name, 'a boolean', value);
   return value;
+}
+
+export function deviceOf(name: string, value: unknown): Device {
+  if (!isString(value) || !/^(auto|cpu|cuda|cuda:\d+)$/.test(value))
+    throw invalidParameterError(name, "'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index)", value);
+  return value as Device;
 }
 
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { KeyStore } from '../src/index.js';
+import { checkDevices, deviceOfRank, parseDevices } from '../src/dist/devices.js';
+import { KeyStore, ProcessGroup, createModel, finetune, makeDataParallel, runtimeInfo, type FinetuneOptions } from '../src/index.js';
 import { root, shared } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -104,40 +105,119 @@ describe('c10d store', () => {
   });
 });
 
+interface StepResult {
+  loss: number;
+  state: Record<string, { dtype: string; data: string }>;
+}
+
+/** One SGD step of test/dist-ddp-step.mjs on 2 ranks (batch 4 each) and on 1 process (batch 8). */
+async function ddpStep(model: string, { syncBatchNorm = false, overlap = false, lr = 0.05 } = {}): Promise<{ ranks: StepResult[]; single: StepResult }> {
+  const helper = join(root, 'test', 'dist-ddp-step.mjs');
+  const port = await freePort();
+  const flags = [syncBatchNorm ? '1' : '0', overlap ? '1' : '0', String(lr)];
+  const exits = await Promise.all([
+    start([helper, '0', '2', String(port), '8', model, ...flags], 90_000).done,
+    start([helper, '1', '2', String(port), '8', model, ...flags], 90_000).done,
+    start([helper, '0', '1', '0', '8', model, '0', '0', String(lr)], 90_000).done,
+  ]);
+  for (const r of exits) expect(r.code, r.stderr).toBe(0);
+  const [r0, r1, single] = exits.map((r) => JSON.parse(r.stdout) as StepResult);
+  return { ranks: [r0, r1], single };
+}
+
+function values(entry: { dtype: string; data: string }): number[] {
+  const bytes = Buffer.from(entry.data, 'base64');
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  return entry.dtype === 'I64' ? [...new BigInt64Array(buffer)].map(Number) : [...new Float32Array(buffer)];
+}
+
+/** Largest |a - b| over the tensors whose names pass `pick` (and how many there were). */
+function maxDiff(a: StepResult, b: StepResult, pick: (name: string) => boolean): { diff: number; tensors: number } {
+  let diff = 0;
+  const names = Object.keys(b.state).filter(pick);
+  for (const name of names) {
+    const [x, y] = [values(a.state[name]), values(b.state[name])];
+    expect(x.length).toBe(y.length);
+    for (let i = 0; i < y.length; i++) diff = Math.max(diff, Math.abs(x[i] - y[i]));
+  }
+  return { diff, tensors: names.length };
+}
+
+const runningStats = (name: string) => name.endsWith('running_mean') || name.endsWith('running_var');
+const parameters = (name: string) => !runningStats(name) && !name.endsWith('num_batches_tracked');
+
 describe('data-parallel step', () => {
   it('2 ranks with batch 4 each reach the parameters of 1 process with batch 8 (to 1e-5)', async () => {
     // squeezenet1_1 has no batch norm and the linear head no dropout: the only difference is summation order.
-    const helper = join(root, 'test', 'dist-ddp-step.mjs');
-    const port = await freePort();
-    const [r0, r1, single] = await Promise.all([
-      start([helper, '0', '2', String(port), '8'], 90_000).done,
-      start([helper, '1', '2', String(port), '8'], 90_000).done,
-      start([helper, '0', '1', '0', '8'], 90_000).done,
-    ]);
-    for (const r of [r0, r1, single]) expect(r.code, r.stderr).toBe(0);
-    const parse = (r: Exit) => JSON.parse(r.stdout) as { loss: number; params: Record<string, string> };
-    const [a, b, s] = [parse(r0), parse(r1), parse(single)];
-    const floats = (text: string) => {
-      const bytes = Buffer.from(text, 'base64');
-      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-    };
-    let ddpVsSingle = 0;
-    let rankVsRank = 0;
-    expect(Object.keys(a.params).length).toBeGreaterThan(10);
-    for (const name of Object.keys(s.params)) {
-      const [x, y, z] = [floats(a.params[name]), floats(s.params[name]), floats(b.params[name])];
-      for (let i = 0; i < y.length; i++) {
-        ddpVsSingle = Math.max(ddpVsSingle, Math.abs(x[i] - y[i]));
-        rankVsRank = Math.max(rankVsRank, Math.abs(x[i] - z[i]));
-      }
-    }
+    const { ranks: [a, b], single } = await ddpStep('squeezenet1_1');
+    const params = maxDiff(a, single, parameters);
+    expect(params.tensors).toBeGreaterThan(10);
     // Rank 1 started from other random weights (seed 8): after the broadcast and one averaged step both ranks
     // hold the same weights, and they are the whole-batch step's (a rank that stepped on its own half-batch
     // gradient alone would be off by lr x the gradient difference, ~1e-3 here).
-    expect(rankVsRank).toBe(0);
-    expect(ddpVsSingle).toBeLessThan(1e-5);
-    expect((a.loss + b.loss) / 2).toBeCloseTo(s.loss, 5);
-    console.log(`DDP vs one process: max |diff| ${ddpVsSingle.toExponential(2)} over ${Object.keys(s.params).length} tensors`);
+    expect(maxDiff(a, b, () => true).diff).toBe(0);
+    expect(params.diff).toBeLessThan(1e-5);
+    expect((a.loss + b.loss) / 2).toBeCloseTo(single.loss, 5);
+    console.log(`DDP vs one process: max |diff| ${params.diff.toExponential(2)} over ${params.tensors} tensors`);
+  });
+
+  // The property SyncBatchNorm exists for: batch norms in training mode see the statistics of the global batch.
+  it.each(['resnet18', 'resnet3d_18'])('%s: with SyncBatchNorm 2 ranks x 4 reach the parameters and running statistics of 1 process x 8; without, they do not', async (model) => {
+    const [synced, local] = [await ddpStep(model, { syncBatchNorm: true }), await ddpStep(model)];
+    const [a, b] = synced.ranks;
+    expect(maxDiff(a, b, () => true).diff).toBe(0);
+    const params = maxDiff(a, synced.single, parameters);
+    const stats = maxDiff(a, synced.single, runningStats);
+    expect(stats.tensors).toBeGreaterThanOrEqual(10);
+    expect(params.diff).toBeLessThan(1e-5);
+    expect(stats.diff).toBeLessThan(1e-5);
+    expect(maxDiff(a, synced.single, (n) => n.endsWith('num_batches_tracked')).diff).toBe(0);
+    // Local statistics (DDP's default): each rank normalises its own half, so both differ from one process.
+    const [localParams, localStats] = [maxDiff(local.ranks[0], local.single, parameters), maxDiff(local.ranks[0], local.single, runningStats)];
+    expect(localStats.diff).toBeGreaterThan(1e-3);
+    expect(localParams.diff).toBeGreaterThan(1e-4);
+    console.log(`${model} vs one process: SyncBatchNorm params ${params.diff.toExponential(2)}, running stats ${stats.diff.toExponential(2)}; ` +
+      `local BN params ${localParams.diff.toExponential(2)}, running stats ${localStats.diff.toExponential(2)}`);
+  });
+});
+
+describe('overlapped gradient all-reduce', () => {
+  it('gives the gradients of the after-backward all-reduce (to 1e-6), with local and with synchronised batch norms', async () => {
+    // lr 1 and no momentum: the step moves each parameter by exactly its averaged gradient, so parameters
+    // that agree to 1e-6 mean gradients that do.
+    for (const syncBatchNorm of [false, true]) {
+      const [after, overlapped] = [await ddpStep('resnet18', { syncBatchNorm, lr: 1 }), await ddpStep('resnet18', { syncBatchNorm, overlap: true, lr: 1 })];
+      // Equal ranks: both stepped on the same (averaged) gradient, not on their own halves' (local batch norm
+      // statistics differ between the ranks by design).
+      expect(maxDiff(overlapped.ranks[0], overlapped.ranks[1], parameters).diff).toBe(0);
+      const diff = maxDiff(overlapped.ranks[0], after.ranks[0], () => true);
+      expect(diff.tensors).toBeGreaterThan(30);
+      expect(diff.diff).toBeLessThan(1e-6);
+      console.log(`overlapped vs after-backward all-reduce${syncBatchNorm ? ' with SyncBatchNorm' : ''}: max |diff| ${diff.diff.toExponential(2)}`);
+    }
+  });
+});
+
+describe('data-parallel segmentation evaluation', () => {
+  it('2 ranks each evaluate half of the images and both get every per-image score, in order, as 1 process does', async () => {
+    const helper = join(root, 'test', 'dist-segment-eval.mjs');
+    const port = await freePort();
+    const exits = await Promise.all([
+      start([helper, '0', '2', String(port)], 90_000).done,
+      start([helper, '1', '2', String(port)], 90_000).done,
+      start([helper, '0', '1', '0'], 90_000).done,
+    ]);
+    for (const r of exits) expect(r.code, r.stderr).toBe(0);
+    const [a, b, single] = exits.map((r) => JSON.parse(r.stdout) as { dice: number[]; jaccard: number[]; loss: number });
+    expect(single.dice).toHaveLength(10);
+    // Distinct scores, so that rows gathered out of order would show.
+    expect(new Set(single.dice.map((d) => d.toFixed(6))).size).toBeGreaterThan(5);
+    for (const r of [a, b]) {
+      expect(r.dice.length).toBe(10);
+      r.dice.forEach((d, i) => expect(d).toBeCloseTo(single.dice[i], 6));
+      r.jaccard.forEach((j, i) => expect(j).toBeCloseTo(single.jaccard[i], 6));
+      expect(r.loss).toBeCloseTo(single.loss, 6);
+    }
   });
 });
 
@@ -167,17 +247,69 @@ describe('data-parallel run', () => {
     console.log(`test AUROC: 1 process ${a.test.auroc.toFixed(4)}, 2 ranks data-parallel ${b[0].test.auroc.toFixed(4)}`);
     expect(readFileSync(join(two, 'trials', 'ttl-k4-s0', 'best.safetensors')).length).toBeGreaterThan(1000);
   });
+
+  it('--sync-bn needs --ddp; --workers 2 --ddp --sync-bn trains a batch-norm network end to end', async () => {
+    const args = ['--data', 'breastmnist', '--model', 'resnet18', '--weights', 'none', '--image-size', '32', '--batch-size', '32',
+      '--analyses', 'none', '--epochs', '1', '--strategies', 'ttl', '--search', 'k=3'];
+    const alone = await start([cli, 'run', ...args, '--out', tempDir('ttl-syncbn-alone-'), '--workers', '2', '--sync-bn'], 60_000).done;
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toContain('--sync-bn shares batch statistics between the ranks of a data-parallel trial: add --ddp');
+    const dir = tempDir('ttl-syncbn-');
+    const pair = await start([cli, 'run', ...args, '--out', dir, '--workers', '2', '--ddp', '--sync-bn'], 120_000).done;
+    expect(pair.code, pair.stderr).toBe(0);
+    expect(pair.stdout).toContain('data-parallel trials with SyncBatchNorm');
+    const [trial] = trials(dir);
+    expect(trial.status).toBe('ok');
+    expect(trial.test.auroc).toBeGreaterThan(0);
+    console.log(`resnet18 from scratch, 1 epoch, 2 ranks with SyncBatchNorm: test AUROC ${trial.test.auroc.toFixed(4)}`);
+  });
+
+  it('the API refuses syncBatchNorm that is not a boolean, or without a group', async () => {
+    const model = await createModel({ name: 'squeezenet1_1', cutoff: 2, head: 'linear', numClasses: 2, device: 'cpu' });
+    try {
+      const store = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
+      const group = await ProcessGroup.join(store, { name: 'alone', rank: 0, worldSize: 1, hostname: '127.0.0.1', timeoutMs: 5000 });
+      await expect(makeDataParallel(model, group, { syncBatchNorm: 'yes' as unknown as boolean }))
+        .rejects.toThrow("Expected a boolean for syncBatchNorm but received 'yes' of type string");
+      store.close();
+    } finally {
+      model.dispose();
+    }
+    await expect(finetune({ model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 2 }, data: 'breastmnist', syncBatchNorm: true } as FinetuneOptions))
+      .rejects.toThrow('syncBatchNorm shares batch statistics between the ranks of a group: pass group too');
+  });
+});
+
+describe('--devices', () => {
+  it('is refused before any work when malformed, not dividing the workers, or naming a device LibTorch lacks', async () => {
+    const refusal = async (...flags: string[]) => {
+      const r = await start([cli, 'run', ...tiny, '--out', tempDir('ttl-devices-'), ...flags], 60_000).done;
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).not.toContain('c10d store at');
+      return r.stderr;
+    };
+    expect(await refusal('--workers', '2', '--devices', 'cpu,gpu'))
+      .toContain("Expected a comma-separated list of 'cpu' or 'cuda:I' (I a device index) for --devices but received 'gpu' of type string");
+    expect(await refusal('--workers', '3', '--devices', 'cpu,cpu'))
+      .toContain('--devices lists 2 devices for 3 workers: give one per worker, or a number of devices that divides the workers');
+    const info = await runtimeInfo();
+    if (!info.cudaAvailable) expect(await refusal('--workers', '2', '--devices', 'cuda:0,cuda:1')).toContain("--devices: 'cuda:0' needs CUDA, which this LibTorch");
+    // The device count is checked too (a machine with CUDA but fewer GPUs than listed), named in the refusal.
+    expect(() => checkDevices(['cuda:0', 'cuda:2'], { cudaAvailable: true, cudaDevices: 2, libtorch: info.libtorch }))
+      .toThrow("--devices: 'cuda:2' does not exist: this machine has 2 CUDA device(s) (cuda:0..cuda:1)");
+    expect([0, 1, 2, 3].map((r) => deviceOfRank(parseDevices('cuda:0,cuda:1', 4), r))).toEqual(['cuda:0', 'cuda:1', 'cuda:0', 'cuda:1']);
+  });
 });
 
 describe('trial-parallel run', () => {
   const search = ['--epochs', '1', '--strategies', 'ttl', '--search', 'k=2,4,6,8'];
 
-  it('2 workers journal the same trials with the same metrics as 1 process', async () => {
+  it('2 workers (--devices cpu,cpu) journal the same trials with the same metrics as 1 process', async () => {
     const one = tempDir('ttl-dist-one-');
     const two = tempDir('ttl-dist-two-');
     const single = await start([cli, 'run', ...tiny, ...search, '--out', one], 120_000).done;
     expect(single.code, single.stderr).toBe(0);
-    const pair = await start([cli, 'run', ...tiny, ...search, '--out', two, '--workers', '2'], 120_000).done;
+    const pair = await start([cli, 'run', ...tiny, ...search, '--out', two, '--workers', '2', '--devices', 'cpu,cpu'], 120_000).done;
     expect(pair.code, pair.stderr).toBe(0);
     expect(pair.stdout).toContain('rank 1 of 2: joined the run');
     const byId = (dir: string) => new Map(trials(dir).map((r) => [r.id, r]));
@@ -248,13 +380,14 @@ describe('trial-parallel run', () => {
     const server = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
     try {
       // What rank 0 publishes, from another version and configuration.
-      await server.setJson('meta', { ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config' });
+      await server.setJson('meta', { ttlTorch: '0.0.0-other', libtorch: 'x', configHash: 'not-this-config', mode: 'data-parallel with SyncBatchNorm' });
       const worker = await start([cli, 'run', ...tiny, '--out', tempDir('ttl-dist-odd-'), '--world-size', '2', '--rank', '1',
         '--master', `127.0.0.1:${server.port}`], 60_000).done;
       expect(worker.code).not.toBe(0);
       expect(worker.stderr).toContain('rank 1 cannot join the run');
       expect(worker.stderr).toContain('configHash');
       expect(worker.stderr).toContain('0.0.0-other on rank 0');
+      expect(worker.stderr).toContain('mode trial-parallel here, data-parallel with SyncBatchNorm on rank 0');
       expect(await server.has('refused/1')).toBe(true);
     } finally {
       server.close();

@@ -46,19 +46,23 @@ describe('bad arguments', () => {
       'Expected an integer between 1 and 100000 for numClasses but received 0 of type number',
     );
     await expect(createModel({ name: 'resnet18', device: 'tpu' as never })).rejects.toThrow(
-      "Expected one of 'auto', 'cpu', 'cuda' for device but received 'tpu' of type string",
+      "Expected 'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index) for device but received 'tpu' of type string",
+    );
+    await expect(createModel({ name: 'resnet18', device: 'cuda:x' as never })).rejects.toThrow(
+      "Expected 'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index) for device but received 'cuda:x' of type string",
     );
     await expect(createModel({ name: 'resnet18', cutoff: 3, head: 'original' })).rejects.toThrow(/head 'original' needs the full network/);
   });
 
-  it('cuda on a machine without CUDA is refused clearly (or works where CUDA exists)', async () => {
-    const attempt = createModel({ name: 'resnet18', cutoff: 1, device: 'cuda' });
-    const model = await attempt.catch((e) => e);
-    if (model instanceof Error) {
-      expect(model).toMatchObject({ code: 'E_NO_CUDA', message: expect.stringContaining('CUDA is not available') });
-    } else {
-      expect(model.device).toMatch(/^cuda/);
-      model.dispose();
+  it('cuda (or cuda:I) on a machine without CUDA, or without that GPU, is refused clearly (or works where it exists)', async () => {
+    for (const device of ['cuda', 'cuda:1'] as const) {
+      const model = await createModel({ name: 'resnet18', cutoff: 1, device }).catch((e) => e);
+      if (model instanceof Error) {
+        expect(model).toMatchObject({ code: 'E_NO_CUDA', message: expect.stringMatching(new RegExp(`'${device}' (requested but CUDA is not available|does not exist: this machine has \\d+ CUDA device)`)) });
+      } else {
+        expect(model.device).toMatch(/^cuda/);
+        model.dispose();
+      }
     }
   });
 });

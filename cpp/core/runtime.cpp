@@ -39,7 +39,12 @@ torch::Device resolve_device(const std::string& name) {
     if (!torch::cuda::is_available())
       throw Error("E_NO_CUDA", "device '" + name + "' requested but CUDA is not available in this LibTorch build (" +
                                    std::string(TORCH_VERSION) + "); build against a CUDA LibTorch via LIBTORCH=...");
-    return torch::Device(name);
+    torch::Device device(name);
+    const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+    if (device.has_index() && device.index() >= count)
+      throw Error("E_NO_CUDA", "device '" + name + "' does not exist: this machine has " + std::to_string(count) +
+                                   " CUDA device(s)");
+    return device;
   }
   if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   throw Error("E_BAD_ARGUMENT", "device must be 'auto', 'cpu' or 'cuda', got '" + name + "'");

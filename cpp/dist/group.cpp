@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "dist/gradient_buckets.h"
 
 #ifdef TTL_TORCH_DIST
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -68,7 +69,7 @@ Group::Group(Store& store, const GroupOptions& options) : options_(options), imp
 
 Group::~Group() = default;
 
-void Group::allreduce_sum(torch::Tensor& bucket) {
+void Group::sum_in_place(torch::Tensor& bucket) {
   std::vector<torch::Tensor> one{bucket};
   impl_->group->allreduce(one)->wait(options_.timeout);
 }
@@ -78,28 +79,20 @@ void Group::average_gradients(const std::vector<torch::Tensor>& params) {
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty() || options_.world_size == 1) return;
-  // Buckets of same-dtype gradients, in parameter order, so that each all-reduce moves megabytes, not the
-  // few hundred bytes of a BN weight.
-  size_t begin = 0;
-  while (begin < grads.size()) {
-    size_t end = begin;
-    int64_t bytes = 0;
-    while (end < grads.size() && grads[end].scalar_type() == grads[begin].scalar_type() &&
-           (end == begin || bytes + grads[end].nbytes() <= static_cast<size_t>(options_.bucket_bytes)))
-      bytes += grads[end++].nbytes();
-    std::vector<torch::Tensor> flat;
-    for (size_t i = begin; i < end; i++) flat.push_back(grads[i].reshape({-1}));
-    torch::Tensor bucket = torch::cat(flat);
-    allreduce_sum(bucket);
+  for (const auto& indices : bucket_indices(grads, options_.bucket_bytes)) {
+    const auto bucket_grads = pick(grads, indices);
+    torch::Tensor bucket = flatten(bucket_grads);
+    sum_in_place(bucket);
     bucket.div_(options_.world_size);
-    int64_t offset = 0;
-    for (size_t i = begin; i < end; i++) {
-      const int64_t n = grads[i].numel();
-      grads[i].copy_(bucket.narrow(0, offset, n).view_as(grads[i]));
-      offset += n;
-    }
-    begin = end;
+    unflatten_into(bucket, bucket_grads);
   }
+}
+
+PendingSum Group::start_sum(torch::Tensor& flat) {
+  std::vector<torch::Tensor> one{flat};
+  auto work = impl_->group->allreduce(one);
+  const auto timeout = options_.timeout;
+  return PendingSum([work, timeout] { work->wait(timeout); });
 }
 
 void Group::broadcast(const std::vector<torch::Tensor>& tensors, int root) {
@@ -119,7 +112,7 @@ torch::Tensor Group::gather_rows(const torch::Tensor& local) {
   // All-gather needs equal shapes: share the row counts, pad every part to the longest, trim after.
   torch::Tensor counts = torch::zeros({options_.world_size}, torch::kLong);
   counts[options_.rank] = local.size(0);
-  allreduce_sum(counts);
+  sum_in_place(counts);
   const int64_t longest = counts.max().item<int64_t>();
   auto padded_shape = local.sizes().vec();
   padded_shape[0] = longest;
@@ -144,7 +137,8 @@ Group::Group(Store&, const GroupOptions&) {
   throw Error("E_NO_DISTRIBUTED", "this ttl-torch build has no c10d process groups");
 }
 Group::~Group() = default;
-void Group::allreduce_sum(torch::Tensor&) {}
+void Group::sum_in_place(torch::Tensor&) {}
+PendingSum Group::start_sum(torch::Tensor&) { return PendingSum([] {}); }
 void Group::average_gradients(const std::vector<torch::Tensor>&) {}
 void Group::broadcast(const std::vector<torch::Tensor>&, int) {}
 torch::Tensor Group::gather_rows(const torch::Tensor& local) { return local; }

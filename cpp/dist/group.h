@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ struct GroupOptions {
   int64_t bucket_bytes = 25 << 20;  // gradients are flattened into buckets of about this size (as DDP does)
 };
 
+// A sum over the ranks in flight (started by Group::start_sum); the tensor holds the total once wait() returns.
+class PendingSum {
+ public:
+  explicit PendingSum(std::function<void()> wait) : wait_(std::move(wait)) {}
+  void wait() { wait_(); }
+
+ private:
+  std::function<void()> wait_;
+};
+
 // A c10d process group over a shared Store: the collectives data-parallel training needs.
 class Group {
  public:
@@ -35,6 +46,11 @@ class Group {
   void broadcast(const std::vector<torch::Tensor>& tensors, int root = 0);
   // Rank order concatenation along dim 0 of every rank's `local` (sizes may differ between ranks).
   torch::Tensor gather_rows(const torch::Tensor& local);
+  // Sums `flat` (one contiguous tensor) over the ranks in place...
+  void sum_in_place(torch::Tensor& flat);
+  // ...or starts that sum and returns at once (c10d's own threads move the data meanwhile).
+  PendingSum start_sum(torch::Tensor& flat);
+  int64_t bucket_bytes() const { return options_.bucket_bytes; }
   void barrier();
   int rank() const { return options_.rank; }
   int world_size() const { return options_.world_size; }
@@ -42,8 +58,6 @@ class Group {
   struct Impl;
 
  private:
-  // Sums `bucket` (one flat tensor) over the ranks in place.
-  void allreduce_sum(torch::Tensor& bucket);
   GroupOptions options_;
   std::unique_ptr<Impl> impl_;
 };

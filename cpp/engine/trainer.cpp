@@ -2,12 +2,14 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "core/constants.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "engine/autocast.h"
 #include "engine/segmentation.h"
+#include "engine/sync_batch_norm.h"
 
 namespace ttl {
 
@@ -128,12 +130,15 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   torch::Tensor loss;
   {
     AutocastScope autocast(options_.autocast, input.device());
+    std::optional<SyncBatchNorm> sync_bn;
+    if (parallel_ && parallel_->sync_batch_norm()) sync_bn.emplace(*parallel_);
     loss = loss_of(model_.forward(input), labels);
   }
   const double value = loss.item<double>();
   if (!std::isfinite(value)) throw Error("E_DIVERGED", "training diverged: the loss is " + std::to_string(value));
+  if (parallel_) parallel_->before_backward(model_.parameters());
   loss.backward();
-  if (gradient_hook_) gradient_hook_(model_.parameters());
+  if (parallel_) parallel_->after_backward(model_.parameters());
   // After averaging: every rank clips the same gradients the same way.
   if (options_.clip_grad_norm > 0) clip_gradients();
   optimizer_->step();

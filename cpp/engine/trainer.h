@@ -7,6 +7,7 @@
 
 #include "core/backbone.h"
 #include "engine/batch_pipeline.h"
+#include "engine/data_parallel.h"
 #include "engine/image_store.h"
 
 namespace ttl {
@@ -60,10 +61,9 @@ class Trainer {
   // One optimisation step on a ready batch; returns the loss.
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
-  // Called with the model's parameters between backward and the optimiser step (data-parallel training
-  // averages the gradients over the ranks there).
-  using GradientHook = std::function<void(const std::vector<torch::Tensor>&)>;
-  void set_gradient_hook(GradientHook hook) { gradient_hook_ = std::move(hook); }
+  // Data-parallel training (null: this process alone): gradients averaged over the ranks before the optimiser
+  // step, batch norm statistics shared if it says so.
+  void set_data_parallel(std::shared_ptr<DataParallel> parallel) { parallel_ = std::move(parallel); }
 
  private:
   friend class EpochRun;
@@ -80,7 +80,7 @@ class Trainer {
   std::vector<double> unit_scales_;  // per built unit; 0: frozen
   torch::Tensor class_weights_;
   int64_t step_ = 0;
-  GradientHook gradient_hook_;
+  std::shared_ptr<DataParallel> parallel_;
 };
 
 // One epoch taken a batch at a time: the binding runs each batch as its own compute-thread task so that

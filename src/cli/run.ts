@@ -11,7 +11,8 @@ import { progressPrinter } from './progress.js';
 import { executeDistributed, runWorker } from '../dist/run.js';
 import { spawnLocalWorkers, threadsPerWorker } from '../dist/launch.js';
 import { resolveWorld, type World } from '../dist/world.js';
-import { setThreads } from '../runtime.js';
+import { runtimeInfo, setThreads } from '../runtime.js';
+import { checkDevices, deviceOfRank, parseDevices } from '../dist/devices.js';
 import { integerIn } from '../validate.js';
 
 export interface RunFlags {
@@ -52,6 +53,8 @@ export interface RunFlags {
   lease?: string;
   connectTimeout?: string;
   ddp?: boolean;
+  syncBn?: boolean;
+  devices?: string;
 }
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
@@ -140,6 +143,14 @@ function worldOf(flags: RunFlags): { world: World | null; spawnWorkers: boolean 
   return { world: workers > 1 ? { worldSize: workers, rank: 0, masterHost: '127.0.0.1', masterPort: 0 } : null, spawnWorkers: true };
 }
 
+/** --devices: this rank's device in place of the configured one (refused before any work if LibTorch lacks it). */
+async function applyDevices(flags: RunFlags, config: RunConfig, world: World | null): Promise<void> {
+  if (flags.devices === undefined) return;
+  const devices = parseDevices(flags.devices, world?.worldSize ?? 1);
+  checkDevices(devices, await runtimeInfo());
+  config.device = deviceOfRank(devices, world?.rank ?? 0);
+}
+
 export async function runCommand(flags: RunFlags): Promise<void> {
   const config = resolveConfig(flags);
   if (flags.dryRun) return dryRun(config);
@@ -157,13 +168,16 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   const { world, spawnWorkers } = worldOf(flags);
+  await applyDevices(flags, config, world);
   if (flags.ddp && !world) throw new TtlError('E_BAD_ARGUMENT', '--ddp trains a trial on several processes: add --workers N (N >= 2) or --world-size/--rank/--master');
+  if (flags.syncBn && !flags.ddp) throw new TtlError('E_BAD_ARGUMENT', '--sync-bn shares batch statistics between the ranks of a data-parallel trial: add --ddp');
+  const parallel = { ddp: flags.ddp, syncBatchNorm: flags.syncBn };
   const leaseMs = 1000 * integerIn('--lease', Number(flags.lease ?? 30), 1, 86_400);
   const connectTimeoutMs = 1000 * integerIn('--connect-timeout', Number(flags.connectTimeout ?? 60), 1, 86_400);
   let results;
   try {
     if (world && world.rank > 0) {
-      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs, ddp: flags.ddp });
+      await runWorker(config, world, { log, progress, signal: controller.signal }, { leaseMs, connectTimeoutMs, ...parallel });
       finish();
       return;
     }
@@ -172,8 +186,11 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     try {
       results = world
         ? await executeDistributed(config, world, cb, {
-          leaseMs, connectTimeoutMs, ddp: flags.ddp,
-          onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, ['--lease', String(leaseMs / 1000), ...(flags.ddp ? ['--ddp'] : [])])) : undefined,
+          leaseMs, connectTimeoutMs, ...parallel,
+          onListening: spawnWorkers ? (port) => (workers = spawnLocalWorkers(config.out, world.worldSize, port, [
+            '--lease', String(leaseMs / 1000), ...(flags.ddp ? ['--ddp'] : []), ...(flags.syncBn ? ['--sync-bn'] : []),
+            ...(flags.devices !== undefined ? ['--devices', flags.devices] : []),
+          ])) : undefined,
         })
         : await executeRun(config, cb);
     } finally {

@@ -14,7 +14,7 @@ import { runtimeInfo } from '../runtime.js';
 import type { RunConfig } from '../run/config.js';
 import type { TrialSpec } from '../run/plan.js';
 import type { Results } from '../run/report.js';
-import { executeRun, loadRunData, runTrial, type RunCallbacks, type RunContext, type StageRunner } from '../run/runner.js';
+import { executeRun, loadRunData, runTrial, type RunCallbacks, type RunContext, type StageRunner, type TrialParallel } from '../run/runner.js';
 import { KeyStore, ProcessGroup } from './c10d.js';
 import { readTrialFiles, writeTrialFiles } from './trial-files.js';
 import { QueueCoordinator, QueueWorker, keyOrStop, type RunMeta } from './trial-queue.js';
@@ -23,6 +23,8 @@ import type { World } from './world.js';
 export interface DistributedOptions {
   /** Train each trial on all ranks together (data-parallel) instead of one trial per rank. */
   ddp?: boolean;
+  /** Data-parallel: SyncBatchNorm (batch statistics over all ranks' rows) instead of each rank's own. */
+  syncBatchNorm?: boolean;
   /** Trial-parallel: a worker whose heartbeat stops this long loses its trial to the queue (default 30 s). */
   leaseMs?: number;
   /** How long a worker tries to reach the master, and waits for its answers (default 60 s). */
@@ -34,25 +36,27 @@ export interface DistributedOptions {
 }
 
 /** What ranks must agree on: the options that shape trials (not where this rank writes or computes). */
-async function runMeta(config: RunConfig): Promise<RunMeta> {
+async function runMeta(config: RunConfig, options: DistributedOptions): Promise<RunMeta> {
   const { out: _out, device: _device, ...shaping } = config;
-  return { ttlTorch: ttlTorchVersion(), libtorch: (await runtimeInfo()).libtorch, configHash: configHash(shaping as Record<string, unknown>) };
+  const mode = options.ddp ? `data-parallel${options.syncBatchNorm ? ' with SyncBatchNorm' : ''}` : 'trial-parallel';
+  return { ttlTorch: ttlTorchVersion(), libtorch: (await runtimeInfo()).libtorch, configHash: configHash(shaping as Record<string, unknown>), mode };
 }
 
 const loopback = (host: string) => host === 'localhost' || host.startsWith('127.');
 
-function joinDdp(store: KeyStore, world: World, options: DistributedOptions): Promise<ProcessGroup> {
-  return ProcessGroup.join(store, {
+async function joinDdp(store: KeyStore, world: World, options: DistributedOptions): Promise<TrialParallel> {
+  const group = await ProcessGroup.join(store, {
     name: 'ddp', rank: world.rank, worldSize: world.worldSize, hostname: loopback(world.masterHost) ? '127.0.0.1' : undefined,
     timeoutMs: options.collectiveTimeoutMs ?? 300_000,
   });
+  return { group, syncBatchNorm: Boolean(options.syncBatchNorm) };
 }
 
 type Job = Pick<RunContext, 'config' | 'data' | 'cb'>;
 
 /** Trains a trial in `dir`; a worker ships (queue) or drops (ddp: rank 0 has them) the trial's files after. */
-async function train(job: Job, spec: TrialSpec, dir: string, group?: ProcessGroup) {
-  return runTrial(getModelCard(job.config.model), job.config, job.data, spec, dir, job.cb, group);
+async function train(job: Job, spec: TrialSpec, dir: string, parallel?: TrialParallel) {
+  return runTrial(getModelCard(job.config.model), job.config, job.data, spec, dir, job.cb, parallel);
 }
 
 /** Takes trials from the queue until rank 0 says stop. */
@@ -104,16 +108,16 @@ function queueStages(store: KeyStore, world: World, options: DistributedOptions,
 
 /** Rank 0 of a data-parallel run: publishes each trial, then trains it with every other rank. */
 function ddpStages(store: KeyStore, world: World, options: DistributedOptions): { stages: StageRunner; close: () => Promise<void> } {
-  let group: ProcessGroup | undefined;
+  let parallel: TrialParallel | undefined;
   let next = 0;
   const stages: StageRunner = async (trials, ctx) => {
-    if (!group) {
+    if (!parallel) {
       options.onListening?.(store.port);
-      group = await joinDdp(store, world, options);
+      parallel = await joinDdp(store, world, options);
     }
     for (const spec of trials) {
       await store.setJson(`ddp/${next++}`, spec);
-      ctx.record(await train(ctx, spec, ctx.dir, group));
+      ctx.record(await train(ctx, spec, ctx.dir, parallel));
     }
   };
   return { stages, close: () => store.set('stop', '1').catch(() => {}) };
@@ -123,8 +127,9 @@ function ddpStages(store: KeyStore, world: World, options: DistributedOptions): 
 export async function executeDistributed(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<Results> {
   const log = cb.log ?? (() => {});
   const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, isServer: true, timeoutMs: options.connectTimeoutMs ?? 60_000 });
-  log(`rank 0 of ${world.worldSize}: c10d store at ${store.address}${options.ddp ? ', data-parallel trials' : ''}`);
-  await store.setJson('meta', await runMeta(config));
+  const mode = options.ddp ? `, data-parallel trials${options.syncBatchNorm ? ' with SyncBatchNorm' : ''}` : '';
+  log(`rank 0 of ${world.worldSize}: c10d store at ${store.address}${mode}`);
+  await store.setJson('meta', await runMeta(config, options));
   const { stages, close } = options.ddp ? ddpStages(store, world, options) : queueStages(store, world, options, log);
   try {
     return await executeRun(config, cb, stages);
@@ -137,8 +142,8 @@ export async function executeDistributed(config: RunConfig, world: World, cb: Ru
 }
 
 /** Refuses to join a run whose version or configuration differs from this rank's (and tells rank 0 why). */
-async function checkMeta(store: KeyStore, config: RunConfig, rank: number, timeoutMs: number): Promise<void> {
-  const mine = await runMeta(config);
+async function checkMeta(store: KeyStore, config: RunConfig, options: DistributedOptions, rank: number, timeoutMs: number): Promise<void> {
+  const mine = await runMeta(config, options);
   if (!(await store.wait(['meta'], timeoutMs)))
     throw new TtlError('E_DIST_TIMEOUT', `the master at ${store.address} published no run within ${timeoutMs / 1000} s`);
   const theirs = await store.getJson<RunMeta>('meta');
@@ -156,14 +161,14 @@ export async function runWorker(config: RunConfig, world: World, cb: RunCallback
   const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, timeoutMs });
   const scratch = mkdtempSync(join(tmpdir(), `ttl-torch-rank${world.rank}-`));
   try {
-    await checkMeta(store, config, world.rank, timeoutMs);
+    await checkMeta(store, config, options, world.rank, timeoutMs);
     log(`rank ${world.rank} of ${world.worldSize}: joined the run at ${store.address}`);
     const job: Job = { config, data: await loadRunData(config), cb };
     if (options.ddp) {
-      const group = await joinDdp(store, world, options);
+      const parallel = await joinDdp(store, world, options);
       for (let n = 0; await keyOrStop(store, `ddp/${n}`); n++) {
         const spec = await store.getJson<TrialSpec>(`ddp/${n}`);
-        await train(job, spec, scratch, group);
+        await train(job, spec, scratch, parallel);
         rmSync(join(scratch, 'trials', spec.id), { recursive: true, force: true });
       }
     } else {

@@ -19,6 +19,8 @@ export interface RunMeta {
   ttlTorch: string;
   libtorch: string;
   configHash: string;
+  /** trial-parallel, data-parallel (with SyncBatchNorm): every rank must run the same way. */
+  mode: string;
 }
 
 export interface TrialFile {

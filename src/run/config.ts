@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
-import { booleanOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
+import type { Device } from '../model.js';
+import { booleanOf, deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
@@ -59,7 +60,7 @@ export interface RunConfig {
   patience: number;
   autocast: '' | 'bf16';
   augment: boolean;
-  device: 'auto' | 'cpu' | 'cuda';
+  device: Device;
   /**
    * Analyses run after the trials and shown in report.html. Default: SVCCA and the FTL-vs-TTL Grad-CAM figure for
    * classification, predicted-vs-true mask overlays (best / median / worst Dice) for 2D segmentation.
@@ -167,7 +168,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
     autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
-    device: oneOf('device', merged.device, ['auto', 'cpu', 'cuda'] as const),
+    device: deviceOf('device', merged.device),
     analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),
   };
 }

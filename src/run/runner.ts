@@ -112,7 +112,7 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
   cb.progress?.(spec, { type: 'stage', stage: 'lr range test' });
   // Each rank of a data-parallel trial sweeps alone (same seed, same answer): a resumed rank 0 reads its saved
   // sweep while the others sweep again, so the sweep must not wait on collectives.
-  const range = await lrRangeTest({ ...common, group: undefined, data: data as ImageDataset });
+  const range = await lrRangeTest({ ...common, group: undefined, syncBatchNorm: undefined, data: data as ImageDataset });
   writeFileAtomic(path, [JSON.stringify(range) + '\n']);
   return range.suggested;
 }
@@ -120,14 +120,22 @@ async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common
 const AUTO_LR_RETRIES = 3;
 
 /** What every trial of the run trains with, before its learning rate is known. */
-function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): TrainingOptions {
+/** A data-parallel trial's group and how it trains over it. */
+export interface TrialParallel {
+  group: ProcessGroup;
+  syncBatchNorm: boolean;
+}
+
+function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): TrainingOptions {
   return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
     clipGradNorm: config.clipGradNorm, evenBatches: config.evenBatches,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
-    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group,
+    checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group: parallel?.group,
+    // Only when set, so that the configuration hash of other trials' checkpoints stays what it was.
+    ...(parallel?.syncBatchNorm ? { syncBatchNorm: true } : {}),
   };
 }
 
@@ -155,14 +163,14 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
 }
 
 /**
- * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with a group,
- * data-parallel over its ranks (all of them call this with the same trial).
+ * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with `parallel`,
+ * data-parallel over its group's ranks (all of them call this with the same trial).
  */
-export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, group?: ProcessGroup): Promise<TrialRecord> {
+export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): Promise<TrialRecord> {
   const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
-  const options = trialOptions(card, config, spec, dir, cb, group);
+  const options = trialOptions(card, config, spec, dir, cb, parallel);
   let lr: number | undefined;
   const divergedLrs: number[] = [];
   for (;;) {

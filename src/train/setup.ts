@@ -1,10 +1,10 @@
 // What every training task (classification finetune, segmentation) validates and builds the same way:
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
 import { configHash, type CheckpointInfo } from '../checkpoint.js';
-import { ProcessGroup, makeDataParallel } from '../dist/c10d.js';
+import { ProcessGroup, dataParallelOptions, makeDataParallel } from '../dist/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { NativeAugmentOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import type { NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { booleanOf, integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
@@ -66,6 +66,8 @@ export interface TrainingOptions {
    * Every rank calls with the same options; only rank 0 writes the checkpoint.
    */
   group?: ProcessGroup;
+  /** With `group`: SyncBatchNorm, batch statistics over all ranks' rows (see DataParallelOptions; default false). */
+  syncBatchNorm?: boolean;
 }
 
 /** What one trial of any task returns: selection epoch, validation/test metrics, curves, size and speed. */
@@ -116,6 +118,7 @@ export interface TrainingSettings {
   pipeline: NativePipelineOptions;
   augment?: NativeAugmentOptions;
   autocast: '' | 'bf16';
+  parallel: NativeDataParallelOptions;
 }
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
@@ -142,6 +145,9 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
   const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
   const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
   const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
+  const parallel = dataParallelOptions({ syncBatchNorm: options.syncBatchNorm });
+  if (parallel.syncBatchNorm && !options.group)
+    throw new TtlError('E_BAD_ARGUMENT', 'syncBatchNorm shares batch statistics between the ranks of a group: pass group too');
   return {
     card, plan, epochs, size,
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
@@ -154,6 +160,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
     augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
     autocast: trainingAutocast('autocast', options.autocast),
+    parallel,
   };
 }
 
@@ -211,7 +218,7 @@ export async function withTrainingModel<R>(
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
-    if (options.group) await makeDataParallel(model, options.group);
+    if (options.group) await makeDataParallel(model, options.group, s.parallel);
     const result = await work(model);
     if (options.checkpoint && (options.group?.rank ?? 0) === 0) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
     succeeded = true;
