@@ -13,7 +13,7 @@
 //     headlrN - the new head at N, the rest at the default LR (through pretrainedLrScale)
 //     warmupN - linear warm-up over the fraction N of the steps
 //     batchN - batch size N
-//     even / ragged - near-equal batches each epoch (evenBatches: true) / full ones and a ragged last one (false)
+//     even / ragged / drop - lastBatch: near-equal batches each epoch / full ones and a ragged last one / full ones only
 // Every row says whether its training-batch losses spiked (bench/spikes.mjs); --trace FILE writes each row's
 // batch losses as JSON.
 import { writeFileSync } from 'node:fs';
@@ -52,18 +52,19 @@ const MODIFIERS = {
   headlr: (value, base) => ({ lr: value, pretrainedLrScale: base.lr / value }),
   warmup: (value) => ({ warmup: value }),
   batch: (value) => ({ batchSize: value }),
-  even: () => ({ evenBatches: true }),
-  ragged: () => ({ evenBatches: false }),
+  even: () => ({ lastBatch: 'even' }),
+  ragged: () => ({ lastBatch: 'keep' }),
+  drop: () => ({ lastBatch: 'drop' }),
 };
 
 const recipe = (name, card) => {
-  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0, evenBatches: false };
+  if (name === 'old') return { batchSize: 64, lr: 0.003, warmup: null, clipGradNorm: 0, lastBatch: 'keep' };
   const base = { batchSize: TRAINING_DEFAULTS.batchSize, lr: name === 'auto' ? 'auto' : defaultLr(card), warmup: TRAINING_DEFAULTS.warmup };
   if (name === 'new' || name === 'auto') return base;
   if (name === 'zero') return { ...base, headInit: 'zero' };
   return name.split('+').reduce((r, part) => {
     const [, key, value] = /^([a-z]+)([\d.]+(?:e-?\d+)?)?$/.exec(part) ?? [];
-    if (!MODIFIERS[key]) throw new Error(`unknown recipe ${name}: use old, new, auto, zero or clipN, lrN, headlrN, warmupN, batchN, even, ragged joined by +`);
+    if (!MODIFIERS[key]) throw new Error(`unknown recipe ${name}: use old, new, auto, zero or clipN, lrN, headlrN, warmupN, batchN, even, ragged, drop joined by +`);
     return { ...r, ...MODIFIERS[key](Number(value), r) };
   }, base);
 };
@@ -94,7 +95,7 @@ for (const setName of values.sets.split(',')) {
           const common = {
             model, weights, allowMissing: true, strategy, data: dataset, imageSize: size, epochs: set.epochs, batchSize: r.batchSize,
             weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared }, clipGradNorm: r.clipGradNorm, headInit: r.headInit,
-            pretrainedLrScale: r.pretrainedLrScale, evenBatches: r.evenBatches,
+            pretrainedLrScale: r.pretrainedLrScale, lastBatch: r.lastBatch,
             // 'old' warmed up for one whole epoch, whatever the budget.
             warmup: r.warmup ?? Math.min(0.5, 1 / set.epochs),
           };

@@ -87,6 +87,13 @@ ttl::LoadOptions to_load_options(const Napi::Value& o) {
   return options;
 }
 
+ttl::LastBatch to_last_batch(const std::string& name) {
+  if (name == "keep") return ttl::LastBatch::Keep;
+  if (name == "even") return ttl::LastBatch::Even;
+  if (name == "drop") return ttl::LastBatch::Drop;
+  throw ttl::Error("E_BAD_ARGUMENT", "epoch options: lastBatch must be 'keep', 'even' or 'drop', got '" + name + "'");
+}
+
 ttl::OptimOptions to_optim_options(const Napi::Value& o) {
   Fields f(o, "optim options",
            {"optimizer", "lr", "momentum", "nesterov", "weightDecay", "unitLrScale", "headLrScale", "frozenBnEval",

@@ -17,6 +17,8 @@ namespace ttl_binding {
 ttl::ArchSpec to_arch_spec(const Napi::Value& spec);
 ttl::LoadOptions to_load_options(const Napi::Value& options);
 ttl::OptimOptions to_optim_options(const Napi::Value& options);
+// 'keep' | 'even' | 'drop' (TS validated it; anything else is refused).
+ttl::LastBatch to_last_batch(const std::string& name);
 ttl::PipelineOptions to_pipeline_options(const Napi::Value& options);
 ttl::dist::DataParallelOptions to_data_parallel_options(const Napi::Value& options);
 std::vector<int64_t> to_int_vector(const Napi::Value& value);

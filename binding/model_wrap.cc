@@ -272,9 +272,9 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto store = StoreWrap::from(info[0]);
     ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
-    Fields o(info[2], "epoch options", {"batchSize", "seed", "epoch", "evenBatches"});
+    Fields o(info[2], "epoch options", {"batchSize", "seed", "epoch", "lastBatch"});
     const int64_t batch_size = o.integer("batchSize");
-    const bool even_batches = o.boolean("evenBatches");
+    const ttl::LastBatch last_batch = to_last_batch(o.string("lastBatch"));
     const uint64_t seed = static_cast<uint64_t>(o.integer("seed"));
     const int64_t epoch = o.integer("epoch");
     // The cancel flag is sticky (cancel(false) clears it): an abort that lands between epochs or during
@@ -296,7 +296,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     auto release = std::make_shared<Release>();
     release->f = progress;
     std::function<std::optional<ttl::EpochStats>()> step =
-        [state, pending, release, store, pipeline, batch_size, even_batches, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
+        [state, pending, release, store, pipeline, batch_size, last_batch, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
       ModelState& s = *state;
       ThreadScope threads(s.threads);
       if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
@@ -305,7 +305,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
         trainer = s.trainer.get();
         ttl::Shard shard;
         if (s.group) shard = {s.group->rank(), s.group->world_size()};
-        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch, even_batches, shard);
+        epoch_run = std::make_shared<ttl::EpochRun>(*s.trainer, *store, pipeline, batch_size, seed, epoch, last_batch, shard);
       }
       // Other calls on this model may run between batches; one that replaced the trainer ends the epoch.
       if (s.trainer.get() != trainer)

@@ -112,12 +112,14 @@ export interface NativeEvaluation {
   loss: { data: Float64Array; shape: number[] };
 }
 
+export type LastBatch = 'keep' | 'even' | 'drop';
+
 export interface NativeEpochOptions {
   batchSize: number;
   seed: number;
   epoch: number;
-  /** ceil(N / batchSize) batches of near-equal size instead of full ones and a ragged last one. */
-  evenBatches: boolean;
+  /** The samples that do not fill a last batch: a ragged batch, near-equal batches, or dropped (TrainingOptions.lastBatch). */
+  lastBatch: LastBatch;
 }
 
 export interface NativeEpochStats {

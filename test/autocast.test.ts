@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel, finetune } from '../src/index.js';
 import { optimOptions } from '../src/model.js';
 import { toNativeStore } from '../src/data/dataset.js';
-import { native } from '../src/native.js';
+import { native, type LastBatch } from '../src/native.js';
 
 const pipeline = { size: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 
@@ -26,7 +26,7 @@ describe('autocast', () => {
     const diff = Math.max(...fp32.map((p, i) => Math.abs(p - bf16[i])));
     expect(diff).toBeLessThan(0.05);
     expect(diff).toBeGreaterThan(0);
-    const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1, evenBatches: true });
+    const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch: 'even' });
     expect(stats.batches).toBe(2);
     expect(Number.isFinite(stats.loss)).toBe(true);
     model.dispose();
@@ -57,27 +57,31 @@ describe('training state', () => {
     // Reconfigured once the first batch has trained: predict and configure tasks run before queued training
     // batches, so a call issued with the epoch would run before its first batch.
     let reconfigured: Promise<void> | undefined;
-    const epoch = model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 1, evenBatches: true }, () => {
+    const epoch = model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 1, lastBatch: 'even' }, () => {
       reconfigured ??= model.configureTraining(optimOptions({ lr: 0.02 }));
     });
     await expect(epoch).rejects.toMatchObject({ code: 'E_BUSY', message: 'training was reconfigured (configureTraining) during an epoch' });
     await reconfigured;
-    await expect(model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 2, evenBatches: true })).resolves.toMatchObject({ batches: 24 });
+    await expect(model.trainEpoch(store, pipeline, { batchSize: 2, seed: 0, epoch: 2, lastBatch: 'even' })).resolves.toMatchObject({ batches: 24 });
     model.dispose();
   });
 
-  it('9 samples at batch 4: even batches train 3 batches of 3; ragged ones 4 + 4 and drop the last one (1 sample)', async () => {
+  it('the last batch at batch 4: kept ragged (a tail of 1 dropped), split evenly, or dropped (a store under one batch kept)', async () => {
     const model = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
-    const store = grayStore(9);
     await model.configureTraining(optimOptions({ lr: 0.01 }));
-    const epoch = async (evenBatches: boolean) => {
+    const epoch = async (samples: number, lastBatch: LastBatch) => {
       const reported: number[] = [];
-      const stats = await model.trainEpoch(store, pipeline, { batchSize: 4, seed: 0, epoch: 1, evenBatches }, (b) => reported.push(b.batch));
+      const stats = await model.trainEpoch(grayStore(samples), pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch }, (b) => reported.push(b.batch));
       await new Promise<void>((resolve) => setImmediate(resolve));
       return { batches: stats.batches, samples: stats.samples, reported };
     };
-    expect(await epoch(true)).toEqual({ batches: 3, samples: 9, reported: [1, 2, 3] });
-    expect(await epoch(false)).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
+    expect(await epoch(9, 'even')).toEqual({ batches: 3, samples: 9, reported: [1, 2, 3] });
+    expect(await epoch(9, 'keep')).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
+    expect(await epoch(10, 'keep')).toEqual({ batches: 3, samples: 10, reported: [1, 2, 3] });
+    expect(await epoch(10, 'drop')).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
+    expect(await epoch(3, 'drop')).toEqual({ batches: 1, samples: 3, reported: [1] });
+    await expect(model.trainEpoch(grayStore(4), pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch: 'all' as LastBatch }))
+      .rejects.toThrow("epoch options: lastBatch must be 'keep', 'even' or 'drop', got 'all'");
     model.dispose();
   });
 

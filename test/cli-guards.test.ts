@@ -45,10 +45,10 @@ describe('run --resume and report check config.json like flags', () => {
     expect(readRunConfig(runDir({ ...saved, strategies: 'ftl,ttl' })).strategies).toEqual(['ftl', 'ttl']);
   });
 
-  it('a run saved before even batches resumes with ragged ones; a saved choice is kept and checked', () => {
-    expect(readRunConfig(runDir(saved)).evenBatches).toBe(false);
-    expect(readRunConfig(runDir({ ...saved, evenBatches: true })).evenBatches).toBe(true);
-    expect(ttl('report', runDir({ ...saved, evenBatches: 'yes' })).stderr).toMatch(/Expected a boolean for evenBatches but received 'yes' of type string\n$/);
+  it('a run saved before lastBatch resumes with ragged last batches; a saved choice is kept and checked', () => {
+    expect(readRunConfig(runDir(saved)).lastBatch).toBe('keep');
+    expect(readRunConfig(runDir({ ...saved, lastBatch: 'drop' })).lastBatch).toBe('drop');
+    expect(ttl('report', runDir({ ...saved, lastBatch: 'yes' })).stderr).toMatch(/Expected one of 'keep', 'even', 'drop' for lastBatch but received 'yes'/);
   });
 });
 

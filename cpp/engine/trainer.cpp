@@ -155,12 +155,12 @@ void Trainer::clip_gradients() {
 }
 
 EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                   uint64_t seed, int64_t epoch, bool even_batches, Shard shard)
+                   uint64_t seed, int64_t epoch, LastBatch last_batch, Shard shard)
     : trainer_(trainer),
       store_(store),
       pipeline_(pipeline),
       batch_size_(batch_size),
-      even_batches_(even_batches),
+      last_batch_(last_batch),
       shard_(shard),
       generator_(at::detail::createCPUGenerator(seed * 1000003ULL + static_cast<uint64_t>(epoch))) {
   if (batch_size < 1) throw Error("E_BAD_ARGUMENT", "batchSize must be >= 1");
@@ -171,7 +171,8 @@ EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOpti
     throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
   order_ = torch::randperm(store.size(), generator_, torch::kInt64);
   labels_ = store.labels.to(device_of(trainer.model_));
-  batches_ = (store.size() + batch_size - 1) / batch_size;
+  const int64_t full = store.size() / batch_size;
+  batches_ = last_batch == LastBatch::Drop && full > 0 ? full : (store.size() + batch_size - 1) / batch_size;
 }
 
 bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
@@ -206,7 +207,7 @@ bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
 // at most one (ceil(b * n / batches)).
 int64_t EpochRun::batch_start(int64_t b) const {
   const int64_t n = store_.size();
-  if (even_batches_) return (b * n + batches_ - 1) / batches_;
+  if (last_batch_ == LastBatch::Even) return (b * n + batches_ - 1) / batches_;
   return std::min(n, b * batch_size_);
 }
 

@@ -92,13 +92,17 @@ struct Shard {
   int count = 1;
 };
 
+// What an epoch does with the samples that do not fill a last batch (546 samples at 32: 2, whose batch-norm
+// statistics and loss are those of 2 images). Keep: a ragged last batch (a tail of one is dropped: it breaks batch
+// norm). Even: ceil(N / batch_size) batches of near-equal size (differing by at most one). Drop: full batches only,
+// as PyTorch's drop_last (the reshuffle leaves out other samples each epoch); a store smaller than one batch is
+// kept whole.
+enum class LastBatch { Keep, Even, Drop };
+
 class EpochRun {
  public:
-  // even_batches: the epoch's ceil(N / batch_size) batches split the N samples into near-equal sizes (differing by at
-  // most one), instead of full batches and a ragged last one (546 samples at 32: a last batch of 2, whose
-  // batch-norm statistics and loss are those of 2 images).
   EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
-           int64_t epoch, bool even_batches, Shard shard = {});
+           int64_t epoch, LastBatch last_batch, Shard shard = {});
   // Trains the next batch and reports it; false once the epoch is done (nothing was trained).
   bool next(const std::function<void(const BatchProgress&)>& progress);
   EpochStats stats() const;
@@ -110,7 +114,7 @@ class EpochRun {
   const ImageStore& store_;
   PipelineOptions pipeline_;
   int64_t batch_size_;
-  bool even_batches_;
+  LastBatch last_batch_;
   Shard shard_;
   at::Generator generator_;
   torch::Tensor order_, labels_;

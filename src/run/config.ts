@@ -5,11 +5,12 @@ import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import type { Device } from '../model.js';
-import { booleanOf, deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { TRAINING_DEFAULTS, defaultLr, trainingAutocast } from '../train/setup.js';
+import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr, trainingAutocast } from '../train/setup.js';
+import type { LastBatch } from '../native.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -55,8 +56,8 @@ export interface RunConfig {
   warmup: number;
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 never clips. */
   clipGradNorm: number;
-  /** Near-equal batches each epoch instead of full ones and a ragged last one (TrainingOptions.evenBatches). */
-  evenBatches: boolean;
+  /** What an epoch does with the samples that do not fill a last batch (TrainingOptions.lastBatch). */
+  lastBatch: LastBatch;
   patience: number;
   autocast: '' | 'bf16';
   augment: boolean;
@@ -76,7 +77,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, evenBatches: TRAINING_DEFAULTS.evenBatches, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
 };
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
@@ -164,7 +165,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     weightDecay: numberIn('weightDecay', Number(merged.weightDecay), 0, 1),
     warmup: numberIn('warmup', Number(warmupOf(raw, merged)), 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', Number(merged.clipGradNorm), 0, 1e6),
-    evenBatches: booleanOf('evenBatches', merged.evenBatches),
+    lastBatch: oneOf('lastBatch', merged.lastBatch, LAST_BATCH),
     patience: integerIn('patience', Number(merged.patience), 1, 10000),
     autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
@@ -205,7 +206,7 @@ export function readSavedConfig(dir: string): RunConfig {
   // those saved before even batches trained with a ragged last batch.
   const { createdAt: _created, node: _node, ...options } = saved;
   try {
-    return { ...checkConfig({ analyses: [], clipGradNorm: 0, evenBatches: false, ...options, out: dir }), out: dir };
+    return { ...checkConfig({ analyses: [], clipGradNorm: 0, lastBatch: 'keep', ...options, out: dir }), out: dir };
   } catch (e) {
     if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
     throw e;

@@ -131,7 +131,7 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
     pretrainedLrScale: config.pretrainedLrScale, optimizer: config.optimizer, weightDecay: config.weightDecay, warmup: config.warmup,
-    clipGradNorm: config.clipGradNorm, evenBatches: config.evenBatches,
+    clipGradNorm: config.clipGradNorm, lastBatch: config.lastBatch,
     patience: config.patience, autocast: config.autocast || undefined, augment: config.augment, seed: spec.seed, device: config.device,
     checkpoint: join(dir, 'trials', spec.id, 'best.safetensors'), signal: cb.signal, group: parallel?.group,
     // Only when set, so that the configuration hash of other trials' checkpoints stays what it was.

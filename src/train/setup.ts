@@ -4,9 +4,9 @@ import { configHash, type CheckpointInfo } from '../checkpoint.js';
 import { ProcessGroup, dataParallelOptions, makeDataParallel } from '../dist/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import type { LastBatch, NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
-import { booleanOf, integerIn, isObject, numberIn, oneOf } from '../validate.js';
+import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -38,11 +38,11 @@ export interface TrainingOptions {
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
   clipGradNorm?: number;
   /**
-   * Split each epoch into ceil(N / batchSize) batches of near-equal size instead of full batches and a ragged last
-   * one (false, the default), which can hold a handful of images (546 at 32: 2) and then trains on their batch-norm
-   * statistics and loss alone (README, training defaults: spikes).
+   * The samples that do not fill a last batch (546 at 32: 2, which then train on their own batch-norm statistics
+   * and loss; README, training defaults: spikes): 'keep' a ragged last batch (the default), split the epoch into
+   * near-equal batches ('even'), or 'drop' them as PyTorch's drop_last (each epoch's shuffle leaves out others).
    */
-  evenBatches?: boolean;
+  lastBatch?: LastBatch;
   /** How the new head starts (see CreateModelOptions.headInit). */
   headInit?: 'random' | 'zero';
   dropout?: number;
@@ -112,7 +112,7 @@ export interface TrainingSettings {
   lr: number;
   warmup: number;
   clipGradNorm: number;
-  evenBatches: boolean;
+  lastBatch: LastBatch;
   patience: number;
   seed: number;
   pipeline: NativePipelineOptions;
@@ -121,8 +121,10 @@ export interface TrainingSettings {
   parallel: NativeDataParallelOptions;
 }
 
+export const LAST_BATCH: readonly LastBatch[] = ['keep', 'even', 'drop'];
+
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, evenBatches: false };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'keep' as LastBatch };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -154,7 +156,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', options.clipGradNorm ?? TRAINING_DEFAULTS.clipGradNorm, 0, 1e6),
-    evenBatches: booleanOf('evenBatches', options.evenBatches ?? TRAINING_DEFAULTS.evenBatches),
+    lastBatch: oneOf('lastBatch', options.lastBatch ?? TRAINING_DEFAULTS.lastBatch, LAST_BATCH),
     patience: integerIn('patience', options.patience ?? epochs, 1, 10000),
     seed: integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1),
     pipeline: { size, channels: card.input.channels, ...normalisation(card, options.weights) },
@@ -165,7 +167,7 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
 }
 
 /** What the native trainer needs to draw epoch `epoch`'s batches. */
-export const epochOptions = (s: TrainingSettings, epoch: number): NativeEpochOptions => ({ batchSize: s.batchSize, seed: s.seed, epoch, evenBatches: s.evenBatches });
+export const epochOptions = (s: TrainingSettings, epoch: number): NativeEpochOptions => ({ batchSize: s.batchSize, seed: s.seed, epoch, lastBatch: s.lastBatch });
 
 /** The optimiser configuration of a plan; the schedule spans `epochs` of `trainCount` samples. */
 export function trainingOptim(options: TrainingOptions, s: TrainingSettings, trainCount: number, classWeights: number[]): NativeOptimOptions {
