@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probeBatch } from '../src/cli/run.js';
+import { probeBatch, resolveConfig } from '../src/cli/run.js';
 import { readRunConfig } from '../src/index.js';
 import { root, shared } from './helpers.js';
 
@@ -49,6 +49,12 @@ describe('run --resume and report check config.json like flags', () => {
     expect(readRunConfig(runDir(saved)).lastBatch).toBe('keep');
     expect(readRunConfig(runDir({ ...saved, lastBatch: 'drop' })).lastBatch).toBe('drop');
     expect(ttl('report', runDir({ ...saved, lastBatch: 'yes' })).stderr).toMatch(/Expected one of 'keep', 'even', 'drop' for lastBatch but received 'yes'/);
+  });
+
+  it('--last-batch reaches the run config, checked by name', () => {
+    expect(resolveConfig({ lastBatch: 'drop' }).lastBatch).toBe('drop');
+    expect(resolveConfig({}).lastBatch).toBe('keep');
+    expect(() => resolveConfig({ lastBatch: 'all' })).toThrow("Expected one of 'keep', 'even', 'drop' for lastBatch but received 'all'");
   });
 });
 

@@ -37,6 +37,7 @@ export interface RunFlags {
   lr?: string;
   warmup?: string;
   clipGradNorm?: string;
+  lastBatch?: string;
   analyses?: string;
   optimizer?: string;
   autocast?: string;
@@ -72,7 +73,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   if (typeof flags.resume === 'string') return readRunConfig(resolve(flags.resume));
   const fromFile = flags.config ? readConfigFile(flags.config) : {};
   const fromFlags: Record<string, unknown> = {};
-  for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out', 'analyses'] as const)
+  for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out', 'analyses', 'lastBatch'] as const)
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
   if (flags.allowMissing) fromFlags.allowMissing = true;
