@@ -40,7 +40,9 @@ int CpuShare::threads(int ceiling) {
     }
     last_ = current;
   }
-  return threads_for(static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)), others_busy_, ceiling);
+  // Read once: glibc answers it from /sys, and this runs before every compute-thread task.
+  static const double online_cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  return threads_for(online_cores, others_busy_, ceiling);
 }
 
 }  // namespace ttl

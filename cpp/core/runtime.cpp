@@ -15,22 +15,27 @@ bool denormals_flushed = false;
 bool threads_follow_free_cores = false;
 CpuShare free_core_meter;
 
+// Read once: it comes from /sys, and adapt_compute_threads runs before every compute-thread task.
+int all_cores() {
+  static const int count = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return count;
+}
+
 void set_threads_if_changed(int threads) {
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
 }  // namespace
 
 void configure_compute_thread(int64_t threads) {
-  const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
   threads_follow_free_cores = threads <= 0;
-  set_threads_if_changed(static_cast<int>(threads_follow_free_cores ? cores : threads));
+  set_threads_if_changed(threads_follow_free_cores ? all_cores() : static_cast<int>(threads));
   // Denormals made a ResNet-50 step ~10x slower on these CPUs; flushing them is what PyTorch users get
   // from torch.set_flush_denormal(True).
   denormals_flushed = at::globalContext().setFlushDenormal(true);
 }
 
 void adapt_compute_threads() {
-  if (threads_follow_free_cores) set_threads_if_changed(free_core_meter.threads(static_cast<int>(std::thread::hardware_concurrency())));
+  if (threads_follow_free_cores) set_threads_if_changed(free_core_meter.threads(all_cores()));
 }
 
 torch::Device resolve_device(const std::string& name) {
