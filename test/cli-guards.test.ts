@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeBatch, resolveConfig } from '../src/cli/run.js';
-import { readRunConfig } from '../src/index.js';
+import { getModelCard, readRunConfig, registerModel, TRAINING_DEFAULTS } from '../src/index.js';
 import { root, shared } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -49,6 +49,13 @@ describe('run --resume and report check config.json like flags', () => {
     expect(readRunConfig(runDir(saved)).lastBatch).toBe('keep');
     expect(readRunConfig(runDir({ ...saved, lastBatch: 'drop' })).lastBatch).toBe('drop');
     expect(ttl('report', runDir({ ...saved, lastBatch: 'yes' })).stderr).toMatch(/Expected one of 'keep', 'even', 'drop' for lastBatch but received 'yes'/);
+  });
+
+  it("a card's own train.lr is a run's default LR; --lr overrides it; cards without one get the general default", () => {
+    registerModel({ ...getModelCard('squeezenet1_1'), name: 'squeezenet_slow', train: { lr: 0.003, why: 'test' } });
+    expect(resolveConfig({ model: 'squeezenet_slow' }).lr).toBe(0.003);
+    expect(resolveConfig({ model: 'squeezenet_slow', lr: '0.02' }).lr).toBe(0.02);
+    expect(resolveConfig({ model: 'squeezenet1_1' }).lr).toBe(TRAINING_DEFAULTS.lr);
   });
 
   it('--last-batch reaches the run config, checked by name', () => {

@@ -27,11 +27,13 @@ describe.each(['resnet18', 'resnet50', 'squeezenet1_1'])('%s complexity', (name)
 
 describe('TTL head complexity', () => {
   // Pre-activation networks cut between the stem and the last unit get a normalising head (BatchNorm + ReLU
-  // first): the table counts the head each cutoff really gets, natively, without building a network per cutoff.
+  // first), SqueezeNet a standardising one at every cutoff (BatchNorm): the table counts the head each cutoff
+  // really gets, natively, without building a network per cutoff.
   it.each([
     ['resnet50', [4, 14]],
     ['resnet50_v2', [1, 6, 17]],
     ['densenet121', [1, 30, 63]],
+    ['squeezenet1_1', [1, 5, 9]],
   ])('%s: backbone + head columns equal a real truncated model with a linear head (k = %j)', async (name, ks) => {
     const rows = await cutoffTable(name, { inputSize: 64, numClasses: 3, device: 'cpu' });
     for (const k of ks) {

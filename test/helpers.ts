@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { readSafetensors, toFloat32, type SafeTensorsFile } from '../src/index.js';
+import { readSafetensors, toFloat32, writeSafetensors, type Model, type SafeTensorsFile } from '../src/index.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** ../shared beside the checkout: data, weights and reference fixtures (read-only). */
@@ -51,3 +52,22 @@ export function gap(t: { data: Float32Array; shape: number[] }): Float32Array {
 }
 
 export { readSafetensors };
+
+type State = Awaited<ReturnType<Model['state']>>;
+
+/** Replaces float32 tensor `name` of a model state by f(value, index) per element. */
+export function mapState(state: State, name: string, f: (x: number, index: number) => number): void {
+  const values = new Float32Array(state.get(name)!.data.slice().buffer).map(f);
+  state.set(name, { ...state.get(name)!, data: new Uint8Array(values.buffer) });
+}
+
+/** Loads an edited model state back into the model, through a real safetensors file. */
+export async function loadState(model: Model, state: State): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ttl-state-'));
+  try {
+    writeSafetensors(join(dir, 'state.safetensors'), [...state].map(([name, t]) => ({ name, ...t })));
+    await model.loadWeights(join(dir, 'state.safetensors'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

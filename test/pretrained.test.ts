@@ -1,7 +1,7 @@
 // Genuine ImageNet weights from ../shared/weights reproduce reference outputs.
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../src/index.js';
-import { fixture, floats, gap, maxAbsError, readSafetensors, relativeError, shared, sharedWeights } from './helpers.js';
+import { fixture, floats, gap, loadState, mapState, maxAbsError, readSafetensors, relativeError, shared, sharedWeights } from './helpers.js';
 
 describe('squeezenet1_1 with real ImageNet weights', () => {
   it('reproduces the reference logits (1e-3 abs) when resolved by name through the mirror', async () => {
@@ -76,25 +76,11 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
       expect.arrayContaining(['head_norm.weight', 'head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var']),
     );
     expect(state.get('head_norm.weight')?.shape).toEqual([1024]);
-    const f32 = (name: string) => new Float32Array(state.get(name)!.data.slice().buffer);
     const result = await model.forward(input.data, input.shape, { units: ['stage3.5'] });
-    const [n, c, h, w] = result.units['stage3.5'].shape;
-    const [gamma, beta, mean, variance, weight, bias] = ['head_norm.weight', 'head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var', 'fc.weight', 'fc.bias'].map(f32);
-    const expected = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++)
-      for (let ch = 0; ch < c; ch++) {
-        let pooled = 0;
-        for (let p = 0; p < h * w; p++) {
-          const x = result.units['stage3.5'].data[(i * c + ch) * h * w + p];
-          pooled += Math.max(0, ((x - mean[ch]) / Math.sqrt(variance[ch] + 1e-5)) * gamma[ch] + beta[ch]);
-        }
-        for (let o = 0; o < 2; o++) expected[i * 2 + o] += (weight[o * c + ch] * pooled) / (h * w);
-      }
-    for (let i = 0; i < n * 2; i++) expected[i] += bias[i % 2];
-    expect(relativeError(result.output.data, expected)).toBeLessThan(1e-4);
+    expect(relativeError(result.output.data, normalisedHeadLogits(state, result.units['stage3.5'], true, 'fc'))).toBeLessThan(1e-4);
     model.dispose();
     // The full network already normalises (bn_final), and post-activation networks need nothing.
-    for (const [name, cutoff] of [['resnet50_v2', 17], ['resnet18', 5], ['squeezenet1_1', 5]] as const) {
+    for (const [name, cutoff] of [['resnet50_v2', 17], ['resnet18', 5]] as const) {
       const other = await createModel({ name, cutoff, numClasses: 2, device: 'cpu' });
       expect([...(await other.state()).keys()].some((k) => k.startsWith('head_norm.')), `${name} k=${cutoff}`).toBe(false);
       other.dispose();
@@ -104,3 +90,52 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
     dense.dispose();
   });
 });
+
+describe('a network without batch norm (squeezenet1_1)', () => {
+  it('the head standardises the unscaled features it pools, without a ReLU: logits = fc(pool(head_norm(features.7)))', async () => {
+    const io = readSafetensors(fixture('squeezenet1_1-imagenet-io.safetensors'));
+    const input = floats(io, 'input.0');
+    const model = await createModel({
+      name: 'squeezenet1_1', cutoff: 5, numClasses: 2, weights: 'imagenet', device: 'cpu',
+      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+    });
+    expect(model.loadReport?.missing).toEqual([]);
+    const captured = (await model.forward(input.data, input.shape, { units: ['features.7'] })).units['features.7'];
+    // Running statistics at the features' own per-channel means, so about half the standardised values are
+    // negative and a ReLU after the norm would show.
+    const state = await model.state();
+    const channelMeans = gap(captured);
+    const [n, c] = captured.shape;
+    const means = Array.from({ length: c }, (_, ch) => Array.from({ length: n }, (_, i) => channelMeans[i * c + ch]).reduce((a, b) => a + b) / n);
+    mapState(state, 'head_norm.running_mean', (_, ch) => means[ch]);
+    await loadState(model, state);
+    const loaded = await model.state();
+    expect(loaded.get('head_norm.weight')?.shape).toEqual([256]);
+    const { output } = await model.forward(input.data, input.shape);
+    expect(relativeError(output.data, normalisedHeadLogits(loaded, captured, false, 'classifier'))).toBeLessThan(1e-3);
+    expect(relativeError(output.data, normalisedHeadLogits(loaded, captured, true, 'classifier'))).toBeGreaterThan(1e-2);
+    model.dispose();
+  });
+});
+
+/** The logits a normalising linear head gives (eval mode): fc(mean over positions of [relu](bn(x))). */
+function normalisedHeadLogits(
+  state: Map<string, { data: Uint8Array }>, x: { data: Float32Array; shape: number[] }, relu: boolean, linear: string,
+): Float32Array {
+  const f32 = (name: string) => new Float32Array(state.get(name)!.data.slice().buffer);
+  const [gamma, beta, mean, variance, weight, bias] = ['head_norm.weight', 'head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var', `${linear}.weight`, `${linear}.bias`].map(f32);
+  const [n, c, h, w] = x.shape;
+  const classes = bias.length;
+  const logits = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++) {
+      let pooled = 0;
+      for (let p = 0; p < h * w; p++) {
+        const normed = ((x.data[(i * c + ch) * h * w + p] - mean[ch]) / Math.sqrt(variance[ch] + 1e-5)) * gamma[ch] + beta[ch];
+        pooled += relu ? Math.max(0, normed) : normed;
+      }
+      for (let o = 0; o < classes; o++) logits[i * classes + o] += (weight[o * c + ch] * pooled) / (h * w);
+    }
+  for (let i = 0; i < n * classes; i++) logits[i] += bias[i % classes];
+  return logits;
+}

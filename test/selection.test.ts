@@ -76,8 +76,9 @@ describe('LR range test on a real network', () => {
       if (diverged.length) expect(run.stdout).toContain(`${t.id}: diverged at lr ${diverged[0].toPrecision(2)}, retrying at`);
     }
     expect(new Set(trials.map((t) => t.divergedLrs?.[0] ?? t.lr)).size).toBe(2);
-    // Unclipped, at 32 px, the k = 5 suggestion (0.035) diverges; its retry trains, so no trial is lost to the estimate.
-    expect(trials.filter((t) => t.divergedLrs).map((t) => [t.id, t.status])).toEqual([['ttl-k5-s0', 'ok']]);
+    // No trial is lost to the estimate. (Before SqueezeNet's head standardised its features, the k = 5 suggestion
+    // diverged here and its retry trained; no configuration tried since makes a suggestion diverge.)
+    expect(trials.map((t) => [t.id, t.status])).toEqual([['ttl-k3-s0', 'ok'], ['ttl-k5-s0', 'ok']]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('aria-label="LR range test (smoothed training loss)"');
   });
 });

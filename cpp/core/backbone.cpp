@@ -47,7 +47,7 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
   if (options.kind == HeadKind::UNet) return build_decoder(options.num_classes);
   if (options.kind == HeadKind::Original && build_original_head(last_channels(), options.num_classes)) return;
-  linear_head_ = LinearHead(last_channels(), spatial_dims_, units_[built_units_ - 1].raw_output, options.num_classes,
+  linear_head_ = LinearHead(last_channels(), spatial_dims_, units_[built_units_ - 1].output, options.num_classes,
                             options.dropout, options.zero_init);
   // Registered in the order they run, under torchvision's names (checkpoints load into them).
   if (linear_head_.norm) register_module("head_norm", linear_head_.norm);
@@ -57,8 +57,8 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   register_module(name, linear_head_.linear);
 }
 
-void BackboneImpl::mark_raw_interior_units() {
-  for (size_t i = 1; i + 1 < units_.size(); ++i) units_[i].raw_output = true;
+void BackboneImpl::mark_units(UnitOutput output, size_t first, size_t end) {
+  for (size_t i = first; i < end && i < units_.size(); ++i) units_[i].output = output;
 }
 
 void BackboneImpl::build_decoder(int64_t num_classes) {

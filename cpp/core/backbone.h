@@ -70,11 +70,12 @@ class BackboneImpl : public torch::nn::Module {
  protected:
   // Records a unit; `built` is false for units past the cutoff (kept as metadata only).
   void add_unit(UnitInfo info);
-  // Marks every unit between the stem and the last as outputting an un-normalised stream (a pre-activation
-  // network, whose full form normalises once before its classifier). Called after the units are added.
-  void mark_raw_interior_units();
+  // Marks units [first, end) as outputting `output` (see UnitOutput). Called after the units are added; a
+  // pre-activation network marks those between the stem and the last (its full form normalises once, before
+  // its classifier).
+  void mark_units(UnitOutput output, size_t first, size_t end);
   // Builds the head. Subclasses with a special original head override build_original_head. A linear head
-  // after a raw unit (mark_raw_interior_units) normalises first.
+  // after a unit whose output is not normalised normalises first (LinearHead).
   void build_head(const HeadOptions& options, const std::string& name);
   // Returns false when the architecture's own head is the plain linear head.
   virtual bool build_original_head(int64_t in_channels, int64_t num_classes);

@@ -4,11 +4,12 @@
 
 namespace ttl {
 
-LinearHead::LinearHead(int64_t channels, int64_t spatial_dims, bool raw_features, int64_t num_classes, double dropout_p,
+LinearHead::LinearHead(int64_t channels, int64_t spatial_dims, UnitOutput input, int64_t num_classes, double dropout_p,
                        bool zero_init) {
-  if (raw_features) {
+  if (input != UnitOutput::Normalised) {
     TORCH_CHECK(spatial_dims == 2, "a normalising head is implemented for 2D networks only");
     norm = torch::nn::BatchNorm2d(channels);
+    relu_after_norm = input == UnitOutput::PreActivation;
   }
   if (spatial_dims == 3) {
     pool3d = torch::nn::AdaptiveAvgPool3d(1);
@@ -25,7 +26,10 @@ LinearHead::LinearHead(int64_t channels, int64_t spatial_dims, bool raw_features
 }
 
 torch::Tensor LinearHead::forward(torch::Tensor x) {
-  if (norm) x = torch::relu(call(norm, x));
+  if (norm) {
+    x = call(norm, x);
+    if (relu_after_norm) x = torch::relu(x);
+  }
   x = pool3d ? call(pool3d, x) : call(pool2d, x);
   x = torch::flatten(x, 1);
   if (dropout) x = call(dropout, x);

@@ -5,6 +5,14 @@
 
 namespace ttl {
 
+// What a unit outputs, as a head reading it must treat it.
+enum class UnitOutput {
+  Normalised,     // batch-normalised and activated (post-activation ResNets, a network's own final norm)
+  PreActivation,  // a raw residual or convolution stream: the head applies norm + ReLU, as the full network does
+  Unscaled,       // activated but never normalised (SqueezeNet): its scale grows with depth, so the head
+                  // standardises it (norm, no ReLU) to keep the head's step size independent of that scale
+};
+
 // One natural cutoff of a backbone: cutting after it severs no skip connection or concatenation.
 struct UnitInfo {
   std::string name;
@@ -14,7 +22,7 @@ struct UnitInfo {
   std::vector<std::string> param_prefixes;  // parameter-name prefixes owned by the unit
   bool built = true;           // false for units dropped by truncation (metadata only)
   bool slim = false;           // rebuilt at reduced width from random init (TransFusion)
-  bool raw_output = false;     // un-normalised output: a linear head after it normalises first
+  UnitOutput output = UnitOutput::Normalised;
 };
 
 }  // namespace ttl

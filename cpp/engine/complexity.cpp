@@ -31,10 +31,10 @@ class EvalScope {
 
 // Parameters and MACs of the TTL head on one output of `out_shape` ([C, spatial...]). The head is built here
 // unregistered; its random initialisation must not move the global generator that seeded runs draw from.
-std::pair<int64_t, int64_t> linear_head_cost(const std::vector<int64_t>& out_shape, bool raw, int64_t num_classes) {
+std::pair<int64_t, int64_t> linear_head_cost(const std::vector<int64_t>& out_shape, UnitOutput input, int64_t num_classes) {
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   const torch::Tensor state = generator.get_state();
-  LinearHead head(out_shape[0], static_cast<int64_t>(out_shape.size()) - 1, raw, num_classes, 0, false);
+  LinearHead head(out_shape[0], static_cast<int64_t>(out_shape.size()) - 1, input, num_classes, 0, false);
   generator.set_state(state);
   if (head.norm) head.norm->eval();
   std::vector<int64_t> shape = {1};
@@ -75,7 +75,7 @@ Complexity measure_complexity(BackboneImpl& model, const std::vector<int64_t>& i
   if (head_classes > 0) {
     for (size_t i = 0; i < result.units.size(); ++i)
       std::tie(result.units[i].head_params, result.units[i].head_macs) =
-          linear_head_cost(result.units[i].out_shape, model.units()[i].raw_output, head_classes);
+          linear_head_cost(result.units[i].out_shape, model.units()[i].output, head_classes);
   }
   return result;
 }

@@ -55,7 +55,7 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
     }
   }
   // Dense layers and transitions output raw convolution features; the stem and norm5 normalise.
-  mark_raw_interior_units();
+  mark_units(UnitOutput::PreActivation, 1, units().size() - 1);
   build_head(spec.head, "classifier");
 }
 

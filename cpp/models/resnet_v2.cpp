@@ -30,7 +30,7 @@ ResNetV2Impl::ResNetV2Impl(const ArchSpec& spec) {
   });
   if (keep == total) bn_final = register_module("bn_final", batch_norm2d(in));
   // The bottlenecks' residual stream is un-normalised; the stem ends in ReLU, the last unit in bn_final.
-  mark_raw_interior_units();
+  mark_units(UnitOutput::PreActivation, 1, units().size() - 1);
   build_head(spec.head, "fc");
 }
 

@@ -56,6 +56,9 @@ SqueezeNetImpl::SqueezeNetImpl(const ArchSpec& spec) {
     }
     inplanes = 2 * f.expand;
   }
+  // No batch norm anywhere: pooled Fire outputs grow to |x|^2 ~ 5e4 by features.7, which made a new linear
+  // head's steps at LR 1e-3 overshoot (batch losses of 2-3.5 on BreastMNIST); the head standardises them.
+  mark_units(UnitOutput::Unscaled, 0, units().size());
   build_head(spec.head, "classifier");
 }
 
