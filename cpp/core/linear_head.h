@@ -7,8 +7,9 @@ namespace ttl {
 
 // The TTL head: global average pool -> dropout -> linear, after its own BatchNorm when the features it reads
 // are not normalised: BatchNorm + ReLU after a pre-activation unit (as the full network does before its
-// classifier), BatchNorm alone after an unscaled one (see UnitOutput). A backbone registers these modules as its own children (torchvision names);
-// complexity builds unregistered ones to count the head each cutoff would get.
+// classifier), BatchNorm alone after an unscaled one (see UnitOutput). A backbone registers these modules as
+// its own children (torchvision names); complexity builds unregistered ones to count the head each cutoff
+// would get.
 struct LinearHead {
   LinearHead() = default;
   LinearHead(int64_t channels, int64_t spatial_dims, UnitOutput input, int64_t num_classes, double dropout, bool zero_init);
