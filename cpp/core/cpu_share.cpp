@@ -10,9 +10,9 @@
 
 namespace ttl {
 
-int threads_for(double online_cores, double others_busy, int ceiling) {
-  const double free_cores = online_cores - std::max(0.0, others_busy);
-  return std::clamp(static_cast<int>(std::floor(free_cores + 0.25)), 1, std::max(1, ceiling));
+int threads_for(int cores, double others_busy) {
+  const double free_cores = cores - std::max(0.0, others_busy);
+  return std::clamp(static_cast<int>(std::floor(free_cores + 0.25)), 1, std::max(1, cores));
 }
 
 std::optional<CpuShare::Sample> CpuShare::sample() {
@@ -29,7 +29,7 @@ std::optional<CpuShare::Sample> CpuShare::sample() {
                 seconds(self.ru_utime) + seconds(self.ru_stime)};
 }
 
-int CpuShare::threads(int ceiling) {
+int CpuShare::threads(int cores) {
   const auto now = std::chrono::steady_clock::now();
   if (!last_ || now - last_->time >= sample_interval) {
     const auto current = sample();
@@ -40,9 +40,7 @@ int CpuShare::threads(int ceiling) {
     }
     last_ = current;
   }
-  // Read once: glibc answers it from /sys, and this runs before every compute-thread task.
-  static const double online_cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
-  return threads_for(online_cores, others_busy_, ceiling);
+  return threads_for(cores, others_busy_);
 }
 
 }  // namespace ttl
