@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel, finetune } from '../src/index.js';
 import { optimOptions } from '../src/model.js';
 import { toNativeStore } from '../src/data/dataset.js';
+import { batchesPerEpoch, trainingOptim, trainingSettings } from '../src/train/setup.js';
 import { native, type LastBatch } from '../src/native.js';
 
 const pipeline = { size: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
@@ -73,6 +74,8 @@ describe('training state', () => {
       const reported: number[] = [];
       const stats = await model.trainEpoch(grayStore(samples), pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch }, (b) => reported.push(b.batch));
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // The schedule is laid out over the batches an epoch will train.
+      expect(batchesPerEpoch(samples, 4, lastBatch)).toBe(stats.batches);
       return { batches: stats.batches, samples: stats.samples, reported };
     };
     expect(await epoch(9, 'even')).toEqual({ batches: 3, samples: 9, reported: [1, 2, 3] });
@@ -80,6 +83,8 @@ describe('training state', () => {
     expect(await epoch(10, 'keep')).toEqual({ batches: 3, samples: 10, reported: [1, 2, 3] });
     expect(await epoch(10, 'drop')).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
     expect(await epoch(3, 'drop')).toEqual({ batches: 1, samples: 3, reported: [1] });
+    const options = { model: 'squeezenet1_1', strategy: { kind: 'ftl' as const }, batchSize: 4, lastBatch: 'drop' as const, warmup: 0.5 };
+    expect(trainingOptim(options, trainingSettings(options), 10, [])).toMatchObject({ stepsPerEpoch: 2, warmupSteps: 10 });
     await expect(model.trainEpoch(grayStore(4), pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch: 'all' as LastBatch }))
       .rejects.toThrow("epoch options: lastBatch must be 'keep', 'even' or 'drop', got 'all'");
     model.dispose();

@@ -4,7 +4,7 @@
 import { TtlError } from '../errors.js';
 import { toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { integerIn, numberIn } from '../validate.js';
-import { epochOptions, trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
+import { batchesPerEpoch, epochOptions, trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
 
 export interface LrRangeOptions extends TrainingOptions {
   data: ImageDataset;
@@ -47,7 +47,7 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
   const steps = integerIn('steps', options.steps ?? 100, 10, 10000);
   const s = trainingSettings({ ...options, epochs: 1 });
   const { data } = options;
-  const perEpoch = Math.ceil(data.train.labels.length / s.batchSize);
+  const perEpoch = batchesPerEpoch(data.train.labels.length, s.batchSize, s.lastBatch, options.group?.worldSize);
   const epochs = Math.ceil(steps / perEpoch);
   const lrs: number[] = [];
   const losses: number[] = [];

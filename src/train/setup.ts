@@ -169,12 +169,25 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
 /** What the native trainer needs to draw epoch `epoch`'s batches. */
 export const epochOptions = (s: TrainingSettings, epoch: number): NativeEpochOptions => ({ batchSize: s.batchSize, seed: s.seed, epoch, lastBatch: s.lastBatch });
 
-/** The optimiser configuration of a plan; the schedule spans `epochs` of `trainCount` samples. */
+/**
+ * How many batches an epoch of `count` samples trains, as the native epoch draws them: full batches only for 'drop',
+ * and a last batch with fewer than 2 samples per rank is skipped (batch norm needs two).
+ */
+export function batchesPerEpoch(count: number, batchSize: number, lastBatch: LastBatch, ranks = 1): number {
+  const full = Math.floor(count / batchSize);
+  if (lastBatch === 'drop' && full > 0) return full;
+  const batches = Math.ceil(count / batchSize);
+  const last = lastBatch === 'even' ? Math.floor(count / batches) : count - (batches - 1) * batchSize;
+  return batches > 1 && last < 2 * ranks ? batches - 1 : batches;
+}
+
+/** The optimiser configuration of a plan; the schedule spans the steps of `epochs` epochs of `trainCount` samples. */
 export function trainingOptim(options: TrainingOptions, s: TrainingSettings, trainCount: number, classWeights: number[]): NativeOptimOptions {
+  const stepsPerEpoch = batchesPerEpoch(trainCount, s.batchSize, s.lastBatch, options.group?.worldSize);
   return optimOptions({
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
     weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
-    warmupSteps: Math.round(s.warmup * s.epochs * Math.ceil(trainCount / s.batchSize)), stepsPerEpoch: Math.ceil(trainCount / s.batchSize), classWeights,
+    warmupSteps: Math.round(s.warmup * s.epochs * stepsPerEpoch), stepsPerEpoch, classWeights,
     autocast: s.autocast, clipGradNorm: s.clipGradNorm,
   });
 }
