@@ -79,9 +79,10 @@ ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
 }
 
 ttl::LoadOptions to_load_options(const Napi::Value& o) {
-  Fields f(o, "load options", {"allowMissing", "layout", "prefix"});
+  Fields f(o, "load options", {"allowMissing", "layout", "prefix", "requireHead"});
   ttl::LoadOptions options;
   options.allow_missing = f.boolean("allowMissing");
+  options.require_head = f.boolean("requireHead");
   options.layout = f.string("layout");
   options.prefix = f.string("prefix");
   return options;
@@ -275,6 +276,7 @@ Napi::Object from_load_report(Napi::Env env, const ttl::LoadReport& r) {
   out.Set("unexpected", strings(env, r.unexpected));
   out.Set("dropped", strings(env, r.dropped));
   out.Set("headSkipped", strings(env, r.head_skipped));
+  out.Set("headMissing", strings(env, r.head_missing));
   out.Set("randomUnits", strings(env, r.random_units));
   out.Set("reinitialised", strings(env, r.reinitialised));
   return out;

@@ -218,10 +218,12 @@ export class Model {
       throw invalidParameterError('inputShape', `an array ${rank === 4 ? '[C, D, H, W]' : '[C, H, W]'} of positive integers`, inputShape);
   }
 
-  /** Loads a .safetensors file or a torch.save'd .pth/.pt state dict; strict unless allowMissing. */
+  /**
+   * Loads a .safetensors file or a torch.save'd .pth/.pt state dict; strict unless allowMissing. A ttl-torch checkpoint
+   * of this network must hold its head as well (another checkpoint's head is replaced by this model's new one).
+   */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
-    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '' };
     let tensors, checkpoint: CheckpointInfo | undefined;
     if (path.endsWith('.safetensors')) {
       const file = await readSafetensorsAsync(path);
@@ -231,6 +233,9 @@ export class Model {
     } else {
       tensors = checkTensors(await readPth(path), path);
     }
+    // A checkpoint of this very network carries its trained head: a missing head tensor must not load as random.
+    const requireHead = checkpoint !== undefined && !options.allowMismatch && !options.prefix;
+    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '', requireHead };
     // The native side copies from these arrays on the compute thread; this frame keeps them alive meanwhile.
     const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path, checkpoint };

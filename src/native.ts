@@ -34,6 +34,8 @@ export interface NativeLoadReport {
   unexpected: string[];
   dropped: string[];
   headSkipped: string[];
+  /** Head tensors the checkpoint lacks (an ImageNet checkpoint has another head; left as initialised). */
+  headMissing: string[];
   randomUnits: string[];
   reinitialised: string[];
 }
@@ -142,7 +144,7 @@ export interface NativeModel {
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
   complexity(inputShape: number[], headClasses: number): Promise<NativeComplexity>;
   /** The entries' data is copied on the compute thread: keep them alive and unchanged until the promise settles. */
-  loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string }): Promise<NativeLoadReport>;
+  loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string; requireHead: boolean }): Promise<NativeLoadReport>;
   state(): Promise<NativeStateEntry[]>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
   /** labels: [N] class labels, or [N, ...spatial] masks for a segmentation network. */

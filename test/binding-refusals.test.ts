@@ -66,8 +66,8 @@ describe('binding refusals', () => {
 
   it('loadState: options and entries are complete', async () => {
     const net = await model();
-    expect(() => net.loadState([], loose({ allowMissing: true, layout: '' }))).toThrow(refused('load options.prefix is missing (expected a string)'));
-    expect(() => net.loadState(loose([{ name: 'fc.bias', shape: [2], data: new Uint8Array(8) }]), { allowMissing: true, layout: '', prefix: '' })).toThrow(
+    expect(() => net.loadState([], loose({ allowMissing: true, layout: '', requireHead: false }))).toThrow(refused('load options.prefix is missing (expected a string)'));
+    expect(() => net.loadState(loose([{ name: 'fc.bias', shape: [2], data: new Uint8Array(8) }]), { allowMissing: true, layout: '', prefix: '', requireHead: false })).toThrow(
       refused('state entry.dtype is missing (expected a string)'),
     );
     net.dispose();

@@ -46,6 +46,33 @@ describe('safetensors', () => {
   });
 });
 
+describe('ttl-torch checkpoints hold their head', () => {
+  it('a missing head tensor is refused by name (allowMissing keeps it as initialised); a checkpoint without head_norm as a whole (0.1.0) loads and predicts as saved', async () => {
+    const a = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
+    const saved = join(dir, 'squeezenet-k5.safetensors');
+    await a.saveWeights(saved);
+    const file = readSafetensors(saved);
+    const without = (name: string, drop: (key: string) => boolean) => {
+      const path = join(dir, `squeezenet-k5-${name}.safetensors`);
+      writeSafetensors(path, [...file.tensors.values()].filter((t) => !drop(t.name)), file.metadata);
+      return path;
+    };
+    const b = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 4 });
+    const noClassifier = without('no-classifier', (key) => key === 'classifier.weight');
+    await expect(b.loadWeights(noClassifier)).rejects.toMatchObject({
+      code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/missing head keys \(1\): classifier\.weight\n.*allowMissing keeps this head as initialised/),
+    });
+    await expect(b.loadWeights(without('half-norm', (key) => key === 'head_norm.running_var'))).rejects.toThrow(/missing head keys \(1\): head_norm\.running_var/);
+    expect((await b.loadWeights(noClassifier, { allowMissing: true })).headMissing).toEqual(['classifier.weight']);
+    const report = await b.loadWeights(without('no-norm', (key) => key.startsWith('head_norm.')));
+    expect(report.headMissing).toEqual(['head_norm.bias', 'head_norm.running_mean', 'head_norm.running_var', 'head_norm.weight']);
+    const [ya, yb] = await Promise.all([a.forward(input, [2, 3, 48, 48]), b.forward(input, [2, 3, 48, 48])]);
+    expect(Buffer.from(yb.output.data.buffer).equals(Buffer.from(ya.output.data.buffer))).toBe(true);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe('PyTorch .pth checkpoints (written by python3-torch)', () => {
   it.each([['zip', []], ['legacy', ['--legacy']]])('%s format loads and reproduces the outputs', async (_label, flags) => {
     const a = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 8 });

@@ -52,10 +52,25 @@ void append_list(std::ostringstream& out, const char* title, const std::vector<s
   if (names.size() > 12) out << ", ... (" << names.size() - 12 << " more)";
 }
 
-std::string describe(const LoadReport& report, bool allow_missing) {
+// A checkpoint saved before its head had a normaliser (SqueezeNet's head_norm, new after 0.1.0) lacks that module
+// as a whole; a fresh one is the identity in eval mode, so the checkpoint still predicts as it was trained.
+std::vector<std::string> lacking_head(const LoadReport& report, const StateDict& targets) {
+  const std::string norm = "head_norm.";
+  int64_t norm_tensors = 0;
+  for (const auto& item : targets)
+    if (starts_with(item.first, norm) && !is_optional(item.first)) ++norm_tensors;
+  std::vector<std::string> lacking;
+  for (const std::string& name : report.head_missing)
+    if (!starts_with(name, norm)) lacking.push_back(name);
+  if (static_cast<int64_t>(report.head_missing.size() - lacking.size()) != norm_tensors) return report.head_missing;
+  return lacking;
+}
+
+std::string describe(const LoadReport& report, bool allow_missing, const std::vector<std::string>& lacking_head) {
   std::ostringstream out;
   out << "checkpoint does not match the model";
   if (!allow_missing) append_list(out, "missing keys", report.missing);
+  append_list(out, "missing head keys", lacking_head);
   append_list(out, "unexpected keys", report.unexpected);
   if (!report.mismatched.empty()) {
     out << "\n  mis-shaped keys (" << report.mismatched.size() << "): ";
@@ -66,6 +81,7 @@ std::string describe(const LoadReport& report, bool allow_missing) {
     }
   }
   if (!allow_missing && !report.missing.empty()) out << "\n  (allowMissing accepts a partial checkpoint)";
+  if (!lacking_head.empty()) out << "\n  (a checkpoint of this network carries its trained head; allowMissing keeps this head as initialised)";
   return out.str();
 }
 
@@ -89,7 +105,8 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
     if (owner && owner->slim) continue;  // rebuilt from random init by design
     auto found = translated.find(name);
     if (found == translated.end()) {
-      if (!is_optional(name) && !is_head_key(model, name)) report.missing.push_back(name);
+      if (is_optional(name)) continue;
+      (is_head_key(model, name) ? report.head_missing : report.missing).push_back(name);
       continue;
     }
     if (found->second.sizes() != target.sizes()) {
@@ -116,8 +133,11 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
       report.unexpected.push_back(name);
     }
   }
-  if (!report.unexpected.empty() || !report.mismatched.empty() || (!options.allow_missing && !report.missing.empty()))
-    throw Error("E_WEIGHTS_MISMATCH", describe(report, options.allow_missing));
+  const std::vector<std::string> lacking =
+      options.require_head && !options.allow_missing ? lacking_head(report, targets) : std::vector<std::string>{};
+  if (!report.unexpected.empty() || !report.mismatched.empty() || !lacking.empty() ||
+      (!options.allow_missing && !report.missing.empty()))
+    throw Error("E_WEIGHTS_MISMATCH", describe(report, options.allow_missing, lacking));
 
   for (const UnitInfo& unit : model.units()) {
     if (!unit.built) continue;

@@ -15,6 +15,7 @@ struct LoadOptions {
   bool allow_missing = false;  // partial checkpoints: missing parameters keep their initialisation
   std::string layout;          // "" (torchvision names) or "gluoncv_resnet_v2"
   std::string prefix;          // strip this prefix from checkpoint keys; other keys are ignored
+  bool require_head = false;   // a checkpoint of this very network (ttl-torch's own): its head must be there too
 };
 
 struct ShapeMismatch {
@@ -28,6 +29,7 @@ struct LoadReport {
   std::vector<std::string> unexpected;     // in the checkpoint, not in the model
   std::vector<std::string> dropped;        // belong to units removed by truncation
   std::vector<std::string> head_skipped;   // checkpoint head replaced by a new head
+  std::vector<std::string> head_missing;   // in the model's head, not in the checkpoint (left as initialised)
   std::vector<std::string> reinitialised;  // belong to units rebuilt at another width (TransFusion)
   std::vector<ShapeMismatch> mismatched;
   std::vector<std::string> random_units;   // units left (partly) at their initialisation
