@@ -4,7 +4,8 @@
 // real set with the same epoch budget, and the table reports held-out test AUROC, whether training-batch losses
 // spiked, the chosen learning rate and the wall time. Recipes:
 //   old  - the defaults before the study: batch 64, LR 0.003, one full epoch of warm-up, no clipping, a ragged last batch
-//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5
+//   new  - TRAINING_DEFAULTS: batch 32, LR 0.01 (a card's own LR where it declares one), 5% warm-up, clipping at 5,
+//          full batches only
 //   auto - batch and warm-up as 'new', LR from a range test on each trial's own network
 //   zero - 'new' with the new head initialised to zero (BiT)
 //   'new' changed by one or more of (joined by '+', e.g. clip3+warmup0.2):

@@ -59,8 +59,8 @@ describe('run --resume and report check config.json like flags', () => {
   });
 
   it('--last-batch reaches the run config, checked by name', () => {
-    expect(resolveConfig({ lastBatch: 'drop' }).lastBatch).toBe('drop');
-    expect(resolveConfig({}).lastBatch).toBe('keep');
+    expect(resolveConfig({ lastBatch: 'even' }).lastBatch).toBe('even');
+    expect(resolveConfig({}).lastBatch).toBe('drop');
     expect(() => resolveConfig({ lastBatch: 'all' })).toThrow("Expected one of 'keep', 'even', 'drop' for lastBatch but received 'all'");
   });
 });

@@ -45,7 +45,7 @@ program
   .option('--lr <eta|auto>', "head learning rate; 'auto': an LR range test per strategy and cutoff picks it")
   .option('--warmup <fraction>', 'linear warm-up over this fraction of all steps, then cosine decay per step')
   .option('--clip-grad-norm <norm>', 'rescale a step whose global gradient norm exceeds this (0: never)')
-  .option('--last-batch <keep|even|drop>', "the samples that do not fill a last batch: a ragged batch, near-equal batches, or dropped")
+  .option('--last-batch <drop|keep|even>', "the samples that do not fill a last batch: dropped (default), a ragged batch, or near-equal batches")
   .option('--optimizer <sgd|adamw>')
   .option('--autocast <bf16|none>', 'bf16 mixed precision (fp16 is refused: it would train without loss scaling)')
   .option('--device <auto|cpu|cuda>')

@@ -38,9 +38,10 @@ export interface TrainingOptions {
   /** Largest global gradient L2 norm of a step (larger ones are rescaled to it); 0 turns clipping off. */
   clipGradNorm?: number;
   /**
-   * The samples that do not fill a last batch (546 at 32: 2, which then train on their own batch-norm statistics
-   * and loss; README, training defaults: spikes): 'keep' a ragged last batch (the default), split the epoch into
-   * near-equal batches ('even'), or 'drop' them as PyTorch's drop_last (each epoch's shuffle leaves out others).
+   * The samples that do not fill a last batch (546 at 32: 2, which would train on their own batch-norm statistics
+   * and loss; README, training defaults: spikes): 'drop' them as PyTorch's drop_last (the default; each epoch's
+   * shuffle leaves out others; a set under one batch trains whole), keep a ragged last batch ('keep'), or split the
+   * epoch into near-equal batches ('even').
    */
   lastBatch?: LastBatch;
   /** How the new head starts (see CreateModelOptions.headInit). */
@@ -124,7 +125,7 @@ export interface TrainingSettings {
 export const LAST_BATCH: readonly LastBatch[] = ['keep', 'even', 'drop'];
 
 /** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'keep' as LastBatch };
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'drop' as LastBatch };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
