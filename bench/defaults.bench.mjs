@@ -1,5 +1,5 @@
 // npm run bench -- defaults [--sets breastmnist,pneumoniamnist,bccd,adrenal] [--recipes old,new,auto] [--seeds 0]
-//   [--models LIST] [--strategies ftl,ttl] [--size 64] [--trace FILE]
+//   [--models LIST] [--strategies ftl,ttl] [--cutoffs K,...] [--size 64] [--trace FILE]
 // The study behind the training defaults: each recipe trains FTL and a TTL cutoff of each model on each shared
 // real set with the same epoch budget, and the table reports held-out test AUROC, whether training-batch losses
 // spiked, the chosen learning rate and the wall time. Recipes:
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     models: { type: 'string' },
     size: { type: 'string', default: '64' },
     strategies: { type: 'string', default: 'ftl,ttl' },
+    // TTL cutoffs to train (default: the end of each model's second-to-last block).
+    cutoffs: { type: 'string' },
     trace: { type: 'string' },
   },
 });
@@ -88,7 +90,8 @@ for (const setName of values.sets.split(',')) {
     const volumetric = Boolean(card.input.frames);
     const { dataset } = await loadDataset(set.path, { size, seed: 0, ...set.options, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
     const weights = card.weights.imagenet ? 'imagenet' : undefined;
-    const strategies = [{ kind: 'ftl' }, { kind: 'ttl', k: card.blocks.at(-2) }].filter((st) => values.strategies.split(',').includes(st.kind));
+    const cutoffs = values.cutoffs ? values.cutoffs.split(',').map(Number) : [card.blocks.at(-2)];
+    const strategies = [{ kind: 'ftl' }, ...cutoffs.map((k) => ({ kind: 'ttl', k }))].filter((st) => values.strategies.split(',').includes(st.kind));
     for (const strategy of strategies)
       for (const seed of values.seeds.split(',').map(Number))
         for (const name of values.recipes.split(',')) {
