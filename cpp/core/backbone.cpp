@@ -50,7 +50,7 @@ void BackboneImpl::build_head(const HeadOptions& options, const std::string& nam
   linear_head_ = LinearHead(last_channels(), spatial_dims_, units_[built_units_ - 1].output, options.num_classes,
                             options.dropout, options.zero_init);
   // Registered in the order they run, under torchvision's names (checkpoints load into them).
-  if (linear_head_.norm) register_module("head_norm", linear_head_.norm);
+  if (linear_head_.norm) register_module(LinearHead::kNormName, linear_head_.norm);
   if (linear_head_.pool3d) register_module("avgpool", linear_head_.pool3d);
   if (linear_head_.pool2d) register_module("avgpool", linear_head_.pool2d);
   if (linear_head_.dropout) register_module("dropout", linear_head_.dropout);

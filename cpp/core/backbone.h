@@ -65,7 +65,7 @@ class BackboneImpl : public torch::nn::Module {
   // Parameter-name prefixes of the head (the original and a new one share the name), to recognise
   // head keys in checkpoints.
   // A segmentation network also treats the replaced classifier's keys as its head's.
-  std::vector<std::string> head_prefixes() const { return {head_name_ + ".", "decoder.", "head_norm."}; }
+  std::vector<std::string> head_prefixes() const { return {head_name_ + ".", "decoder.", std::string(LinearHead::kNormName) + "."}; }
 
  protected:
   // Records a unit; `built` is false for units past the cutoff (kept as metadata only).

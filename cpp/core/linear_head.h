@@ -17,6 +17,9 @@ struct LinearHead {
   torch::Tensor forward(torch::Tensor x);
   int64_t params() const;
 
+  // The backbone registers `norm` under this name (checkpoint keys "head_norm.*").
+  static constexpr const char* kNormName = "head_norm";
+
   torch::nn::BatchNorm2d norm{nullptr};  // features that are not normalised only
   bool relu_after_norm = false;          // pre-activation features
   torch::nn::AdaptiveAvgPool2d pool2d{nullptr};

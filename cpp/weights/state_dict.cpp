@@ -55,7 +55,7 @@ void append_list(std::ostringstream& out, const char* title, const std::vector<s
 // A checkpoint saved before its head had a normaliser (SqueezeNet's head_norm, new after 0.1.0) lacks that module
 // as a whole; a fresh one is the identity in eval mode, so the checkpoint still predicts as it was trained.
 std::vector<std::string> lacking_head(const LoadReport& report, const StateDict& targets) {
-  const std::string norm = "head_norm.";
+  const std::string norm = std::string(LinearHead::kNormName) + ".";
   int64_t norm_tensors = 0;
   for (const auto& item : targets)
     if (starts_with(item.first, norm) && !is_optional(item.first)) ++norm_tensors;
