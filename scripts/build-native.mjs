@@ -13,7 +13,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'build', 'Release', 'ttl_torch.node');
+// TTL_TORCH_BUILD_DIR: a second build beside build/ (another LibTorch); dist/native.js loads from the same place.
+const buildDir = process.env.TTL_TORCH_BUILD_DIR || 'build';
+const built = join(root, buildDir, 'Release', 'ttl_torch.node');
 const force = process.argv.includes('--force');
 const libtorchEnv = process.env.LIBTORCH || process.env.Torch_DIR;
 const say = (line) => console.log(`ttl-torch: ${line}`);
@@ -51,7 +53,7 @@ if (!haveTorch) {
 // Resolved, not joined to root/node_modules: in an installed package cmake-js is usually hoisted.
 const cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
 say(`compiling the addon against ${libtorchEnv ? `LIBTORCH ${libtorchEnv}` : "the system's LibTorch"} (several minutes on 2 cores)`);
-const args = [cmakeJs, 'compile', '--directory', root, '--parallel', String(Math.max(1, cpus().length))];
+const args = [cmakeJs, 'compile', '--directory', root, '--out', buildDir, '--parallel', String(Math.max(1, cpus().length))];
 const start = performance.now();
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 if (result.status === 0) say(`addon compiled in ${((performance.now() - start) / 1000).toFixed(1)} s`);

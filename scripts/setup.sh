@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # Installs what ttl-torch needs on Debian/Ubuntu, printing each step and how long it took:
-#   bash scripts/setup.sh          LibTorch (CPU, from apt) with OpenBLAS, the build tools, then the npm packages
-#                                  (which use the prebuilt addon when it matches, else compile it, and compile
-#                                  the TypeScript). Enough to train.
-#   bash scripts/setup.sh --test   also what only the tests use: Debian's python3-torch (reference checks) and
+#   bash scripts/setup.sh          LibTorch 1.13 (CPU, Debian's libtorch-dev from apt) with OpenBLAS, the build
+#                                  tools, then the npm packages (which use the prebuilt addon when it matches, else
+#                                  compile it, and compile the TypeScript). Enough to train; needs no Python.
+#   bash scripts/setup.sh --libtorch pip
+#                                  LibTorch 2.x instead: PyTorch's wheel (torch==2.15.*, a CUDA build that also
+#                                  runs on CPU) in a virtual environment (TTL_TORCH_VENV, default .venv), with the
+#                                  pieces of pip's CUDA toolkit its CMake package asks for (nvcc, crt, nvvm), then
+#                                  the addon compiled against it. TTL_TORCH_PIP_TORCH overrides the requirement.
+#   --test                         also what only the tests use: Debian's python3-torch (reference checks) and
 #                                  chromium (the report test). .ci/run uses this.
+# TTL_TORCH_BUILD_DIR (default build) is where the addon is compiled and where it is loaded from: .ci/run keeps
+# the pip build in build-pip beside the Debian one.
 # OpenBLAS matters: without it Debian's libtorch falls back to the reference BLAS (ResNet-50 inference at 64 px
 # took 125 ms instead of 16 ms). Set LIBTORCH=/path/to/libtorch to build against another LibTorch (e.g. an
 # official CUDA build); libtorch-dev is then not installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() { echo "usage: bash scripts/setup.sh [--libtorch debian|pip] [--test]" >&2; exit 2; }
 test_deps=0
-for arg in "$@"; do
-  case "$arg" in
+libtorch=debian
+while [ $# -gt 0 ]; do
+  case "$1" in
     --test) test_deps=1 ;;
-    *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
+    --libtorch) [ $# -ge 2 ] || usage; libtorch="$2"; shift ;;
+    --libtorch=*) libtorch="${1#--libtorch=}" ;;
+    *) usage ;;
   esac
+  shift
 done
+case "$libtorch" in debian | pip) ;; *) echo "setup.sh: --libtorch is 'debian' or 'pip', not '$libtorch'" >&2; exit 2 ;; esac
 
 declare -a summary=()
 step() {
@@ -54,10 +67,31 @@ apt_install() {
 # them the addon builds without c10d and refuses distributed runs).
 # The build tools stay in the default set: they are what `npm ci` falls back to when no prebuild matches.
 packages=(libtorch-dev libgloo-dev libopenblas0-openmp cmake g++ make)
-if [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
+if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv)
+elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then
   step "test-only packages (python3-torch chromium)" apt_install python3-torch chromium
+fi
+
+# The wheel's TorchConfig.cmake is a CUDA build's: configuring against it runs nvcc, so pip's nvcc, crt and nvvm
+# are installed at the CUDA version of the runtime the wheel brought (cmake/pip_cuda_toolkit.cmake lays them out).
+pip_libtorch() {
+  local venv="${TTL_TORCH_VENV:-.venv}"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${TTL_TORCH_PIP_TORCH:-torch==2.15.*}" torchvision
+  local cuda
+  cuda=$("$venv/bin/pip" show nvidia-cuda-runtime 2>/dev/null | sed -n 's/^Version: //p')
+  if [ -n "$cuda" ]; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "nvidia-cuda-nvcc==$cuda" "nvidia-cuda-crt==$cuda" "nvidia-nvvm==$cuda"
+  fi
+  "$venv/bin/python" -c 'import torch; print("PyTorch", torch.__version__, "in", torch.__path__[0])'
+}
+if [ "$libtorch" = pip ]; then
+  step "PyTorch wheel and pip's CUDA toolkit (${TTL_TORCH_VENV:-.venv})" pip_libtorch
+  LIBTORCH=$("${TTL_TORCH_VENV:-.venv}/bin/python" -c 'import torch; print(torch.__path__[0])')
+  export LIBTORCH
 fi
 step "npm ci (packages, native addon, TypeScript)" npm ci --no-audit --no-fund
 

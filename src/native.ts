@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
 
@@ -261,10 +261,20 @@ export interface PrebuildTag {
   runpath: string[];
 }
 
+/** What CMakeLists.txt writes beside a local build (`ttl_torch.json`): the LibTorch it was compiled against. */
+export interface BuildInfo {
+  libtorch: string;
+  variant: 'cpu' | 'cuda';
+  /** Where that LibTorch came from: Debian's libtorch-dev, PyTorch's pip wheel, or an unpacked archive (LIBTORCH). */
+  source: 'debian' | 'pip' | 'unpacked';
+  torchDir: string;
+}
+
 export interface AddonChoice {
   path: string;
   kind: 'build' | 'prebuild';
   tag?: PrebuildTag;
+  built?: BuildInfo;
 }
 
 /** The LibTorch a plain dlopen would find: its CMake package's version and the Debian package, each if present. */
@@ -276,6 +286,18 @@ export interface SystemLibtorch {
 export const prebuildDir = (root = packageRoot) => join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 export const prebuildFile = (root = packageRoot) => join(prebuildDir(root), 'ttl-torch.napi.node');
 const tagFile = (node: string) => node.replace(/\.node$/, '.json');
+
+/**
+ * The addon `npm run build:native` compiles: build/Release/ttl_torch.node, or under TTL_TORCH_BUILD_DIR, which
+ * keeps a second build (another LibTorch) beside the default one; scripts/build-native.mjs reads the same variable.
+ */
+export const localBuildFile = (root = packageRoot, env: NodeJS.ProcessEnv = process.env) =>
+  join(resolve(root, env.TTL_TORCH_BUILD_DIR || 'build'), 'Release', 'ttl_torch.node');
+
+export function readBuildInfo(node: string): BuildInfo | undefined {
+  const file = join(dirname(node), 'ttl_torch.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuildInfo) : undefined;
+}
 
 const multiarch = ({ x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as Record<string, string>)[process.arch] ?? '';
 /** "1:1.13.1+dfsg-4" -> "1.13.1": a Debian version without epoch, repack suffix and revision. */
@@ -374,8 +396,13 @@ const installHint =
  * prebuilds link Debian's CPU LibTorch, which is not what was asked for.
  */
 export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process.env): AddonChoice {
-  const build = join(root, 'build', 'Release', 'ttl_torch.node');
-  if (existsSync(build)) return { path: build, kind: 'build' };
+  const build = localBuildFile(root, env);
+  if (existsSync(build)) return { path: build, kind: 'build', built: readBuildInfo(build) };
+  if (env.TTL_TORCH_BUILD_DIR)
+    throw new TtlError(
+      'E_NATIVE_MISSING',
+      `TTL_TORCH_BUILD_DIR is set (${env.TTL_TORCH_BUILD_DIR}) but ${build} does not exist: build it with 'npm run build:native' and the same variable set.`,
+    );
   const libtorchEnv = env.LIBTORCH || env.Torch_DIR;
   if (libtorchEnv)
     throw new TtlError(

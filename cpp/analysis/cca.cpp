@@ -2,12 +2,14 @@
 
 #include "core/error.h"
 
+// ATen's linalg_* functions, not torch::linalg (the C++ frontend's wrappers, gone from LibTorch 2.x's headers):
+// the same kernels on both lines.
 namespace ttl {
 namespace {
 
 // v diag(sqrt(w)) v^T of a symmetric positive semi-definite matrix (numpy's eigh-based square root).
 torch::Tensor psd_sqrt(const torch::Tensor& a) {
-  auto [w, v] = torch::linalg::eigh(a, "L");
+  auto [w, v] = at::linalg_eigh(a, "L");
   return torch::matmul(v, torch::matmul(torch::diag(torch::sqrt(w)), v.transpose(0, 1)));
 }
 
@@ -40,10 +42,10 @@ torch::Tensor cca_coefficients(const torch::Tensor& x_in, const torch::Tensor& y
   sxy = sxy.index_select(0, xi).index_select(1, yi);
   sxx = sxx + epsilon * torch::eye(sxx.size(0), torch::kFloat64);
   syy = syy + epsilon * torch::eye(syy.size(0), torch::kFloat64);
-  torch::Tensor invsqrt_xx = psd_sqrt(torch::linalg::pinv(sxx, 1e-15, false));
-  torch::Tensor invsqrt_yy = psd_sqrt(torch::linalg::pinv(syy, 1e-15, false));
+  torch::Tensor invsqrt_xx = psd_sqrt(at::linalg_pinv(sxx, 1e-15, false));
+  torch::Tensor invsqrt_yy = psd_sqrt(at::linalg_pinv(syy, 1e-15, false));
   torch::Tensor arr = torch::matmul(invsqrt_xx, torch::matmul(sxy, invsqrt_yy));
-  return torch::linalg::svdvals(arr, c10::nullopt).abs();
+  return at::linalg_svdvals(arr).abs();
 }
 
 torch::Tensor svd_reduce(const torch::Tensor& x_in, double keep_fraction) {
@@ -51,7 +53,7 @@ torch::Tensor svd_reduce(const torch::Tensor& x_in, double keep_fraction) {
   if (keep_fraction <= 0 || keep_fraction > 1) throw Error("E_BAD_ARGUMENT", "keep fraction must lie in (0, 1]");
   const torch::Tensor x = x_in.to(torch::kFloat64);
   torch::Tensor centred = x - x.mean(1, /*keepdim=*/true);
-  auto [u, s, vh] = torch::linalg::svd(centred, /*full_matrices=*/false, c10::nullopt);
+  auto [u, s, vh] = at::linalg_svd(centred, /*full_matrices=*/false);
   torch::Tensor share = torch::cumsum(s, 0) / s.sum();
   const int64_t keep = std::min<int64_t>(s.size(0), torch::nonzero(share >= keep_fraction - 1e-12).min().item<int64_t>() + 1);
   return s.slice(0, 0, keep).unsqueeze(1) * vh.slice(0, 0, keep);

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <torch/version.h>
+
 #include "core/error.h"
 #include "dist/gradient_buckets.h"
 
@@ -19,8 +21,17 @@ namespace ttl::dist {
 
 #ifdef TTL_TORCH_DIST
 
+// LibTorch 2.x split process groups in two: ProcessGroupGloo/NCCL became c10d::Backend implementations that a
+// ProcessGroup dispatches to (by device type). The collectives used here have the same signatures on both, so
+// the backend is held directly: no dispatch layer between the trainer and Gloo/NCCL on either line.
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
+
 struct Group::Impl {
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<Collectives> group;
 };
 
 namespace {
@@ -32,7 +43,7 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& hostna
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
-c10::intrusive_ptr<c10d::ProcessGroup> make_group(c10::intrusive_ptr<c10d::Store> store, const GroupOptions& o) {
+c10::intrusive_ptr<Collectives> make_group(c10::intrusive_ptr<c10d::Store> store, const GroupOptions& o) {
   if (o.backend == "nccl") {
 #ifdef TTL_TORCH_NCCL
     auto options = c10d::ProcessGroupNCCL::Options::create();

@@ -1,8 +1,10 @@
 #pragma once
+#include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "dist/group.h"
@@ -43,7 +45,8 @@ class OverlappedAverage {
 
   std::shared_ptr<Group> group_;
   std::vector<torch::Tensor> params_;  // the trained parameters, last registered first (backward's order)
-  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // kept alive: they hold the hooks
+  // kept alive: they hold the hooks. A shared_ptr up to LibTorch 2.x's intrusive_ptr, whichever grad_accumulator returns.
+  std::vector<decltype(torch::autograd::impl::grad_accumulator(std::declval<torch::Tensor>()))> accumulators_;
   std::vector<uintptr_t> hook_keys_;
   std::vector<std::vector<size_t>> buckets_;  // indices into params_
   std::vector<size_t> bucket_of_;
