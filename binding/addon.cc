@@ -34,6 +34,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
       [](Napi::Env env, ttl::RuntimeInfo& r) -> Napi::Value {
         Napi::Object out = Napi::Object::New(env);
         out.Set("libtorch", r.libtorch_version);
+        out.Set("cudaCompiled", Napi::Boolean::New(env, r.cuda_compiled));
         out.Set("cudaAvailable", Napi::Boolean::New(env, r.cuda_available));
         out.Set("cudaDevices", Napi::Number::New(env, static_cast<double>(r.cuda_devices)));
         out.Set("threads", Napi::Number::New(env, static_cast<double>(r.threads)));

@@ -10,7 +10,9 @@
 # nvidia/ folder used, empty when none) and the toolkit variables.
 function(ttl_use_pip_cuda_toolkit torch_dir)
   set(TTL_TORCH_PIP_NVIDIA "" PARENT_SCOPE)
-  if(DEFINED ENV{CUDA_HOME} OR DEFINED ENV{CUDACXX} OR CUDA_TOOLKIT_ROOT_DIR OR CMAKE_CUDA_COMPILER)
+  set(shim "${CMAKE_BINARY_DIR}/pip-cuda-toolkit")
+  # A toolkit named by the caller wins; the cache holding this function's own choice (a re-configure) does not.
+  if(DEFINED ENV{CUDA_HOME} OR DEFINED ENV{CUDACXX} OR (CUDA_TOOLKIT_ROOT_DIR AND NOT CUDA_TOOLKIT_ROOT_DIR STREQUAL shim))
     return()
   endif()
   get_filename_component(site "${torch_dir}/.." ABSOLUTE)
@@ -26,7 +28,6 @@ function(ttl_use_pip_cuda_toolkit torch_dir)
   endif()
   list(GET nvcc_candidates 0 nvcc)
   get_filename_component(cuda_root "${nvcc}/../.." ABSOLUTE)
-  set(shim "${CMAKE_BINARY_DIR}/pip-cuda-toolkit")
   # nvcc links from lib/, FindCUDA looks in lib64/ first: one folder under both names.
   file(MAKE_DIRECTORY "${shim}/lib")
   if(NOT EXISTS "${shim}/lib64")

@@ -19,7 +19,9 @@ const run = (cmd, args) => {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`})`);
   return r.stdout;
 };
-const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--force'], { cwd: root, stdio: 'inherit' });
+// Always the default build/ (the system LibTorch), whatever TTL_TORCH_BUILD_DIR a second build uses.
+const { TTL_TORCH_BUILD_DIR: _, ...env } = process.env;
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--force'], { cwd: root, stdio: 'inherit', env });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const { prebuildFile, systemLibtorch } = await import(pathToFileURL(join(root, 'dist', 'native.js')).href);

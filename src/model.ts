@@ -12,7 +12,7 @@ import {
 import { getModelCard, spatialDims, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf } from './validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { readPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
@@ -98,6 +98,8 @@ export interface TrainStepOptions {
   nesterov?: boolean;
   /** Rescale the gradients to this global L2 norm when it is exceeded; 0 (default) never does. */
   clipGradNorm?: number;
+  /** 'bf16': the forward under bf16 autocast (CPU and CUDA); float32 when absent. */
+  autocast?: 'bf16';
 }
 
 /**
@@ -300,6 +302,7 @@ export class Model {
       weightDecay: numberIn('options.weightDecay', options.weightDecay ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
       clipGradNorm: numberIn('options.clipGradNorm', options.clipGradNorm ?? 0, 0, 1e6),
+      autocast: trainingAutocast('options.autocast', options.autocast),
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
     if (JSON.stringify(optim) !== this.trainingKey) await this.configureTraining(optim);

@@ -210,6 +210,8 @@ export interface NativeDistGroup {
 
 export interface NativeRuntimeInfo {
   libtorch: string;
+  /** Built against a CUDA LibTorch: its CUDA paths are compiled in, whether or not a GPU is present. */
+  cudaCompiled: boolean;
   cudaAvailable: boolean;
   cudaDevices: number;
   /** The compute thread's intra-op threads now. */

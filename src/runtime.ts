@@ -1,19 +1,37 @@
 import { call, callSync } from './errors.js';
-import { loadedAddon, native, type NativeRuntimeInfo } from './native.js';
+import { loadedAddon, native, type BuildInfo, type NativeRuntimeInfo } from './native.js';
 import { integerIn } from './validate.js';
 
 export interface RuntimeInfo extends NativeRuntimeInfo {
   defaultDevice: 'cuda' | 'cpu';
   /** Which addon file was loaded: a local build, or a prebuild with its LibTorch tag. */
   addon: string;
+  /**
+   * Where the addon's LibTorch came from: Debian's libtorch-dev, PyTorch's pip wheel, or an unpacked archive
+   * (LIBTORCH), with its CMake folder; undefined for a build that predates the record.
+   */
+  libtorchFrom?: { source: BuildInfo['source']; dir: string };
+  /** The c10d backends compiled in (none without c10d). */
+  distributed: { gloo: boolean; nccl: boolean };
 }
 
-/** LibTorch version, CUDA availability and the compute thread's settings. */
+/** LibTorch version and origin, CUDA (compiled in, available), c10d backends and the compute thread's settings. */
 export async function runtimeInfo(): Promise<RuntimeInfo> {
   const info = await call(() => native().info());
   const addon = loadedAddon()!;
   const where = addon.kind === 'prebuild' ? `prebuild ${addon.path} (${addon.tag?.tag})` : `local build ${addon.path}`;
-  return { ...info, defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu', addon: where };
+  const libtorchFrom = addon.built
+    ? { source: addon.built.source, dir: addon.built.torchDir }
+    : addon.tag?.debian
+      ? { source: 'debian' as const, dir: `${addon.tag.debian.package} ${addon.tag.debian.version}` }
+      : undefined;
+  return {
+    ...info,
+    defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu',
+    addon: where,
+    ...(libtorchFrom ? { libtorchFrom } : {}),
+    distributed: native().distributedSupport(),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { invalidParameterError } from './errors.js';
+import { TtlError, invalidParameterError } from './errors.js';
 import type { Device } from './model.js';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -43,4 +43,12 @@ export function shapeOf(name: string, value: unknown, rank?: number[]): number[]
   if (!Array.isArray(value) || !value.every((d) => isInteger(d) && d > 0) || (rank && !rank.includes(value.length)))
     throw invalidParameterError(name, `an array of ${rank ? rank.join(' or ') + ' ' : ''}positive integers`, value);
   return value;
+}
+
+/** Training autocast: '' (float32) or 'bf16'; 'fp16' is refused (no loss scaling: its gradients underflow). */
+export function trainingAutocast(name: string, value: unknown): '' | 'bf16' {
+  const mode = oneOf(name, value ?? '', ['', 'bf16', 'fp16'] as const);
+  if (mode === 'fp16')
+    throw new TtlError('E_BAD_ARGUMENT', `${name} 'fp16' cannot train: without loss scaling fp16 gradients underflow; use 'bf16' (CUDA, or a CPU with AVX-512 BF16)`);
+  return mode;
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { localBuildFile, readBuildInfo } from '../src/native.js';
 import { fixture, root } from './helpers.js';
 
 const cli = (...args: string[]) =>
@@ -32,8 +33,16 @@ describe('ttl-torch CLI', () => {
     const run = cli('info', '--json');
     expect(run.status).toBe(0);
     const info = JSON.parse(run.stdout);
-    expect(info.libtorch).toMatch(/^\d+\.\d+/);
+    // The LibTorch the loaded build was compiled against (build/ or TTL_TORCH_BUILD_DIR), by CMake's record.
+    const built = readBuildInfo(localBuildFile(root))!;
+    expect(info.libtorch).toBe(built.libtorch);
+    expect(info.libtorchFrom).toEqual({ source: built.source, dir: built.torchDir });
+    expect(info.cudaCompiled).toBe(built.variant === 'cuda');
     expect(info.defaultDevice).toBe(info.cudaAvailable ? 'cuda' : 'cpu');
+    // c10d comes with both legs' LibTorch (Gloo's headers from libgloo-dev); NCCL only with a CUDA one.
+    expect(info.distributed).toEqual({ gloo: true, nccl: built.variant === 'cuda' });
+    const text = cli('info');
+    expect(text.stdout).toMatch(new RegExp(`^CUDA\\s+${built.variant === 'cuda' ? 'compiled in' : 'not compiled in'}; available: (no|yes)`, 'm'));
     expect(info.threads).toBe(1);
     expect(info.flushDenormal).toBe(true);
   });

@@ -5,13 +5,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { locateAddon, prebuildFile, prebuildProblem, systemLibtorch, type PrebuildTag } from '../src/native.js';
+import { localBuildFile, locateAddon, prebuildFile, prebuildProblem, readBuildInfo, systemLibtorch, type PrebuildTag } from '../src/native.js';
 import { root } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ttl-loader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const built = join(root, 'build', 'Release', 'ttl_torch.node');
+// The prebuild cases copy the Debian build (build/, the LibTorch a prebuild links); the pip leg of .ci/run
+// builds it first too. The local-build cases take whichever build this run loads (TTL_TORCH_BUILD_DIR).
+const built = localBuildFile(root, {});
+const loaded = localBuildFile(root);
 const dynamic = spawnSync('readelf', ['--dynamic', '--wide', built], { encoding: 'utf8' }).stdout;
 const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
 const system = systemLibtorch();
@@ -39,8 +42,17 @@ describe('addon loader', () => {
     expect(needed.some((lib) => /^libtorch(_cpu)?\.so\./.test(lib))).toBe(true);
   });
 
-  it('prefers the local build of a checkout', () => {
-    expect(locateAddon(root, {})).toEqual({ path: built, kind: 'build' });
+  it('prefers the local build of a checkout, with the LibTorch it was compiled against', () => {
+    expect(readBuildInfo(built)?.source).toBe('debian');
+    expect(locateAddon(root, {})).toEqual({ path: built, kind: 'build', built: readBuildInfo(built) });
+    expect(locateAddon(root)).toEqual({ path: loaded, kind: 'build', built: readBuildInfo(loaded) });
+  });
+
+  it('TTL_TORCH_BUILD_DIR names the build to load, and its absence is an error naming it', () => {
+    expect(locateAddon(root, { TTL_TORCH_BUILD_DIR: 'build' }).path).toBe(built);
+    expect(() => locateAddon(root, { TTL_TORCH_BUILD_DIR: 'no-such-build' })).toThrow(
+      expect.objectContaining({ code: 'E_NATIVE_MISSING', message: expect.stringContaining(`TTL_TORCH_BUILD_DIR is set (no-such-build) but ${join(root, 'no-such-build', 'Release', 'ttl_torch.node')} does not exist`) }),
+    );
   });
 
   it('loadNative maps LibTorch on a worker thread, so the first load keeps the event loop turning', () => {
@@ -53,7 +65,7 @@ describe('addon loader', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
     expect(r.stderr).toBe('');
     const { ticks, libtorch } = JSON.parse(r.stdout);
-    expect(libtorch).toBe(system.cmake!.version);
+    expect(libtorch).toBe(readBuildInfo(loaded)!.libtorch);
     expect(ticks).toBeGreaterThan(2);
   });
 

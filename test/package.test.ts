@@ -17,7 +17,8 @@ let entries: string[] = [];
 let install: SpawnSyncReturns<string>;
 // Without the npm_* variables `npm test` sets (npm_config_local_prefix among them): the nested npm must act
 // on the temporary project as a user's shell would, not on this checkout.
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+// TTL_TORCH_BUILD_DIR picks a build of this checkout (the pip leg's); the installed package has only its prebuild.
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'TTL_TORCH_BUILD_DIR'));
 const appEnv = { ...cleanEnv, PATH: bin, TTL_TORCH_THREADS: '1' };
 
 function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): SpawnSyncReturns<string> {

@@ -58,6 +58,9 @@ torch::Device resolve_device(const std::string& name) {
 RuntimeInfo runtime_info() {
   RuntimeInfo info;
   info.libtorch_version = TORCH_VERSION;
+#ifdef TTL_TORCH_CUDA
+  info.cuda_compiled = true;
+#endif
   info.cuda_available = torch::cuda::is_available();
   info.cuda_devices = static_cast<int64_t>(torch::cuda::device_count());
   info.threads = at::get_num_threads();

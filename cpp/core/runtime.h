@@ -7,6 +7,8 @@ namespace ttl {
 
 struct RuntimeInfo {
   std::string libtorch_version;
+  // Built against a CUDA LibTorch (its CUDA code paths compiled in), whether or not a GPU is present.
+  bool cuda_compiled = false;
   bool cuda_available = false;
   int64_t cuda_devices = 0;
   int64_t threads = 0;

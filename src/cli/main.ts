@@ -120,10 +120,13 @@ program
   .action(async (options: { json?: boolean }) => {
     const info = await runtimeInfo();
     if (options.json) return void process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    const from = { debian: "Debian's libtorch-dev", pip: "PyTorch's pip wheel", unpacked: 'LIBTORCH' };
+    const compiled = (yes: boolean) => (yes ? 'compiled in' : 'not compiled in');
     const lines = [
-      `LibTorch        ${info.libtorch}`,
+      `LibTorch        ${info.libtorch}${info.libtorchFrom ? ` (${from[info.libtorchFrom.source]}: ${info.libtorchFrom.dir})` : ''}`,
       `default device  ${info.defaultDevice}`,
-      `CUDA available  ${info.cudaAvailable ? `yes (${info.cudaDevices} device${info.cudaDevices === 1 ? '' : 's'})` : 'no'}`,
+      `CUDA            ${compiled(info.cudaCompiled)}; available: ${info.cudaAvailable ? `yes (${info.cudaDevices} device${info.cudaDevices === 1 ? '' : 's'})` : 'no'}`,
+      `c10d            gloo ${compiled(info.distributed.gloo)}, NCCL ${compiled(info.distributed.nccl)}`,
       `threads         ${info.threads} (compute thread; ${info.adaptiveThreads ? `follows the free cores, others kept ${info.othersBusyCores.toFixed(1)} busy` : 'fixed'})`,
       `flush denormal  ${info.flushDenormal ? 'on' : 'unsupported on this CPU'}`,
       `addon           ${info.addon}`,

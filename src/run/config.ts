@@ -5,11 +5,11 @@ import { basename, join, resolve } from 'node:path';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import type { Device } from '../model.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf } from '../validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf, trainingAutocast } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr, trainingAutocast } from '../train/setup.js';
+import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
 import type { LastBatch } from '../native.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;

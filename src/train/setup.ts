@@ -6,7 +6,7 @@ import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { LastBatch, NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn, oneOf } from '../validate.js';
+import { integerIn, isObject, numberIn, oneOf, trainingAutocast } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -133,14 +133,6 @@ export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULT
 const DEFAULT_AUGMENT: NativeAugmentOptions = {
   cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
 };
-
-/** Training autocast: '' (float32) or 'bf16'; 'fp16' is refused (no loss scaling: its gradients underflow). */
-export function trainingAutocast(name: string, value: unknown): '' | 'bf16' {
-  const mode = oneOf(name, value ?? '', ['', 'bf16', 'fp16'] as const);
-  if (mode === 'fp16')
-    throw new TtlError('E_BAD_ARGUMENT', `${name} 'fp16' cannot train: without loss scaling fp16 gradients underflow; use 'bf16' (CUDA, or a CPU with AVX-512 BF16)`);
-  return mode;
-}
 
 export function trainingSettings(options: TrainingOptions): TrainingSettings {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
