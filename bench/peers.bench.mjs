@@ -1,7 +1,7 @@
 // npm run bench -- peers [--sections step,infer,epoch] [--rounds 2] [--threads 2] [--steps 3] [--ks 17,14,12]
 // ttl-torch on both LibTorch lines against the PyTorch a user would reach for, side by side in one run: each
 // contestant a fresh process per round, rounds interleaved so all share the machine's noise; medians and ratios
-// printed and written to bench/results/peers.json.
+// printed and written to bench/results/peers.json (--out).
 //   step:  ResNet-50 training step, batch 16, 128 px, SGD, fp32 and bf16 autocast: ttl-torch 1.13 / 2.15 against
 //          PyTorch 2.x eager, PyTorch 2.x torch.compile (inductor; the first step, which compiles, reported apart)
 //          and PyTorch 1.13 eager.
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     sections: { type: 'string', default: 'step,infer,epoch' }, rounds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '3' }, ks: { type: 'string', default: '17,14,12' },
-    venv: { type: 'string', default: join(root, '.venv') }, shared: { type: 'string', default: resolve(root, '..', 'shared') },
+    venv: { type: 'string', default: join(root, '.venv') }, out: { type: 'string', default: join(here, 'results', 'peers.json') }, shared: { type: 'string', default: resolve(root, '..', 'shared') },
   },
 });
 const [rounds, threads, steps] = [values.rounds, values.threads, values.steps].map(Number);
@@ -101,8 +101,8 @@ for (const [section, higherIsBetter] of [['step', true], ['infer', false], ['epo
       }
   }
 results.ratios = table;
-mkdirSync(join(here, 'results'), { recursive: true });
-writeFileSync(join(here, 'results', 'peers.json'), JSON.stringify(results, null, 2) + '\n');
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, JSON.stringify(results, null, 2) + '\n');
 for (const section of ['step', 'infer', 'epoch'])
   for (const [cell, contestants] of Object.entries(results[section])) {
     console.log(`${section} ${cell} (${section === 'infer' ? 'median ms' : 'images/s'}, medians of ${rounds} rounds):`);

@@ -26,8 +26,8 @@ if (!force && !libtorchEnv) {
   // A checkout runs this before `prepare` compiles dist/; it has no prebuild of its own then either.
   if (existsSync(loader)) {
     const { prebuildFile, readPrebuildTag, prebuildProblem } = await import(pathToFileURL(loader).href);
-    const node = prebuildFile(root);
-    if (existsSync(node)) {
+    for (const node of [prebuildFile(root, 'debian'), prebuildFile(root, 'pip')]) {
+      if (!existsSync(node)) continue;
       const tag = readPrebuildTag(node);
       const problem = prebuildProblem(node, tag);
       if (!problem) {

@@ -63,11 +63,12 @@ apt_install() {
   fi
 }
 
+# patchelf (pip only): npm run prebuildify -- --libtorch pip removes the RUNPATH into this machine's site-packages.
 # libgloo-dev: the headers c10d's ProcessGroupGloo.hpp includes (trial-parallel and data-parallel runs; without
 # them the addon builds without c10d and refuses distributed runs).
 # The build tools stay in the default set: they are what `npm ci` falls back to when no prebuild matches.
 packages=(libtorch-dev libgloo-dev libopenblas0-openmp cmake g++ make)
-if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv)
+if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv patchelf)
 elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then

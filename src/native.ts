@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
+import { findPipTorch, pipPython, preloadLibraries, wheelLibraries, type PipTorch } from './pip-torch.js';
 
 export interface NativeTensor {
   data: Float32Array;
@@ -253,6 +254,8 @@ export interface PrebuildTag {
   variant: 'cpu' | 'cuda';
   /** The Debian package that provided it, when one did. */
   debian?: { package: string; version: string };
+  /** PyTorch's pip wheel that provided it, when one did: its torch version ("2.15.0+cu132"). */
+  pip?: { torch: string };
   platform: string;
   arch: string;
   napi: number;
@@ -277,6 +280,9 @@ export interface AddonChoice {
   kind: 'build' | 'prebuild';
   tag?: PrebuildTag;
   built?: BuildInfo;
+  /** A pip prebuild's wheel, found at load time, and its libraries to map before the addon. */
+  wheel?: PipTorch;
+  preload?: string[];
 }
 
 /** The LibTorch a plain dlopen would find: its CMake package's version and the Debian package, each if present. */
@@ -286,7 +292,9 @@ export interface SystemLibtorch {
 }
 
 export const prebuildDir = (root = packageRoot) => join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-export const prebuildFile = (root = packageRoot) => join(prebuildDir(root), 'ttl-torch.napi.node');
+/** The prebuild linking Debian's LibTorch ('debian'), or the one linking PyTorch's pip wheel ('pip'). */
+export const prebuildFile = (root = packageRoot, libtorch: 'debian' | 'pip' = 'debian') =>
+  join(prebuildDir(root), libtorch === 'pip' ? 'ttl-torch-pip.napi.node' : 'ttl-torch.napi.node');
 const tagFile = (node: string) => node.replace(/\.node$/, '.json');
 
 /**
@@ -361,7 +369,13 @@ function librarySearchPath(runpath: string[]): string[] {
  * other than the one a prebuild was linked against either fails to load with a cryptic linker error
  * or, with a compatible soname but another ABI, crashes later; a message naming both versions is better.
  */
-export function prebuildProblem(node: string, tag: PrebuildTag | undefined, system = systemLibtorch()): string | undefined {
+export function prebuildProblem(
+  node: string,
+  tag: PrebuildTag | undefined,
+  system = systemLibtorch(),
+  env: NodeJS.ProcessEnv = process.env,
+  torch: PipTorch | undefined = tag?.pip ? findPipTorch(env) : undefined,
+): string | undefined {
   if (!tag) return `it has no ${relative(dirname(node), tagFile(node))} saying which LibTorch it links`;
   if (tag.platform !== process.platform || tag.arch !== process.arch) return `it is for ${tag.platform}-${tag.arch}, not ${process.platform}-${process.arch}`;
   if (tag.napi > Number(process.versions.napi)) return `it needs N-API ${tag.napi}; Node ${process.version} has ${process.versions.napi}`;
@@ -369,6 +383,14 @@ export function prebuildProblem(node: string, tag: PrebuildTag | undefined, syst
     const runtime = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
     const older = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true }) < 0;
     if (runtime && older(runtime, tag.glibc)) return `it was built with glibc ${tag.glibc}; this system has ${runtime}`;
+  }
+  if (tag.pip) {
+    // Its LibTorch is the wheel's, wherever a Python finds it; the system's LibTorch does not matter.
+    if (!torch) return `it links ${tag.tag} but ${pipPython(env)} has no torch package (TTL_TORCH_PYTHON names another Python)`;
+    if (torch.version !== tag.pip.torch) return `it links ${tag.tag} but ${torch.python} has torch ${torch.version} (${torch.dir})`;
+    const missing = tag.needed.filter((lib) => /^lib(torch|c10)/.test(lib) && !existsSync(join(torch.dir, 'lib', lib)));
+    if (missing.length) return `it links ${tag.tag} but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in ${join(torch.dir, 'lib')}`;
+    return undefined;
   }
   if (system.cmake && system.cmake.version !== tag.libtorch)
     return `it links ${tag.tag} (LibTorch ${tag.libtorch}) but this system has LibTorch ${system.cmake.version} (${system.cmake.file})`;
@@ -394,8 +416,9 @@ const installHint =
 /**
  * Which addon to load. A local build comes first, as node-gyp-build does: it was compiled here, against
  * this system (or LIBTORCH's) LibTorch, and in a checkout it is newer than any prebuild lying around.
- * Then the prebuild, only if its LibTorch tag matches. With LIBTORCH set only a source build will do:
- * prebuilds link Debian's CPU LibTorch, which is not what was asked for.
+ * Then a prebuild whose LibTorch tag matches: Debian's (the system LibTorch), then the pip wheel's (torch as
+ * a Python finds it, its libraries preloaded). With LIBTORCH set only a source build will do: it asks for a
+ * LibTorch no prebuild was linked against.
  */
 export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process.env): AddonChoice {
   const build = localBuildFile(root, env);
@@ -412,13 +435,14 @@ export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process
       `LIBTORCH/Torch_DIR is set (${libtorchEnv}), so the addon must be built from source against it and ${build} does not exist: ` +
         `run 'npm rebuild ttl-torch' (in a checkout: 'npm run build:native') with the same variable set.`,
     );
-  const node = prebuildFile(root);
   let refused = '';
-  if (existsSync(node)) {
+  for (const node of [prebuildFile(root, 'debian'), prebuildFile(root, 'pip')]) {
+    if (!existsSync(node)) continue;
     const tag = readPrebuildTag(node);
-    const problem = prebuildProblem(node, tag);
-    if (!problem) return { path: node, kind: 'prebuild', tag };
-    refused = ` The prebuild ${node} was not used: ${problem}.`;
+    const torch = tag?.pip ? findPipTorch(env) : undefined;
+    const problem = prebuildProblem(node, tag, systemLibtorch(), env, torch);
+    if (!problem) return { path: node, kind: 'prebuild', tag, ...(torch ? { wheel: torch, preload: wheelLibraries(torch, tag!.needed) } : {}) };
+    refused += ` The prebuild ${node} was not used: ${problem}.`;
   }
   throw new TtlError(
     refused ? 'E_NATIVE_MISMATCH' : 'E_NATIVE_MISSING',
@@ -445,8 +469,9 @@ const waitPassively = () => {
 export async function loadNative(): Promise<void> {
   if (binding) return;
   waitPassively();
-  const { path } = locateAddon();
-  const preload = new Worker(`process.dlopen({ exports: {} }, ${JSON.stringify(path)});`, { eval: true });
+  const { path, preload: libraries = [] } = locateAddon();
+  const maps = [...libraries, path].map((file) => `try { process.dlopen({ exports: {} }, ${JSON.stringify(file)}); } catch {}`);
+  const preload = new Worker(maps.join('\n'), { eval: true });
   // A failure is reported by the synchronous load below, with its install hint.
   await new Promise((done) => preload.once('exit', done).once('error', done));
   native();
@@ -459,6 +484,7 @@ export function native(): Binding {
   const require = createRequire(import.meta.url);
   waitPassively();
   try {
+    preloadLibraries(choice.preload ?? []);
     binding = require(choice.path) as Binding;
   } catch (error) {
     throw new TtlError('E_NATIVE', `loading ${choice.path} failed: ${(error as Error).message}. ${installHint}`, { cause: error });

@@ -22,9 +22,11 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
   const where = addon.kind === 'prebuild' ? `prebuild ${addon.path} (${addon.tag?.tag})` : `local build ${addon.path}`;
   const libtorchFrom = addon.built
     ? { source: addon.built.source, dir: addon.built.torchDir }
-    : addon.tag?.debian
-      ? { source: 'debian' as const, dir: `${addon.tag.debian.package} ${addon.tag.debian.version}` }
-      : undefined;
+    : addon.wheel
+      ? { source: 'pip' as const, dir: addon.wheel.dir }
+      : addon.tag?.debian
+        ? { source: 'debian' as const, dir: `${addon.tag.debian.package} ${addon.tag.debian.version}` }
+        : undefined;
   return {
     ...info,
     defaultDevice: info.cudaAvailable ? 'cuda' : 'cpu',

@@ -3,9 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localBuildFile, locateAddon, prebuildFile, prebuildProblem, readBuildInfo, systemLibtorch, type PrebuildTag } from '../src/native.js';
+import { findPipTorch } from '../src/pip-torch.js';
 import { root } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ttl-loader-'));
@@ -121,6 +122,64 @@ describe('addon loader', () => {
         code: 'E_NATIVE_MISSING',
         message: expect.stringContaining("'sudo apt-get install -y --no-install-recommends libtorch-dev cmake g++ make' and 'npm rebuild ttl-torch'"),
       }),
+    );
+  });
+});
+
+// The pip prebuild: a copy of the pip leg's build (build-pip, or TTL_TORCH_BUILD_DIR) with its RUNPATH removed,
+// as `npm run prebuildify -- --libtorch pip` makes it; the wheel is found through the venv's Python. The Debian
+// leg of .ci/run has no pip build yet; the pip leg runs these.
+const pipBuild = [loaded, join(root, 'build-pip', 'Release', 'ttl_torch.node')].find((f) => readBuildInfo(f)?.source === 'pip');
+describe.runIf(pipBuild)('addon loader, pip prebuild (needs the pip build)', () => {
+  const venvPython = join(resolve(root, process.env.TTL_TORCH_VENV || '.venv'), 'bin', 'python');
+  const torch = findPipTorch({ TTL_TORCH_PYTHON: venvPython })!;
+  const pipNeeded = () => [...spawnSync('readelf', ['--dynamic', '--wide', pipBuild!], { encoding: 'utf8' }).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  const pipTag = (torchVersion: string): PrebuildTag => ({
+    tag: `libtorch ${readBuildInfo(pipBuild!)!.libtorch} cuda (pip torch ${torchVersion})`, libtorch: readBuildInfo(pipBuild!)!.libtorch, variant: 'cuda',
+    pip: { torch: torchVersion }, platform: process.platform, arch: process.arch, napi: 8, needed: pipNeeded(), runpath: [],
+  });
+  function pipRoot(name: string, tag: PrebuildTag): string {
+    const dir = join(tmp, name);
+    const node = prebuildFile(dir, 'pip');
+    mkdirSync(join(node, '..'), { recursive: true });
+    copyFileSync(pipBuild!, node);
+    const patch = spawnSync('patchelf', ['--remove-rpath', node], { encoding: 'utf8' });
+    expect(patch.status, patch.stderr).toBe(0);
+    writeFileSync(node.replace(/\.node$/, '.json'), JSON.stringify(tag));
+    return dir;
+  }
+
+  it('finds the wheel through the Python that has it, without importing torch', () => {
+    expect(torch.dir).toBe(resolve(readBuildInfo(pipBuild!)!.torchDir, '..', '..', '..'));
+    expect(torch.version).toMatch(/^2\.\d+\.\d+/);
+    expect(findPipTorch({ TTL_TORCH_PYTHON: '/nonexistent/python' })).toBeUndefined();
+  });
+
+  it('takes a pip prebuild whose torch matches, and it loads only with the wheel preloaded', () => {
+    const dir = pipRoot('pip-match', pipTag(torch.version));
+    const choice = locateAddon(dir, { TTL_TORCH_PYTHON: venvPython });
+    expect(choice).toMatchObject({ kind: 'prebuild', path: prebuildFile(dir, 'pip') });
+    expect(choice.preload).toContain(join(torch.dir, 'lib', 'libtorch.so'));
+    const load = (preload: string[]) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e',
+        `const { preloadLibraries } = await import(${JSON.stringify(join(root, 'dist', 'pip-torch.js'))});
+         preloadLibraries(${JSON.stringify(preload)});
+         const info = await (await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(choice.path)}).info();
+         console.log(info.libtorch, info.cudaCompiled);`], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: '' } });
+    const r = load(choice.preload!);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(`${readBuildInfo(pipBuild!)!.libtorch} true`);
+    // Without the wheel mapped first, nothing tells the dynamic loader where libtorch.so is.
+    expect(load([]).stderr).toMatch(/lib(torch|c10)[\w_]*\.so: cannot open shared object file/);
+  });
+
+  it('refuses a pip prebuild for another torch, naming both', () => {
+    const dir = pipRoot('pip-version', pipTag('2.14.1+cpu'));
+    expect(() => locateAddon(dir, { TTL_TORCH_PYTHON: venvPython })).toThrow(
+      expect.objectContaining({ code: 'E_NATIVE_MISMATCH', message: expect.stringContaining(`it links libtorch ${readBuildInfo(pipBuild!)!.libtorch} cuda (pip torch 2.14.1+cpu) but ${venvPython} has torch ${torch.version} (${torch.dir})`) }),
+    );
+    expect(() => locateAddon(dir, { TTL_TORCH_PYTHON: '/nonexistent/python' })).toThrow(
+      expect.objectContaining({ code: 'E_NATIVE_MISMATCH', message: expect.stringContaining('but /nonexistent/python has no torch package (TTL_TORCH_PYTHON names another Python)') }),
     );
   });
 });
