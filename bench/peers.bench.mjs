@@ -1,4 +1,5 @@
-// npm run bench -- peers [--sections step,infer,epoch] [--rounds 2] [--threads 2] [--steps 3] [--ks 17,14,12]
+// npm run bench -- peers [--sections step,infer,epoch] [--rounds 3] [--threads 2] [--steps 3] [--ks 17,14,12]
+//                        [--wait-policy ACTIVE|PASSIVE] [--out bench/results/peers.json]
 // ttl-torch on both LibTorch lines against the PyTorch a user would reach for, side by side in one run: each
 // contestant a fresh process per round, rounds interleaved so all share the machine's noise; medians and ratios
 // printed and written to bench/results/peers.json (--out).
@@ -23,7 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const { values } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'step,infer,epoch' }, rounds: { type: 'string', default: '2' },
+    sections: { type: 'string', default: 'step,infer,epoch' }, rounds: { type: 'string', default: '3' },
+    'wait-policy': { type: 'string' },
     threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '3' }, ks: { type: 'string', default: '17,14,12' },
     venv: { type: 'string', default: join(root, '.venv') }, out: { type: 'string', default: join(here, 'results', 'peers.json') }, shared: { type: 'string', default: resolve(root, '..', 'shared') },
   },
@@ -32,14 +34,20 @@ const [rounds, threads, steps] = [values.rounds, values.threads, values.steps].m
 const pythons = { 'PyTorch 2.x': join(values.venv, 'bin', 'python'), 'PyTorch 1.13': '/usr/bin/python3' };
 const builds = { 'ttl-torch on LibTorch 1.13': 'build', 'ttl-torch on LibTorch 2.x': 'build-pip' };
 
+// Each side's own default unless --wait-policy says otherwise: ttl-torch's loader sets libgomp's OMP_WAIT_POLICY
+// to PASSIVE (robust beside busy neighbours), PyTorch leaves it spinning; ACTIVE or PASSIVE gives both the same.
+const waitPolicy = values['wait-policy'] ? { OMP_WAIT_POLICY: values['wait-policy'] } : {};
 function run(command, args, env = {}) {
-  const r = spawnSync(command, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env }, timeout: 900_000 });
+  const r = spawnSync(command, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env, ...waitPolicy }, timeout: 900_000 });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 const ttl = (build) => (...args) => run(process.execPath, [join(here, 'peers-ttl.mjs'), ...args.map(String)], { TTL_TORCH_BUILD_DIR: build });
 const torch = (python) => (...args) => run(python, [join(here, 'peers_pytorch.py'), ...args.map(String)]);
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** cells: name -> () => measurement; each round runs every cell once, in order. */
 function measure(title, cells, figure) {
@@ -53,7 +61,7 @@ function measure(title, cells, figure) {
   return Object.fromEntries(Object.entries(runs).map(([name, ms]) => [name, { median: median(ms.map((m) => m[figure])), runs: ms }]));
 }
 
-const results = { machine: { threads, rounds, date: new Date().toISOString() }, step: {}, infer: {}, epoch: {} };
+const results = { machine: { threads, rounds, waitPolicy: values['wait-policy'] ?? 'each default', date: new Date().toISOString() }, step: {}, infer: {}, epoch: {} };
 const sections = values.sections.split(',');
 const [torch2, torch1] = [torch(pythons['PyTorch 2.x']), torch(pythons['PyTorch 1.13'])];
 const ours = Object.fromEntries(Object.entries(builds).map(([name, dir]) => [name, ttl(dir)]));
