@@ -20,7 +20,6 @@ from torch import nn
 
 from torch_resnet import resnet50, serving_resnet50
 
-what = sys.argv[1]
 torch.set_flush_denormal(True)
 torch.manual_seed(0)
 
@@ -135,12 +134,13 @@ def epoch(npz, weights, size, batch, threads):
     say(imagesPerSecond=seen / (time.perf_counter() - start), images=seen)
 
 
-args = sys.argv[2:]
-if what == "step":
-    step(args[0], args[1], *(int(a) for a in args[2:6]))
-elif what == "infer":
-    infer(args[0], *(int(a) for a in args[1:6]))
-elif what == "epoch":
-    epoch(args[0], args[1], *(int(a) for a in args[2:5]))
-else:
-    sys.exit(f"unknown measurement {what}")
+if __name__ == "__main__":
+    what, args = sys.argv[1], sys.argv[2:]
+    if what == "step":
+        step(args[0], args[1], *(int(a) for a in args[2:6]))
+    elif what == "infer":
+        infer(args[0], *(int(a) for a in args[1:6]))
+    elif what == "epoch":
+        epoch(args[0], args[1], *(int(a) for a in args[2:5]))
+    else:
+        sys.exit(f"unknown measurement {what}")
