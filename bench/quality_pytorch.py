@@ -2,9 +2,10 @@
 shared ImageNet weights and a new 2-class classifier, finetuned whole (FTL) on a MedMNIST set; prints one JSON line
 with the test AUROC at the epoch of the best validation AUROC.
 
-usage: quality_pytorch.py NPZ WEIGHTS EPOCHS SIZE BATCH SEED THREADS
+usage: quality_pytorch.py NPZ WEIGHTS EPOCHS SIZE BATCH SEED THREADS [LR]
 The same epochs, size, batch, augmentation, optimiser (SGD 0.01, momentum 0.9, weight decay 1e-4, cosine) and
-weights as ttl-torch's run; PyTorch 2.x with torchvision (.venv of setup.sh --libtorch pip).
+weights as ttl-torch's run (LR 0.01 unless given: with it the untouched torchvision head, whose ReLU follows the
+classifier, can die and answer one constant); PyTorch 2.x with torchvision (.venv of setup.sh --libtorch pip).
 """
 import copy
 import json
@@ -21,6 +22,7 @@ from peers_pytorch import read_safetensors
 
 npz, weights = sys.argv[1], sys.argv[2]
 epochs, size, batch, seed, threads = (int(a) for a in sys.argv[3:8])
+lr = float(sys.argv[8]) if len(sys.argv) > 8 else 0.01
 torch.set_num_threads(threads)
 torch.set_flush_denormal(True)
 torch.manual_seed(seed)
@@ -77,7 +79,7 @@ train = torch.utils.data.DataLoader(Split("train", augment), batch_size=batch, s
 model = torchvision.models.squeezenet1_1()
 model.load_state_dict(read_safetensors(weights), strict=False)
 model.classifier[1] = nn.Conv2d(512, 2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
 schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs * len(train))
 best = (-1.0, 0, None)
 for epoch in range(1, epochs + 1):
