@@ -436,11 +436,12 @@ export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process
         `run 'npm rebuild ttl-torch' (in a checkout: 'npm run build:native') with the same variable set.`,
     );
   let refused = '';
+  const system = systemLibtorch();
   for (const node of [prebuildFile(root, 'debian'), prebuildFile(root, 'pip')]) {
     if (!existsSync(node)) continue;
     const tag = readPrebuildTag(node);
     const torch = tag?.pip ? findPipTorch(env) : undefined;
-    const problem = prebuildProblem(node, tag, systemLibtorch(), env, torch);
+    const problem = prebuildProblem(node, tag, system, env, torch);
     if (!problem) return { path: node, kind: 'prebuild', tag, ...(torch ? { wheel: torch, preload: wheelLibraries(torch, tag!.needed) } : {}) };
     refused += ` The prebuild ${node} was not used: ${problem}.`;
   }
@@ -449,6 +450,11 @@ export function locateAddon(root = packageRoot, env: NodeJS.ProcessEnv = process
     `no usable native addon for ${process.platform}-${process.arch} (no ${build}).${refused} ${installHint}`,
   );
 }
+
+// loadNative's worker and native() load the same addon: it is located once (a pip prebuild asks a Python where
+// torch is), and a failed search is not kept, so a later call looks again.
+let chosen: AddonChoice | undefined;
+const chosenAddon = () => (chosen ??= locateAddon());
 
 /** The addon in use (after the first native() call), for `ttl-torch info`. */
 export function loadedAddon(): AddonChoice | undefined {
@@ -469,7 +475,7 @@ const waitPassively = () => {
 export async function loadNative(): Promise<void> {
   if (binding) return;
   waitPassively();
-  const { path, preload: libraries = [] } = locateAddon();
+  const { path, preload: libraries = [] } = chosenAddon();
   const maps = [...libraries, path].map((file) => `try { process.dlopen({ exports: {} }, ${JSON.stringify(file)}); } catch {}`);
   const preload = new Worker(maps.join('\n'), { eval: true });
   // A failure is reported by the synchronous load below, with its install hint.
@@ -480,7 +486,7 @@ export async function loadNative(): Promise<void> {
 /** Loads the addon once; see locateAddon for which one. */
 export function native(): Binding {
   if (binding) return binding;
-  const choice = locateAddon();
+  const choice = chosenAddon();
   const require = createRequire(import.meta.url);
   waitPassively();
   try {

@@ -16,8 +16,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // builds it first too. The local-build cases take whichever build this run loads (TTL_TORCH_BUILD_DIR).
 const built = localBuildFile(root, {});
 const loaded = localBuildFile(root);
-const dynamic = spawnSync('readelf', ['--dynamic', '--wide', built], { encoding: 'utf8' }).stdout;
-const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+/** A shared object's DT_NEEDED entries, as scripts/prebuild.mjs records them. */
+const neededBy = (file: string) =>
+  [...spawnSync('readelf', ['--dynamic', '--wide', file], { encoding: 'utf8' }).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+const needed = neededBy(built);
 const system = systemLibtorch();
 
 /** A tag describing this machine exactly, as scripts/prebuild.mjs would write it. */
@@ -133,10 +135,9 @@ const pipBuild = [loaded, join(root, 'build-pip', 'Release', 'ttl_torch.node')].
 describe.runIf(pipBuild)('addon loader, pip prebuild (needs the pip build)', () => {
   const venvPython = join(resolve(root, process.env.TTL_TORCH_VENV || '.venv'), 'bin', 'python');
   const torch = findPipTorch({ TTL_TORCH_PYTHON: venvPython })!;
-  const pipNeeded = () => [...spawnSync('readelf', ['--dynamic', '--wide', pipBuild!], { encoding: 'utf8' }).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   const pipTag = (torchVersion: string): PrebuildTag => ({
     tag: `libtorch ${readBuildInfo(pipBuild!)!.libtorch} cuda (pip torch ${torchVersion})`, libtorch: readBuildInfo(pipBuild!)!.libtorch, variant: 'cuda',
-    pip: { torch: torchVersion }, platform: process.platform, arch: process.arch, napi: 8, needed: pipNeeded(), runpath: [],
+    pip: { torch: torchVersion }, platform: process.platform, arch: process.arch, napi: 8, needed: neededBy(pipBuild!), runpath: [],
   });
   function pipRoot(name: string, tag: PrebuildTag): string {
     const dir = join(tmp, name);
