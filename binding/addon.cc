@@ -4,6 +4,7 @@
 
 #include "analysis.h"
 #include "async.h"
+#include "core/cpu_limit.h"
 #include "core/runtime.h"
 #include "dist_wrap.h"
 #include "model_wrap.h"
@@ -42,8 +43,39 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
         out.Set("othersBusyCores", Napi::Number::New(env, r.others_busy_cores));
         out.Set("flushDenormal", Napi::Boolean::New(env, r.flush_denormal));
         out.Set("parallelInfo", r.parallel_info);
+        out.Set("deterministic", Napi::Boolean::New(env, r.deterministic));
+        out.Set("cpuCapability", r.cpu_capability);
         return out;
       });
+}
+
+// Synchronous: it is read once per process from /proc and /sys, and a launcher needs it before any work.
+Napi::Value CpuLimit(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const ttl::CpuLimit& l = ttl::cpu_limit();
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("cores", Napi::Number::New(info.Env(), l.cores));
+    out.Set("affinity", Napi::Number::New(info.Env(), l.affinity));
+    out.Set("quota", Napi::Number::New(info.Env(), l.quota));
+    out.Set("quotaFile", l.quota_file);
+    return out;
+  });
+}
+
+// On the compute thread (which waits the half second), so it measures between tasks, not beside one.
+Napi::Value FreeThreads(const Napi::CallbackInfo& info) {
+  return schedule<int>(
+      info.Env(), [] { return ttl::measure_free_threads(std::chrono::milliseconds(500)); },
+      [](Napi::Env env, int& threads) -> Napi::Value { return Napi::Number::New(env, threads); });
+}
+
+// On the compute thread, so that it applies from the next task on, in order with the work posted before it.
+Napi::Value SetDeterministic(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const bool on = info[0].As<Napi::Boolean>().Value();
+    ComputeThread::instance().post([on] { ttl::set_deterministic(on); });
+    return info.Env().Undefined();
+  });
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -62,6 +94,9 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   single_threaded_blas();
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic));
+  exports.Set("cpuLimit", Napi::Function::New(env, CpuLimit));
+  exports.Set("freeThreads", Napi::Function::New(env, FreeThreads));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
   exports.Set("Model", ModelWrap::Init(env));
   exports.Set("Store", StoreWrap::Init(env));

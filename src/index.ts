@@ -7,7 +7,7 @@ export { listModels, getModelCard, registerModel, type ModelCard, type WeightsCa
 export { resolveCutoff, blockOf, type Cutoff } from './cutoff.js';
 export { readSafetensors, readSafetensorsAsync, writeSafetensors, toFloat32, type SafeTensor, type SafeTensorsFile } from './weights/safetensors.js';
 export { resolveWeights, defaultCacheDir, sha256File, type ResolveOptions, type ResolvedWeights } from './weights/resolve.js';
-export { runtimeInfo, setThreads, type RuntimeInfo } from './runtime.js';
+export { runtimeInfo, setThreads, setDeterministic, cpuLimit, type RuntimeInfo } from './runtime.js';
 export { cutoffTable, type CutoffRow } from './cutoffs.js';
 export type { Tensor } from './nn/tensor.js';
 export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';

@@ -223,11 +223,29 @@ export interface NativeRuntimeInfo {
   othersBusyCores: number;
   flushDenormal: boolean;
   parallelInfo: string;
+  /** LibTorch's deterministic algorithms are on (setDeterministic). */
+  deterministic: boolean;
+  /** The vector ISA ATen's CPU kernels dispatch to: DEFAULT, AVX2, AVX512, ... */
+  cpuCapability: string;
+}
+
+/** The cores this process may use: its affinity mask, capped by its cgroup's CPU quota (rounded to the nearest core). */
+export interface NativeCpuLimit {
+  cores: number;
+  affinity: number;
+  /** The tightest cgroup quota (v1 cfs_quota/period or v2 cpu.max) in cores; 0: none. */
+  quota: number;
+  /** The file that quota came from ('' without one). */
+  quotaFile: string;
 }
 
 export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
+  setDeterministic(on: boolean): void;
+  cpuLimit(): NativeCpuLimit;
+  /** Threads for the cores other processes leave free, measured over half a second on the compute thread. */
+  freeThreads(): Promise<number>;
   /** threads: intra-op threads for this model's tasks (0 or absent: the process-wide setting). */
   createModel(spec: NativeArchSpec, options: { device: string; seed: number; threads?: number }): Promise<NativeModel>;
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;

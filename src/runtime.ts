@@ -1,5 +1,5 @@
-import { call, callSync } from './errors.js';
-import { loadedAddon, native, type BuildInfo, type NativeRuntimeInfo } from './native.js';
+import { call, callSync, invalidParameterError } from './errors.js';
+import { loadedAddon, native, type BuildInfo, type NativeCpuLimit, type NativeRuntimeInfo } from './native.js';
 import { integerIn } from './validate.js';
 
 export interface RuntimeInfo extends NativeRuntimeInfo {
@@ -13,6 +13,8 @@ export interface RuntimeInfo extends NativeRuntimeInfo {
   libtorchFrom?: { source: BuildInfo['source']; dir: string };
   /** The c10d backends compiled in (none without c10d). */
   distributed: { gloo: boolean; nccl: boolean };
+  /** The cores threads may use here (affinity and cgroup CPU quota); the adaptive count never exceeds it. */
+  cpuLimit: NativeCpuLimit;
 }
 
 /** LibTorch version and origin, CUDA (compiled in, available), c10d backends and the compute thread's settings. */
@@ -33,6 +35,7 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
     addon: where,
     ...(libtorchFrom ? { libtorchFrom } : {}),
     distributed: native().distributedSupport(),
+    cpuLimit: cpuLimit(),
   };
 }
 
@@ -44,4 +47,18 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
 export function setThreads(threads: number | 'auto'): void {
   const count = threads === 'auto' ? 0 : integerIn('threads', threads, 0, 1024);
   callSync(() => native().setThreads(count));
+}
+
+/** The cores this process may use: its CPU affinity, capped by its cgroup's CPU quota (TTL_TORCH_CGROUP_ROOT moves the cgroup root). */
+export function cpuLimit(): NativeCpuLimit {
+  return callSync(() => native().cpuLimit());
+}
+
+/**
+ * LibTorch's deterministic algorithms, process-wide, from the next native call on: an operation that has no
+ * deterministic implementation then fails with an error instead of varying between runs.
+ */
+export function setDeterministic(on: boolean): void {
+  if (typeof on !== 'boolean') throw invalidParameterError('deterministic', 'true or false', on);
+  callSync(() => native().setDeterministic(on));
 }

@@ -19,6 +19,9 @@ class CpuShare {
   // Cores kept busy by other processes in the last measured interval (0 before the first one).
   double others_busy() const { return others_busy_; }
 
+  // The shortest interval a measurement spans.
+  static constexpr std::chrono::milliseconds sample_interval{500};
+
  private:
   struct Sample {
     std::chrono::steady_clock::time_point time;
@@ -27,7 +30,6 @@ class CpuShare {
   };
   static std::optional<Sample> sample();
 
-  static constexpr std::chrono::milliseconds sample_interval{500};
   std::optional<Sample> last_;
   double others_busy_ = 0;
 };

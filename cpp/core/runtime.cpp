@@ -4,8 +4,10 @@
 #include <ATen/Version.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <thread>
 
+#include "core/cpu_limit.h"
 #include "core/cpu_share.h"
 #include "core/error.h"
 
@@ -15,11 +17,8 @@ bool denormals_flushed = false;
 bool threads_follow_free_cores = false;
 CpuShare free_core_meter;
 
-// Read once: it comes from /sys, and adapt_compute_threads runs before every compute-thread task.
-int all_cores() {
-  static const int count = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  return count;
-}
+// The affinity mask capped by the cgroup's CPU quota, read once (adapt_compute_threads runs before every task).
+int all_cores() { return cpu_limit().cores; }
 
 void set_threads_if_changed(int threads) {
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
@@ -37,6 +36,33 @@ void configure_compute_thread(int64_t threads) {
 void adapt_compute_threads() {
   if (threads_follow_free_cores) set_threads_if_changed(free_core_meter.threads(all_cores()));
 }
+
+int measure_free_threads(std::chrono::milliseconds window) {
+  CpuShare meter;
+  meter.threads(all_cores());  // the first sample
+  std::this_thread::sleep_for(std::max(window, CpuShare::sample_interval));
+  return meter.threads(all_cores());
+}
+
+void set_deterministic(bool on) {
+  // warn_only false: an operation without a deterministic implementation throws instead of varying silently.
+  at::globalContext().setDeterministicAlgorithms(on, false);
+}
+
+namespace {
+// The vector ISA ATen's CPU kernels dispatch to (ATEN_CPU_CAPABILITY may lower it), as PyTorch's
+// torch.__config__.show() prints it: 1.13 exports no other way to ask.
+std::string cpu_capability() {
+  static const std::string capability = [] {
+    const std::string config = at::show_config(), key = "CPU capability usage: ";
+    const auto at = config.find(key);
+    if (at == std::string::npos) return std::string("unknown");
+    const auto start = at + key.size();
+    return config.substr(start, config.find('\n', start) - start);
+  }();
+  return capability;
+}
+}  // namespace
 
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -67,6 +93,13 @@ RuntimeInfo runtime_info() {
   info.adaptive_threads = threads_follow_free_cores;
   info.others_busy_cores = free_core_meter.others_busy();
   info.flush_denormal = denormals_flushed;
+  info.deterministic = at::globalContext().deterministicAlgorithms();
+  info.cpu_capability = cpu_capability();
+  const CpuLimit& limit = cpu_limit();
+  info.usable_cores = limit.cores;
+  info.affinity_cores = limit.affinity;
+  info.cpu_quota = limit.quota;
+  info.cpu_quota_file = limit.quota_file;
   info.parallel_info = at::get_parallel_info();
   return info;
 }

@@ -1,6 +1,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <chrono>
 #include <string>
 
 namespace ttl {
@@ -16,6 +17,16 @@ struct RuntimeInfo {
   bool adaptive_threads = false;
   double others_busy_cores = 0;
   bool flush_denormal = false;
+  bool deterministic = false;       // The threads the cores other processes leave free, measured over `window` from now (the caller waits that
+// long): what a trial that keeps one count for its whole length starts with.
+int measure_free_threads(std::chrono::milliseconds window);
+
+// LibTorch's deterministic algorithms (set_deterministic)
+  std::string cpu_capability;       // the ISA ATen's CPU kernels use: DEFAULT, AVX2, AVX512, ...
+  int64_t usable_cores = 1;         // what threads may use (see CpuLimit)
+  int64_t affinity_cores = 1;
+  double cpu_quota = 0;             // the cgroup's CPU quota in cores; 0: none
+  std::string cpu_quota_file;
   std::string parallel_info;
 };
 
@@ -26,6 +37,13 @@ void configure_compute_thread(int64_t threads);
 
 // Before each task of the compute thread: with adaptive threads, the cores other processes leave free.
 void adapt_compute_threads();
+
+// The threads the cores other processes leave free, measured over `window` from now (the caller waits that
+// long): what a trial that keeps one count for its whole length starts with.
+int measure_free_threads(std::chrono::milliseconds window);
+
+// LibTorch's deterministic algorithms on or off (process-wide; an op without one then throws).
+void set_deterministic(bool on);
 
 // "auto" -> CUDA when available, else CPU. "cuda" without CUDA is an error.
 torch::Device resolve_device(const std::string& name);

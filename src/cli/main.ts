@@ -62,6 +62,8 @@ program
   .option('--sync-bn', "with --ddp: batch norms use the statistics of the whole global batch (SyncBatchNorm), not each rank's")
   .option('--lease <seconds>', "a worker silent this long loses its trial to the queue", '30')
   .option('--connect-timeout <seconds>', 'how long a worker tries to reach the master (and waits for its answers)', '60')
+  .option('--threads <n|auto|adaptive>', "intra-op threads of each trial: auto (the cores this process may use, fixed for the run), adaptive (the free cores when each trial starts: not reproducible) or a number")
+  .option('--deterministic', "LibTorch's deterministic algorithms (an operation without one fails); refuses --threads adaptive")
   .option('--dry-run', 'print the trial plan and an estimated cost, train nothing')
   .option('--json', 'print results as JSON')
   .action(runCommand);
@@ -128,6 +130,8 @@ program
       `CUDA            ${compiled(info.cudaCompiled)}; available: ${info.cudaAvailable ? `yes (${info.cudaDevices} device${info.cudaDevices === 1 ? '' : 's'})` : 'no'}`,
       `c10d            gloo ${compiled(info.distributed.gloo)}, NCCL ${compiled(info.distributed.nccl)}`,
       `threads         ${info.threads} (compute thread; ${info.adaptiveThreads ? `follows the free cores, others kept ${info.othersBusyCores.toFixed(1)} busy` : 'fixed'})`,
+      `usable cores    ${info.cpuLimit.cores} (${info.cpuLimit.affinity} in the affinity mask${info.cpuLimit.quota ? `, cgroup quota ${info.cpuLimit.quota} cores in ${info.cpuLimit.quotaFile}` : ', no cgroup CPU quota'})`,
+      `CPU kernels     ${info.cpuCapability}`,
       `flush denormal  ${info.flushDenormal ? 'on' : 'unsupported on this CPU'}`,
       `addon           ${info.addon}`,
     ];

@@ -9,9 +9,10 @@ import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runne
 import type { TrialSpec } from '../run/plan.js';
 import { progressPrinter } from './progress.js';
 import { executeDistributed, runWorker } from '../dist/run.js';
-import { spawnLocalWorkers, threadsPerWorker } from '../dist/launch.js';
+import { spawnLocalWorkers } from '../dist/launch.js';
+import { autoThreads } from '../run/threads.js';
 import { resolveWorld, type World } from '../dist/world.js';
-import { runtimeInfo, setThreads } from '../runtime.js';
+import { runtimeInfo } from '../runtime.js';
 import { checkDevices, deviceOfRank, parseDevices } from '../dist/devices.js';
 import { integerIn } from '../validate.js';
 
@@ -56,6 +57,8 @@ export interface RunFlags {
   ddp?: boolean;
   syncBn?: boolean;
   devices?: string;
+  threads?: string;
+  deterministic?: boolean;
 }
 
 const NUMERIC = ['radius', 'probeTop', 'repeats', 'epochs', 'imageSize', 'batchSize', 'lr', 'warmup', 'clipGradNorm', 'seed'] as const;
@@ -73,13 +76,14 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   if (typeof flags.resume === 'string') return readRunConfig(resolve(flags.resume));
   const fromFile = flags.config ? readConfigFile(flags.config) : {};
   const fromFlags: Record<string, unknown> = {};
-  for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out', 'analyses', 'lastBatch'] as const)
+  for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out', 'analyses', 'lastBatch', 'threads'] as const)
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
   if (flags.allowMissing) fromFlags.allowMissing = true;
   if (flags.allowOutsidePaths) fromFlags.allowOutsidePaths = true;
   if (flags.task !== undefined) fromFlags.task = flags.task;
   if (flags.slices) fromFlags.slices = true;
+  if (flags.deterministic) fromFlags.deterministic = true;
   if (flags.labelClasses !== undefined) fromFlags.classes = parseJsonFlag('--label-classes', flags.labelClasses);
   if (flags.intensity !== undefined) fromFlags.intensity = /^-?[\d.]+,-?[\d.]+$/.test(flags.intensity) ? flags.intensity.split(',').map(Number) : flags.intensity;
   const merged = { ...fromFile, ...fromFlags };
@@ -134,13 +138,16 @@ async function dryRun(config: RunConfig): Promise<void> {
   console.log(`${trials.length} trials, estimated ${(total / 60).toFixed(1)} min from a ${(1 / secondsPerImage).toFixed(0)} img/s probe${stageTwo ? `; then stage 2 (${stageTwo})` : ''}`);
 }
 
-/** This process's place in a distributed run, or null for a plain one; --workers N makes it rank 0 of N here. */
-function worldOf(flags: RunFlags): { world: World | null; spawnWorkers: boolean } {
+/**
+ * This process's place in a distributed run, or null for a plain one; --workers N makes it rank 0 of N here, and
+ * 'auto' threads the cores split between the N (the workers read the count from the saved configuration).
+ */
+function worldOf(flags: RunFlags, config: RunConfig): { world: World | null; spawnWorkers: boolean } {
   if (flags.workers === undefined) return { world: resolveWorld(flags), spawnWorkers: false };
   const workers = integerIn('--workers', Number(flags.workers), 1, 256);
   if (flags.worldSize !== undefined || flags.rank !== undefined || flags.master !== undefined)
     throw new TtlError('E_BAD_ARGUMENT', '--workers runs on this machine; use --world-size, --rank and --master (not both) across machines');
-  setThreads(threadsPerWorker(workers));
+  if (config.threads === 'auto') config.threads = autoThreads(workers);
   return { world: workers > 1 ? { worldSize: workers, rank: 0, masterHost: '127.0.0.1', masterPort: 0 } : null, spawnWorkers: true };
 }
 
@@ -168,7 +175,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const onTerm = () => stop('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const { world, spawnWorkers } = worldOf(flags);
+  const { world, spawnWorkers } = worldOf(flags, config);
   await applyDevices(flags, config, world);
   if (flags.ddp && !world) throw new TtlError('E_BAD_ARGUMENT', '--ddp trains a trial on several processes: add --workers N (N >= 2) or --world-size/--rank/--master');
   if (flags.syncBn && !flags.ddp) throw new TtlError('E_BAD_ARGUMENT', '--sync-bn shares batch statistics between the ranks of a data-parallel trial: add --ddp');

@@ -1,15 +1,13 @@
 // `ttl-torch run --workers N` on one machine: this process is rank 0; it spawns ranks 1..N-1 as
 // `ttl-torch run --resume <run dir> --world-size N --rank R --master 127.0.0.1:<port>` once its store listens.
-// The cores are split between the N processes (TTL_TORCH_THREADS for the children, setThreads here).
+// The cores are split between the N processes (TTL_TORCH_THREADS for the children, the run's threads here).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
+import { autoThreads } from '../run/threads.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 
-/** Intra-op threads of each of `workers` processes on this machine. */
-export const threadsPerWorker = (workers: number, cores = availableParallelism()) => Math.max(1, Math.floor(cores / workers));
 
 export interface LocalWorkers {
   children: ChildProcess[];
@@ -18,7 +16,7 @@ export interface LocalWorkers {
 }
 
 export function spawnLocalWorkers(runDir: string, workers: number, port: number, extraArgs: string[] = []): LocalWorkers {
-  const env = { ...process.env, TTL_TORCH_THREADS: String(threadsPerWorker(workers)) };
+  const env = { ...process.env, TTL_TORCH_THREADS: String(autoThreads(workers)) };
   const children = Array.from({ length: workers - 1 }, (_, i) =>
     spawn(process.execPath, [cli, 'run', '--resume', runDir, '--world-size', String(workers), '--rank', String(i + 1),
       '--master', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'inherit', 'inherit'], env }));

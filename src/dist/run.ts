@@ -37,7 +37,8 @@ export interface DistributedOptions {
 
 /** What ranks must agree on: the options that shape trials (not where this rank writes or computes). */
 async function runMeta(config: RunConfig, options: DistributedOptions): Promise<RunMeta> {
-  const { out: _out, device: _device, ...shaping } = config;
+  // Each host trains with its own cores; every trial records its count.
+  const { out: _out, device: _device, threads: _threads, ...shaping } = config;
   const mode = options.ddp ? `data-parallel${options.syncBatchNorm ? ' with SyncBatchNorm' : ''}` : 'trial-parallel';
   return { ttlTorch: ttlTorchVersion(), libtorch: (await runtimeInfo()).libtorch, configHash: configHash(shaping as Record<string, unknown>), mode };
 }

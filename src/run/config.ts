@@ -11,6 +11,7 @@ import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
 import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
 import type { LastBatch } from '../native.js';
+import { checkThreads, type RunThreads } from './threads.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -67,6 +68,14 @@ export interface RunConfig {
    * classification, predicted-vs-true mask overlays (best / median / worst Dice) for 2D segmentation.
    */
   analyses: AnalysisKind[];
+  /**
+   * Intra-op threads of each trial (see run/threads.ts): 'auto' (the cores this process may use, fixed when the
+   * run is created), 'adaptive' (the free cores when each trial starts: faster beside a busy neighbour, not
+   * reproducible) or a number.
+   */
+  threads: RunThreads;
+  /** LibTorch's deterministic algorithms on; refuses 'adaptive' threads. */
+  deterministic: boolean;
 }
 
 export const ANALYSES = ['svcca', 'gradcam', 'masks'] as const;
@@ -78,6 +87,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
+  threads: 'auto', deterministic: false,
 };
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
@@ -136,6 +146,11 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
   const imageSize = integerIn('imageSize', Number(merged.imageSize), 16, 4096);
   if (card.input.minSize && imageSize < card.input.minSize)
     throw new TtlError('E_BAD_ARGUMENT', `imageSize ${imageSize} is too small for ${card.name}: its layers need at least ${card.input.minSize} px`);
+  const threads = checkThreads(merged.threads);
+  if (typeof merged.deterministic !== 'boolean') throw invalidParameterError('deterministic', 'true or false', merged.deterministic);
+  const deterministic = merged.deterministic;
+  if (deterministic && threads === 'adaptive')
+    throw new TtlError('E_BAD_ARGUMENT', "deterministic runs keep one thread count: threads 'adaptive' changes it with the load (use 'auto' or a number)");
   const triple = (name: string, v: unknown) => (v === null || v === undefined ? null : (shapeOf(name, v, [3]) as [number, number, number]));
   return {
     out: resolve(String(merged.out ?? 'runs/demo')),
@@ -171,6 +186,8 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     augment: merged.augment !== false && merged.augment !== 'false',
     device: deviceOf('device', merged.device),
     analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),
+    threads,
+    deterministic,
   };
 }
 

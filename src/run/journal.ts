@@ -18,7 +18,20 @@ export interface Interval {
   method: 'delong' | 'bootstrap' | 'normal' | 't';
 }
 
-export interface TrialRecord {
+/** What a trial's numbers depend on besides its configuration (records journaled before it was recorded lack it). */
+export interface TrialEnvironment {
+  /** Intra-op threads, the same from the trial's start to its end (see run/threads.ts). */
+  threads: number;
+  precision: 'fp32' | 'bf16';
+  /** LibTorch version. */
+  libtorch: string;
+  /** The vector ISA ATen's CPU kernels used (DEFAULT, AVX2, AVX512, ...). */
+  cpu: string;
+  /** LibTorch's deterministic algorithms were on. */
+  deterministic?: boolean;
+}
+
+export interface TrialRecord extends Partial<TrialEnvironment> {
   type: 'trial';
   id: string;
   strategy: StrategyKind;
@@ -82,6 +95,8 @@ export function recordProblem(r: unknown): string | null {
     if (!cutoffOk) return `trial ${r.id}: cutoff ${JSON.stringify(r.cutoff)} is not a positive integer`;
     if (!isCount(r.seed)) return `trial ${r.id}: seed ${JSON.stringify(r.seed)} is not a non-negative integer`;
     if (r.stage !== 0 && r.stage !== 1 && r.stage !== 2) return `trial ${r.id}: stage ${JSON.stringify(r.stage)} is not 0, 1 or 2`;
+    if (r.threads !== undefined && !(Number.isSafeInteger(r.threads) && (r.threads as number) >= 1)) return `trial ${r.id}: threads ${JSON.stringify(r.threads)} is not a positive whole number`;
+    if (r.precision !== undefined && r.precision !== 'fp32' && r.precision !== 'bf16') return `trial ${r.id}: precision ${JSON.stringify(r.precision)} is not fp32 or bf16`;
     if (r.status === 'failed') return typeof r.reason === 'string' ? null : `failed trial ${r.id} has no reason`;
     if (r.status !== 'ok') return `trial ${r.id}: status ${JSON.stringify(r.status)} is not 'ok' or 'failed'`;
     for (const split of ['val', 'test'] as const) {

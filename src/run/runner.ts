@@ -9,6 +9,8 @@ import { loadSegmentationManifest, type SegmentationDataset } from '../data/segm
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
+import { runtimeInfo, setDeterministic, setThreads } from '../runtime.js';
+import { autoThreads, trialThreads } from './threads.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, networkInputShape, normalisation, type ModelCard } from '../registry.js';
@@ -22,7 +24,7 @@ import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js'
 import { runSvcca } from '../analysis/run-svcca.js';
 import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runMaskOverlays } from '../analysis/run-overlays.js';
-import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialRecord } from './journal.js';
+import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialEnvironment, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
 import { median } from '../metrics/stats.js';
@@ -162,14 +164,29 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }
 
+/** What a trial's numbers depend on besides its configuration: threads, precision, LibTorch and the CPU's ISA. */
+async function trialEnvironment(config: RunConfig, threads: number): Promise<TrialEnvironment> {
+  const info = await runtimeInfo();
+  return {
+    threads, precision: config.autocast === 'bf16' ? 'bf16' : 'fp32', libtorch: info.libtorch, cpu: info.cpuCapability,
+    ...(config.deterministic ? { deterministic: true } : {}),
+  };
+}
+
 /**
  * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with `parallel`,
  * data-parallel over its group's ranks (all of them call this with the same trial).
  */
 export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): Promise<TrialRecord> {
-  const base = { type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage };
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
+  const threads = await trialThreads(config.threads, trialDir);
+  setThreads(threads);
+  setDeterministic(config.deterministic);
+  const base = {
+    type: 'trial' as const, id: spec.id, strategy: spec.strategy, cutoff: spec.cutoff, seed: spec.seed, stage: spec.stage,
+    ...(await trialEnvironment(config, threads)),
+  };
   const options = trialOptions(card, config, spec, dir, cb, parallel);
   let lr: number | undefined;
   const divergedLrs: number[] = [];
@@ -305,10 +322,18 @@ export interface RunContext {
 export type StageRunner = (trials: TrialSpec[], ctx: RunContext) => Promise<void>;
 
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
-export async function executeRun(config: RunConfig, cb: RunCallbacks = {}, runStage?: StageRunner): Promise<Results> {
+export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, runStage?: StageRunner): Promise<Results> {
+  // 'auto' threads become a count when the run is created, saved with it, so that a resume keeps it.
+  const config = runConfig.threads === 'auto' ? { ...runConfig, threads: autoThreads() } : runConfig;
   const dir = config.out;
   const log = cb.log ?? (() => {});
   await preflight(config);
+  // Probes and analyses run with the trials' count too: probes choose cutoffs.
+  if (config.threads !== 'adaptive') setThreads(config.threads);
+  setDeterministic(config.deterministic);
+  log(config.threads === 'adaptive'
+    ? 'threads: the free cores when each trial starts (adaptive: results depend on the load)'
+    : `threads: ${config.threads} for every trial${config.deterministic ? ', deterministic algorithms' : ''}`);
   makeRunDir(dir);
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
