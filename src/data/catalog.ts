@@ -18,6 +18,9 @@ const MEDMNIST = 'https://zenodo.org/records/10519652/files/';
 export const DATASETS: Record<string, KnownDataset> = {
   pneumoniamnist: { file: 'pneumoniamnist.npz', url: `${MEDMNIST}pneumoniamnist.npz?download=1`, md5: '28209eda62fecd6e6a2d98b1501bb15f', license: 'CC BY 4.0' },
   breastmnist: { file: 'breastmnist.npz', url: `${MEDMNIST}breastmnist.npz?download=1`, md5: '750601b1f35ba3300ea97c75c52ff8f6', license: 'CC BY 4.0' },
+  // 3D: binary shape masks of the adrenal gland from CT, at 28^3 and 64^3.
+  adrenalmnist3d: { file: 'adrenalmnist3d.npz', url: `${MEDMNIST}adrenalmnist3d.npz?download=1`, md5: 'bbd3c5a5576322bc4cdfea780653b1ce', license: 'CC BY 4.0' },
+  adrenalmnist3d_64: { file: 'adrenalmnist3d_64.npz', url: `${MEDMNIST}adrenalmnist3d_64.npz?download=1`, md5: '17721accfe9fb005146a47d33bc54b2f', license: 'CC BY 4.0' },
 };
 
 export const isDatasetName = (name: string) => name in DATASETS;

@@ -88,6 +88,7 @@ export function manifestRows(path: string, required: string[], columns: { split?
   const split = columns.split ?? 'split', patient = columns.patient ?? 'patient';
   for (const column of required)
     if (!header.includes(column)) throw new TtlError('E_BAD_INPUT', `${path}: no '${column}' column (columns: ${header.join(', ')})`);
+  if (!rows.length) throw new TtlError('E_BAD_INPUT', `${path}: a header and no rows (one row per image, ${required.join(', ')})`);
   const base = dirname(resolve(path));
   return rows.map((row, i) => {
     const origin = `${basename(path)} line ${i + 2}`;
@@ -145,7 +146,11 @@ export async function loadEntries(name: string, entries: ManifestEntry[], option
   if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
   const volumeShape = options.volumeShape ?? [size, size, size];
   const decoding: VolumeDecoding = { intensity: options.intensity ?? 'minmax', ...(options.spacing ? { spacing: options.spacing } : {}) };
-  const channels = volumes || options.color === 'gray' ? 1 : options.color === 'rgb' ? 3 : await channelsOf(usable[0].file);
+  // The first image decides the colour; one that cannot be read is named by its manifest row.
+  const channels = volumes || options.color === 'gray' ? 1 : options.color === 'rgb' ? 3
+    : await channelsOf(usable[0].file).catch((err: TtlError) => {
+      throw new TtlError(err.code ?? 'E_BAD_IMAGE', `${usable[0].origin}: ${err.message}`, { cause: err });
+    });
   const depths = volumes ? usable.map(() => true) : await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
   usable = usable.filter((_, i) => depths[i] !== null);
   const sixteenBit = depths.some((d) => d === true);
