@@ -501,6 +501,18 @@ export async function loadNative(): Promise<void> {
   native();
 }
 
+/**
+ * Resolves once the compute thread has run what was posted to it (or after timeoutMs): a process that exits
+ * while that thread is inside LibTorch (starting its OpenMP pool, say) races the libraries' static destructors
+ * and can corrupt the heap on the way out.
+ */
+export async function computeThreadIdle(timeoutMs = 2000): Promise<void> {
+  if (!binding) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([binding.info().catch(() => {}), new Promise((done) => (timer = setTimeout(done, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 /** Loads the addon once; see locateAddon for which one. */
 export function native(): Binding {
   if (binding) return binding;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
+import { computeThreadIdle } from '../native.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
 import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';
@@ -148,8 +149,9 @@ program
     }
   });
 
-program.parseAsync().catch((error: unknown) => {
+program.parseAsync().catch(async (error: unknown) => {
   const code = error instanceof TtlError ? ` [${error.code}]` : '';
   process.stderr.write(`ttl-torch${code}: ${error instanceof Error ? error.message : String(error)}\n`);
+  await computeThreadIdle();
   process.exit(1);
 });

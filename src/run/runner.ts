@@ -323,18 +323,18 @@ export type StageRunner = (trials: TrialSpec[], ctx: RunContext) => Promise<void
 
 /** Runs (or resumes) the experiment in config.out; trials already journaled are skipped. */
 export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, runStage?: StageRunner): Promise<Results> {
+  const dir = runConfig.out;
+  const log = cb.log ?? (() => {});
+  await preflight(runConfig);
+  makeRunDir(dir);
   // 'auto' threads become a count when the run is created, saved with it, so that a resume keeps it.
   const config = runConfig.threads === 'auto' ? { ...runConfig, threads: autoThreads() } : runConfig;
-  const dir = config.out;
-  const log = cb.log ?? (() => {});
-  await preflight(config);
   // Probes and analyses run with the trials' count too: probes choose cutoffs.
   if (config.threads !== 'adaptive') setThreads(config.threads);
   setDeterministic(config.deterministic);
   log(config.threads === 'adaptive'
     ? 'threads: the free cores when each trial starts (adaptive: results depend on the load)'
     : `threads: ${config.threads} for every trial${config.deterministic ? ', deterministic algorithms' : ''}`);
-  makeRunDir(dir);
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
   const journal = join(dir, 'journal.jsonl');
