@@ -21,7 +21,7 @@ namespace {
 
 Napi::FunctionReference& constructor_ref(Napi::Env env) { return *env.GetInstanceData<Napi::FunctionReference>(); }
 
-// Marks a model call as pending until its compute-thread work finishes.
+// Marks a model call as pending (acquire() counted it) until its Promise settles on the JS thread.
 class PendingGuard {
  public:
   explicit PendingGuard(std::shared_ptr<ModelState> state) : state_(std::move(state)) {}
@@ -50,14 +50,14 @@ class ThreadScope {
 template <typename R>
 Napi::Promise run(Napi::Env env, std::shared_ptr<ModelState> state, std::function<R(ModelState&)> work,
                   std::function<Napi::Value(Napi::Env, R&)> to_js) {
+  auto pending = std::make_shared<PendingGuard>(state);
   return schedule<R>(
       env,
       [state, work = std::move(work)]() {
-        PendingGuard pending(state);
         ThreadScope threads(state->threads);
         return work(*state);
       },
-      std::move(to_js));
+      std::move(to_js), std::move(pending));
 }
 
 Napi::Value undefined_result(Napi::Env env, bool&) { return env.Undefined(); }
@@ -296,7 +296,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     auto release = std::make_shared<Release>();
     release->f = progress;
     std::function<std::optional<ttl::EpochStats>()> step =
-        [state, pending, release, store, pipeline, batch_size, last_batch, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
+        [state, release, store, pipeline, batch_size, last_batch, seed, epoch, epoch_run, trainer]() mutable -> std::optional<ttl::EpochStats> {
       ModelState& s = *state;
       ThreadScope threads(s.threads);
       if (!s.trainer) throw ttl::Error("E_BAD_ARGUMENT", "configure training before calling trainEpoch");
@@ -336,7 +336,7 @@ Napi::Value ModelWrap::TrainEpoch(const Napi::CallbackInfo& info) {
           out.Set("lr", Napi::Number::New(env, stats.lr));
           return out;
         },
-        Lane::Background);
+        Lane::Background, pending);
   });
 }
 

@@ -108,4 +108,17 @@ describe('cancellation', () => {
     await expect(running).resolves.toBeDefined();
     await expect(model.forward(input, [8, 3, 64, 64])).rejects.toMatchObject({ code: 'E_DISPOSED' });
   });
+
+  it('a call whose work has finished still counts as running until its promise settles', async () => {
+    const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+    const input = new Float32Array(1 * 3 * 32 * 32);
+    const running = model.forward(input, [1, 3, 32, 32]);
+    // The JS thread stays busy well past the forward's few milliseconds on the compute thread, as a loaded
+    // machine can keep it: the count must not drop behind the JS thread's back.
+    for (const until = performance.now() + 300; performance.now() < until;);
+    expect(() => model.dispose()).toThrow(expect.objectContaining({ code: 'E_BUSY' }));
+    await running;
+    model.dispose();
+    await expect(model.forward(input, [1, 3, 32, 32])).rejects.toMatchObject({ code: 'E_DISPOSED' });
+  });
 });

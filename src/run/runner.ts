@@ -326,17 +326,19 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
   const dir = runConfig.out;
   const log = cb.log ?? (() => {});
   await preflight(runConfig);
-  makeRunDir(dir);
-  // 'auto' threads become a count when the run is created, saved with it, so that a resume keeps it.
+  // 'auto' threads become a count when the run is created, saved with it, so that a resume keeps it. Resolved
+  // before the folder is made: loading the addon takes most of a second, and a run killed between the folder
+  // and its config.json could not be resumed.
   const config = runConfig.threads === 'auto' ? { ...runConfig, threads: autoThreads() } : runConfig;
+  makeRunDir(dir);
+  const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
   // Probes and analyses run with the trials' count too: probes choose cutoffs.
   if (config.threads !== 'adaptive') setThreads(config.threads);
   setDeterministic(config.deterministic);
   log(config.threads === 'adaptive'
     ? 'threads: the free cores when each trial starts (adaptive: results depend on the load)'
     : `threads: ${config.threads} for every trial${config.deterministic ? ', deterministic algorithms' : ''}`);
-  const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);
   const journal = join(dir, 'journal.jsonl');
   const card = getModelCard(config.model);
   const data = await loadRunData(config);
