@@ -526,10 +526,16 @@ export function native(): Binding {
     throw new TtlError('E_NATIVE', `loading ${choice.path} failed: ${(error as Error).message}. ${installHint}`, { cause: error });
   }
   loaded = choice;
-  const threads = process.env.TTL_TORCH_THREADS;
-  if (threads !== undefined && /^\d+$/.test(threads)) binding.setThreads(Number(threads));
-  else if (threads !== undefined && threads !== 'auto') {
-    throw new TtlError('E_BAD_ARGUMENT', `TTL_TORCH_THREADS must be a whole number of threads or 'auto', got '${threads}'`);
-  }
+  const threads = envThreads();
+  if (threads) binding.setThreads(threads);
   return binding;
+}
+
+/** TTL_TORCH_THREADS as a fixed count; 0 for 'auto' (or 0), undefined when unset; any other value is named. */
+export function envThreads(): number | undefined {
+  const threads = process.env.TTL_TORCH_THREADS;
+  if (threads === undefined) return undefined;
+  if (threads === 'auto') return 0;
+  if (/^\d+$/.test(threads)) return Number(threads);
+  throw new TtlError('E_BAD_ARGUMENT', `TTL_TORCH_THREADS must be a whole number of threads or 'auto', got '${threads}'`);
 }

@@ -95,11 +95,6 @@ RuntimeInfo runtime_info() {
   info.flush_denormal = denormals_flushed;
   info.deterministic = at::globalContext().deterministicAlgorithms();
   info.cpu_capability = cpu_capability();
-  const CpuLimit& limit = cpu_limit();
-  info.usable_cores = limit.cores;
-  info.affinity_cores = limit.affinity;
-  info.cpu_quota = limit.quota;
-  info.cpu_quota_file = limit.quota_file;
   info.parallel_info = at::get_parallel_info();
   return info;
 }

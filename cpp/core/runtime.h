@@ -23,10 +23,6 @@ int measure_free_threads(std::chrono::milliseconds window);
 
 // LibTorch's deterministic algorithms (set_deterministic)
   std::string cpu_capability;       // the ISA ATen's CPU kernels use: DEFAULT, AVX2, AVX512, ...
-  int64_t usable_cores = 1;         // what threads may use (see CpuLimit)
-  int64_t affinity_cores = 1;
-  double cpu_quota = 0;             // the cgroup's CPU quota in cores; 0: none
-  std::string cpu_quota_file;
   std::string parallel_info;
 };
 

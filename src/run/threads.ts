@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { invalidParameterError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRunJsonAs } from '../fs/json.js';
-import { native } from '../native.js';
+import { envThreads, native } from '../native.js';
 import { cpuLimit } from '../runtime.js';
 import { integerIn } from '../validate.js';
 
@@ -28,8 +28,8 @@ export function checkThreads(value: unknown): RunThreads {
 
 /** 'auto' as a count: TTL_TORCH_THREADS where it names one, else the cores this process may use, split between `workers`. */
 export function autoThreads(workers = 1): number {
-  const pinned = process.env.TTL_TORCH_THREADS;
-  if (pinned !== undefined && /^\d+$/.test(pinned) && Number(pinned) > 0) return Number(pinned);
+  const pinned = envThreads();
+  if (pinned) return pinned;
   return Math.max(1, Math.floor(cpuLimit().cores / workers));
 }
 
