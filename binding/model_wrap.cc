@@ -83,6 +83,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("forward", &ModelWrap::Forward),
                                         InstanceMethod("complexity", &ModelWrap::Complexity),
                                         InstanceMethod("loadState", &ModelWrap::LoadState),
+                                        InstanceMethod("planState", &ModelWrap::PlanState),
                                         InstanceMethod("state", &ModelWrap::State),
                                         InstanceMethod("trainStep", &ModelWrap::TrainStep),
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
@@ -223,6 +224,30 @@ Napi::Value ModelWrap::LoadState(const Napi::CallbackInfo& info) {
           return ttl::load_state_dict(*s.net, copy_state_dict(source), options);
         },
         [](Napi::Env env, ttl::LoadReport& r) -> Napi::Value { return from_load_report(env, r); });
+  });
+}
+
+Napi::Value ModelWrap::PlanState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::map<std::string, std::vector<int64_t>> shapes;
+    Napi::Array entries = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < entries.Length(); ++i) {
+      Fields entry(entries.Get(i), "state entry", {"name", "shape"});
+      shapes[entry.string("name")] = entry.integers("shape");
+    }
+    ttl::LoadOptions options = to_load_options(info[1]);
+    return run<ttl::LoadPlan>(
+        env, acquire(env),
+        [shapes = std::move(shapes), options](ModelState& s) { return ttl::plan_state_dict(*s.net, shapes, options); },
+        [](Napi::Env env, ttl::LoadPlan& plan) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("report", from_load_report(env, plan.report));
+          Napi::Array keys = Napi::Array::New(env, plan.keys.size());
+          for (size_t i = 0; i < plan.keys.size(); ++i) keys.Set(i, Napi::String::New(env, plan.keys[i]));
+          out.Set("keys", keys);
+          return out;
+        });
   });
 }
 

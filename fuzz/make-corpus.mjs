@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Writes test/fuzz-corpus/: one small case per input that once crashed, hung or blew up memory (issue
+// Writes its cases into test/fuzz-corpus/: one small case per input that once crashed, hung or blew up memory (issue
 // #11's sweep, and cases found by npm run fuzz since), each with the clean outcome now expected.
 // Run it again after adding a case; the files are committed, the replay is test/fuzz.test.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { dicomBytes } from './formats/dicom.mjs';
 import { niftiBytes } from './formats/nifti.mjs';
 import { npyBytes } from './formats/npy.mjs';
@@ -57,6 +57,13 @@ const numel = Buffer.alloc(8);
 numel.writeBigInt64LE(-60713n);
 add('pth-legacy-negative-numel', 'pth-legacy', 'm.pt', { 'm.pt': Buffer.concat([...legacyHead, stateDictPickle([tensor()]), keys, numel, Buffer.alloc(16)]) },
   { code: 'E_BAD_WEIGHTS', message: 'storage 0 declares -60713 elements' });
+// Issue #26: a small file whose pickle, or one storage, inflates to 64 MB of zeros; refused before inflating.
+const zeros = new Uint8Array(64 * 1024 ** 2);
+const bomb = { data: new Uint8Array(0), deflate: true, compressed: deflateRawSync(zeros), declaredSize: zeros.length };
+add('pth-pickle-bomb', 'pth-zip', 'm.pth', { 'm.pth': zipBytes([{ name: 'archive/data.pkl', ...bomb }]) },
+  { code: 'E_BAD_WEIGHTS', message: 'its pickle archive/data.pkl declares 67108864 bytes' });
+add('pth-storage-bomb', 'pth-zip', 'm.pth', { 'm.pth': zipBytes([{ name: 'archive/data.pkl', data: stateDictPickle([tensor()]) }, { name: 'archive/data/0', ...bomb }]) },
+  { code: 'E_BAD_WEIGHTS', message: 'storage 0 inflates to 67108864 bytes but the tensors loaded from it read 16' });
 
 function medmnist({ n = 4, labels = null, bombed = false } = {}) {
   const entries = [];
@@ -126,9 +133,10 @@ add('run-predictions-short-probs', 'rundir', 'run', {
 }, { code: 'E_BAD_RUN', message: 'trials/ttl-k3-s0/predictions.json: val.probs must be 2 x 2 probabilities in [0, 1]' });
 add('run-duplicate-trial', 'rundir', 'run', run(cfg, `${trial('ttl-k3-s0', 3)}\n${trial('ttl-k3-s0', 3)}\n`), { outcome: 'success' });
 
-rmSync(root, { recursive: true, force: true });
+// Only this script's cases are rewritten: the corpus also holds cases that fuzz campaigns minimised.
 for (const c of cases) {
   const dir = join(root, c.name);
+  rmSync(dir, { recursive: true, force: true });
   for (const [path, data] of Object.entries(c.files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), data);

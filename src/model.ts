@@ -14,7 +14,7 @@ import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
 import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } from './validate.js';
 import { checkTensors } from './weights/check.js';
-import { readPth } from './weights/pth.js';
+import { openPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
@@ -226,18 +226,22 @@ export class Model {
    */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
-    let tensors, checkpoint: CheckpointInfo | undefined;
-    if (path.endsWith('.safetensors')) {
-      const file = await readSafetensorsAsync(path);
-      tensors = checkTensors([...file.tensors.values()], path);
-      checkpoint = describeMetadata(path, file.metadata);
-      if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
-    } else {
-      tensors = checkTensors(await readPth(path), path);
+    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '', requireHead: false };
+    if (!path.endsWith('.safetensors')) {
+      // A .pth's tensors are matched to this network by name and shape before any data is inflated, and only
+      // those it takes are read; the report is the match's (what was dropped or skipped is never read).
+      const pth = await openPth(path);
+      const plan = await call(() => this.net.planState(pth.tensors.map(({ name, shape }) => ({ name, shape })), native));
+      const tensors = checkTensors(await pth.read(plan.keys), path);
+      await call(() => this.net.loadState(tensors, native));
+      return { ...plan.report, path, checkpoint: undefined };
     }
+    const file = await readSafetensorsAsync(path);
+    const tensors = checkTensors([...file.tensors.values()], path);
+    const checkpoint = describeMetadata(path, file.metadata);
+    if (checkpoint && !options.allowMismatch && !options.prefix) this.checkIdentity(path, checkpoint);
     // A checkpoint of this very network carries its trained head: a missing head tensor must not load as random.
-    const requireHead = checkpoint !== undefined && !options.allowMismatch && !options.prefix;
-    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '', requireHead };
+    native.requireHead = checkpoint !== undefined && !options.allowMismatch && !options.prefix;
     // The native side copies from these arrays on the compute thread; this frame keeps them alive meanwhile.
     const report = await call(() => this.net.loadState(tensors, native));
     return { ...report, path, checkpoint };

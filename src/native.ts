@@ -29,6 +29,13 @@ export interface NativeUnit {
   slim: boolean;
 }
 
+export interface NativeLoadOptions {
+  allowMissing: boolean;
+  layout: string;
+  prefix: string;
+  requireHead: boolean;
+}
+
 export interface NativeLoadReport {
   loaded: string[];
   missing: string[];
@@ -145,7 +152,9 @@ export interface NativeModel {
   forward(input: NativeTensor, capture: number[]): Promise<{ output: NativeTensor; captured: Record<string, NativeTensor> }>;
   complexity(inputShape: number[], headClasses: number): Promise<NativeComplexity>;
   /** The entries' data is copied on the compute thread: keep them alive and unchanged until the promise settles. */
-  loadState(entries: NativeStateEntry[], options: { allowMissing: boolean; layout: string; prefix: string; requireHead: boolean }): Promise<NativeLoadReport>;
+  loadState(entries: NativeStateEntry[], options: NativeLoadOptions): Promise<NativeLoadReport>;
+  /** What loadState would do with tensors of these names and shapes (nothing allocated), and the keys it would copy. */
+  planState(entries: { name: string; shape: number[] }[], options: NativeLoadOptions): Promise<{ report: NativeLoadReport; keys: string[] }>;
   state(): Promise<NativeStateEntry[]>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
   /** labels: [N] class labels, or [N, ...spatial] masks for a segmentation network. */

@@ -1,11 +1,12 @@
 // `ttl-torch run` end to end as a child process on real data (BreastMNIST, real SqueezeNet weights),
 // including killing it mid-run and resuming, and regenerating reports from the journal alone.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig, executeRun, planStageOne, planStageTwo, getModelCard, readRunConfig } from '../src/index.js';
+import { chooseImageSize } from '../src/run/image-size.js';
 import { root, shared } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -187,6 +188,33 @@ describe('the default demo', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/plan for .*runs\/squeezenet1_1-pneumoniamnist: squeezenet1_1 on pneumoniamnist \(4708 training images\), 3 epochs/);
     expect(run.stdout.match(/^  (ftl|ttl)-k\d+-s0/gm)).toEqual(['  ftl-k9-s0', '  ttl-k3-s0', '  ttl-k5-s0']);
+  });
+});
+
+describe('sizes that follow the data', () => {
+  const adrenal = join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d.npz');
+  const choose = (over: Record<string, unknown>) => chooseImageSize(checkConfig({ out: '/tmp/x', weights: null, ...over }));
+
+  it('with no size given, a 3D network trains MedMNIST 3D volumes at their own size when it is below 64', async () => {
+    expect(await choose({ data: adrenal, model: 'resnet3d_18' })).toEqual({ size: 28, reason: "the volumes' own size (28x28x28); the default 64 would upsample them" });
+    expect((await choose({ data: join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d_64.npz'), model: 'resnet3d_18' })).size).toBe(64);
+    expect(await choose({ data: adrenal, model: 'resnet3d_18', imageSize: 40 })).toEqual({ size: 40, reason: 'given' });
+    // 2D networks keep 64 for 28 px images: ImageNet CNNs shrink their input 32-fold.
+    expect(await choose({ data: 'breastmnist', model: 'squeezenet1_1' })).toEqual({ size: 64, reason: 'default' });
+  });
+
+  it('the dry run says which size it uses, and why', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ttl-dry3d-')), 'adrenal');
+    const run = spawnSync(process.execPath, [cli, 'run', '--data', 'adrenalmnist3d', '--model', 'resnet3d_18', '--weights', 'none', '--strategies', 'ftl', '--out', out, '--dry-run'], { env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("image size 28 (the volumes' own size (28x28x28); the default 64 would upsample them; set imageSize to choose)");
+    expect(run.stdout).toMatch(/resnet3d_18 on adrenalmnist3d \(1188 training images\), 3 epochs at 28 px/);
+  });
+
+  it('a saved run keeps the size it chose: a config.json saying auto is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttl-auto-saved-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ model: 'squeezenet1_1', data: 'breastmnist', imageSize: 'auto' }));
+    expect(() => readRunConfig(dir)).toThrow(/config\.json: Expected the number of pixels the run trained at for imageSize but received 'auto'/);
   });
 });
 

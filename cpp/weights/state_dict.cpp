@@ -85,21 +85,29 @@ std::string describe(const LoadReport& report, bool allow_missing, const std::ve
   return out.str();
 }
 
-}  // namespace
+// One copy a load makes: the model's tensor, the checkpoint's, and the checkpoint key it came from.
+struct Copy {
+  torch::Tensor target, value;
+  std::string key;
+};
 
-LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options) {
+// Matches a checkpoint to the model and validates everything; the copies are left to the caller.
+LoadReport match_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options,
+                            std::vector<Copy>& copies) {
   LoadReport report;
   StateDict translated;
+  std::map<std::string, std::string> key_of;
   for (const auto& [key, tensor] : source) {
     if (!starts_with(key, options.prefix)) continue;
-    translated[translate(key, options)] = tensor;
+    const std::string name = translate(key, options);
+    translated[name] = tensor;
+    key_of[name] = key;
   }
 
   StateDict targets;
   for (const auto& item : model.named_parameters(true)) targets[item.key()] = item.value();
   for (const auto& item : model.named_buffers(true)) targets[item.key()] = item.value();
 
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   for (const auto& [name, target] : targets) {
     const UnitInfo* owner = owning_unit(model, name);
     if (owner && owner->slim) continue;  // rebuilt from random init by design
@@ -117,7 +125,7 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
       }
       continue;
     }
-    copies.emplace_back(target, found->second);
+    copies.push_back({target, found->second, key_of[name]});
     report.loaded.push_back(name);
   }
   for (const auto& [name, tensor] : translated) {
@@ -149,10 +157,27 @@ LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const L
       }
     }
   }
-
-  torch::NoGradGuard no_grad;
-  for (auto& [target, value] : copies) target.copy_(value.to(target.device(), target.scalar_type()));
   return report;
+}
+
+}  // namespace
+
+LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options) {
+  std::vector<Copy> copies;
+  LoadReport report = match_state_dict(model, source, options, copies);
+  torch::NoGradGuard no_grad;
+  for (Copy& c : copies) c.target.copy_(c.value.to(c.target.device(), c.target.scalar_type()));
+  return report;
+}
+
+LoadPlan plan_state_dict(BackboneImpl& model, const std::map<std::string, std::vector<int64_t>>& shapes,
+                         const LoadOptions& options) {
+  StateDict meta;
+  for (const auto& [key, shape] : shapes) meta[key] = torch::empty(shape, torch::TensorOptions().device(torch::kMeta));
+  std::vector<Copy> copies;
+  LoadPlan plan{match_state_dict(model, meta, options, copies), {}};
+  for (const Copy& c : copies) plan.keys.push_back(c.key);
+  return plan;
 }
 
 StateDict state_dict(BackboneImpl& model) {

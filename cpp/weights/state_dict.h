@@ -39,6 +39,16 @@ struct LoadReport {
 // unless options.allow_missing (which tolerates missing keys only). Throws ttl::Error E_WEIGHTS_MISMATCH.
 LoadReport load_state_dict(BackboneImpl& model, const StateDict& source, const LoadOptions& options);
 
+// What load_state_dict would do, from the checkpoint's names and shapes alone: nothing is allocated, and it
+// throws as the load would. `keys` are the checkpoint keys whose tensors the load copies, so a reader inflates
+// only those (a hostile archive cannot make it allocate what the model would never take).
+struct LoadPlan {
+  LoadReport report;
+  std::vector<std::string> keys;
+};
+LoadPlan plan_state_dict(BackboneImpl& model, const std::map<std::string, std::vector<int64_t>>& shapes,
+                         const LoadOptions& options);
+
 // Parameters and buffers by name, on the CPU as float32 (num_batches_tracked stays int64).
 StateDict state_dict(BackboneImpl& model);
 

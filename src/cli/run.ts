@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { createModel } from '../model.js';
 import { getModelCard } from '../registry.js';
-import { checkConfig, readConfigFile, type RunConfig } from '../run/config.js';
+import { checkConfig, readConfigFile, type RunConfig, type SizedRunConfig } from '../run/config.js';
 import { SEARCHED_STRATEGIES, planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
 import { executeRun, inputShape, loadRunData, readRunConfig } from '../run/runner.js';
@@ -11,6 +11,7 @@ import { progressPrinter } from './progress.js';
 import { executeDistributed, runWorker } from '../dist/run.js';
 import { spawnLocalWorkers } from '../dist/launch.js';
 import { autoThreads } from '../run/threads.js';
+import { withImageSize } from '../run/image-size.js';
 import { resolveWorld, type World } from '../dist/world.js';
 import { runtimeInfo } from '../runtime.js';
 import { checkDevices, deviceOfRank, parseDevices } from '../dist/devices.js';
@@ -101,7 +102,7 @@ export function probeBatch(batchSize: number, input: number[]): number {
   return Math.max(1, Math.min(batchSize, Math.floor(PROBE_VALUES / input.reduce((a, b) => a * b, 1))));
 }
 
-async function dryRun(config: RunConfig): Promise<void> {
+async function dryRun(config: SizedRunConfig): Promise<void> {
   const card = getModelCard(config.model);
   const trials = planStageOne(card, config);
   const data = await loadRunData(config);
@@ -127,7 +128,7 @@ async function dryRun(config: RunConfig): Promise<void> {
     const macs = t.strategy === 'ttl' ? perUnit[t.cutoff - 1] : full;
     return config.epochs * trainImages * secondsPerImage * Math.max(0.05, macs / full) * 1.15; // + evaluation
   };
-  console.log(`plan for ${config.out}: ${card.name} on ${config.data} (${trainImages} training images), ${config.epochs} epochs`);
+  console.log(`plan for ${config.out}: ${card.name} on ${config.data} (${trainImages} training images), ${config.epochs} epochs at ${config.imageSize} px`);
   for (const t of trials) console.log(`  ${t.id.padEnd(16)} stage ${t.stage}  ~${estimate(t).toFixed(0)} s`);
   const total = trials.reduce((a, t) => a + estimate(t), 0);
   const stageTwo = config.search === 'two-stage'
@@ -142,7 +143,7 @@ async function dryRun(config: RunConfig): Promise<void> {
  * This process's place in a distributed run, or null for a plain one; --workers N makes it rank 0 of N here, and
  * 'auto' threads the cores split between the N (the workers read the count from the saved configuration).
  */
-function worldOf(flags: RunFlags, config: RunConfig): { world: World | null; spawnWorkers: boolean } {
+function worldOf(flags: RunFlags, config: SizedRunConfig): { world: World | null; spawnWorkers: boolean } {
   if (flags.workers === undefined) return { world: resolveWorld(flags), spawnWorkers: false };
   const workers = integerIn('--workers', Number(flags.workers), 1, 256);
   if (flags.worldSize !== undefined || flags.rank !== undefined || flags.master !== undefined)
@@ -152,7 +153,7 @@ function worldOf(flags: RunFlags, config: RunConfig): { world: World | null; spa
 }
 
 /** --devices: this rank's device in place of the configured one (refused before any work if LibTorch lacks it). */
-async function applyDevices(flags: RunFlags, config: RunConfig, world: World | null): Promise<void> {
+async function applyDevices(flags: RunFlags, config: SizedRunConfig, world: World | null): Promise<void> {
   if (flags.devices === undefined) return;
   const devices = parseDevices(flags.devices, world?.worldSize ?? 1);
   checkDevices(devices, await runtimeInfo());
@@ -160,9 +161,11 @@ async function applyDevices(flags: RunFlags, config: RunConfig, world: World | n
 }
 
 export async function runCommand(flags: RunFlags): Promise<void> {
-  const config = resolveConfig(flags);
-  if (flags.dryRun) return dryRun(config);
-  const { progress, log, finish } = progressPrinter(config, Boolean(flags.json));
+  // The size is chosen here, before a distributed run compares its ranks' configurations.
+  const flagged = resolveConfig(flags);
+  if (flags.dryRun) return dryRun(await withImageSize(flagged, console.log));
+  const { progress, log, finish } = progressPrinter(flagged, Boolean(flags.json));
+  const config = await withImageSize(flagged, log);
   // The first SIGINT/SIGTERM stops the trial at its next batch; trials already finished stay in the journal,
   // so the run resumes where it stopped. A second signal exits at once.
   const controller = new AbortController();

@@ -11,7 +11,7 @@ import { configHash, ttlTorchVersion } from '../checkpoint.js';
 import { TtlError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';
-import type { RunConfig } from '../run/config.js';
+import type { SizedRunConfig } from '../run/config.js';
 import type { TrialSpec } from '../run/plan.js';
 import type { Results } from '../run/report.js';
 import { executeRun, loadRunData, runTrial, type RunCallbacks, type RunContext, type StageRunner, type TrialParallel } from '../run/runner.js';
@@ -36,7 +36,7 @@ export interface DistributedOptions {
 }
 
 /** What ranks must agree on: the options that shape trials (not where this rank writes or computes). */
-async function runMeta(config: RunConfig, options: DistributedOptions): Promise<RunMeta> {
+async function runMeta(config: SizedRunConfig, options: DistributedOptions): Promise<RunMeta> {
   // Each host trains with its own cores; every trial records its count.
   const { out: _out, device: _device, threads: _threads, ...shaping } = config;
   const mode = options.ddp ? `data-parallel${options.syncBatchNorm ? ' with SyncBatchNorm' : ''}` : 'trial-parallel';
@@ -125,7 +125,7 @@ function ddpStages(store: KeyStore, world: World, options: DistributedOptions): 
 }
 
 /** Rank 0: the run as executeRun does it, with each stage's trials spread over the world. */
-export async function executeDistributed(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<Results> {
+export async function executeDistributed(config: SizedRunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<Results> {
   const log = cb.log ?? (() => {});
   const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, isServer: true, timeoutMs: options.connectTimeoutMs ?? 60_000 });
   const mode = options.ddp ? `, data-parallel trials${options.syncBatchNorm ? ' with SyncBatchNorm' : ''}` : '';
@@ -143,7 +143,7 @@ export async function executeDistributed(config: RunConfig, world: World, cb: Ru
 }
 
 /** Refuses to join a run whose version or configuration differs from this rank's (and tells rank 0 why). */
-async function checkMeta(store: KeyStore, config: RunConfig, options: DistributedOptions, rank: number, timeoutMs: number): Promise<void> {
+async function checkMeta(store: KeyStore, config: SizedRunConfig, options: DistributedOptions, rank: number, timeoutMs: number): Promise<void> {
   const mine = await runMeta(config, options);
   if (!(await store.wait(['meta'], timeoutMs)))
     throw new TtlError('E_DIST_TIMEOUT', `the master at ${store.address} published no run within ${timeoutMs / 1000} s`);
@@ -156,7 +156,7 @@ async function checkMeta(store: KeyStore, config: RunConfig, options: Distribute
 }
 
 /** Ranks 1..W-1: train what rank 0 hands out until it says stop. */
-export async function runWorker(config: RunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<void> {
+export async function runWorker(config: SizedRunConfig, world: World, cb: RunCallbacks = {}, options: DistributedOptions = {}): Promise<void> {
   const log = cb.log ?? (() => {});
   const timeoutMs = options.connectTimeoutMs ?? 60_000;
   const store = await KeyStore.open({ host: world.masterHost, port: world.masterPort, timeoutMs });

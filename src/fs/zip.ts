@@ -20,24 +20,25 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-interface ZipOptions {
+export interface ZipOptions {
   kind: string;
   code: 'E_BAD_WEIGHTS' | 'E_BAD_INPUT';
 }
 
-interface StoredEntry {
+/** An entry as the central directory declares it; nothing is inflated until `inflateEntry`. */
+export interface StoredEntry {
   name: string;
   raw: Uint8Array;
   deflated: boolean;
   uncompressed: number;
 }
 
-const checkpointZip: ZipOptions = { kind: 'PyTorch checkpoint', code: 'E_BAD_WEIGHTS' };
+export const checkpointZip: ZipOptions = { kind: 'PyTorch checkpoint', code: 'E_BAD_WEIGHTS' };
 
-const failure = (path: string, { kind, code }: ZipOptions) => (reason: string) => new TtlError(code, `${path}: not a readable ${kind} (${reason})`);
+export const failure = (path: string, { kind, code }: ZipOptions) => (reason: string) => new TtlError(code, `${path}: not a readable ${kind} (${reason})`);
 
 /** Walks the central directory and checks every declared size before anything is inflated. */
-function listZip(bytes: Uint8Array, fail: (reason: string) => TtlError): StoredEntry[] {
+export function listZip(bytes: Uint8Array, fail: (reason: string) => TtlError): StoredEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
@@ -67,6 +68,7 @@ function listZip(bytes: Uint8Array, fail: (reason: string) => TtlError): StoredE
     if (local + 30 > bytes.length || view.getUint32(local, true) !== LOCAL) throw fail(`corrupt local header for ${name}`);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + size > bytes.length) throw fail(`entry ${name} extends past the end of the file`);
+    if (method === 0 && uncompressed !== size) throw fail(`entry ${name} is stored as ${size} bytes but declares ${uncompressed}`);
     if (method === 8) {
       // Sizes are checked before inflating, and inflating stops at the declared size: a bomb costs nothing.
       if (uncompressed > MAX_DEFLATE_RATIO * size + 1024)
@@ -111,17 +113,22 @@ export function readZip(bytes: Uint8Array, path: string, options: ZipOptions = c
 
 const inflateRawAsync = promisify(inflateRaw);
 
+/** One entry's bytes (a view of the archive when STORED), inflated on libuv's thread pool, checked against its declared size. */
+export async function inflateEntry(entry: StoredEntry, fail: (reason: string) => TtlError): Promise<Uint8Array> {
+  if (!entry.deflated) return entry.raw;
+  let data: Uint8Array;
+  try {
+    data = await inflateRawAsync(entry.raw, { maxOutputLength: Math.max(1, entry.uncompressed) });
+  } catch (e) {
+    throw inflateFailure(e, entry, fail);
+  }
+  if (data.length !== entry.uncompressed) throw fail(`entry ${entry.name} has ${data.length} bytes, the directory says ${entry.uncompressed}`);
+  return data;
+}
+
 /** readZip with the entries inflated on libuv's thread pool, so the event loop stays free. */
 export async function readZipAsync(bytes: Uint8Array, path: string, options: ZipOptions = checkpointZip): Promise<Map<string, ZipEntry>> {
   const fail = failure(path, options);
   const entries = listZip(bytes, fail);
-  const data = await Promise.all(entries.map(async (entry) => {
-    if (!entry.deflated) return entry.raw;
-    try {
-      return await inflateRawAsync(entry.raw, { maxOutputLength: Math.max(1, entry.uncompressed) });
-    } catch (e) {
-      throw inflateFailure(e, entry, fail);
-    }
-  }));
-  return collect(entries, data, fail);
+  return collect(entries, await Promise.all(entries.map((entry) => inflateEntry(entry, fail))), fail);
 }

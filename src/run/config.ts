@@ -46,7 +46,8 @@ export interface RunConfig {
   repeats: number;
   seed: number;
   epochs: number;
-  imageSize: number;
+  /** Square input side (cube for 3D); 'auto' (default) see run/image-size.ts. */
+  imageSize: number | 'auto';
   batchSize: number;
   /** Head learning rate, or 'auto': an LR range test per trial (strategy, cutoff and seed) picks it. */
   lr: number | 'auto';
@@ -78,6 +79,9 @@ export interface RunConfig {
   deterministic: boolean;
 }
 
+/** A run's configuration once its image size is a number (run/image-size.ts): what builds inputs needs one. */
+export type SizedRunConfig = RunConfig & { imageSize: number };
+
 export const ANALYSES = ['svcca', 'gradcam', 'masks'] as const;
 export type AnalysisKind = (typeof ANALYSES)[number];
 
@@ -85,7 +89,7 @@ export type AnalysisKind = (typeof ANALYSES)[number];
 export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
-  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 64, batchSize: TRAINING_DEFAULTS.batchSize,
+  search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
   threads: 'auto', deterministic: false,
 };
@@ -143,8 +147,8 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
   if (merged.lr === 'auto' && task === 'segmentation')
     throw invalidParameterError('lr', "a number for segmentation ('auto' runs its range test on classification losses)", merged.lr);
-  const imageSize = integerIn('imageSize', Number(merged.imageSize), 16, 4096);
-  if (card.input.minSize && imageSize < card.input.minSize)
+  const imageSize = merged.imageSize === 'auto' ? 'auto' : integerIn('imageSize', Number(merged.imageSize), 16, 4096);
+  if (imageSize !== 'auto' && card.input.minSize && imageSize < card.input.minSize)
     throw new TtlError('E_BAD_ARGUMENT', `imageSize ${imageSize} is too small for ${card.name}: its layers need at least ${card.input.minSize} px`);
   const threads = checkThreads(merged.threads);
   if (typeof merged.deterministic !== 'boolean') throw invalidParameterError('deterministic', 'true or false', merged.deterministic);
@@ -208,7 +212,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
  * The saved configuration of a run directory (for --resume and `ttl-torch report`), checked exactly like
  * command-line flags: a hand-edited or corrupt config.json is an E_BAD_RUN error naming the file.
  */
-export function readSavedConfig(dir: string): RunConfig {
+export function readSavedConfig(dir: string): SizedRunConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new TtlError('E_NO_FILE', `${dir} is not a ttl-torch run (no config.json)`);
   let saved: unknown;
@@ -220,10 +224,12 @@ export function readSavedConfig(dir: string): RunConfig {
   if (!isObject(saved)) throw new TtlError('E_BAD_RUN', `${path}: expected an object of run options`);
   // Bookkeeping fields written beside the options; runs saved before tasks existed get the defaults,
   // runs saved before analyses were part of a run made none, those saved before clipping trained without it, and
-  // those saved before even batches trained with a ragged last batch.
+  // those saved before even batches trained with a ragged last batch. A run saves the size 'auto' chose.
   const { createdAt: _created, node: _node, ...options } = saved;
   try {
-    return { ...checkConfig({ analyses: [], clipGradNorm: 0, lastBatch: 'keep', ...options, out: dir }), out: dir };
+    const config = { ...checkConfig({ analyses: [], clipGradNorm: 0, lastBatch: 'keep', ...options, out: dir }), out: dir };
+    if (config.imageSize === 'auto') throw invalidParameterError('imageSize', 'the number of pixels the run trained at', 'auto');
+    return config as SizedRunConfig;
   } catch (e) {
     if (e instanceof TtlError) throw new TtlError('E_BAD_RUN', `${path}: ${e.message}`, { cause: e });
     throw e;

@@ -11,6 +11,7 @@ import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
 import { runtimeInfo, setDeterministic, setThreads } from '../runtime.js';
 import { autoThreads, trialThreads } from './threads.js';
+import { withImageSize } from './image-size.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { getModelCard, networkInputShape, normalisation, type ModelCard } from '../registry.js';
@@ -20,7 +21,7 @@ import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import type { ProcessGroup } from '../dist/c10d.js';
 import { planStrategy } from '../train/strategies.js';
-import { readSavedConfig, type AnalysisKind, type RunConfig } from './config.js';
+import { readSavedConfig, type AnalysisKind, type RunConfig, type SizedRunConfig } from './config.js';
 import { runSvcca } from '../analysis/run-svcca.js';
 import { runGradcamFigure } from '../analysis/run-gradcam.js';
 import { runMaskOverlays } from '../analysis/run-overlays.js';
@@ -61,12 +62,12 @@ const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: {
 });
 
 /** The runner's one test of the task: the config says, the data was loaded for it, and the guard narrows it. */
-function segments(config: RunConfig, data: RunData): data is SegmentationDataset {
+function segments(config: SizedRunConfig, data: RunData): data is SegmentationDataset {
   return config.task === 'segmentation';
 }
 
 /** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
-export function inputShape(card: ModelCard, config: RunConfig, data: RunData): number[] {
+export function inputShape(card: ModelCard, config: SizedRunConfig, data: RunData): number[] {
   if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
   return networkInputShape(card, config.imageSize);
 }
@@ -85,12 +86,12 @@ export async function preflight(config: RunConfig): Promise<void> {
 }
 
 /** The run's data for analyses that need class labels (not segmentation runs). */
-export async function loadClassificationData(config: RunConfig, what: string): Promise<ImageDataset> {
+export async function loadClassificationData(config: SizedRunConfig, what: string): Promise<ImageDataset> {
   if (config.task === 'segmentation') throw new TtlError('E_BAD_ARGUMENT', `${what} needs a classification run; this run segments`);
   return (await loadRunData(config)) as ImageDataset;
 }
 
-export async function loadRunData(config: RunConfig): Promise<RunData> {
+export async function loadRunData(config: SizedRunConfig): Promise<RunData> {
   const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
   const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity, allowOutsidePaths: config.allowOutsidePaths };
   if (config.task === 'segmentation') {
@@ -107,7 +108,7 @@ export async function loadRunData(config: RunConfig): Promise<RunData> {
  * The trial's learning rate: the configured one, or (lr 'auto') the suggestion of an LR range test on this
  * trial's own network, kept in trials/<id>/lr-range.json so that a resumed run does not sweep again.
  */
-async function trialLr(config: RunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
+async function trialLr(config: SizedRunConfig, data: RunData, spec: TrialSpec, common: TrainingOptions, trialDir: string, cb: RunCallbacks): Promise<number> {
   if (config.lr !== 'auto') return config.lr;
   const path = join(trialDir, 'lr-range.json');
   if (existsSync(path)) return readLrRange(path).suggested;
@@ -128,7 +129,7 @@ export interface TrialParallel {
   syncBatchNorm: boolean;
 }
 
-function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): TrainingOptions {
+function trialOptions(card: ModelCard, config: SizedRunConfig, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): TrainingOptions {
   return {
     model: card.name, weights: config.weights ?? undefined, allowMissing: config.allowMissing, strategy: toStrategy(card, spec.strategy, spec.cutoff),
     imageSize: config.imageSize, epochs: config.epochs, batchSize: config.batchSize,
@@ -142,7 +143,7 @@ function trialOptions(card: ModelCard, config: RunConfig, spec: TrialSpec, dir: 
 }
 
 /** One trial of the run's task; the record carries its scores under the task's metric keys. */
-async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, common: TrainingOptions) {
+async function trainTrial(card: ModelCard, config: SizedRunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, common: TrainingOptions) {
   const epochEvent = (e: { epoch: number; epochs: number; trainLoss: number; seconds: number; best: boolean }, val: number): RunProgress =>
     ({ type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, val, seconds: e.seconds, best: e.best });
   if (segments(config, data)) {
@@ -165,7 +166,7 @@ async function trainTrial(card: ModelCard, config: RunConfig, data: RunData, spe
 }
 
 /** What a trial's numbers depend on besides its configuration: threads, precision, LibTorch and the CPU's ISA. */
-async function trialEnvironment(config: RunConfig, threads: number): Promise<TrialEnvironment> {
+async function trialEnvironment(config: SizedRunConfig, threads: number): Promise<TrialEnvironment> {
   const info = await runtimeInfo();
   return {
     threads, precision: config.autocast === 'bf16' ? 'bf16' : 'fp32', libtorch: info.libtorch, cpu: info.cpuCapability,
@@ -177,7 +178,7 @@ async function trialEnvironment(config: RunConfig, threads: number): Promise<Tri
  * Trains one trial in `dir` (its files go to dir/trials/<id>/) and returns its journal record; with `parallel`,
  * data-parallel over its group's ranks (all of them call this with the same trial).
  */
-export async function runTrial(card: ModelCard, config: RunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): Promise<TrialRecord> {
+export async function runTrial(card: ModelCard, config: SizedRunConfig, data: RunData, spec: TrialSpec, dir: string, cb: RunCallbacks, parallel?: TrialParallel): Promise<TrialRecord> {
   const trialDir = join(dir, 'trials', spec.id);
   mkdirSync(trialDir, { recursive: true });
   const threads = await trialThreads(config.threads, trialDir);
@@ -220,7 +221,7 @@ export async function runTrial(card: ModelCard, config: RunConfig, data: RunData
  * Latency of each row of the tables (batch 1), measured once per run: every model is warmed with 20 passes,
  * then the models are timed in interleaved rounds so they share the machine's noise; median per model.
  */
-async function measureLatencies(card: ModelCard, config: RunConfig, dir: string, data: RunData): Promise<void> {
+async function measureLatencies(card: ModelCard, config: SizedRunConfig, dir: string, data: RunData): Promise<void> {
   const journal = join(dir, 'journal.jsonl');
   const records = readJournal(journal);
   const metrics = metricsOf(config);
@@ -254,7 +255,7 @@ async function measureLatencies(card: ModelCard, config: RunConfig, dir: string,
  * search 'probe': linear probes on the frozen pretrained features of every unit (journaled once), then the
  * cutoffs ranked by probe validation AUROC, best first.
  */
-async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, dir: string, log: (line: string) => void): Promise<number[]> {
+async function probeRanking(card: ModelCard, config: SizedRunConfig, data: RunData, dir: string, log: (line: string) => void): Promise<number[]> {
   if (config.search !== 'probe' || segments(config, data)) return [];
   const journal = join(dir, 'journal.jsonl');
   let probes = readJournal(journal).filter((r): r is ProbeRecord => r.type === 'probe');
@@ -281,7 +282,7 @@ async function probeRanking(card: ModelCard, config: RunConfig, data: RunData, d
  * where FTL and TTL look (Grad-CAM). Done once; a run that cannot have one (3D, segmentation, colour images
  * for the figure) says why in its log.
  */
-async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Promise<void> {
+async function runAnalyses(config: SizedRunConfig, dir: string, cb: RunCallbacks): Promise<void> {
   const log = cb.log ?? (() => {});
   const steps: Record<AnalysisKind, { file: string; run: () => Promise<unknown> }> = {
     // Block ends only: CCA over a 2048-wide unit needs ~12k datapoints, minutes each on a small CPU.
@@ -305,7 +306,7 @@ async function runAnalyses(config: RunConfig, dir: string, cb: RunCallbacks): Pr
 /** What a stage's trials run with and where their records go. */
 export interface RunContext {
   card: ModelCard;
-  config: RunConfig;
+  config: SizedRunConfig;
   data: RunData;
   dir: string;
   cb: RunCallbacks;
@@ -329,7 +330,8 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
   // 'auto' threads become a count when the run is created, saved with it, so that a resume keeps it. Resolved
   // before the folder is made: loading the addon takes most of a second, and a run killed between the folder
   // and its config.json could not be resumed.
-  const config = runConfig.threads === 'auto' ? { ...runConfig, threads: autoThreads() } : runConfig;
+  const sized = await withImageSize(runConfig, log);
+  const config = sized.threads === 'auto' ? { ...sized, threads: autoThreads() } : sized;
   makeRunDir(dir);
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) writeFileAtomic(configPath, [JSON.stringify({ ...config, createdAt: new Date().toISOString(), node: process.version }, null, 2) + '\n']);

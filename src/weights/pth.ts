@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { TtlError } from '../errors.js';
 import { unpickle, type PyValue } from './pickle.js';
 import type { SafeTensor } from './safetensors.js';
-import { isZip, readZipAsync, type ZipEntry } from '../fs/zip.js';
+import { checkpointZip, failure, inflateEntry, isZip, listZip, type StoredEntry } from '../fs/zip.js';
 
 const STORAGES: Record<string, { dtype: string; bytes: number }> = {
   FloatStorage: { dtype: 'F32', bytes: 4 },
@@ -24,8 +24,9 @@ class StorageType {
   constructor(readonly name: string, readonly dtype: string, readonly bytes: number) {}
 }
 
+/** A storage's bytes: in the legacy format a view of the file; in the zip format an archive entry, inflated on demand. */
 class Storage {
-  constructor(readonly type: StorageType, readonly key: string, public data?: Uint8Array) {}
+  constructor(readonly type: StorageType, readonly key: string, public data?: Uint8Array, readonly entry?: StoredEntry) {}
 }
 
 class TensorRef {
@@ -33,6 +34,12 @@ class TensorRef {
 }
 
 const MAX_RANK = 16;
+/**
+ * The largest pickle (data.pkl) read: a state dict's is about 100 bytes per tensor (ResNet-152's 1.2k tensors:
+ * under 200 kB), so 16 MiB is 80x what any network here needs, while a 0.6 MB file whose pickle inflates to
+ * 600 MB is refused before it is inflated.
+ */
+export const MAX_PICKLE_BYTES = 16 * 1024 ** 2;
 const MAX_STATE_DICT_DEPTH = 4;
 
 const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -144,14 +151,60 @@ function stateDictOf(value: PyValue, where: string): Map<PyValue, PyValue> {
   throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint holds no tensors`);
 }
 
-function toEntries(value: PyValue, where: string): SafeTensor[] {
-  const entries: SafeTensor[] = [];
+function tensorRefs(value: PyValue, where: string): Map<string, TensorRef> {
+  const refs = new Map<string, TensorRef>();
   for (const [k, v] of stateDictOf(value, where)) {
     if (!(v instanceof TensorRef)) continue;
     if (typeof k !== 'string') throw new TtlError('E_BAD_WEIGHTS', `${where}: a state dict key is a ${k === null ? 'None' : typeof k}, not a string`);
-    entries.push(tensorEntry(k, v, where));
+    refs.set(k, v);
   }
-  return entries;
+  return refs;
+}
+
+/** Bytes of `storage` that the views in `refs` read: a deflated entry may inflate to no more than this. */
+function extentOf(storage: Storage, refs: TensorRef[]): number {
+  let elements = 0;
+  for (const t of refs) {
+    if (t.storage !== storage || t.shape.some((d) => d === 0)) continue;
+    let last = t.offset;
+    for (let d = 0; d < t.shape.length; d++) last += (t.shape[d] - 1) * t.stride[d];
+    elements = Math.max(elements, last + 1);
+  }
+  return elements * storage.type.bytes;
+}
+
+/** A checkpoint's state dict as its pickle declares it; tensor data is read only for the tensors asked for. */
+export interface PthCheckpoint {
+  /** Every tensor of the state dict, by name, dtype and shape: nothing is inflated or copied yet. */
+  tensors: { name: string; dtype: string; shape: number[] }[];
+  /**
+   * The named tensors' data. Only their storages are inflated, and a deflated storage only if it holds no more
+   * than its tensors read: what a hostile file can make this allocate is what the model takes.
+   */
+  read(names: Iterable<string>): Promise<SafeTensor[]>;
+}
+
+function checkpointOf(refs: Map<string, TensorRef>, where: string): PthCheckpoint {
+  const fail = failure(where, checkpointZip);
+  return {
+    tensors: [...refs].map(([name, t]) => ({ name, dtype: t.storage.type.dtype, shape: t.shape })),
+    async read(names) {
+      const wanted = [...names].map((name) => {
+        const t = refs.get(name);
+        if (!t) throw new TtlError('E_BAD_ARGUMENT', `${where}: tensor ${name} is not in the checkpoint`);
+        return [name, t] as const;
+      });
+      const views = wanted.map(([, t]) => t);
+      for (const storage of new Set(views.map((t) => t.storage))) {
+        if (storage.data || !storage.entry) continue;
+        const extent = extentOf(storage, views);
+        if (storage.entry.deflated && storage.entry.uncompressed > extent)
+          throw fail(`storage ${storage.key} inflates to ${storage.entry.uncompressed} bytes but the tensors loaded from it read ${extent}`);
+        storage.data = await inflateEntry(storage.entry, fail);
+      }
+      return wanted.map(([name, t]) => tensorEntry(name, t, where));
+    },
+  };
 }
 
 /** A persistent id ('storage', type, key, ...) from the pickle, checked. */
@@ -163,25 +216,29 @@ function storageId(pid: PyValue, where: string): { type: StorageType; key: strin
   return { type: storageTypeOf(type, where), key: String(key) };
 }
 
-function readZipCheckpoint(entries: Map<string, ZipEntry>, where: string): SafeTensor[] {
-  const pkl = [...entries.keys()].find((n) => n.endsWith('/data.pkl'));
-  if (!pkl) throw new TtlError('E_BAD_WEIGHTS', `${where}: not a readable PyTorch checkpoint (no data.pkl in the archive)`);
-  const prefix = pkl.slice(0, -'data.pkl'.length);
+async function openZipCheckpoint(bytes: Uint8Array, where: string): Promise<PthCheckpoint> {
+  const fail = failure(where, checkpointZip);
+  const entries = new Map(listZip(bytes, fail).map((e) => [e.name, e]));
+  const pkl = [...entries.values()].find((e) => e.name.endsWith('/data.pkl'));
+  if (!pkl) throw fail('no data.pkl in the archive');
+  if (pkl.uncompressed > MAX_PICKLE_BYTES)
+    throw fail(`its pickle ${pkl.name} declares ${pkl.uncompressed} bytes; a state dict needs far less than the ${MAX_PICKLE_BYTES / 1024 ** 2} MiB read`);
+  const prefix = pkl.name.slice(0, -'data.pkl'.length);
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: PyValue) => {
     const { type, key: k } = storageId(pid, where);
     if (!storages.has(k)) {
       const entry = entries.get(`${prefix}data/${k}`);
       if (!entry) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${k} is missing from the archive`);
-      storages.set(k, new Storage(type, k, entry.data));
+      storages.set(k, new Storage(type, k, undefined, entry));
     }
     return storages.get(k);
   };
-  const { value } = unpickle(entries.get(pkl)!.data, 0, resolveGlobal(where), persistentLoad, where);
-  return toEntries(value, where);
+  const { value } = unpickle(await inflateEntry(pkl, fail), 0, resolveGlobal(where), persistentLoad, where);
+  return checkpointOf(tensorRefs(value, where), where);
 }
 
-function readLegacyCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
+function openLegacyCheckpoint(bytes: Uint8Array, where: string): PthCheckpoint {
   const noGlobals = resolveGlobal(where);
   const none = () => {
     throw new TtlError('E_BAD_WEIGHTS', `${where}: unexpected persistent id in the header`);
@@ -217,19 +274,26 @@ function readLegacyCheckpoint(bytes: Uint8Array, where: string): SafeTensor[] {
     storage.data = bytes.subarray(pos, pos + length);
     pos += length;
   }
-  return toEntries(value, where);
+  return checkpointOf(tensorRefs(value, where), where);
 }
 
 /**
- * Reads the tensors of a torch.save'd state dict (zip or legacy format). The file is read and inflated on
- * libuv's thread pool: a service answering requests meanwhile waits only for the (small) pickle's parse.
+ * Opens a torch.save'd state dict (zip or legacy format): the file is read and its pickle parsed; tensor data
+ * waits for `read`. Inflating runs on libuv's thread pool: a service answering requests meanwhile waits only
+ * for the (small) pickle's parse.
  */
-export async function readPth(path: string): Promise<SafeTensor[]> {
+export async function openPth(path: string): Promise<PthCheckpoint> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     throw new TtlError('E_NO_FILE', `cannot open weights file ${path}: ${(e as Error).message}`);
   }
-  return isZip(bytes) ? readZipCheckpoint(await readZipAsync(bytes, path), path) : readLegacyCheckpoint(bytes, path);
+  return isZip(bytes) ? openZipCheckpoint(bytes, path) : openLegacyCheckpoint(bytes, path);
+}
+
+/** Every tensor of a checkpoint, for tools and tests; a model's loadWeights reads only what it takes. */
+export async function readPth(path: string): Promise<SafeTensor[]> {
+  const checkpoint = await openPth(path);
+  return checkpoint.read(checkpoint.tensors.map((t) => t.name));
 }
