@@ -130,16 +130,21 @@ describe('ttl-torch run (child process)', () => {
     expect(readdirSync(join(out, 'trials'))).toHaveLength(9);
   });
 
-  it('reports the run\'s progress: trial i of N with a run ETA, and JSON-lines events with --json', () => {
+  it('reports the run\'s progress to its end: trial i of N with a run ETA, each step after the trials with its estimate, and JSON-lines events with --json', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-progress-')), 'breast');
-    const plain = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out], { env, encoding: 'utf8' });
+    const plain = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--analyses', 'svcca,gradcam'], { env, encoding: 'utf8' });
     expect(plain.status, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/^\[trial 1\/3\] ftl-k9-s0: stage 0 \(full network\)$/m);
     expect(plain.stdout).toMatch(/^\[trial 3\/3, run ETA \d+ s\] ttl-k5-s0: stage 1$/m);
+    expect(plain.stdout).toMatch(/^after the trials: latency of 3 models \(~\d+ s\), analysis svcca \(~\d+ s\), analysis gradcam \(~\d+ s\)$/m);
+    expect(plain.stdout).toMatch(/^\[finishing 2\/3, ETA \d+ s\] analysis svcca$/m);
+    expect(plain.stdout).toMatch(/^analysis svcca: written to .*analysis \(\d+ s, estimated \d+ s\)$/m);
     const json = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', `${out}-json`, '--json'], { env, encoding: 'utf8' });
     expect(json.status, json.stderr).toBe(0);
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === 'trial').map((e) => [e.trial, e.index, e.total])).toEqual([['ftl-k9-s0', 1, 3], ['ttl-k3-s0', 2, 3], ['ttl-k5-s0', 3, 3]]);
+    // Once a trial has shown the speed, the run's ETA includes the latency timing that follows the trials.
+    expect(events.filter((e) => e.event === 'trial')[1].finishingSeconds).toBeGreaterThan(0);
     expect(events.filter((e) => e.event === 'epoch')).toHaveLength(3);
     expect(events.at(-1).event).toBe('results');
     expect(events.at(-1).rows.map((r: { method: string }) => r.method)).toContain('TTL-1');

@@ -10,14 +10,18 @@ import { getModelCard, normalisation } from '../registry.js';
 import { readJournal } from '../run/journal.js';
 import { toStrategy } from '../run/plan.js';
 import { table } from '../run/results.js';
-import { loadClassificationData, readRunConfig } from '../run/runner.js';
+import { loadClassificationData } from '../run/run-data.js';
+import { readSavedConfig } from '../run/config.js';
 import { planStrategy } from '../train/strategies.js';
 import { gradCam, overlayPixels } from './gradcam.js';
 import { metricsOf } from '../run/task.js';
 
+/** Test images in the figure unless told. */
+export const GRADCAM_IMAGES = 4;
+
 /** The side-by-side Grad-CAM figure of a finished run's FTL and TTL networks on test images; returns its path. */
 export async function runGradcamFigure(dir: string, options: { count?: number; size?: number } = {}): Promise<string> {
-  const config = readRunConfig(dir);
+  const config = readSavedConfig(dir);
   const card = getModelCard(config.model);
   if (card.input.frames || config.task === 'segmentation')
     throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side Grad-CAM figure is for 2D classification runs');
@@ -28,7 +32,7 @@ export async function runGradcamFigure(dir: string, options: { count?: number; s
   if (!ftl || !ttl) throw new TtlError('E_BAD_ARGUMENT', `${dir} needs finished FTL and TTL trials for the comparison`);
   const data = await loadClassificationData(config, 'the Grad-CAM figure');
   if (data.kind !== 'gray') throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side figure supports grayscale datasets');
-  const count = Math.min(options.count ?? 4, data.test.labels.length);
+  const count = Math.min(options.count ?? GRADCAM_IMAGES, data.test.labels.length);
   const size = options.size ?? 128;
   const [h, w] = data.test.shape.slice(1);
   const { mean, std } = normalisation(card, config.weights);

@@ -11,7 +11,8 @@ import { loadPredictor, type SegmentationPrediction } from '../predictor.js';
 import { getModelCard } from '../registry.js';
 import { readJournal } from '../run/journal.js';
 import { table } from '../run/results.js';
-import { loadRunData, readRunConfig } from '../run/runner.js';
+import { loadRunData } from '../run/run-data.js';
+import { readSavedConfig } from '../run/config.js';
 import { metricsOf } from '../run/task.js';
 
 /**
@@ -66,7 +67,7 @@ const toGray = (images: Uint8Array | Uint16Array, offset: number, pixels: number
 };
 
 export async function runMaskOverlays(dir: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-  const config = readRunConfig(dir);
+  const config = readSavedConfig(dir);
   if (config.task !== 'segmentation') throw new TtlError('E_BAD_ARGUMENT', 'mask overlays are for segmentation runs');
   if (getModelCard(config.model).input.frames) throw new TtlError('E_BAD_ARGUMENT', 'mask overlays are drawn for 2D segmentation runs');
   const rows = table(readJournal(join(dir, 'journal.jsonl')), metricsOf(config));

@@ -60,14 +60,24 @@ export async function cca(x: Activations, y: Activations, options: { epsilon?: n
   return { coefs, mean: meanOf(coefs, sumThreshold(coefs, threshold)) };
 }
 
-/** SVCCA: centre, keep the singular directions covering `keep` of the singular-value sum, then CCA. */
-export async function svcca(x: Activations, y: Activations, options: { keep?: number; epsilon?: number; threshold?: number; minRatio?: number } = {}): Promise<SvccaResult> {
-  const minRatio = options.minRatio ?? 5;
-  // The datapoint guard applies to the directions kept, after the SVD step (inside cca()).
+type SvccaOptions = { keep?: number; epsilon?: number; threshold?: number; minRatio?: number };
+
+/** SVCCA's first step: centre, keep the singular directions covering `keep` of the singular-value sum. */
+export async function svdReduce(x: Activations, keep = 0.99): Promise<Activations> {
   check('x', x, 0);
-  check('y', y, 0);
-  const keep = options.keep ?? 0.99;
-  const [rx, ry] = await Promise.all([call(() => native().svdReduce(x, keep)), call(() => native().svdReduce(y, keep))]);
-  const result = await cca(rx as Activations, ry as Activations, { ...options, minRatio });
+  return (await call(() => native().svdReduce(x, keep))) as Activations;
+}
+
+/** SVCCA of two svdReduce'd activations: one network compared with several reduces its activations once. */
+export async function svccaOfReduced(rx: Activations, ry: Activations, options: SvccaOptions = {}): Promise<SvccaResult> {
+  // The datapoint guard applies to the directions kept, after the SVD step (inside cca()).
+  const result = await cca(rx, ry, { ...options, minRatio: options.minRatio ?? 5 });
   return { ...result, dims: [rx.shape[0], ry.shape[0]], meanOfCoefs: meanOf(result.coefs) };
+}
+
+/** SVCCA: centre, keep the singular directions covering `keep` of the singular-value sum, then CCA. */
+export async function svcca(x: Activations, y: Activations, options: SvccaOptions = {}): Promise<SvccaResult> {
+  check('y', y, 0);
+  const [rx, ry] = await Promise.all([svdReduce(x, options.keep), svdReduce(y, options.keep)]);
+  return svccaOfReduced(rx, ry, options);
 }

@@ -17,11 +17,13 @@ export function progressPrinter(config: RunConfig, json: boolean) {
   // The trial in flight's expected end and length, from its last epoch: batch lines count down to it.
   let trialEnd: { at: number; length: number } | null = null;
   let trialsAfter = 0;
+  // The estimate of what follows the trials (latency timing, analyses), part of the run's ETA.
+  let finishing = 0;
   let lastPlain = 0;
   const stamp = () => {
     const trialLeft = trialEnd ? Math.max(0, (trialEnd.at - Date.now()) / 1000) : null;
     const each = perTrial ?? trialEnd?.length ?? null;
-    const eta = each === null ? null : (trialLeft ?? each) + each * trialsAfter;
+    const eta = each === null ? null : (trialLeft ?? each) + each * trialsAfter + finishing;
     return `[${place}${eta === null ? '' : `, run ETA ${duration(eta)}`}]`;
   };
   const progress = (trial: TrialSpec, e: RunProgress) => {
@@ -36,6 +38,7 @@ export function progressPrinter(config: RunConfig, json: boolean) {
     if (e.type === 'trial') {
       place = `trial ${e.index}/${e.total}`;
       trialsAfter = e.total - e.index;
+      finishing = e.finishingSeconds ?? 0;
       perTrial = e.etaSeconds === null ? null : e.etaSeconds / (trialsAfter + 1);
       trialEnd = null;
       log(`${stamp()} ${trial.id}: stage ${e.stage}${e.stage === 0 ? ' (full network)' : ''}`);

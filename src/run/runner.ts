@@ -3,9 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtlError } from '../errors.js';
 import { resolveDataset, isDatasetName } from '../data/catalog.js';
-import { describeDataset, loadDataset } from '../data/load.js';
+import { describeDataset } from '../data/load.js';
 import type { ImageDataset } from '../data/dataset.js';
-import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readLrRange } from './trial-files.js';
 import { makeRunDir } from '../fs/outdir.js';
@@ -14,32 +13,30 @@ import { autoThreads, trialThreads } from './threads.js';
 import { withImageSize } from './image-size.js';
 import { createModel } from '../model.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { getModelCard, networkInputShape, normalisation, type ModelCard } from '../registry.js';
+import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { finetune } from '../train/finetune.js';
 import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import type { ProcessGroup } from '../dist/c10d.js';
-import { planStrategy } from '../train/strategies.js';
-import { readSavedConfig, type AnalysisKind, type RunConfig, type SizedRunConfig } from './config.js';
-import { runSvcca } from '../analysis/run-svcca.js';
-import { runGradcamFigure } from '../analysis/run-gradcam.js';
-import { runMaskOverlays } from '../analysis/run-overlays.js';
+import { readSavedConfig, type RunConfig, type SizedRunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialEnvironment, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
-import { median } from '../metrics/stats.js';
-import { best, resultsByCutoff, summarise, table, type TableRow } from './results.js';
+import { best, summarise } from './results.js';
 import { writeReports, type Results } from './report.js';
 import { metricsOf } from './task.js';
+import { finishingEstimate, finishRun } from './finish.js';
+import { inputShape, loadRunData, segments, type RunData } from './run-data.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
 
 /**
- * Progress of the run: a trial starts ('trial': its place in the run and the run's ETA), enters a stage
+ * Progress of the run: a trial starts ('trial': its place in the run, the ETA of its trials and the estimate of
+ * what follows them, latency timing and analyses), enters a stage
  * ('stage': e.g. the LR range test), trains ('batch', 'epoch'; `val` is the selecting metric on validation).
  */
 export type RunProgress =
-  | { type: 'trial'; stage: 0 | 1 | 2; index: number; total: number; elapsedSeconds: number; etaSeconds: number | null }
+  | { type: 'trial'; stage: 0 | 1 | 2; index: number; total: number; elapsedSeconds: number; etaSeconds: number | null; finishingSeconds?: number }
   | { type: 'stage'; stage: string }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; val: number; seconds: number; best: boolean };
@@ -51,8 +48,6 @@ export interface RunCallbacks {
   signal?: AbortSignal;
 }
 
-export type RunData = ImageDataset | SegmentationDataset;
-
 const classificationScores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
   auroc: m.auroc, auprc: m.auprc, averagePrecision: m.averagePrecision, accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy,
 });
@@ -60,17 +55,6 @@ const classificationScores = (m: { auroc: number; auprc: number; averagePrecisio
 const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: { mean: number; std: number } }): Scores => ({
   dice: m.dice.mean, jaccard: m.jaccard.mean, diceStd: m.dice.std, jaccardStd: m.jaccard.std,
 });
-
-/** The runner's one test of the task: the config says, the data was loaded for it, and the guard narrows it. */
-function segments(config: SizedRunConfig, data: RunData): data is SegmentationDataset {
-  return config.task === 'segmentation';
-}
-
-/** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
-export function inputShape(card: ModelCard, config: SizedRunConfig, data: RunData): number[] {
-  if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
-  return networkInputShape(card, config.imageSize);
-}
 
 /**
  * Resolves the run's dataset and weights by name before anything trains; offline and uncached, one error
@@ -83,25 +67,6 @@ export async function preflight(config: RunConfig): Promise<void> {
   if (config.weights && config.weights in card.weights)
     await resolveWeights(card.name, config.weights).catch((e: Error) => problems.push(e.message));
   if (problems.length) throw new TtlError('E_NO_FILE', `cannot start the run:\n  - ${problems.join('\n  - ')}`);
-}
-
-/** The run's data for analyses that need class labels (not segmentation runs). */
-export async function loadClassificationData(config: SizedRunConfig, what: string): Promise<ImageDataset> {
-  if (config.task === 'segmentation') throw new TtlError('E_BAD_ARGUMENT', `${what} needs a classification run; this run segments`);
-  return (await loadRunData(config)) as ImageDataset;
-}
-
-export async function loadRunData(config: SizedRunConfig): Promise<RunData> {
-  const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
-  const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity, allowOutsidePaths: config.allowOutsidePaths };
-  if (config.task === 'segmentation') {
-    if (!path.endsWith('.csv')) throw new TtlError('E_BAD_INPUT', `${path}: segmentation data is a CSV manifest with file and mask columns`);
-    return loadSegmentationManifest(path, {
-      ...volumes, classes: config.classes ?? undefined, size: config.imageSize, shape: config.volumeShape ?? undefined,
-      mode: config.slices ? 'slices' : 'volumes', seed: config.seed,
-    });
-  }
-  return (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
 }
 
 /**
@@ -218,40 +183,6 @@ export async function runTrial(card: ModelCard, config: SizedRunConfig, data: Ru
 }
 
 /**
- * Latency of each row of the tables (batch 1), measured once per run: every model is warmed with 20 passes,
- * then the models are timed in interleaved rounds so they share the machine's noise; median per model.
- */
-async function measureLatencies(card: ModelCard, config: SizedRunConfig, dir: string, data: RunData): Promise<void> {
-  const journal = join(dir, 'journal.jsonl');
-  const records = readJournal(journal);
-  const metrics = metricsOf(config);
-  // The table's rows and every searched block boundary (the TTL-B1..B4 rows).
-  const candidates = [...table(records, metrics), ...resultsByCutoff(records, metrics, card.blocks).filter((row) => card.blocks.includes(row.cutoff))];
-  const measured = (row: TableRow) => records.some((r) => r.type === 'latency' && r.strategy === row.strategy && r.cutoff === row.cutoff);
-  if (candidates.every(measured)) return;
-  // A row is missing (new trials, or a resumed run): time every row again in one session, so all the T(ms)
-  // of a table share the machine's state; the newest records win.
-  const unique = candidates.filter((row, i) => candidates.findIndex((o) => o.strategy === row.strategy && o.cutoff === row.cutoff) === i);
-  const shape = inputShape(card, config, data);
-  const head = config.task === 'segmentation' ? 'unet' : 'linear';
-  const models = await Promise.all(unique.map((row) => {
-    const plan = planStrategy(card, toStrategy(card, row.strategy, row.cutoff));
-    return createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, head, numClasses: data.classes.length, device: config.device });
-  }));
-  try {
-    const times: number[][] = models.map(() => []);
-    for (const model of models) await model.latency(shape, { warmup: 20, runs: 1 });
-    for (let round = 0; round < 3; round++)
-      for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: 2, runs: 10 })).times);
-    unique.forEach((row, i) => {
-      appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs: median(times[i]), device: models[i].device });
-    });
-  } finally {
-    for (const model of models) model.dispose();
-  }
-}
-
-/**
  * search 'probe': linear probes on the frozen pretrained features of every unit (journaled once), then the
  * cutoffs ranked by probe validation AUROC, best first.
  */
@@ -275,32 +206,6 @@ async function probeRanking(card: ModelCard, config: SizedRunConfig, data: RunDa
   }
   for (const p of probes) log(`probe ${p.unit} (k=${p.k}): val AUROC ${p.valAuroc.toFixed(4)}, test AUROC ${p.testAuroc.toFixed(4)}`);
   return [...probes].sort((a, b) => b.valAuroc - a.valAuroc || a.k - b.k).map((p) => p.k);
-}
-
-/**
- * The analyses that tell the paper's story next to the table: how far finetuning moved each unit (SVCCA) and
- * where FTL and TTL look (Grad-CAM). Done once; a run that cannot have one (3D, segmentation, colour images
- * for the figure) says why in its log.
- */
-async function runAnalyses(config: SizedRunConfig, dir: string, cb: RunCallbacks): Promise<void> {
-  const log = cb.log ?? (() => {});
-  const steps: Record<AnalysisKind, { file: string; run: () => Promise<unknown> }> = {
-    // Block ends only: CCA over a 2048-wide unit needs ~12k datapoints, minutes each on a small CPU.
-    svcca: { file: 'svcca.json', run: () => runSvcca(dir, { samples: 1000, units: getModelCard(config.model).blocks, signal: cb.signal }) },
-    gradcam: { file: 'gradcam-ftl-vs-ttl.png', run: () => runGradcamFigure(dir) },
-    masks: { file: 'masks.png', run: () => runMaskOverlays(dir, { signal: cb.signal }) },
-  };
-  for (const kind of config.analyses) {
-    if (existsSync(join(dir, 'analysis', steps[kind].file))) continue;
-    try {
-      await steps[kind].run();
-      log(`analysis ${kind}: written to ${join(dir, 'analysis')}`);
-    } catch (e) {
-      // The trials are journaled and the table stands: an analysis that cannot be made is reported, not fatal.
-      if (!(e instanceof TtlError) || cb.signal?.aborted) throw e;
-      log(`analysis ${kind} not made: ${e.message}`);
-    }
-  }
 }
 
 /** What a stage's trials run with and where their records go. */
@@ -373,7 +278,7 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
       const mean = trialSeconds.length ? trialSeconds.reduce((a, b) => a + b, 0) / trialSeconds.length : null;
       cb.progress?.(spec, {
         type: 'trial', stage: spec.stage, index: ++index, total, elapsedSeconds: (performance.now() - started) / 1000,
-        etaSeconds: mean === null ? null : mean * (total - index + 1),
+        etaSeconds: mean === null ? null : mean * (total - index + 1), finishingSeconds: await finishingEstimate(card, config, dir, data),
       });
       const trialStart = performance.now();
       const record = await runTrial(card, config, data, spec, dir, cb);
@@ -391,8 +296,7 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
   const stageTwo = planStageTwo(card, config, bestOne).filter((t) => !done.has(t.id));
   total = index + stageTwo.length;
   await runAll(stageTwo);
-  await measureLatencies(card, config, dir, data);
-  await runAnalyses(config, dir, cb);
+  await finishRun(card, config, dir, data, log, cb.signal);
   return writeReports(dir, config);
 }
 

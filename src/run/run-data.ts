@@ -1,0 +1,40 @@
+// A run's data and the network input it makes: shared by the trials, the latency timing and the analyses.
+import { TtlError } from '../errors.js';
+import { isDatasetName, resolveDataset } from '../data/catalog.js';
+import { loadDataset } from '../data/load.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
+import { networkInputShape, type ModelCard } from '../registry.js';
+import type { SizedRunConfig } from './config.js';
+
+export type RunData = ImageDataset | SegmentationDataset;
+
+/** The one test of a run's task: the config says, the data was loaded for it, and the guard narrows it. */
+export function segments(config: SizedRunConfig, data: RunData): data is SegmentationDataset {
+  return config.task === 'segmentation';
+}
+
+/** The network's input without the batch: [C, H, W] or [C, D, H, W]. */
+export function inputShape(card: ModelCard, config: SizedRunConfig, data: RunData): number[] {
+  if (config.task === 'segmentation') return [card.input.channels, ...data.train.shape.slice(1, data.kind === 'rgb' ? -1 : undefined)];
+  return networkInputShape(card, config.imageSize);
+}
+
+/** The run's data for analyses that need class labels (not segmentation runs). */
+export async function loadClassificationData(config: SizedRunConfig, what: string): Promise<ImageDataset> {
+  if (config.task === 'segmentation') throw new TtlError('E_BAD_ARGUMENT', `${what} needs a classification run; this run segments`);
+  return (await loadRunData(config)) as ImageDataset;
+}
+
+export async function loadRunData(config: SizedRunConfig): Promise<RunData> {
+  const path = isDatasetName(config.data) ? await resolveDataset(config.data) : config.data;
+  const volumes = { spacing: config.spacing ?? undefined, intensity: config.intensity, allowOutsidePaths: config.allowOutsidePaths };
+  if (config.task === 'segmentation') {
+    if (!path.endsWith('.csv')) throw new TtlError('E_BAD_INPUT', `${path}: segmentation data is a CSV manifest with file and mask columns`);
+    return loadSegmentationManifest(path, {
+      ...volumes, classes: config.classes ?? undefined, size: config.imageSize, shape: config.volumeShape ?? undefined,
+      mode: config.slices ? 'slices' : 'volumes', seed: config.seed,
+    });
+  }
+  return (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
+}
