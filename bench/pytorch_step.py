@@ -1,6 +1,7 @@
 """Times the training step that `npm run bench -- finetune|3d --compare-pytorch` times in ttl-torch, in PyTorch.
 
-usage: pytorch_step.py MODEL BATCH SIZE STEPS THREADS  ->  prints images/s
+usage: pytorch_step.py MODEL BATCH SIZE STEPS THREADS [LAYOUT]  ->  prints images/s
+LAYOUT: contiguous (default, what eager PyTorch users get) or channels-last (model and input converted).
 MODEL: squeezenet1_1 or resnet50 (torchvision's, 2D input SIZE^2) or resnet3d_18 (kenshohara/3D-ResNets layout, shortcut B,
 3D input SIZE^3); a 2-class linear head. Debian's python3-torch (1.13.1).
 """
@@ -14,6 +15,7 @@ from torch_resnet import resnet50
 
 name = sys.argv[1]
 batch, size, steps, threads = (int(a) for a in sys.argv[2:6])
+channels_last = len(sys.argv) > 6 and sys.argv[6] == 'channels-last'
 torch.set_num_threads(threads)
 torch.set_flush_denormal(True)
 torch.manual_seed(0)
@@ -70,6 +72,10 @@ def squeezenet1_1():
 model = {'squeezenet1_1': squeezenet1_1, 'resnet50': resnet50, 'resnet3d_18': resnet3d_18}[name]()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
 x = torch.randn(batch, 3, *([size] * (3 if name == 'resnet3d_18' else 2)))
+if channels_last:
+    layout = torch.channels_last_3d if x.dim() == 5 else torch.channels_last
+    model = model.to(memory_format=layout)
+    x = x.contiguous(memory_format=layout)
 y = torch.randint(0, 2, (batch,))
 model.train()
 

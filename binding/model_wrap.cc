@@ -117,14 +117,15 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     ttl::ArchSpec spec = to_arch_spec(info[0]);
-    Fields options(info[1], "model options", {"device", "seed", "threads"});
+    Fields options(info[1], "model options", {"device", "seed", "threads", "memoryFormat"});
     const std::string device = options.string("device");
     const int64_t seed = options.integer("seed");
     const int threads = static_cast<int>(options.integer("threads"));
+    const std::string memory_format = options.string("memoryFormat");
     using Result = std::shared_ptr<ModelState>;
     return schedule<Result>(
         env,
-        [spec, device, seed, threads]() {
+        [spec, device, seed, threads, memory_format]() {
           torch::manual_seed(static_cast<uint64_t>(seed));
           auto state = std::make_shared<ModelState>();
           state->threads = threads;
@@ -133,6 +134,7 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
           state->net = ttl::build_backbone(spec);
           ttl::init_like_torchvision(*state->net);
           state->net->to(state->device);
+          if (ttl::wants_channels_last(memory_format, *state->net, state->device)) state->net->use_channels_last();
           state->net->eval();
           return state;
         },

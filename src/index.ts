@@ -1,7 +1,7 @@
 export { TtlError, invalidParameterError, type ErrorCode } from './errors.js';
 export { loadPredictor, Predictor, type PredictorOptions, type PredictInput, type PixelInput, type Prediction, type SegmentationPrediction, type PredictBatchOptions } from './predictor.js';
 export { readCheckpointInfo, PREPROCESSING_VERSION, type CheckpointInfo, type CheckpointInput, type CheckpointStorage } from './checkpoint.js';
-export { createModel, Model, type CreateModelOptions, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
+export { createModel, Model, type CreateModelOptions, type MemoryFormat, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
 export { loadNative, type InferenceCopyInfo } from './native.js';
 export { listModels, getModelCard, registerModel, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
 export { resolveCutoff, blockOf, type Cutoff } from './cutoff.js';

@@ -256,7 +256,7 @@ export interface Binding {
   /** Threads for the cores other processes leave free, measured over half a second on the compute thread. */
   freeThreads(): Promise<number>;
   /** threads: intra-op threads for this model's tasks (0 or absent: the process-wide setting). */
-  createModel(spec: NativeArchSpec, options: { device: string; seed: number; threads?: number }): Promise<NativeModel>;
+  createModel(spec: NativeArchSpec, options: { device: string; seed: number; threads?: number; memoryFormat: string }): Promise<NativeModel>;
   cca(x: { data: Float64Array; shape: number[] }, y: { data: Float64Array; shape: number[] }, epsilon: number): Promise<{ data: Float64Array; shape: number[] }>;
   svdReduce(x: { data: Float64Array; shape: number[] }, keepFraction: number): Promise<{ data: Float64Array; shape: number[] }>;
   fitProbe(trainX: NativeTensor, trainY: Int32Array, applyX: NativeTensor, numClasses: number, l2: number, iterations: number): Promise<{ trainProbs: NativeTensor; applyProbs: NativeTensor }>;

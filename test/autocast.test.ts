@@ -40,7 +40,7 @@ describe('autocast', () => {
       .rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/^autocast 'fp16' cannot train: without loss scaling/) });
     const net = await native().createModel(
       { family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3, head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false } },
-      { device: 'cpu', seed: 0, threads: 0 },
+      { device: 'cpu', seed: 0, threads: 0, memoryFormat: 'auto' },
     );
     await expect(net.configureTraining(optimOptions({ lr: 0.1, autocast: 'fp16' }))).rejects.toMatchObject({
       code: 'E_TORCH', message: expect.stringContaining('fp16 training needs loss scaling'),

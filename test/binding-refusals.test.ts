@@ -8,7 +8,7 @@ const spec: NativeArchSpec = {
   family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3,
   head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false },
 };
-const modelOptions = { device: 'cpu', seed: 0, threads: 0 };
+const modelOptions = { device: 'cpu', seed: 0, threads: 0, memoryFormat: 'auto' };
 const pipeline = { size: 16, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 const refused = (message: string) => expect.objectContaining({ code: 'E_BAD_ARGUMENT', message });
 // Fields the typed surface does not allow: the test feeds them as the untyped JS a caller could pass.
@@ -32,6 +32,7 @@ describe('binding refusals', () => {
     expect(() => native().createModel(loose({ ...spec, keepUnit: 3 }), modelOptions)).toThrow(refused("arch spec: unknown field 'keepUnit'" +
       ' (known: family, block, layers, growthRate, numInitFeatures, bnSize, cardinality, keepUnits, slimAfter, inChannels, head)'));
     expect(() => native().createModel(spec, loose({ device: 'cpu', seed: 0 }))).toThrow(refused('model options.threads is missing (expected an integer)'));
+    expect(() => native().createModel(spec, loose({ device: 'cpu', seed: 0, threads: 0 }))).toThrow(refused('model options.memoryFormat is missing (expected a string)'));
     expect(() => native().createModel(spec, loose({ ...modelOptions, seed: 0.5 }))).toThrow(refused('model options.seed must be an integer'));
     expect(() => native().createModel(loose({ ...spec, layers: [2, 'two', 2, 2] }), modelOptions)).toThrow(refused('arch spec.layers must be an array of integers'));
   });

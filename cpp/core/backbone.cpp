@@ -94,6 +94,27 @@ torch::Tensor BackboneImpl::forward_head(torch::Tensor x) {
 
 torch::Tensor BackboneImpl::forward(torch::Tensor x) { return forward_capture(x, {}).output; }
 
+namespace {
+at::MemoryFormat channels_last_for(int64_t dim) {
+  return dim == 5 ? at::MemoryFormat::ChannelsLast3d : at::MemoryFormat::ChannelsLast;
+}
+}  // namespace
+
+bool wants_channels_last(const std::string& memory_format, const BackboneImpl& net, const torch::Device& device) {
+  if (memory_format == "channels-last") return true;
+  if (memory_format == "contiguous") return false;
+  if (memory_format != "auto")
+    throw Error("E_BAD_ARGUMENT", "memoryFormat must be 'auto', 'channels-last' or 'contiguous', got '" + memory_format + "'");
+  return net.spatial_dims() == 2 && device.is_cpu();
+}
+
+void BackboneImpl::use_channels_last() {
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters(true))
+    if (p.dim() == spatial_dims_ + 2) p.set_data(p.data().contiguous(channels_last_for(p.dim())));
+  channels_last_ = true;
+}
+
 ForwardResult BackboneImpl::forward_capture(torch::Tensor x, const std::set<int64_t>& capture) {
   const int64_t expected_rank = spatial_dims_ + 2;
   if (x.dim() != expected_rank)
@@ -103,6 +124,7 @@ ForwardResult BackboneImpl::forward_capture(torch::Tensor x, const std::set<int6
   if (x.size(1) != in_channels_)
     throw Error("E_BAD_INPUT", "input must have " + std::to_string(in_channels_) + " channels, got " +
                                    std::to_string(x.size(1)));
+  if (channels_last_) x = x.contiguous(channels_last_for(x.dim()));
   ForwardResult result;
   const std::vector<int64_t> input_size = x.sizes().slice(2).vec();
   std::vector<torch::Tensor> skips;
