@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Native tests run in forked processes (LibTorch and worker threads do not mix well), two at a time
-// with one LibTorch thread each so that the 2-core CI machine is not oversubscribed.
+// Tiers: test/unit (no addon, no ../shared: `npm run test:unit`, seconds), test/native (the addon in-process, real
+// data), test/e2e (the CLI, a service, the browser report, the packed package); helpers in test/support/.
+// Tests run in forked processes (LibTorch and worker threads do not mix well), two at a time with one LibTorch
+// thread each so that the 2-core CI machine is not oversubscribed.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

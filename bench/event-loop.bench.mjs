@@ -19,7 +19,7 @@ const npz = join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
 const weights = join(shared, 'fixtures', 'parity-resnet50.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'ttl-event-loop-'));
 const pth = join(scratch, 'parity-resnet50.pth');
-const convert = spawnSync('/usr/bin/python3', [join(here, '..', 'test', 'tools', 'safetensors_to_pth.py'), weights, pth], { encoding: 'utf8' });
+const convert = spawnSync('/usr/bin/python3', [join(here, '..', 'test', 'support', 'tools', 'safetensors_to_pth.py'), weights, pth], { encoding: 'utf8' });
 if (convert.status !== 0) throw new Error(`writing a .pth needs Debian's python3-torch: ${convert.stderr}`);
 
 // In a fresh process: the longest block while the addon loads, synchronously on first use or by loadNative().

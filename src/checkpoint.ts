@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
-import type { HeadKind } from './model.js';
+import type { HeadKind } from './registry.js';
 import type { VolumeDecoding } from './data/volume.js';
 import { readSafetensors } from './weights/safetensors.js';
 

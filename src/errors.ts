@@ -1,36 +1,6 @@
-/** Stable error codes; tests and callers match on `err.code`, never on message text alone. */
-export type ErrorCode =
-  | 'E_BAD_ARGUMENT'
-  | 'E_BAD_INPUT'
-  | 'E_BAD_IMAGE'
-  | 'E_BAD_CUTOFF'
-  | 'E_UNKNOWN_MODEL'
-  | 'E_UNKNOWN_WEIGHTS'
-  | 'E_BAD_WEIGHTS'
-  | 'E_BAD_RUN'
-  | 'E_WEIGHTS_MISMATCH'
-  | 'E_WEIGHTS_NOT_FOUND'
-  | 'E_DOWNLOAD'
-  | 'E_CHECKSUM'
-  | 'E_NO_FILE'
-  | 'E_NO_CUDA'
-  | 'E_DISPOSED'
-  | 'E_BUSY'
-  | 'E_DIVERGED'
-  | 'E_CANCELLED'
-  | 'E_TORCH'
-  | 'E_NATIVE'
-  | 'E_NATIVE_MISSING'
-  | 'E_NATIVE_MISMATCH'
-  | 'E_NO_DISTRIBUTED'
-  | 'E_NO_NCCL'
-  | 'E_DIST_BIND'
-  | 'E_DIST_UNREACHABLE'
-  | 'E_DIST_TIMEOUT'
-  | 'E_DIST_LOST'
-  | 'E_DIST_GROUP'
-  | 'E_DIST_CLOSED'
-  | 'E_DIST_MISMATCH';
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode };
 
 /** Every error ttl-torch raises: a stable `code` (E_BAD_ARGUMENT, E_WEIGHTS_MISMATCH, ...) and a message. */
 export class TtlError extends Error {

@@ -1,6 +1,5 @@
 // The public Model: a network built from a model card, optionally truncated after unit k, with a head.
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
 import { resolveCutoff, type Cutoff } from './cutoff.js';
@@ -9,18 +8,17 @@ import {
   type NativeOptimOptions, type NativePipelineOptions,
   type NativeDataParallelOptions, type NativeEpochOptions, type NativeStore, type NativeUnit,
 } from './native.js';
-import { getModelCard, spatialDims, type ModelCard } from './registry.js';
+import { getModelCard, HEAD_KINDS, spatialDims, type HeadKind, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } from './validate.js';
+import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast, type Device } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { openPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
 /** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
-export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
-export type HeadKind = 'original' | 'linear' | 'none' | 'unet';
+export type { Device, HeadKind };
 
 export interface CreateModelOptions {
   /** Registered model name (see listModels()). */
@@ -142,6 +140,20 @@ export class Model {
     this.nativeModel = nativeModel;
   }
 
+  /** Calls on this model whose promises have not settled yet, and who waits for there to be none (close()). */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  /** A native call on this model, counted until its promise settles (on the JS thread, like the native count). */
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await call(work);
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
   private get net(): NativeModel {
     if (!this.nativeModel) throw new TtlError('E_DISPOSED', `model ${this.card.name} was disposed`);
     return this.nativeModel;
@@ -179,7 +191,7 @@ export class Model {
   async forward(data: Float32Array, shape: number[], options: { units?: Cutoff[] } = {}): Promise<ForwardResult> {
     const input = checkTensor('input', data, shape);
     const capture = (options.units ?? []).map((u) => this.unitIndex(u));
-    const result = await call(() => this.net.forward(input, capture));
+    const result = await this.track(() => this.net.forward(input, capture));
     const units: Record<string, Tensor> = {};
     for (const [index, tensor] of Object.entries(result.captured)) units[this.card.units[Model.unitK(index) - 1]] = tensor;
     return { output: result.output, units };
@@ -193,7 +205,7 @@ export class Model {
     const input = checkTensor('input', data, shape);
     const unit = this.unitIndex(options.unit ?? this.k);
     const target = options.targetClass === undefined ? -1 : integerIn('targetClass', options.targetClass, 0, this.numClasses - 1);
-    return call(() => this.net.gradCam(input, unit, target));
+    return this.track(() => this.net.gradCam(input, unit, target));
   }
 
   /**
@@ -204,7 +216,7 @@ export class Model {
     const indices = units.map((u) => this.unitIndex(u));
     const batchSize = integerIn('batchSize', options.batchSize, 1, 1 << 20);
     const spatial = integerIn('spatialSamples', options.spatialSamples ?? 0, 0, 1 << 16);
-    const result = await call(() => this.net.features(store, pipeline, indices, batchSize, spatial));
+    const result = await this.track(() => this.net.features(store, pipeline, indices, batchSize, spatial));
     return new Map(Object.entries(result).map(([index, tensor]) => [Model.unitK(index), tensor]));
   }
 
@@ -221,7 +233,7 @@ export class Model {
   async complexity(inputShape: number[], options: { headClasses?: number } = {}): Promise<NativeComplexity> {
     this.checkInputShape(inputShape);
     const headClasses = options.headClasses === undefined ? 0 : integerIn('headClasses', options.headClasses, 1, 100000);
-    return call(() => this.net.complexity(inputShape, headClasses));
+    return this.track(() => this.net.complexity(inputShape, headClasses));
   }
 
   private checkInputShape(inputShape: number[]): void {
@@ -241,9 +253,9 @@ export class Model {
       // A .pth's tensors are matched to this network by name and shape before any data is inflated, and only
       // those it takes are read; the report is the match's (what was dropped or skipped is never read).
       const pth = await openPth(path);
-      const plan = await call(() => this.net.planState(pth.tensors.map(({ name, shape }) => ({ name, shape })), native));
+      const plan = await this.track(() => this.net.planState(pth.tensors.map(({ name, shape }) => ({ name, shape })), native));
       const tensors = checkTensors(await pth.read(plan.keys), path);
-      await call(() => this.net.loadState(tensors, native));
+      await this.track(() => this.net.loadState(tensors, native));
       return { ...plan.report, path, checkpoint: undefined };
     }
     const file = await readSafetensorsAsync(path);
@@ -253,7 +265,7 @@ export class Model {
     // A checkpoint of this very network carries its trained head: a missing head tensor must not load as random.
     native.requireHead = checkpoint !== undefined && !options.allowMismatch && !options.prefix;
     // The native side copies from these arrays on the compute thread; this frame keeps them alive meanwhile.
-    const report = await call(() => this.net.loadState(tensors, native));
+    const report = await this.track(() => this.net.loadState(tensors, native));
     return { ...report, path, checkpoint };
   }
 
@@ -276,7 +288,7 @@ export class Model {
    * and whatever `describe` adds (task, classes, input pipeline, storage, config hash): see CheckpointInfo.
    */
   async saveWeights(path: string, describe: Partial<Omit<CheckpointInfo, 'format'>> = {}): Promise<void> {
-    const state = await call(() => this.net.state());
+    const state = await this.track(() => this.net.state());
     writeSafetensors(path, state, checkpointMetadata({
       ...describe, model: this.card.name, k: this.k, slimAfter: this.slimAfter, head: this.head, numClasses: this.numClasses, inChannels: this.inChannels,
     }));
@@ -284,7 +296,7 @@ export class Model {
 
   /** Parameters and buffers by name (float32 as raw little-endian bytes; num_batches_tracked as I64). */
   async state(): Promise<Map<string, { dtype: string; shape: number[]; data: Uint8Array }>> {
-    const entries = await call(() => this.net.state());
+    const entries = await this.track(() => this.net.state());
     return new Map(entries.map((e) => [e.name, e]));
   }
 
@@ -320,14 +332,14 @@ export class Model {
       unitLrScale: this.units.map((_, i) => (i < this.frozenUnits ? 0 : 1)),
     });
     if (JSON.stringify(optim) !== this.trainingKey) await this.configureTraining(optim);
-    return call(() => this.net.trainStep(input, { data: labels, shape: targetShape }));
+    return this.track(() => this.net.trainStep(input, { data: labels, shape: targetShape }));
   }
 
   /** Median inference latency (ms) of one [C, H, W] sample after `warmup` untimed passes (default 20 / 30 runs). */
   async latency(inputShape: number[], options: { warmup?: number; runs?: number } = {}): Promise<{ medianMs: number; times: number[] }> {
     const warmup = integerIn('warmup', options.warmup ?? 20, 0, 10000);
     const runs = integerIn('runs', options.runs ?? 30, 1, 100000);
-    const times = [...(await call(() => this.net.latency(inputShape, warmup, runs)))];
+    const times = [...(await this.track(() => this.net.latency(inputShape, warmup, runs)))];
     return { medianMs: median(times), times };
   }
 
@@ -340,12 +352,12 @@ export class Model {
    */
   async optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined> {
     if (inputShape !== undefined) this.checkInputShape(inputShape);
-    return call(() => this.net.optimizeForInference(inputShape));
+    return this.track(() => this.net.optimizeForInference(inputShape));
   }
 
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */
   async trainingGroups(): Promise<{ lr: number; params: string[] }[]> {
-    return call(() => this.net.trainingGroups());
+    return this.track(() => this.net.trainingGroups());
   }
 
   // The training engine's calls (src/train): a configured trainer, an epoch over a native store, evaluation,
@@ -353,7 +365,7 @@ export class Model {
 
   /** @internal Sets the optimiser, its schedule and the per-unit learning rates (0 freezes) for training. */
   async configureTraining(optim: NativeOptimOptions): Promise<void> {
-    await call(() => this.net.configureTraining(optim));
+    await this.track(() => this.net.configureTraining(optim));
     this.trainingKey = JSON.stringify(optim);
   }
 
@@ -362,12 +374,12 @@ export class Model {
     store: NativeStore, pipeline: NativePipelineOptions, options: NativeEpochOptions,
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats> {
-    return call(() => this.net.trainEpoch(store, pipeline, options, onBatch));
+    return this.track(() => this.net.trainEpoch(store, pipeline, options, onBatch));
   }
 
   /** @internal Class probabilities for every image of a native store: [N, C], or [N, C, ...spatial] when segmenting. */
   predictStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<Tensor> {
-    return call(() => this.net.predict(store, pipeline, batchSize));
+    return this.track(() => this.net.predict(store, pipeline, batchSize));
   }
 
   /**
@@ -375,17 +387,17 @@ export class Model {
    * NativeModel.evaluate. The cross-entropy is weighted with the configured training's class weights.
    */
   evaluateStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation> {
-    return call(() => this.net.evaluate(store, pipeline, batchSize));
+    return this.track(() => this.net.evaluate(store, pipeline, batchSize));
   }
 
   /** @internal Keeps a copy of the weights in memory (the best epoch so far). */
   snapshot(): Promise<void> {
-    return call(() => this.net.snapshot());
+    return this.track(() => this.net.snapshot());
   }
 
   /** @internal Puts the snapshot's weights back. */
   restore(): Promise<void> {
-    return call(() => this.net.restore());
+    return this.track(() => this.net.restore());
   }
 
   /**
@@ -393,12 +405,12 @@ export class Model {
    * its ranks and evaluation splits its rows between them (see makeDataParallel).
    */
   setGroup(group: NativeDistGroup | null, options?: NativeDataParallelOptions): Promise<void> {
-    return call(() => this.net.setGroup(group, options));
+    return this.track(() => this.net.setGroup(group, options));
   }
 
   /** @internal Replaces every rank's weights and buffers with rank `root`'s. */
   broadcastState(root: number): Promise<void> {
-    return call(() => this.net.broadcastState(root));
+    return this.track(() => this.net.broadcastState(root));
   }
 
   /** @internal Sets (default) or clears the sticky flag that stops the next native batch with E_CANCELLED. */
@@ -408,7 +420,7 @@ export class Model {
 
   /** Waits for the calls running or queued on this model to settle, then frees it; idempotent. */
   async close(): Promise<void> {
-    for (let wait = 1; this.nativeModel && this.nativeModel.pending() > 0; wait = Math.min(wait * 2, 20)) await sleep(wait);
+    while (this.inFlight > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
     this.dispose();
   }
 
@@ -429,7 +441,7 @@ function checkOptions(options: CreateModelOptions) {
   const card = getModelCard(options.name);
   const k = options.cutoff === undefined ? card.units.length : resolveCutoff(card, options.cutoff);
   const plain = options.cutoff === undefined && options.numClasses === undefined && options.slimAfter === undefined;
-  const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), ['original', 'linear', 'unet', 'none'] as const);
+  const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), HEAD_KINDS);
   if (head === 'original' && k < card.units.length)
     throw new TtlError('E_BAD_ARGUMENT', `head 'original' needs the full network; a truncated ${card.name} takes head 'linear' or 'none'`);
   const defaultClasses = head === 'original' ? (card.weights.imagenet?.classes ?? 1000) : 2;

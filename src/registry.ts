@@ -4,6 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TtlError } from './errors.js';
 
+/** A network's head: its architecture's own classifier, the TTL head (pool + linear), a U-Net decoder, or none. */
+export const HEAD_KINDS = ['original', 'linear', 'unet', 'none'] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
+
 export interface WeightFile {
   file: string;
   url?: string;

@@ -1,5 +1,7 @@
 import { TtlError, invalidParameterError } from './errors.js';
-import type { Device } from './model.js';
+
+/** Where a network computes: the devices LibTorch may have ('auto': CUDA where this build and machine have it). */
+export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

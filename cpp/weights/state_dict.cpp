@@ -52,7 +52,7 @@ void append_list(std::ostringstream& out, const char* title, const std::vector<s
   if (names.size() > 12) out << ", ... (" << names.size() - 12 << " more)";
 }
 
-// A checkpoint saved before its head had a normaliser (SqueezeNet's head_norm, new after 0.1.0) lacks that module
+// A checkpoint saved before its head had a normaliser (SqueezeNet's head_norm, added while 0.1.0 was developed) lacks that module
 // as a whole; a fresh one is the identity in eval mode, so the checkpoint still predicts as it was trained.
 std::vector<std::string> lacking_head(const LoadReport& report, const StateDict& targets) {
   const std::string norm = std::string(LinearHead::kNormName) + ".";

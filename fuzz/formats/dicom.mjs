@@ -1,6 +1,6 @@
 // DICOM (explicit VR little endian): a valid 8x8 slice, then lies in Rows/Columns/BitsAllocated,
 // PixelData length, transfer syntax, element lengths, and a missing preamble.
-import { element, us } from '../../test/dicom-element.mjs';
+import { element, us } from '../../test/support/dicom-element.mjs';
 import { INTERESTING } from '../rng.mjs';
 
 export function dicomBytes({ rows = 8, columns = 8, bits = 16, syntax = '1.2.840.10008.1.2.1', samples = 1, pixels = null, window = null, slope = '1' } = {}) {

@@ -90,7 +90,7 @@ export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: 1e-4, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
   threads: 'auto', deterministic: false,
 };
 

@@ -124,8 +124,13 @@ export interface TrainingSettings {
 
 export const LAST_BATCH: readonly LastBatch[] = ['keep', 'even', 'drop'];
 
-/** Defaults of finetune(), trainSegmentation() and `ttl-torch run`, chosen by `npm run bench -- defaults` (README). */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'drop' as LastBatch };
+/**
+ * Defaults of finetune(), trainSegmentation() and `ttl-torch run` (the one place they are set), chosen by
+ * `npm run bench -- defaults` (README). weightDecay 1e-4, what `run` has always used; finetune() had 0 until 0.2.0.
+ * Model.trainStep() is the bare primitive and deliberately applies none of them (no clipping, no weight decay,
+ * like one optimiser step in PyTorch) unless its options ask.
+ */
+export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'drop' as LastBatch, weightDecay: 1e-4 };
 
 /** The default head learning rate of a model: its card's own where it declares one, else the general default. */
 export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
@@ -179,7 +184,7 @@ export function trainingOptim(options: TrainingOptions, s: TrainingSettings, tra
   const stepsPerEpoch = batchesPerEpoch(trainCount, s.batchSize, s.lastBatch, options.group?.worldSize);
   return optimOptions({
     optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
-    weightDecay: options.weightDecay ?? 0, unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
+    weightDecay: numberIn('weightDecay', options.weightDecay ?? TRAINING_DEFAULTS.weightDecay, 0, 1), unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
     warmupSteps: Math.round(s.warmup * s.epochs * stepsPerEpoch), stepsPerEpoch, classWeights,
     autocast: s.autocast, clipGradNorm: s.clipGradNorm,
   });

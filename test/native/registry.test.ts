@@ -1,0 +1,81 @@
+// Every registered model: the native builder's unit metadata equals its card, and each unit's real
+// output has the declared channels and reduction.
+import { describe, expect, it } from 'vitest';
+import { createModel, getModelCard, listModels, registerModel } from '../../src/index.js';
+
+const SIZE = 64;
+const FRAMES = 8;
+/** [C, (D,) H, W] of a test input for a card. */
+const sampleShape = (name: string) => (getModelCard(name).input.frames ? [3, FRAMES, SIZE, SIZE] : [3, SIZE, SIZE]);
+
+describe('model registry', () => {
+  it('lists the registered backbones', () => {
+    expect(listModels()).toEqual(
+      ['densenet121', 'penet', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50', 'resnet50', 'resnet50_v2', 'resnext3d_101', 'squeezenet1_1'],
+    );
+    expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
+  });
+
+  it('refuses a duplicate registration', () => {
+    expect(() => registerModel(getModelCard('resnet18'))).toThrow(/already registered/);
+  });
+
+  it('ResNet-50 has 17 units with blocks ending at 4, 8, 14, 17', () => {
+    const card = getModelCard('resnet50');
+    expect(card.units).toHaveLength(17);
+    expect(card.blocks).toEqual([4, 8, 14, 17]);
+  });
+
+  it.each(listModels())('%s: units, channels and reductions match real output shapes', async (name) => {
+    const card = getModelCard(name);
+    const model = await createModel({ name, head: 'none', device: 'cpu' });
+    const units = model.units;
+    expect(units.map((u) => u.name)).toEqual(card.units);
+    // block ends in the card are where the native builder's block number changes
+    const ends = units.filter((u, i) => i === units.length - 1 || units[i + 1].block !== u.block).map((u) => u.k);
+    expect(ends.filter((k) => k > 1)).toEqual(card.blocks.filter((k) => k > 1));
+
+    const shape = sampleShape(name);
+    const input = new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
+    const result = await model.forward(input, [1, ...shape], { units: units.map((u) => u.k) });
+    for (const unit of units) {
+      const shape = result.units[unit.name].shape;
+      expect(shape[1], unit.name).toBe(unit.outChannels);
+      // ceil-mode pooling (SqueezeNet) rounds up, so allow the reduction to be met from above
+      expect(Math.ceil(SIZE / unit.reduction) - shape.at(-1)!, unit.name).toBeLessThanOrEqual(1);
+    }
+    const c = await model.complexity(shape);
+    expect(c.units).toHaveLength(card.units.length);
+    expect(c.units.every((u, i) => i === 0 || (u.params >= c.units[i - 1].params && u.macs > c.units[i - 1].macs))).toBe(true);
+    // without a head every parameter belongs to a unit (the ownership rule the trainer and loader share)
+    expect(c.units.at(-1)!.params).toBe(c.params);
+    model.dispose();
+  });
+
+  it.each(listModels())('%s: truncation keeps exactly units 1..k', async (name) => {
+    const card = getModelCard(name);
+    const k = card.blocks[1];
+    const model = await createModel({ name, cutoff: k, numClasses: 3, device: 'cpu' });
+    expect(model.units.map((u) => u.name)).toEqual(card.units.slice(0, k));
+    const state = await model.state();
+    const dropped = card.units.slice(k).filter((u) => [...state.keys()].some((key) => key.includes(`${u}.`)));
+    expect(dropped).toEqual([]);
+    const shape = sampleShape(name);
+    const { output } = await model.forward(new Float32Array(2 * shape.reduce((a, b) => a * b, 1)), [2, ...shape]);
+    expect(output.shape).toEqual([2, 3]);
+    model.dispose();
+  });
+
+  it.each(listModels())('%s: a U-Net head on the encoder cut after block 2 gives logits per pixel/voxel of the input size', async (name) => {
+    const card = getModelCard(name);
+    const model = await createModel({ name, cutoff: 'block2', head: 'unet', numClasses: 3, device: 'cpu' });
+    const shape = sampleShape(name);
+    const { output } = await model.forward(new Float32Array(2 * shape.reduce((a, b) => a * b, 1)).fill(0.3), [2, ...shape]);
+    expect(output.shape).toEqual([2, 3, ...shape.slice(1)]);
+    expect(output.data.every(Number.isFinite)).toBe(true);
+    const c = await model.complexity(shape);
+    expect(c.headMacs).toBeGreaterThan(0);
+    expect(model.units).toHaveLength(card.blocks[1]);
+    model.dispose();
+  });
+});

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { readSafetensors, toFloat32, writeSafetensors, type Model, type SafeTensorsFile } from '../../src/index.js';
+import { root, shared } from './paths.js';
+
+export { root, shared };
+export const fixture = (name: string) => join(shared, 'fixtures', name);
+export const sharedWeights = (name: string) => join(shared, 'weights', name);
+
+if (!existsSync(shared)) throw new Error(`the test suite needs ../shared beside the checkout (looked at ${shared})`);
+
+export function floats(file: SafeTensorsFile, name: string): { data: Float32Array; shape: number[] } {
+  const t = file.tensors.get(name);
+  if (!t) throw new Error(`fixture tensor ${name} missing`);
+  return { data: toFloat32(t), shape: t.shape };
+}
+
+/** max |a-b| / max |b|: a relative error that ignores near-zero entries' noise. */
+export function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+export function maxAbsError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+  return diff;
+}
+
+/** Global average pool of an [N, C, H, W] map. */
+export function gap(t: { data: Float32Array; shape: number[] }): Float32Array {
+  const [n, c] = t.shape;
+  const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n * c);
+  for (let i = 0; i < n * c; i++) {
+    let s = 0;
+    for (let j = 0; j < hw; j++) s += t.data[i * hw + j];
+    out[i] = s / hw;
+  }
+  return out;
+}
+
+export { readSafetensors };
+
+type State = Awaited<ReturnType<Model['state']>>;
+
+/** Replaces float32 tensor `name` of a model state by f(value, index) per element. */
+export function mapState(state: State, name: string, f: (x: number, index: number) => number): void {
+  const values = new Float32Array(state.get(name)!.data.slice().buffer).map(f);
+  state.set(name, { ...state.get(name)!, data: new Uint8Array(values.buffer) });
+}
+
+/** Loads an edited model state back into the model, through a real safetensors file. */
+export async function loadState(model: Model, state: State): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ttl-state-'));
+  try {
+    writeSafetensors(join(dir, 'state.safetensors'), [...state].map(([name, t]) => ({ name, ...t })));
+    await model.loadWeights(join(dir, 'state.safetensors'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
