@@ -60,7 +60,7 @@ export async function cca(x: Activations, y: Activations, options: { epsilon?: n
   return { coefs, mean: meanOf(coefs, sumThreshold(coefs, threshold)) };
 }
 
-type SvccaOptions = { keep?: number; epsilon?: number; threshold?: number; minRatio?: number };
+export type SvccaOptions = { keep?: number; epsilon?: number; threshold?: number; minRatio?: number };
 
 /** SVCCA's first step: centre, keep the singular directions covering `keep` of the singular-value sum. */
 export async function svdReduce(x: Activations, keep = 0.99): Promise<Activations> {

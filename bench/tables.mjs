@@ -1,0 +1,81 @@
+// Markdown tables of the bench results (bench/results/*.json), for docs/benchmarks.md: `npm run docs` writes each
+// between its <!-- generated: KIND FILE --> markers, and the suite checks the page matches the results.
+const cell = (v, digits = 1) => v.toFixed(digits);
+
+const PEER_TITLES = {
+  step: ['ResNet-50 training step, batch 16, 128 px, SGD', 'images/s'],
+  infer: ['batch-1 latency, ResNet-50 cut at k + linear head, 224 px', 'ms'],
+  epoch: ['one FTL epoch, SqueezeNet 1.1 (ImageNet weights), 64 px, batch 32, default augmentation', 'images/s'],
+};
+
+/** bench/results/peers*.json (npm run bench -- peers): one table per section, peers with our ratio to them. */
+function peers(results) {
+  const { threads, rounds, waitPolicy, date } = results.machine;
+  const out = [`${threads} threads, medians of ${rounds} interleaved rounds, OMP_WAIT_POLICY: ${waitPolicy}, ${date.slice(0, 10)}`, ''];
+  for (const section of ['step', 'infer', 'epoch']) {
+    const cells = Object.keys(results[section] ?? {});
+    if (!cells.length) continue;
+    const contestants = Object.keys(results[section][cells[0]]);
+    const ours = contestants.filter((c) => c.startsWith('ttl-torch'));
+    const [title, unit] = PEER_TITLES[section];
+    out.push(`**${title}** (${unit}; in brackets: the LibTorch 2.x build's ratio, > 1 means ttl-torch is faster)`, '');
+    out.push(`| contestant | ${cells.join(' | ')} |`, `|---|${cells.map(() => '---').join('|')}|`);
+    for (const c of contestants) {
+      const row = cells.map((name) => {
+        const value = cell(results[section][name][c].median);
+        if (ours.includes(c)) return value;
+        const ratio = results.ratios.find((r) => r.section === section && r.cell === name && r.ours === ours[ours.length - 1] && r.peer === c).ratio;
+        return `${value} (${ratio.toFixed(2)}x)`;
+      });
+      out.push(`| ${c} | ${row.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+/** bench/results/quality.json (npm run bench -- quality): test AUROC per seed and the mean, per set. */
+function quality(results) {
+  const lrs = Object.keys(Object.values(results.summary)[0].pytorch);
+  const out = [`| set | ttl-torch | ${lrs.map((lr) => `PyTorch + torchvision, LR ${lr}`).join(' | ')} |`, `|---|---|${lrs.map(() => '---').join('|')}|`];
+  for (const [set, summary] of Object.entries(results.summary)) {
+    const rows = results.rows.filter((r) => r.set === set);
+    const ours = `${rows.map((r) => cell(r.ttlTorch, 4)).join(' / ')}, mean ${cell(summary.ttlTorch, 4)}`;
+    const theirs = lrs.map((lr) => `${rows.map((r) => cell(r.pytorch[lr].testAuroc, 4)).join(' / ')}, mean ${cell(summary.pytorch[lr], 4)}`);
+    out.push(`| ${set} | ${ours} | ${theirs.join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+/** bench/results/step-*.json (npm run bench -- step): images/s, GFLOP/s and fraction of peak per contender. */
+function step(results) {
+  const out = [
+    `${results.model} at ${results.size} px, batch ${results.batch}, ${results.threads} threads, LibTorch ${results.libtorch}, ${results.measuredAt.slice(0, 10)}.`,
+    `Peak: ${results.peak.describe}. A step counts ${cell((6 * results.macs) / 1e9)} GFLOP per image.`, '',
+    '| contender | images/s (median) | rounds | GFLOP/s | of fp32 peak |', '|---|---|---|---|---|',
+  ];
+  for (const r of results.rows)
+    out.push(`| ${r.contender} | ${cell(r.imagesPerSecond)} | ${results.runs[r.contender].map((v) => cell(v)).join(', ')} | ${cell(r.gflops)} | ${Math.round(100 * r.ofPeak)}% |`);
+  return out.join('\n');
+}
+
+/** bench/results/hostile-checkpoint.json (npm run bench -- hostile-checkpoint): peak memory per case. */
+function hostileCheckpoint(results) {
+  const out = [`${results.model}, ${cell(results.weightBytes / 1e6)} MB of weights, ${results.measuredAt.slice(0, 10)}.`, '',
+    '| file | size | peak RSS growth | of the weights | outcome |', '|---|---|---|---|---|'];
+  for (const r of results.rows)
+    out.push(`| ${r.case} | ${cell(r.fileBytes / 1e6, 2)} MB | ${cell(r.peakGrowthBytes / 1e6)} MB | ${cell(r.ofWeights, 2)}x | ${r.outcome.split(':')[0]} |`);
+  return out.join('\n');
+}
+
+export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint };
+
+const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g;
+
+/** `markdown` with every generated block rewritten from its results file (paths relative to `root`). */
+export function fillGenerated(markdown, readResults) {
+  return markdown.replace(MARKER, (_, open, kind, file, close) => {
+    if (!TABLES[kind]) throw new Error(`unknown generated table '${kind}' (known: ${Object.keys(TABLES).join(', ')})`);
+    return `${open}${TABLES[kind](readResults(file))}${close}`;
+  });
+}
