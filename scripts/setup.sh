@@ -94,6 +94,9 @@ if [ "$libtorch" = pip ]; then
   LIBTORCH=$("${TTL_TORCH_VENV:-.venv}/bin/python" -c 'import torch; print(torch.__path__[0])')
   export LIBTORCH
 fi
+# onnxruntime-node (a dev dependency: the ONNX export tests) would fetch CUDA provider files from a feed these
+# machines cannot reach; its CPU binaries ship inside the npm package.
+export ONNXRUNTIME_NODE_INSTALL=skip
 step "npm ci (packages, native addon, TypeScript)" npm ci --no-audit --no-fund
 
 echo "==> setup done"

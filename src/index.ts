@@ -64,3 +64,4 @@ export type { VoxelArray } from './data/nifti.js';
 export type { GrayImage } from './data/dicom.js';
 export type { DatasetLoadReport } from './data/manifest.js';
 export type { NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native.js';
+export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export/onnx.js';

@@ -6,6 +6,7 @@ import { computeThreadIdle } from '../native.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
 import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';
+import { exportCommand } from './export.js';
 import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
@@ -79,6 +80,14 @@ program
   .option('--device <auto|cpu|cuda>')
   .option('--batch-size <n>', 'images per native call', '16')
   .action(predictCommand);
+
+program
+  .command('export')
+  .description('write a checkpoint\'s network as ONNX (opset 17, dynamic batch), with its preprocessing in the metadata')
+  .argument('<checkpoint>', '.safetensors checkpoint saved by a run or finetune()')
+  .requiredOption('-o, --output <file>', 'the .onnx file to write')
+  .option('--keep-batch-norm', 'keep BatchNormalization nodes instead of folding them into the convolutions')
+  .action(exportCommand);
 
 program
   .command('report')

@@ -1,0 +1,75 @@
+// An ONNX graph under construction and its encoding: nodes, float32 initializers, inputs and outputs, written as
+// a ModelProto with protobufjs from the ONNX project's own onnx.proto (vendor/onnx/). Only what the exporter needs.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+/** The opset the exporter writes (BatchNormalization-15, Softmax-13 semantics); onnxruntime >= 1.12 runs it. */
+export const OPSET = 17;
+/** ONNX IR version 8 is the one that goes with opset 17. */
+const IR_VERSION = 8;
+const FLOAT = 1;
+const ATTRIBUTE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+
+const protoPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vendor', 'onnx', 'onnx.proto');
+let modelType: protobuf.Type | undefined;
+
+type Attribute = number | number[] | { float: number };
+/** A tensor of float32 values in row-major order. */
+export interface FloatTensor {
+  data: Float32Array;
+  shape: number[];
+}
+/** A dimension: a size, or a name for one the consumer chooses (the batch). */
+export type Dim = number | string;
+
+export class OnnxGraph {
+  private nodes: object[] = [];
+  private initializers: object[] = [];
+  private count = 0;
+  readonly inputs: object[] = [];
+  readonly outputs: object[] = [];
+
+  /** A fresh value name with this prefix. */
+  name(prefix: string): string {
+    return `${prefix}_${this.count++}`;
+  }
+
+  /** Adds a float32 initializer and returns its name. */
+  constant(name: string, t: FloatTensor): string {
+    this.initializers.push({ name, dims: t.shape, dataType: FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+    return name;
+  }
+
+  /** Adds a node and returns its (first) output. */
+  node(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, output = this.name(opType.toLowerCase())): string {
+    const attribute = Object.entries(attributes).map(([name, v]) =>
+      typeof v === 'number' ? { name, type: ATTRIBUTE.INT, i: v } : Array.isArray(v) ? { name, type: ATTRIBUTE.INTS, ints: v } : { name, type: ATTRIBUTE.FLOAT, f: v.float });
+    this.nodes.push({ opType, input: inputs, output: [output], name: output, attribute });
+    return output;
+  }
+
+  input(name: string, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, dims));
+    return name;
+  }
+
+  output(name: string, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, dims));
+  }
+
+  /** The encoded ModelProto: this graph with the opset, the producer and string metadata. */
+  encode(producerVersion: string, metadata: Record<string, string>): Uint8Array {
+    modelType ??= protobuf.loadSync(protoPath).lookupType('onnx.ModelProto');
+    const model = {
+      irVersion: IR_VERSION, producerName: 'ttl-torch', producerVersion, opsetImport: [{ domain: '', version: OPSET }],
+      graph: { name: 'ttl-torch', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    };
+    return modelType.encode(modelType.fromObject(model)).finish();
+  }
+}
+
+function valueInfo(name: string, dims: Dim[]): object {
+  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+}

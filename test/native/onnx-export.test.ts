@@ -1,0 +1,88 @@
+// ONNX export checked by a real runtime: onnxruntime-node runs each exported network, and its outputs equal
+// ttl-torch's own eval outputs to 1e-4 relative, with batch norms folded and kept, at three cutoffs including
+// k = n, with ImageNet weights where ../shared has them. Networks the exporter cannot write are refused by name.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { createModel, exportOnnx, type CreateModelOptions } from '../../src/index.js';
+import { relativeError, root, sharedWeights } from '../support/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ttl-onnx-'));
+const cli = join(root, 'dist', 'cli', 'main.js');
+const size = 48;
+const shape = [2, 3, size, size];
+const input = Float32Array.from({ length: 2 * 3 * size * size }, (_, i) => Math.sin(i * 0.37));
+
+async function onnxOutputs(path: string, x = input, dims = shape) {
+  const session = await ort.InferenceSession.create(path);
+  return session.run({ image: new ort.Tensor('float32', x, dims) });
+}
+
+const cases: [string, CreateModelOptions][] = [
+  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`squeezenet1_1 ImageNet k=${k}`, { name: 'squeezenet1_1', cutoff: k, numClasses: 3, weights: sharedWeights('squeezenet1_1-imagenet.safetensors'), allowMissing: true }]),
+  ['squeezenet1_1 ImageNet, its own 1000-class head', { name: 'squeezenet1_1', weights: sharedWeights('squeezenet1_1-imagenet.safetensors') }],
+  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet18 k=${k}`, { name: 'resnet18', cutoff: k, numClasses: 3 }]),
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50 k=${k}`, { name: 'resnet50', cutoff: k, numClasses: 2 }]),
+  ['resnet34 k=17, TF (units after 8 at half width)', { name: 'resnet34', cutoff: 17, slimAfter: 8, numClasses: 2 }],
+];
+
+describe('ONNX export (onnxruntime-node)', () => {
+  it.each(cases)('%s: onnxruntime gives the eval outputs, batch norms folded or kept', async (_label, options) => {
+    const model = await createModel({ device: 'cpu', seed: 3, ...options });
+    // One training step moves the batch-norm statistics away from their initial values.
+    await model.trainStep(input, shape, Int32Array.from([0, 1]), { lr: 0.01 });
+    const logits = (await model.forward(input, shape)).output.data;
+    for (const foldBatchNorm of [true, false]) {
+      const path = join(dir, `${_label.replace(/\W+/g, '_')}-${foldBatchNorm}.onnx`);
+      await exportOnnx(model, path, { foldBatchNorm });
+      const out = await onnxOutputs(path);
+      expect(relativeError(out.logits.data as Float32Array, logits), `foldBatchNorm ${foldBatchNorm}`).toBeLessThan(1e-4);
+      const probs = out.probabilities.data as Float32Array;
+      const classes = logits.length / 2;
+      expect(probs.slice(0, classes).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    model.dispose();
+  });
+
+  it('the batch and spatial size are free: a batch of 5 at 64 px runs the same file', async () => {
+    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
+    const path = join(dir, 'dynamic.onnx');
+    await exportOnnx(model, path);
+    const dims = [5, 3, 64, 64];
+    const x = Float32Array.from({ length: 5 * 3 * 64 * 64 }, (_, i) => Math.cos(i * 0.11));
+    const out = await onnxOutputs(path, x, dims);
+    expect(relativeError(out.logits.data as Float32Array, (await model.forward(x, dims)).output.data)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('a checkpoint exports with its description as metadata (CLI and API), and onnxruntime reproduces it', async () => {
+    const model = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 2 });
+    const checkpoint = join(dir, 'ckpt.safetensors');
+    await model.saveWeights(checkpoint, { task: 'classification', classes: ['benign', 'malignant'], configHash: 'abc123' });
+    const out = join(dir, 'cli.onnx');
+    const run = spawnSync(process.execPath, [cli, 'export', checkpoint, '-o', out], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/cli\.onnx: squeezenet1_1 k=5, head linear, [\d.]+ MB, opset 17/);
+    const modelProto = protobuf.loadSync(join(root, 'vendor', 'onnx', 'onnx.proto')).lookupType('onnx.ModelProto');
+    const decoded = modelProto.toObject(modelProto.decode(readFileSync(out))) as { metadataProps: { key: string; value: string }[]; opsetImport: { version: number }[] };
+    const meta = Object.fromEntries(decoded.metadataProps.map((p) => [p.key, p.value]));
+    expect(meta).toMatchObject({ model: 'squeezenet1_1', k: '5', head: 'linear', numClasses: '2', classes: '["benign","malignant"]', task: 'classification', configHash: 'abc123' });
+    expect(Number(decoded.opsetImport[0].version)).toBe(17);
+    expect(relativeError((await onnxOutputs(out)).logits.data as Float32Array, (await model.forward(input, shape)).output.data)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('a network the exporter cannot write is refused by name, and no file is left', async () => {
+    const dense = await createModel({ name: 'densenet121', cutoff: 8, numClasses: 2, device: 'cpu' });
+    await expect(exportOnnx(dense, join(dir, 'dense.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining('densenet121 (densenet)') });
+    dense.dispose();
+    const unet = await createModel({ name: 'resnet18', cutoff: 7, head: 'unet', numClasses: 2, device: 'cpu' });
+    await expect(exportOnnx(unet, join(dir, 'unet.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining("head 'unet'") });
+    unet.dispose();
+    expect(existsSync(join(dir, 'dense.onnx')) || existsSync(join(dir, 'unet.onnx'))).toBe(false);
+  });
+});
