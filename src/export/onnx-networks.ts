@@ -28,8 +28,11 @@ class Emitter {
     return t;
   }
 
-  /** A convolution from `conv`.weight (and .bias), followed by the batch norm `bn` when given, folded into it by default. */
-  conv(x: string, conv: string, options: { stride?: number; pad?: number; bn?: string } = {}): string {
+  /**
+   * A convolution from `conv`.weight (and .bias), followed by the batch norm `bn` when given, folded into it by
+   * default. Stride and padding: one number for every spatial dimension, or one per dimension.
+   */
+  conv(x: string, conv: string, options: { stride?: number | number[]; pad?: number | number[]; groups?: number; bn?: string } = {}): string {
     const w = this.tensor(`${conv}.weight`);
     const outChannels = w.shape[0];
     let weight = w.data;
@@ -45,10 +48,10 @@ class Emitter {
     const inputs = [x, this.g.constant(`${conv}.weight`, { data: weight, shape: w.shape })];
     if (bias) inputs.push(this.g.constant(`${conv}.bias`, { data: bias, shape: [outChannels] }));
     const spatial = w.shape.length - 2;
-    const stride = options.stride ?? 1;
-    const pad = options.pad ?? 0;
+    const perDim = (v: number | number[] = 0) => (Array.isArray(v) ? v : new Array<number>(spatial).fill(v));
+    const pads = perDim(options.pad);
     const y = this.g.node('Conv', inputs, {
-      kernel_shape: w.shape.slice(2), strides: new Array(spatial).fill(stride), pads: new Array(2 * spatial).fill(pad),
+      kernel_shape: w.shape.slice(2), strides: perDim(options.stride ?? 1), pads: [...pads, ...pads], group: options.groups ?? 1,
     });
     return options.bn !== undefined && !folded ? this.batchNorm(y, options.bn) : y;
   }
@@ -69,20 +72,27 @@ class Emitter {
     return this.g.node('Relu', [x]);
   }
 
-  maxPool(x: string, options: { pad: number; ceil: boolean }): string {
-    return this.g.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: new Array(4).fill(options.pad), ceil_mode: options.ceil ? 1 : 0 });
+  /** A 3x3 (3x3x3) max-pool with stride 2, as every stem here has. */
+  maxPool(x: string, options: { pad: number; ceil: boolean; dims?: 2 | 3 }): string {
+    const dims = options.dims ?? 2;
+    return this.g.node('MaxPool', [x], {
+      kernel_shape: new Array(dims).fill(3), strides: new Array(dims).fill(2), pads: new Array(2 * dims).fill(options.pad), ceil_mode: options.ceil ? 1 : 0,
+    });
   }
 
   /**
    * A linear layer on globally pooled features, after the head's batch norm where it has one. That norm is a
    * per-channel affine map and pooling is linear, so folding moves it into the Gemm: W (a p + b) + c.
    */
-  pooledLinear(x: string, linear: string, norm?: string): string {
+  pooledLinear(x: string, linear: string, norm?: string, reluAfterNorm = false): string {
     let pooled: string;
     const w = this.tensor(`${linear}.weight`);
     let weight = w.data;
     let bias = this.tensor(`${linear}.bias`).data;
-    if (norm && this.foldBatchNorm) {
+    if (norm && reluAfterNorm) {
+      // A ReLU between the norm and the pool: nothing to fold across.
+      pooled = this.g.node('GlobalAveragePool', [this.relu(this.batchNorm(x, norm))]);
+    } else if (norm && this.foldBatchNorm) {
       const { scale, shift } = this.normAffine(norm);
       const inFeatures = w.shape[1];
       weight = weight.map((v, i) => v * scale[i % inFeatures]);
@@ -101,8 +111,7 @@ function resnet(e: Emitter, x: string): string {
   x = e.maxPool(e.relu(e.conv(x, 'conv1', { stride: 2, pad: 3, bn: 'bn1' })), { pad: 1, ceil: false });
   const bottleneck = e.source.card.arch.block === 'bottleneck';
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
-    // The first block of stages 2-4 halves the resolution (torchvision: layerS.0, S > 1).
-    const stride = /^layer[2-9]\.0$/.test(unit) ? 2 : 1;
+    const stride = strideOf(unit);
     let out: string;
     if (bottleneck) {
       out = e.relu(e.conv(x, `${unit}.conv1`, { bn: `${unit}.bn1` }));
@@ -112,8 +121,7 @@ function resnet(e: Emitter, x: string): string {
       out = e.relu(e.conv(x, `${unit}.conv1`, { stride, pad: 1, bn: `${unit}.bn1` }));
       out = e.conv(out, `${unit}.conv2`, { pad: 1, bn: `${unit}.bn2` });
     }
-    const identity = e.has(`${unit}.downsample.0.weight`) ? e.conv(x, `${unit}.downsample.0`, { stride, bn: `${unit}.downsample.1` }) : x;
-    x = e.relu(e.g.node('Add', [out, identity]));
+    x = residual(e, x, out, `${unit}.downsample`, stride);
   }
   return x;
 }
@@ -130,7 +138,89 @@ function squeezenet(e: Emitter, x: string): string {
   return x;
 }
 
-const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, squeezenet };
+/**
+ * Pre-activation ResNet v2 (GluonCV layout): a batch norm on the input, the stem, then bottlenecks that normalise
+ * what they take (bn1 + ReLU), so only bn2 and bn3 fold into the convolutions before them; bn_final + ReLU after
+ * the last one. Cut earlier, units output un-normalised sums (the head normalises: head_norm + ReLU).
+ */
+function resnetV2(e: Emitter, x: string): string {
+  x = e.maxPool(e.relu(e.conv(e.batchNorm(x, 'bn_data'), 'conv0', { stride: 2, pad: 3, bn: 'bn0' })), { pad: 1, ceil: false });
+  const units = e.source.card.units;
+  for (const unit of units.slice(1, e.source.k)) {
+    const stride = /^stage[2-9]\.0$/.test(unit) ? 2 : 1;
+    const pre = e.relu(e.batchNorm(x, `${unit}.bn1`));
+    const shortcut = e.has(`${unit}.downsample.weight`) ? e.conv(pre, `${unit}.downsample`, { stride }) : x;
+    let h = e.relu(e.conv(pre, `${unit}.conv1`, { bn: `${unit}.bn2` }));
+    h = e.relu(e.conv(h, `${unit}.conv2`, { stride, pad: 1, bn: `${unit}.bn3` }));
+    x = e.g.node('Add', [e.conv(h, `${unit}.conv3`), shortcut]);
+  }
+  return e.source.k === units.length ? e.relu(e.batchNorm(x, 'bn_final')) : x;
+}
+
+/**
+ * torchvision DenseNet: stem, dense layers (norm1 + ReLU + 1x1 conv, norm2 folded into it, ReLU + 3x3 conv,
+ * concatenated to the input), transitions (norm + ReLU + 1x1 conv + 2x2 average pool) and norm5 + ReLU.
+ */
+function densenet(e: Emitter, x: string): string {
+  x = e.maxPool(e.relu(e.conv(x, 'features.conv0', { stride: 2, pad: 3, bn: 'features.norm0' })), { pad: 1, ceil: false });
+  for (const unit of e.source.card.units.slice(1, e.source.k)) {
+    const p = `features.${unit}`;
+    if (unit === 'norm5') {
+      x = e.relu(e.batchNorm(x, p));
+    } else if (unit.startsWith('transition')) {
+      const conv = e.conv(e.relu(e.batchNorm(x, `${p}.norm`)), `${p}.conv`);
+      x = e.g.node('AveragePool', [conv], { kernel_shape: [2, 2], strides: [2, 2] });
+    } else {
+      const h = e.relu(e.conv(e.relu(e.batchNorm(x, `${p}.norm1`)), `${p}.conv1`, { bn: `${p}.norm2` }));
+      x = e.g.node('Concat', [x, e.conv(h, `${p}.conv2`, { pad: 1 })], { axis: 1 });
+    }
+  }
+  return x;
+}
+
+/** The first block of stages 2-4 halves the resolution (torchvision and kenshohara: layerS.0, S > 1). */
+const strideOf = (unit: string) => (/^layer[2-9]\.0$/.test(unit) ? 2 : 1);
+
+/** A residual block's output: relu(branch + identity), the identity projected where the block has a downsample. */
+function residual(e: Emitter, x: string, branch: string, downsample: string, stride: number): string {
+  const identity = e.has(`${downsample}.0.weight`) ? e.conv(x, `${downsample}.0`, { stride, bn: `${downsample}.1` }) : x;
+  return e.relu(e.g.node('Add', [branch, identity]));
+}
+
+/** torchvision's video ResNet (R3D-18): a (3,7,7) stem with stride (1,2,2) and no pool, then 3D basic blocks. */
+function r3d(e: Emitter, x: string): string {
+  x = e.relu(e.conv(x, 'stem.0', { stride: [1, 2, 2], pad: [1, 3, 3], bn: 'stem.1' }));
+  for (const unit of e.source.card.units.slice(1, e.source.k)) {
+    const stride = strideOf(unit);
+    const h = e.relu(e.conv(x, `${unit}.conv1.0`, { stride, pad: 1, bn: `${unit}.conv1.1` }));
+    x = residual(e, x, e.conv(h, `${unit}.conv2.0`, { pad: 1, bn: `${unit}.conv2.1` }), `${unit}.downsample`, stride);
+  }
+  return x;
+}
+
+/** kenshohara/3D-ResNets (basic, bottleneck, ResNeXt): a 7^3 stem with stride (1,2,2), a 3^3 max-pool, then blocks. */
+function resnet3d(e: Emitter, x: string): string {
+  x = e.maxPool(e.relu(e.conv(x, 'conv1', { stride: [1, 2, 2], pad: 3, bn: 'bn1' })), { pad: 1, ceil: false, dims: 3 });
+  const { block, cardinality } = e.source.card.arch;
+  for (const unit of e.source.card.units.slice(1, e.source.k)) {
+    const stride = strideOf(unit);
+    let h: string;
+    if (block === 'basic') {
+      h = e.relu(e.conv(x, `${unit}.conv1`, { stride, pad: 1, bn: `${unit}.bn1` }));
+      h = e.conv(h, `${unit}.conv2`, { pad: 1, bn: `${unit}.bn2` });
+    } else {
+      h = e.relu(e.conv(x, `${unit}.conv1`, { bn: `${unit}.bn1` }));
+      h = e.relu(e.conv(h, `${unit}.conv2`, { stride, pad: 1, groups: block === 'resnext' ? cardinality : 1, bn: `${unit}.bn2` }));
+      h = e.conv(h, `${unit}.conv3`, { bn: `${unit}.bn3` });
+    }
+    x = residual(e, x, h, `${unit}.downsample`, stride);
+  }
+  return x;
+}
+
+const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, resnet_v2: resnetV2, squeezenet, densenet, r3d, resnet3d };
+// Families whose cut units output un-normalised features: the head's norm is followed by a ReLU.
+const PRE_ACTIVATION = new Set(['resnet_v2', 'densenet']);
 
 /** The backbone families the exporter writes (the others are refused by name). */
 export const EXPORTABLE_FAMILIES = Object.keys(BACKBONES);
@@ -145,10 +235,11 @@ export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldB
   if (!backbone) throw new TtlError('E_EXPORT_UNSUPPORTED', `ONNX export of ${card.name} (${card.family}) is not written yet; exportable families: ${EXPORTABLE_FAMILIES.join(', ')}`);
   if (head === 'unet') throw new TtlError('E_EXPORT_UNSUPPORTED', `ONNX export of the U-Net decoder (head 'unet' on ${card.name}) is not written yet`);
   const e = new Emitter(g, source, options.foldBatchNorm);
-  const features = backbone(e, g.input('image', ['batch', card.input.channels, 'height', 'width']));
+  const spatial = card.input.frames ? ['depth', 'height', 'width'] : ['height', 'width'];
+  const features = backbone(e, g.input('image', ['batch', card.input.channels, ...spatial]));
   if (head === 'none') {
     g.node('Identity', [features], {}, 'features');
-    g.output('features', ['batch', 'channels', 'out_height', 'out_width']);
+    g.output('features', ['batch', 'channels', ...spatial.map((d) => `out_${d}`)]);
     return;
   }
   let logits: string;
@@ -157,7 +248,7 @@ export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldB
     logits = g.node('Flatten', [g.node('GlobalAveragePool', [e.relu(e.conv(features, 'classifier.1'))])], { axis: 1 });
   } else {
     const linear = e.has('fc.weight') ? 'fc' : 'classifier';
-    logits = e.pooledLinear(features, linear, e.has('head_norm.weight') ? 'head_norm' : undefined);
+    logits = e.pooledLinear(features, linear, e.has('head_norm.weight') ? 'head_norm' : undefined, PRE_ACTIVATION.has(card.family));
   }
   const classes = [...source.tensors].find(([n]) => n === 'fc.bias' || n === 'classifier.bias' || n === 'classifier.1.bias')![1].shape[0];
   g.node('Identity', [logits], {}, 'logits');

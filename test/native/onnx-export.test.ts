@@ -1,6 +1,6 @@
 // ONNX export checked by a real runtime: onnxruntime-node runs each exported network, and its outputs equal
 // ttl-torch's own eval outputs to 1e-4 relative, with batch norms folded and kept, at three cutoffs including
-// k = n, with ImageNet weights where ../shared has them. Networks the exporter cannot write are refused by name.
+// k = n (not for ResNeXt3D-101, 190 MB), 2D and 3D, with ImageNet weights where ../shared has them. Networks the exporter cannot write are refused by name.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ const cli = join(root, 'dist', 'cli', 'main.js');
 const size = 48;
 const shape = [2, 3, size, size];
 const input = Float32Array.from({ length: 2 * 3 * size * size }, (_, i) => Math.sin(i * 0.37));
+const volumeShape = [2, 3, 16, 64, 64];
+const volume = Float32Array.from({ length: 2 * 3 * 16 * 64 * 64 }, (_, i) => Math.sin(i * 0.23));
 
 async function onnxOutputs(path: string, x = input, dims = shape) {
   const session = await ort.InferenceSession.create(path);
@@ -28,18 +30,25 @@ const cases: [string, CreateModelOptions][] = [
   ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet18 k=${k}`, { name: 'resnet18', cutoff: k, numClasses: 3 }]),
   ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50 k=${k}`, { name: 'resnet50', cutoff: k, numClasses: 2 }]),
   ['resnet34 k=17, TF (units after 8 at half width)', { name: 'resnet34', cutoff: 17, slimAfter: 8, numClasses: 2 }],
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50_v2 ImageNet (partial) k=${k}`, { name: 'resnet50_v2', cutoff: k, numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), allowMissing: true }]),
+  ...[8, 21, 63].map((k): [string, CreateModelOptions] => [`densenet121 k=${k}`, { name: 'densenet121', cutoff: k, numClasses: 2 }]),
+  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`r3d_18 k=${k}`, { name: 'r3d_18', cutoff: k, numClasses: 2 }]),
+  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet3d_18 k=${k}`, { name: 'resnet3d_18', cutoff: k, numClasses: 2 }]),
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet3d_50 k=${k}`, { name: 'resnet3d_50', cutoff: k, numClasses: 2 }]),
+  ...[4, 8].map((k): [string, CreateModelOptions] => [`resnext3d_101 k=${k}`, { name: 'resnext3d_101', cutoff: k, numClasses: 2 }]),
 ];
 
 describe('ONNX export (onnxruntime-node)', () => {
   it.each(cases)('%s: onnxruntime gives the eval outputs, batch norms folded or kept', async (_label, options) => {
     const model = await createModel({ device: 'cpu', seed: 3, ...options });
+    const [x, dims] = model.inputRank === 4 ? [volume, volumeShape] : [input, shape];
     // One training step moves the batch-norm statistics away from their initial values.
-    await model.trainStep(input, shape, Int32Array.from([0, 1]), { lr: 0.01 });
-    const logits = (await model.forward(input, shape)).output.data;
+    await model.trainStep(x, dims, Int32Array.from([0, 1]), { lr: 0.01 });
+    const logits = (await model.forward(x, dims)).output.data;
     for (const foldBatchNorm of [true, false]) {
       const path = join(dir, `${_label.replace(/\W+/g, '_')}-${foldBatchNorm}.onnx`);
       await exportOnnx(model, path, { foldBatchNorm });
-      const out = await onnxOutputs(path);
+      const out = await onnxOutputs(path, x, dims);
       expect(relativeError(out.logits.data as Float32Array, logits), `foldBatchNorm ${foldBatchNorm}`).toBeLessThan(1e-4);
       const probs = out.probabilities.data as Float32Array;
       const classes = logits.length / 2;
@@ -77,12 +86,12 @@ describe('ONNX export (onnxruntime-node)', () => {
   });
 
   it('a network the exporter cannot write is refused by name, and no file is left', async () => {
-    const dense = await createModel({ name: 'densenet121', cutoff: 8, numClasses: 2, device: 'cpu' });
-    await expect(exportOnnx(dense, join(dir, 'dense.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining('densenet121 (densenet)') });
-    dense.dispose();
+    const penet = await createModel({ name: 'penet', cutoff: 3, numClasses: 2, device: 'cpu' });
+    await expect(exportOnnx(penet, join(dir, 'penet.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining('penet (penet)') });
+    penet.dispose();
     const unet = await createModel({ name: 'resnet18', cutoff: 7, head: 'unet', numClasses: 2, device: 'cpu' });
     await expect(exportOnnx(unet, join(dir, 'unet.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining("head 'unet'") });
     unet.dispose();
-    expect(existsSync(join(dir, 'dense.onnx')) || existsSync(join(dir, 'unet.onnx'))).toBe(false);
+    expect(existsSync(join(dir, 'penet.onnx')) || existsSync(join(dir, 'unet.onnx'))).toBe(false);
   });
 });
