@@ -39,6 +39,7 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
   const json = (key: string, v: unknown) => v !== undefined && (meta[key] = JSON.stringify(v));
   json('classes', info.classes);
   json('input', info.input);
+  json('storage', info.storage);
   json('intensityWindow', info.intensityWindow);
   if (info.task) meta.task = info.task;
   if (info.configHash) meta.configHash = info.configHash;
