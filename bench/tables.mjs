@@ -68,7 +68,16 @@ function hostileCheckpoint(results) {
   return out.join('\n');
 }
 
-export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint };
+/** bench/results/latency.json (npm run bench -- latency): batch-1 latency per cutoff and engine. */
+function latency(results) {
+  const out = [`ResNet-50 cut at k + linear head, batch 1, ${results.size} px, ${results.threads} threads, medians of ${results.rounds} interleaved rounds, ${results.measuredAt.slice(0, 10)} (ms):`, '',
+    '| k | ttl-torch serving copy | ttl-torch plain | onnxruntime-node (exported) | PyTorch eager | onnxruntime / serving |', '|---|---|---|---|---|---|'];
+  for (const r of results.rows)
+    out.push(`| ${r.k} | ${cell(r.servingMs)} | ${cell(r.plainMs)} | ${cell(r.onnxruntimeMs)} | ${cell(r.pytorchEagerMs)} | ${(r.onnxruntimeMs / r.servingMs).toFixed(2)}x |`);
+  return out.join('\n');
+}
+
+export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency };
 
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run docs: rewrites the generated tables of docs/*.md from bench/results/*.json (one place per number),
+// npm run docs: rewrites the generated tables of README.md and docs/*.md from bench/results/*.json (one place per number),
 // then builds one site (site/) of the README, docs/ and the TypeDoc API reference. --tables-only skips TypeDoc.
 // The suite (test/unit/docs.test.ts) checks the tables are current and every link resolves.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fillGenerated } from '../bench/tables.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pages = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? pages(join(dir, f)) : f.endsWith('.md') ? [join(dir, f)] : []));
 const readResults = (file) => JSON.parse(readFileSync(join(root, file), 'utf8'));
-for (const page of pages(join(root, 'docs'))) {
+for (const page of [join(root, 'README.md'), ...pages(join(root, 'docs'))]) {
   const text = readFileSync(page, 'utf8');
   const filled = fillGenerated(text, readResults);
   if (filled !== text) {
