@@ -89,6 +89,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("configureTraining", &ModelWrap::ConfigureTraining),
                                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
                                         InstanceMethod("predict", &ModelWrap::Predict),
+                                        InstanceMethod("preprocess", &ModelWrap::Preprocess),
                                         InstanceMethod("evaluate", &ModelWrap::Evaluate),
                                         InstanceMethod("snapshot", &ModelWrap::Snapshot),
                                         InstanceMethod("restore", &ModelWrap::Restore),
@@ -401,6 +402,16 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     const auto forward = [&s](const torch::Tensor& x) { return s.infer(x); };
     if (!splits_rows(s, store)) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
     return s.group->gather_rows(ttl::predict(forward, s.device, rank_rows(s, store), p, batch, s.autocast, &s.cancel).contiguous());
+  }, [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return from_tensor(env, t); });
+}
+
+// The eval pipeline's output for the whole store, [N, C, spatial...] on the CPU: what predict() feeds the network,
+// for another engine (onnxruntime) to run.
+Napi::Value ModelWrap::Preprocess(const Napi::CallbackInfo& info) {
+  return OverStore<torch::Tensor>(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
+    std::vector<torch::Tensor> parts;
+    ttl::for_each_batch(store, p, batch, torch::kCPU, [&](const ttl::Batch& b, const torch::Tensor&) { parts.push_back(b.input); }, &s.cancel);
+    return torch::cat(parts, 0).contiguous();
   }, [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return from_tensor(env, t); });
 }
 

@@ -53,6 +53,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Complexity(const Napi::CallbackInfo& info);
   Napi::Value LoadState(const Napi::CallbackInfo& info);
   Napi::Value PlanState(const Napi::CallbackInfo& info);
+  Napi::Value Preprocess(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);

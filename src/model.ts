@@ -382,6 +382,11 @@ export class Model {
     return this.track(() => this.net.predict(store, pipeline, batchSize));
   }
 
+  /** @internal The network's input for every sample of a native store, as predictStore() would feed it. */
+  preprocessStore(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<Tensor> {
+    return this.track(() => this.net.preprocess(store, pipeline, batchSize));
+  }
+
   /**
    * @internal Either task's validation pass over a native store (labels, or masks for head 'unet'): see
    * NativeModel.evaluate. The cross-entropy is weighted with the configured training's class weights.

@@ -166,6 +166,8 @@ export interface NativeModel {
     onBatch?: (event: { batch: number; batches: number; loss: number }) => void,
   ): Promise<NativeEpochStats>;
   predict(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
+  /** The eval pipeline's output for the whole store, [N, C, spatial...]: what predict() feeds the network. */
+  preprocess(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
   /**
    * Either task's validation pass: `scores` are [N, C] class probabilities, or per image [Dice, Jaccard] for a
    * segmentation network; `loss` is [N, 2] per sample (class-weighted cross-entropy, summed class weights).

@@ -10,7 +10,8 @@ import { TtlError, callSync, invalidParameterError } from './errors.js';
 import { createModel, type Device, type Model } from './model.js';
 import { native, type NativePipelineOptions } from './native.js';
 import { getModelCard, normalisation } from './registry.js';
-import { deviceOf, integerIn, isObject } from './validate.js';
+import { deviceOf, integerIn, isObject, oneOf } from './validate.js';
+import { onnxEngine, type OnnxEngine } from './export/onnx-engine.js';
 import { checkAborted } from './train/loop.js';
 
 export interface PredictorOptions {
@@ -27,7 +28,16 @@ export interface PredictorOptions {
    * inputs: fewer, larger forwards for a busy service. Off by default.
    */
   microBatch?: { maxBatch?: number };
+  /**
+   * What runs the network: 'libtorch' (default: the serving copy, optimizeForInference) or 'onnxruntime' (the
+   * network exported to ONNX in memory and run by onnxruntime-node, which must be installed; classification
+   * only). Both are fed by the same native pipeline and give the same probabilities to 1e-4.
+   */
+  engine?: PredictorEngine;
 }
+
+export const PREDICTOR_ENGINES = ['libtorch', 'onnxruntime'] as const;
+export type PredictorEngine = (typeof PREDICTOR_ENGINES)[number];
 
 interface Queued {
   pixels: PixelInput;
@@ -80,11 +90,15 @@ export class Predictor {
   private flushing = false;
 
   /** @internal use loadPredictor() */
-  constructor(info: CheckpointInfo, model: Model, pipeline: NativePipelineOptions, maxBatch = 0) {
+  /** engine 'onnxruntime': runs the network; the model then only preprocesses. */
+  private onnx: OnnxEngine | undefined;
+
+  constructor(info: CheckpointInfo, model: Model, pipeline: NativePipelineOptions, maxBatch = 0, onnx?: OnnxEngine) {
     this.info = info;
     this.model = model;
     this.pipeline = pipeline;
     this.maxBatch = maxBatch;
+    this.onnx = onnx;
     this.classes = info.classes ?? Array.from({ length: info.numClasses }, (_, i) => String(i));
   }
 
@@ -168,7 +182,9 @@ export class Predictor {
     const store = callSync(() => new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color));
     this.stats.calls++;
     this.stats.inputs += n;
-    const probs = await this.live.predictStore(store, this.pipeline, n);
+    const probs = this.onnx
+      ? await this.onnx.probabilities(await this.live.preprocessStore(store, this.pipeline, n))
+      : await this.live.predictStore(store, this.pipeline, n);
     const c = probs.shape[1];
     if (this.task === 'segmentation') {
       const spatial = probs.shape.slice(2);
@@ -254,8 +270,11 @@ export class Predictor {
   /** Waits for predictions in flight, then frees the network. */
   async close(): Promise<void> {
     const model = this.model;
+    const onnx = this.onnx;
     this.model = undefined;
+    this.onnx = undefined;
     await model?.close();
+    await onnx?.close();
   }
 }
 
@@ -273,6 +292,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   const threads = options.threads === undefined ? undefined : integerIn('threads', options.threads, 1, 1024);
   if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
   const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);
+  const engine = oneOf('engine', options.engine ?? 'libtorch', PREDICTOR_ENGINES);
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `checkpoint not found: ${checkpoint}`);
   const info = readCheckpointInfo(checkpoint);
   if (!info) throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: not a ttl-torch checkpoint (no model/k metadata); use createModel({ weights }) instead`);
@@ -283,12 +303,19 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
-  await model.optimizeForInference();
+  let onnx: OnnxEngine | undefined;
+  try {
+    if (engine === 'onnxruntime') onnx = await onnxEngine(model, info, threads);
+    else await model.optimizeForInference();
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
   const input = info.input;
   const pipeline: NativePipelineOptions = {
     size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,
     mean: input?.mean ?? normalisation(card).mean, std: input?.std ?? normalisation(card).std,
     ...(input?.shape ? { shape: input.shape } : {}),
   };
-  return new Predictor(info, model, pipeline, maxBatch);
+  return new Predictor(info, model, pipeline, maxBatch, onnx);
 }

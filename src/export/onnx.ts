@@ -47,6 +47,14 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
   return meta;
 }
 
+/** The ONNX file of `model` in memory, and the metadata it carries (from `info` where the model came from a checkpoint). */
+export async function onnxModel(model: Model, info: CheckpointInfo | undefined, options: { foldBatchNorm: boolean }): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
+  const g = new OnnxGraph();
+  emitNetwork(g, { card: model.card, k: model.k, head: model.head, tensors: await floatTensors(model) }, options);
+  const metadata = metadataOf(model, info);
+  return { bytes: g.encode(ttlTorchVersion(), metadata), metadata };
+}
+
 /**
  * Writes `source` (a Model, or the path of a ttl-torch checkpoint, whose description then goes into the file's
  * metadata) to `path` as ONNX (opset 17, dynamic batch and spatial size, float32), atomically. A network the
@@ -68,10 +76,8 @@ export async function exportOnnx(source: Model | string, path: string, options: 
     model = source;
   }
   try {
-    const g = new OnnxGraph();
-    emitNetwork(g, { card: model.card, k: model.k, head: model.head, tensors: await floatTensors(model) }, { foldBatchNorm });
-    const metadata = metadataOf(model, info);
-    writeFileAtomic(path, [g.encode(ttlTorchVersion(), metadata)]);
+    const { bytes, metadata } = await onnxModel(model, info, { foldBatchNorm });
+    writeFileAtomic(path, [bytes]);
     return { path, bytes: statSync(path).size, opset: OPSET, metadata };
   } finally {
     if (typeof source === 'string') await model.close();

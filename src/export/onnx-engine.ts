@@ -1,0 +1,33 @@
+// loadPredictor(path, { engine: 'onnxruntime' }): the predictor's network exported to ONNX in memory and run by
+// onnxruntime-node (an optional peer dependency), fed by ttl-torch's own native pipeline, so inputs are
+// preprocessed exactly as with LibTorch. Measured on ResNet-50 cuts, batch 1 (docs/export.md): 0.66-0.77x
+// the serving copy's time.
+import { TtlError } from '../errors.js';
+import type { Model } from '../model.js';
+import type { CheckpointInfo } from '../checkpoint.js';
+import type { Tensor } from '../nn/tensor.js';
+import { onnxModel } from './onnx.js';
+
+export interface OnnxEngine {
+  /** Class probabilities [N, classes] for a preprocessed batch [N, C, spatial...]. */
+  probabilities(input: Tensor): Promise<Tensor>;
+  close(): Promise<void>;
+}
+
+export async function onnxEngine(model: Model, info: CheckpointInfo, threads?: number): Promise<OnnxEngine> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (e) {
+    throw new TtlError('E_BAD_ARGUMENT', `engine 'onnxruntime' needs the onnxruntime-node package (npm install onnxruntime-node): ${(e as Error).message}`);
+  }
+  const { bytes } = await onnxModel(model, info, { foldBatchNorm: true });
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], interOpNumThreads: 1, ...(threads ? { intraOpNumThreads: threads } : {}) });
+  return {
+    async probabilities(input) {
+      const out = await session.run({ image: new ort.Tensor('float32', input.data, input.shape) });
+      return { data: out.probabilities.data as Float32Array, shape: out.probabilities.dims as number[] };
+    },
+    close: () => session.release(),
+  };
+}
