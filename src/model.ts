@@ -17,7 +17,6 @@ import { openPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
-/** Where a model computes: 'auto' (CUDA when there is one), 'cpu', 'cuda' (the first GPU) or 'cuda:I'. */
 export type { Device, HeadKind };
 
 export interface CreateModelOptions {

@@ -5,11 +5,12 @@ import { TtlError } from '../errors.js';
 import type { ModelCard } from '../registry.js';
 import type { FloatTensor, OnnxGraph } from './onnx-graph.js';
 
-/** What the writer needs of a model: its card, cutoff, head and float32 parameters and buffers by name. */
+/** What the writer needs of a model: its card, cutoff, head, class count and float32 parameters and buffers by name. */
 export interface ExportSource {
   card: ModelCard;
   k: number;
   head: string;
+  numClasses: number;
   tensors: Map<string, FloatTensor>;
 }
 
@@ -250,9 +251,8 @@ export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldB
     const linear = e.has('fc.weight') ? 'fc' : 'classifier';
     logits = e.pooledLinear(features, linear, e.has('head_norm.weight') ? 'head_norm' : undefined, PRE_ACTIVATION.has(card.family));
   }
-  const classes = [...source.tensors].find(([n]) => n === 'fc.bias' || n === 'classifier.bias' || n === 'classifier.1.bias')![1].shape[0];
   g.node('Identity', [logits], {}, 'logits');
   g.node('Softmax', ['logits'], { axis: 1 }, 'probabilities');
-  g.output('logits', ['batch', classes]);
-  g.output('probabilities', ['batch', classes]);
+  g.output('logits', ['batch', source.numClasses]);
+  g.output('probabilities', ['batch', source.numClasses]);
 }

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel, type Model } from '../model.js';
 import { OPSET, OnnxGraph, type FloatTensor } from './onnx-graph.js';
 import { emitNetwork } from './onnx-networks.js';
+import { toFloat32 } from '../weights/safetensors.js';
 
 export interface ExportOnnxOptions {
   /** Fold each batch norm into the convolution (or head) before it (default true); false keeps BatchNormalization nodes. */
@@ -27,7 +28,7 @@ export interface ExportOnnxResult {
 async function floatTensors(model: Model): Promise<Map<string, FloatTensor>> {
   const out = new Map<string, FloatTensor>();
   for (const [name, t] of await model.state())
-    if (t.dtype === 'F32') out.set(name, { data: new Float32Array(t.data.slice().buffer), shape: t.shape });
+    if (t.dtype === 'F32') out.set(name, { data: toFloat32({ name, ...t }), shape: t.shape });
   return out;
 }
 
@@ -50,7 +51,7 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
 /** The ONNX file of `model` in memory, and the metadata it carries (from `info` where the model came from a checkpoint). */
 export async function onnxModel(model: Model, info: CheckpointInfo | undefined, options: { foldBatchNorm: boolean }): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
   const g = new OnnxGraph();
-  emitNetwork(g, { card: model.card, k: model.k, head: model.head, tensors: await floatTensors(model) }, options);
+  emitNetwork(g, { card: model.card, k: model.k, head: model.head, numClasses: model.numClasses, tensors: await floatTensors(model) }, options);
   const metadata = metadataOf(model, info);
   return { bytes: g.encode(ttlTorchVersion(), metadata), metadata };
 }

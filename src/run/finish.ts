@@ -20,8 +20,10 @@ import { runSvcca, svccaFlops, SVCCA_SAMPLES } from '../analysis/run-svcca.js';
 import { runGradcamFigure, GRADCAM_IMAGES } from '../analysis/run-gradcam.js';
 import { runMaskOverlays } from '../analysis/run-overlays.js';
 
-/** Forward passes each timed model makes: 20 warm-up, then 3 interleaved rounds of 2 + 10. */
-const LATENCY_PASSES = 20 + 3 * (2 + 10);
+/** How each row's model is timed: warmed alone, then interleaved rounds of a short warm-up and timed runs. */
+const LATENCY = { warmup: 20, rounds: 3, roundWarmup: 2, roundRuns: 10 };
+/** Forward passes that makes per model, for the estimate. */
+const LATENCY_PASSES = LATENCY.warmup + LATENCY.rounds * (LATENCY.roundWarmup + LATENCY.roundRuns);
 // Rates relative to training's FLOP/s: a batch-1 forward uses the cores far less well than a training batch,
 // SVCCA's float64 linear algebra about 0.6 as well (half the vector width, GEMM-bound); building each model
 // costs about half a second besides.
@@ -87,9 +89,9 @@ function latencyStep(card: ModelCard, config: SizedRunConfig, dir: string, data:
       }));
       try {
         const times: number[][] = models.map(() => []);
-        for (const model of models) await model.latency(shape, { warmup: 20, runs: 1 });
-        for (let round = 0; round < 3; round++)
-          for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: 2, runs: 10 })).times);
+        for (const model of models) await model.latency(shape, { warmup: LATENCY.warmup, runs: 1 });
+        for (let round = 0; round < LATENCY.rounds; round++)
+          for (const [i, model] of models.entries()) times[i].push(...(await model.latency(shape, { warmup: LATENCY.roundWarmup, runs: LATENCY.roundRuns })).times);
         rows.forEach((row, i) => {
           appendJournal(journal, { type: 'latency', strategy: row.strategy, cutoff: row.cutoff, medianMs: median(times[i]), device: models[i].device });
         });

@@ -81,16 +81,19 @@ function storageTypeOf(value: PyValue, where: string): StorageType {
  * Checks a view against its storage before any copy: it must read inside the storage and hold no more
  * elements than the storage (a stride-0 view of a 600-byte file must not become gigabytes).
  */
+/** The storage element a view reads last (strides are checked non-negative): offset + sum (size - 1) * stride. */
+function lastElement(t: TensorRef): number {
+  let last = t.offset;
+  for (let d = 0; d < t.shape.length; d++) last += Math.max(0, t.shape[d] - 1) * t.stride[d];
+  return last;
+}
+
 function checkView(name: string, t: TensorRef, where: string): Uint8Array {
   const data = t.storage.data;
   if (!data) throw new TtlError('E_BAD_WEIGHTS', `${where}: storage ${t.storage.key} of ${name} has no data`);
   const elements = Math.floor(data.length / t.storage.type.bytes);
-  let numel = 1;
-  let last = t.offset;
-  for (let d = 0; d < t.shape.length; d++) {
-    numel *= t.shape[d];
-    last += Math.max(0, t.shape[d] - 1) * t.stride[d];
-  }
+  const numel = t.shape.reduce((a, b) => a * b, 1);
+  const last = lastElement(t);
   if (numel > elements)
     throw new TtlError('E_BAD_WEIGHTS', `${where}: tensor ${name} has shape [${t.shape}] (${numel} elements) but its storage ${t.storage.key} holds ${elements}`);
   if (numel > 0 && last >= elements)
@@ -164,12 +167,7 @@ function tensorRefs(value: PyValue, where: string): Map<string, TensorRef> {
 /** Bytes of `storage` that the views in `refs` read: a deflated entry may inflate to no more than this. */
 function extentOf(storage: Storage, refs: TensorRef[]): number {
   let elements = 0;
-  for (const t of refs) {
-    if (t.storage !== storage || t.shape.some((d) => d === 0)) continue;
-    let last = t.offset;
-    for (let d = 0; d < t.shape.length; d++) last += (t.shape[d] - 1) * t.stride[d];
-    elements = Math.max(elements, last + 1);
-  }
+  for (const t of refs) if (t.storage === storage && !t.shape.includes(0)) elements = Math.max(elements, lastElement(t) + 1);
   return elements * storage.type.bytes;
 }
 

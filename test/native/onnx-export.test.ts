@@ -13,7 +13,7 @@ import { relativeError, root, sharedWeights } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-onnx-'));
 const cli = join(root, 'dist', 'cli', 'main.js');
-const size = 48;
+const size = 64; // 48 px left DenseNet-121 1x1 maps: after one step on 2 images its eval batch norms overflowed (NaN) on LibTorch 2.15
 const shape = [2, 3, size, size];
 const input = Float32Array.from({ length: 2 * 3 * size * size }, (_, i) => Math.sin(i * 0.37));
 const volumeShape = [2, 3, 16, 64, 64];
@@ -57,12 +57,12 @@ describe('ONNX export (onnxruntime-node)', () => {
     model.dispose();
   });
 
-  it('the batch and spatial size are free: a batch of 5 at 64 px runs the same file', async () => {
+  it('the batch and spatial size are free: a batch of 5 at 80 px runs the same file', async () => {
     const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
     const path = join(dir, 'dynamic.onnx');
     await exportOnnx(model, path);
-    const dims = [5, 3, 64, 64];
-    const x = Float32Array.from({ length: 5 * 3 * 64 * 64 }, (_, i) => Math.cos(i * 0.11));
+    const dims = [5, 3, 80, 80];
+    const x = Float32Array.from({ length: 5 * 3 * 80 * 80 }, (_, i) => Math.cos(i * 0.11));
     const out = await onnxOutputs(path, x, dims);
     expect(relativeError(out.logits.data as Float32Array, (await model.forward(x, dims)).output.data)).toBeLessThan(1e-4);
     model.dispose();
