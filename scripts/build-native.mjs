@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The npm `install` script, and `npm run build:native` (--force).
 //   install: nothing to do when build/Release already holds the addon or a prebuild matching this system's
-//            LibTorch ships in prebuilds/ (checked by dist/native.js, the loader itself, so install and load
+//            LibTorch ships in prebuilds/ (checked by dist/native/loader.js, the loader itself, so install and load
 //            cannot disagree); otherwise compile. LIBTORCH=/path (or Torch_DIR) always compiles: prebuilds
 //            link Debian's CPU LibTorch.
 //   --force: compile (incrementally when build/ exists).
@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// TTL_TORCH_BUILD_DIR: a second build beside build/ (another LibTorch); dist/native.js loads from the same place.
+// TTL_TORCH_BUILD_DIR: a second build beside build/ (another LibTorch); dist/native/loader.js loads from the same place.
 const buildDir = process.env.TTL_TORCH_BUILD_DIR || 'build';
 const built = join(root, buildDir, 'Release', 'ttl_torch.node');
 const force = process.argv.includes('--force');
@@ -22,7 +22,7 @@ const say = (line) => console.log(`ttl-torch: ${line}`);
 
 if (!force && !libtorchEnv) {
   if (existsSync(built)) process.exit(0);
-  const loader = join(root, 'dist', 'native.js');
+  const loader = join(root, 'dist', 'native', 'loader.js');
   // A checkout runs this before `prepare` compiles dist/; it has no prebuild of its own then either.
   if (existsSync(loader)) {
     const { prebuildFile, readPrebuildTag, prebuildProblem } = await import(pathToFileURL(loader).href);

@@ -39,7 +39,7 @@ const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.m
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const { prebuildFile, systemLibtorch } = await import(pathToFileURL(join(root, 'dist', 'native.js')).href);
+const { prebuildFile, systemLibtorch } = await import(pathToFileURL(join(root, 'dist', 'native', 'loader.js')).href);
 const source = join(root, buildDir, 'Release', 'ttl_torch.node');
 const built = JSON.parse(readFileSync(join(root, buildDir, 'Release', 'ttl_torch.json'), 'utf8'));
 if (built.source !== values.libtorch) {

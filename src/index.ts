@@ -1,16 +1,17 @@
 export { TtlError, invalidParameterError, type ErrorCode } from './errors.js';
 export { ERROR_CODES } from './error-codes.js';
 export { loadPredictor, Predictor, type PredictorOptions, type PredictInput, type PixelInput, type Prediction, type SegmentationPrediction, type PredictBatchOptions } from './predictor.js';
-export { readCheckpointInfo, PREPROCESSING_VERSION, type CheckpointInfo, type CheckpointInput, type CheckpointStorage } from './checkpoint.js';
+export { readCheckpointInfo, PREPROCESSING_VERSION, type CheckpointInfo, type CheckpointInput, type CheckpointStorage } from './weights/checkpoint.js';
 export { createModel, Model, type CreateModelOptions, MEMORY_FORMATS, type MemoryFormat, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
-export { loadNative, type InferenceCopyInfo } from './native.js';
+export { loadNative } from './native/loader.js';
+export type { InferenceCopyInfo } from './native/binding.js';
 export { listModels, getModelCard, registerModel, HEAD_KINDS, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
-export { resolveCutoff, blockOf, type Cutoff } from './cutoff.js';
+export { resolveCutoff, blockOf, type Cutoff } from './cutoff/resolve.js';
 export { readSafetensors, readSafetensorsAsync, writeSafetensors, toFloat32, type SafeTensor, type SafeTensorsFile } from './weights/safetensors.js';
 export { resolveWeights, defaultCacheDir, sha256File, type ResolveOptions, type ResolvedWeights } from './weights/resolve.js';
 export { runtimeInfo, setThreads, setDeterministic, cpuLimit, type RuntimeInfo } from './runtime.js';
-export type { LastBatch, NativeCpuLimit as CpuLimit } from './native.js';
-export { cutoffTable, type CutoffRow } from './cutoffs.js';
+export type { LastBatch, NativeCpuLimit as CpuLimit } from './native/binding.js';
+export { cutoffTable, type CutoffRow } from './cutoff/table.js';
 export type { Tensor } from './nn/tensor.js';
 export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';
 export { classificationMetrics, type ClassificationMetrics } from './metrics/classification.js';
@@ -29,9 +30,9 @@ export { stratifiedSplit, type SplitFractions, type SplitName } from './data/spl
 export { readDicom } from './data/dicom.js';
 export { executeRun, readRunConfig, type RunCallbacks, type RunContext, type StageRunner } from './run/runner.js';
 export type { RunData } from './run/run-data.js';
-export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions, type DataParallelOptions } from './dist/c10d.js';
-export { executeDistributed, runWorker, type DistributedOptions } from './dist/run.js';
-export { resolveWorld, type World, type WorldFlags } from './dist/world.js';
+export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions, type DataParallelOptions } from './parallel/c10d.js';
+export { executeDistributed, runWorker, type DistributedOptions } from './parallel/run.js';
+export { resolveWorld, type World, type WorldFlags } from './parallel/world.js';
 export { checkConfig, DEMO, STRATEGY_KINDS, type RunConfig, type SizedRunConfig, type StrategyKind, type SearchMode } from './run/config.js';
 export type { RunThreads } from './run/threads.js';
 export { planStageOne, planStageTwo, validCutoffs, type TrialSpec } from './run/plan.js';
@@ -41,10 +42,10 @@ export { resolveDataset, DATASETS, type KnownDataset } from './data/catalog.js';
 export { cca, svcca, svdReduce, svccaOfReduced, sumThreshold, type Activations, type CcaResult, type SvccaOptions, type SvccaResult } from './analysis/svcca.js';
 export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
 export { gradCam, writeOverlay, writeMontage, overlayPixels } from './analysis/gradcam.js';
-export { runSvcca, type RunSvcca, type UnitSvcca } from './analysis/run-svcca.js';
+export { runSvcca, type RunSvcca, type UnitSvcca } from './run/analyses/svcca.js';
 export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
 export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';
-export { runGradcamFigure } from './analysis/run-gradcam.js';
+export { runGradcamFigure } from './run/analyses/gradcam.js';
 export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './data/volume.js';
 export {
   loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,
@@ -54,7 +55,7 @@ export { trainSegmentation, evaluateSegmentation, type SegmentOptions, type Segm
 // Types the functions above take or return, exported so that the API reference (npm run docs) documents them.
 export type { TrialResult } from './train/setup.js';
 export type { SegmentEpoch } from './train/segment.js';
-export type { CheckpointFormat } from './checkpoint.js';
+export type { CheckpointFormat } from './weights/checkpoint.js';
 export type { Stat } from './run/results.js';
 export type { MetricColumn } from './run/task.js';
 export type { Significance } from './run/significance.js';
@@ -63,5 +64,5 @@ export type { RunProgress } from './run/runner.js';
 export type { VoxelArray } from './data/nifti.js';
 export type { GrayImage } from './data/dicom.js';
 export type { DatasetLoadReport } from './data/manifest.js';
-export type { NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native.js';
+export type { NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native/binding.js';
 export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export/onnx.js';

@@ -1,13 +1,10 @@
 // The public Model: a network built from a model card, optionally truncated after unit k, with a head.
 import { existsSync } from 'node:fs';
-import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './checkpoint.js';
+import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './weights/checkpoint.js';
 import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
-import { resolveCutoff, type Cutoff } from './cutoff.js';
-import {
-  loadNative, native, type InferenceCopyInfo, type NativeComplexity, type NativeDistGroup, type NativeEpochStats, type NativeEvaluation, type NativeLoadReport, type NativeModel,
-  type NativeOptimOptions, type NativePipelineOptions,
-  type NativeDataParallelOptions, type NativeEpochOptions, type NativeStore, type NativeUnit,
-} from './native.js';
+import { resolveCutoff, type Cutoff } from './cutoff/resolve.js';
+import { loadNative, native } from './native/loader.js';
+import type { InferenceCopyInfo, NativeComplexity, NativeDistGroup, NativeEpochStats, NativeEvaluation, NativeLoadReport, NativeModel, NativeOptimOptions, NativePipelineOptions, NativeDataParallelOptions, NativeEpochOptions, NativeStore, NativeUnit } from './native/binding.js';
 import { getModelCard, HEAD_KINDS, spatialDims, type HeadKind, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';

@@ -3,12 +3,13 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
+import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './weights/checkpoint.js';
 import { decodeImage } from './data/decode.js';
 import { decodeVolume } from './data/volume.js';
 import { TtlError, callSync, invalidParameterError } from './errors.js';
 import { createModel, type Device, type Model } from './model.js';
-import { native, type NativePipelineOptions } from './native.js';
+import { native } from './native/loader.js';
+import type { NativePipelineOptions } from './native/binding.js';
 import { getModelCard, normalisation } from './registry.js';
 import { deviceOf, integerIn, isObject, oneOf } from './validate.js';
 import { onnxEngine, type OnnxEngine } from './export/onnx-engine.js';

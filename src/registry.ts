@@ -1,8 +1,8 @@
 // Model cards (models/*.json): the declarative source of architectures, units and known weights.
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { TtlError } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 /** A network's head: its architecture's own classifier, the TTL head (pool + linear), a U-Net decoder, or none. */
 export const HEAD_KINDS = ['original', 'linear', 'unet', 'none'] as const;
@@ -63,7 +63,7 @@ export function networkInputShape(card: ModelCard, size: number): number[] {
   return [card.input.channels, ...new Array<number>(spatialDims(card)).fill(size)];
 }
 
-export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'models');
+export const modelsDir = join(packageRoot, 'models');
 const cards = new Map<string, ModelCard>();
 
 function checkCard(card: ModelCard, file: string): void {

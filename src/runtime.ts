@@ -1,5 +1,6 @@
 import { call, callSync, invalidParameterError } from './errors.js';
-import { loadedAddon, native, type BuildInfo, type NativeCpuLimit, type NativeRuntimeInfo } from './native.js';
+import { loadedAddon, native, type BuildInfo } from './native/loader.js';
+import type { NativeCpuLimit, NativeRuntimeInfo } from './native/binding.js';
 import { integerIn } from './validate.js';
 
 export interface RuntimeInfo extends NativeRuntimeInfo {

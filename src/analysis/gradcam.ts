@@ -1,6 +1,6 @@
 // Grad-CAM heatmaps and their PNG overlays.
 import sharp from 'sharp';
-import type { Cutoff } from '../cutoff.js';
+import type { Cutoff } from '../cutoff/resolve.js';
 import type { Model } from '../model.js';
 import type { Tensor } from '../nn/tensor.js';
 

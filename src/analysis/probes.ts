@@ -4,7 +4,8 @@ import type { ImageDataset } from '../data/dataset.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import { call } from '../errors.js';
 import type { Model } from '../model.js';
-import { native, type NativePipelineOptions, type NativeStore } from '../native.js';
+import { native } from '../native/loader.js';
+import type { NativePipelineOptions, NativeStore } from '../native/binding.js';
 import { toNativeStore } from '../data/dataset.js';
 import { checkAborted } from '../train/loop.js';
 

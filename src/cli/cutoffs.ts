@@ -1,4 +1,4 @@
-import { cutoffTable } from '../cutoffs.js';
+import { cutoffTable } from '../cutoff/table.js';
 import { integerIn } from '../validate.js';
 import { giga, integerArg, millions, renderTable } from './table.js';
 

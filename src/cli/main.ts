@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
-import { computeThreadIdle } from '../native.js';
+import { computeThreadIdle } from '../native/loader.js';
 import { runtimeInfo } from '../runtime.js';
 import { cutoffsCommand } from './cutoffs.js';
 import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';

@@ -9,13 +9,13 @@ import { executeRun, readRunConfig } from '../run/runner.js';
 import { inputShape, loadRunData } from '../run/run-data.js';
 import type { TrialSpec } from '../run/plan.js';
 import { progressPrinter } from './progress.js';
-import { executeDistributed, runWorker } from '../dist/run.js';
-import { spawnLocalWorkers } from '../dist/launch.js';
+import { executeDistributed, runWorker } from '../parallel/run.js';
+import { spawnLocalWorkers } from '../parallel/launch.js';
 import { autoThreads } from '../run/threads.js';
 import { withImageSize } from '../run/image-size.js';
-import { resolveWorld, type World } from '../dist/world.js';
+import { resolveWorld, type World } from '../parallel/world.js';
 import { runtimeInfo } from '../runtime.js';
-import { checkDevices, deviceOfRank, parseDevices } from '../dist/devices.js';
+import { checkDevices, deviceOfRank, parseDevices } from '../parallel/devices.js';
 import { integerIn } from '../validate.js';
 
 export interface RunFlags {

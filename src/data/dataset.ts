@@ -1,5 +1,6 @@
 import { callSync } from '../errors.js';
-import { native, type NativeStore } from '../native.js';
+import { native } from '../native/loader.js';
+import type { NativeStore } from '../native/binding.js';
 import type { VolumeDecoding } from './volume.js';
 
 /** Decoded images of one split, kept compact (uint8/uint16) and handed to native code once. */

@@ -4,7 +4,7 @@
 // the serving copy's time.
 import { TtlError } from '../errors.js';
 import type { Model } from '../model.js';
-import type { CheckpointInfo } from '../checkpoint.js';
+import type { CheckpointInfo } from '../weights/checkpoint.js';
 import type { Tensor } from '../nn/tensor.js';
 import { onnxModel } from './onnx.js';
 

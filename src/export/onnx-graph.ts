@@ -1,8 +1,8 @@
 // An ONNX graph under construction and its encoding: nodes, float32 initializers, inputs and outputs, written as
 // a ModelProto with protobufjs from the ONNX project's own onnx.proto (vendor/onnx/). Only what the exporter needs.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { packageRoot } from '../package-root.js';
 
 /** The opset the exporter writes (BatchNormalization-15, Softmax-13 semantics); onnxruntime >= 1.12 runs it. */
 export const OPSET = 17;
@@ -11,7 +11,7 @@ const IR_VERSION = 8;
 const FLOAT = 1;
 const ATTRIBUTE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 
-const protoPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vendor', 'onnx', 'onnx.proto');
+const protoPath = join(packageRoot, 'vendor', 'onnx', 'onnx.proto');
 let modelType: protobuf.Type | undefined;
 
 type Attribute = number | number[] | { float: number };

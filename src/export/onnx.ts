@@ -3,7 +3,7 @@
 // [batch, C, height, width] already preprocessed; the metadata says how (size, channels, mean, std, classes), so a
 // consumer needs nothing of ours to feed it correctly.
 import { statSync } from 'node:fs';
-import { readCheckpointInfo, ttlTorchVersion, type CheckpointInfo } from '../checkpoint.js';
+import { readCheckpointInfo, ttlTorchVersion, type CheckpointInfo } from '../weights/checkpoint.js';
 import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createModel, type Model } from '../model.js';

@@ -10,7 +10,7 @@ import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
 import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
-import type { LastBatch } from '../native.js';
+import type { LastBatch } from '../native/binding.js';
 import { checkThreads, type RunThreads } from './threads.js';
 
 export const STRATEGY_KINDS = ['ftl', 'ffe', 'lwft', 'tf', 'ttl'] as const;

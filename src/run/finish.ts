@@ -16,9 +16,9 @@ import { toStrategy } from './plan.js';
 import { planStrategy } from '../train/strategies.js';
 import { inputShape, type RunData } from './run-data.js';
 import type { AnalysisKind, SizedRunConfig } from './config.js';
-import { runSvcca, svccaFlops, SVCCA_SAMPLES } from '../analysis/run-svcca.js';
-import { runGradcamFigure, GRADCAM_IMAGES } from '../analysis/run-gradcam.js';
-import { runMaskOverlays } from '../analysis/run-overlays.js';
+import { runSvcca, svccaFlops, SVCCA_SAMPLES } from './analyses/svcca.js';
+import { runGradcamFigure, GRADCAM_IMAGES } from './analyses/gradcam.js';
+import { runMaskOverlays } from './analyses/overlays.js';
 
 /** How each row's model is timed: warmed alone, then interleaved rounds of a short warm-up and timed runs. */
 const LATENCY = { warmup: 20, rounds: 3, roundWarmup: 2, roundRuns: 10 };

@@ -18,7 +18,7 @@ import { finetune } from '../train/finetune.js';
 import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
-import type { ProcessGroup } from '../dist/c10d.js';
+import type { ProcessGroup } from '../parallel/c10d.js';
 import { readSavedConfig, type RunConfig, type SizedRunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialEnvironment, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';

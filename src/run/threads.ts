@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { invalidParameterError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRunJsonAs } from '../fs/json.js';
-import { envThreads, native } from '../native.js';
+import { envThreads, native } from '../native/loader.js';
 import { cpuLimit } from '../runtime.js';
 import { integerIn } from '../validate.js';
 

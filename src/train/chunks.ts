@@ -3,7 +3,7 @@
 import type { ImageDataset, ImageSplit } from '../data/dataset.js';
 import { toNativeStore } from '../data/dataset.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
-import type { NativeStore } from '../native.js';
+import type { NativeStore } from '../native/binding.js';
 
 function ranges(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];

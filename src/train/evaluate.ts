@@ -2,7 +2,7 @@
 // loss reduced over the whole split. Native code computes the loss with the trainer's own cross-entropy and
 // class weights, so validation loss and training loss measure the same thing.
 import type { Model } from '../model.js';
-import type { NativePipelineOptions, NativeStore } from '../native.js';
+import type { NativePipelineOptions, NativeStore } from '../native/binding.js';
 import { concatRows } from './chunks.js';
 
 export interface SplitEvaluation {

@@ -5,7 +5,7 @@ import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { oneOf } from '../validate.js';
-import type { NativeStore } from '../native.js';
+import type { NativeStore } from '../native/binding.js';
 import { imageChunks } from './chunks.js';
 import { evaluateSplit } from './evaluate.js';
 import { epochLoop } from './loop.js';

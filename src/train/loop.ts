@@ -2,7 +2,7 @@
 // in memory, stop on patience, restore the best.
 import { TtlError } from '../errors.js';
 import type { Model } from '../model.js';
-import type { NativeStore } from '../native.js';
+import type { NativeStore } from '../native/binding.js';
 import { epochOptions, type TrainingSettings } from './setup.js';
 
 export interface Evaluation<M> {

@@ -4,7 +4,7 @@ import { TtlError, invalidParameterError } from '../errors.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
 import { meanStd } from '../metrics/stats.js';
 import type { Model } from '../model.js';
-import type { NativePipelineOptions, NativeStore } from '../native.js';
+import type { NativePipelineOptions, NativeStore } from '../native/binding.js';
 import { oneOf, shapeOf } from '../validate.js';
 import { checkDimensions } from './finetune.js';
 import { segmentationChunks } from './chunks.js';

@@ -1,10 +1,10 @@
 // What every training task (classification finetune, segmentation) validates and builds the same way:
 // strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
-import { configHash, type CheckpointInfo } from '../checkpoint.js';
-import { ProcessGroup, dataParallelOptions, makeDataParallel } from '../dist/c10d.js';
+import { configHash, type CheckpointInfo } from '../weights/checkpoint.js';
+import { ProcessGroup, dataParallelOptions, makeDataParallel } from '../parallel/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
 import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
-import type { LastBatch, NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native.js';
+import type { LastBatch, NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native/binding.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { integerIn, isObject, numberIn, oneOf, trainingAutocast } from '../validate.js';
 import type { ResolveOptions } from '../weights/resolve.js';

@@ -1,6 +1,6 @@
 // The five transfer strategies, all expressed on the unit list (README, Architecture: units).
 import { TtlError } from '../errors.js';
-import { resolveCutoff, type Cutoff } from '../cutoff.js';
+import { resolveCutoff, type Cutoff } from '../cutoff/resolve.js';
 import type { ModelCard } from '../registry.js';
 
 export type Strategy =

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localBuildFile, readBuildInfo } from '../../src/native.js';
+import { localBuildFile, readBuildInfo } from '../../src/native/loader.js';
 import { fixture, root } from '../support/helpers.js';
 
 const cli = (...args: string[]) =>

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { checkDevices, deviceOfRank, parseDevices } from '../../src/dist/devices.js';
+import { checkDevices, deviceOfRank, parseDevices } from '../../src/parallel/devices.js';
 import { KeyStore, ProcessGroup, createModel, finetune, makeDataParallel, runtimeInfo, type FinetuneOptions } from '../../src/index.js';
 import { root, shared } from '../support/helpers.js';
 

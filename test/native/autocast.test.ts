@@ -6,7 +6,8 @@ import { createModel, finetune } from '../../src/index.js';
 import { optimOptions } from '../../src/model.js';
 import { toNativeStore } from '../../src/data/dataset.js';
 import { batchesPerEpoch, trainingOptim, trainingSettings } from '../../src/train/setup.js';
-import { native, type LastBatch } from '../../src/native.js';
+import { native } from '../../src/native/loader.js';
+import type { LastBatch } from '../../src/native/binding.js';
 
 const pipeline = { size: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 

@@ -2,7 +2,8 @@
 // by name instead of falling back to a default (an unknown head kind used to become a linear head).
 import { describe, expect, it } from 'vitest';
 import { optimOptions } from '../../src/model.js';
-import { native, type NativeArchSpec, type NativeModel } from '../../src/native.js';
+import { native } from '../../src/native/loader.js';
+import type { NativeArchSpec, NativeModel } from '../../src/native/binding.js';
 
 const spec: NativeArchSpec = {
   family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3,

@@ -5,8 +5,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { localBuildFile, locateAddon, prebuildFile, prebuildProblem, readBuildInfo, systemLibtorch, type PrebuildTag } from '../../src/native.js';
-import { findPipTorch } from '../../src/pip-torch.js';
+import { localBuildFile, locateAddon, prebuildFile, prebuildProblem, readBuildInfo, systemLibtorch, type PrebuildTag } from '../../src/native/loader.js';
+import { findPipTorch } from '../../src/native/pip-torch.js';
 import { root } from '../support/helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ttl-loader-'));
@@ -163,7 +163,7 @@ describe.runIf(pipBuild)('addon loader, pip prebuild (needs the pip build)', () 
     expect(choice.preload).toContain(join(torch.dir, 'lib', 'libtorch.so'));
     const load = (preload: string[]) =>
       spawnSync(process.execPath, ['--input-type=module', '-e',
-        `const { preloadLibraries } = await import(${JSON.stringify(join(root, 'dist', 'pip-torch.js'))});
+        `const { preloadLibraries } = await import(${JSON.stringify(join(root, 'dist', 'native', 'pip-torch.js'))});
          preloadLibraries(${JSON.stringify(preload)});
          const info = await (await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(choice.path)}).info();
          console.log(info.libtorch, info.cudaCompiled);`], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: '' } });

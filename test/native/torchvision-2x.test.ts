@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listModels } from '../../src/index.js';
-import { cutoffTable } from '../../src/cutoffs.js';
+import { cutoffTable } from '../../src/cutoff/table.js';
 import { root } from '../support/helpers.js';
 
 const python = join(resolve(root, process.env.TTL_TORCH_VENV || '.venv'), 'bin', 'python');

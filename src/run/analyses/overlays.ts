@@ -4,16 +4,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { SegmentationDataset } from '../data/segmentation.js';
-import { TtlError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { loadPredictor, type SegmentationPrediction } from '../predictor.js';
-import { getModelCard } from '../registry.js';
-import { readJournal } from '../run/journal.js';
-import { table } from '../run/results.js';
-import { loadRunData } from '../run/run-data.js';
-import { readSavedConfig } from '../run/config.js';
-import { metricsOf } from '../run/task.js';
+import type { SegmentationDataset } from '../../data/segmentation.js';
+import { TtlError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
+import { loadPredictor, type SegmentationPrediction } from '../../predictor.js';
+import { getModelCard } from '../../registry.js';
+import { readJournal } from '../journal.js';
+import { table } from '../results.js';
+import { loadRunData } from '../run-data.js';
+import { readSavedConfig } from '../config.js';
+import { metricsOf } from '../task.js';
 
 /**
  * Dice over the foreground classes present in the truth or the prediction, averaged (both empty: 1), as the

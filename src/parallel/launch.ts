@@ -2,11 +2,11 @@
 // `ttl-torch run --resume <run dir> --world-size N --rank R --master 127.0.0.1:<port>` once its store listens.
 // The cores are split between the N processes (TTL_TORCH_THREADS for the children, the run's threads here).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { autoThreads } from '../run/threads.js';
+import { packageRoot } from '../package-root.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+const cli = join(packageRoot, 'dist', 'cli', 'main.js');
 
 
 export interface LocalWorkers {

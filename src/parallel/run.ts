@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configHash, ttlTorchVersion } from '../checkpoint.js';
+import { configHash, ttlTorchVersion } from '../weights/checkpoint.js';
 import { TtlError } from '../errors.js';
 import { getModelCard } from '../registry.js';
 import { runtimeInfo } from '../runtime.js';

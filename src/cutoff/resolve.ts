@@ -1,5 +1,5 @@
-import { TtlError } from './errors.js';
-import type { ModelCard } from './registry.js';
+import { TtlError } from '../errors.js';
+import type { ModelCard } from '../registry.js';
 
 /** A cutoff as users write it: k (1-based; negative counts from the end), a unit name, or 'blockN'. */
 export type Cutoff = number | string;

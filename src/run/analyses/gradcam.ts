@@ -3,18 +3,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { TtlError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { createModel } from '../model.js';
-import { getModelCard, normalisation } from '../registry.js';
-import { readJournal } from '../run/journal.js';
-import { toStrategy } from '../run/plan.js';
-import { table } from '../run/results.js';
-import { loadClassificationData } from '../run/run-data.js';
-import { readSavedConfig } from '../run/config.js';
-import { planStrategy } from '../train/strategies.js';
-import { gradCam, overlayPixels } from './gradcam.js';
-import { metricsOf } from '../run/task.js';
+import { TtlError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
+import { createModel } from '../../model.js';
+import { getModelCard, normalisation } from '../../registry.js';
+import { readJournal } from '../journal.js';
+import { toStrategy } from '../plan.js';
+import { table } from '../results.js';
+import { loadClassificationData } from '../run-data.js';
+import { readSavedConfig } from '../config.js';
+import { planStrategy } from '../../train/strategies.js';
+import { gradCam, overlayPixels } from '../../analysis/gradcam.js';
+import { metricsOf } from '../task.js';
 
 /** Test images in the figure unless told. */
 export const GRADCAM_IMAGES = 4;

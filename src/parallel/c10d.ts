@@ -2,7 +2,8 @@
 // groups. Options are checked here; the native side only keeps its invariants.
 import { TtlError, call, invalidParameterError } from '../errors.js';
 import type { Model } from '../model.js';
-import { native, type NativeDataParallelOptions, type NativeDistGroup, type NativeDistStore } from '../native.js';
+import { native } from '../native/loader.js';
+import type { NativeDataParallelOptions, NativeDistGroup, NativeDistStore } from '../native/binding.js';
 import { booleanOf, integerIn, isObject, isString, oneOf } from '../validate.js';
 
 /** What this build can do: c10d with Gloo (CPU), and NCCL (CUDA) when LibTorch has it. */

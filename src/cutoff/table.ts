@@ -1,5 +1,5 @@
-import { blockOf } from './cutoff.js';
-import { createModel, type Device } from './model.js';
+import { blockOf } from './resolve.js';
+import { createModel, type Device } from '../model.js';
 
 export interface CutoffRow {
   k: number;

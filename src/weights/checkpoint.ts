@@ -2,12 +2,12 @@
 // training did, so that a service never re-implements (and drifts from) the preprocessing.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TtlError } from './errors.js';
-import type { HeadKind } from './registry.js';
-import type { VolumeDecoding } from './data/volume.js';
-import { readSafetensors } from './weights/safetensors.js';
+import { join } from 'node:path';
+import { TtlError } from '../errors.js';
+import type { HeadKind } from '../registry.js';
+import type { VolumeDecoding } from '../data/volume.js';
+import { readSafetensors } from './safetensors.js';
+import { packageRoot } from '../package-root.js';
 
 /**
  * Bumped whenever the native pipeline (resize, channel replication, normalisation) or the decoding of
@@ -61,11 +61,10 @@ export interface CheckpointInfo {
   configHash?: string;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let version: string | undefined;
 
 export function ttlTorchVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   return version;
 }
 

@@ -2,20 +2,20 @@
 // and cross-unit similarity inside the finetuned network. JSON + SVG in RUN/analysis/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TtlError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { createModel, type Model } from '../model.js';
-import type { NativePipelineOptions, NativeTensor } from '../native.js';
-import { getModelCard, normalisation } from '../registry.js';
-import { readJournal, trialRecords } from '../run/journal.js';
-import { toStrategy } from '../run/plan.js';
-import { loadClassificationData } from '../run/run-data.js';
-import { readSavedConfig } from '../run/config.js';
-import { lineChart } from '../run/svg.js';
-import { checkAborted } from '../train/loop.js';
-import { planStrategy } from '../train/strategies.js';
-import { toNativeStore } from '../data/dataset.js';
-import { svcca, svccaOfReduced, svdReduce, type Activations } from './svcca.js';
+import { TtlError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
+import { createModel, type Model } from '../../model.js';
+import type { NativePipelineOptions, NativeTensor } from '../../native/binding.js';
+import { getModelCard, normalisation } from '../../registry.js';
+import { readJournal, trialRecords } from '../journal.js';
+import { toStrategy } from '../plan.js';
+import { loadClassificationData } from '../run-data.js';
+import { readSavedConfig } from '../config.js';
+import { lineChart } from '../svg.js';
+import { checkAborted } from '../../train/loop.js';
+import { planStrategy } from '../../train/strategies.js';
+import { toNativeStore } from '../../data/dataset.js';
+import { svcca, svccaOfReduced, svdReduce, type Activations } from '../../analysis/svcca.js';
 
 export interface UnitSvcca {
   k: number;
