@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkConfig, executeRun, runtimeInfo } from '../dist/index.js';
+import { runtimeInfo } from '../dist/index.js';
+import { checkConfig, executeRun } from '../dist/run/index.js';
 import { readFileSync } from 'node:fs';
 import { compareWithPytorch } from './compare-pytorch.mjs';
 

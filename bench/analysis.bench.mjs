@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkConfig, executeRun, readRunConfig, runSvcca, cutoffTable } from '../dist/index.js';
+import { cutoffTable } from '../dist/models.js';
+import { runSvcca } from '../dist/analysis/index.js';
+import { checkConfig, executeRun, readRunConfig } from '../dist/run/index.js';
 import { readJournal } from '../dist/run/journal.js';
 
 const shared = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared');
@@ -30,7 +32,7 @@ console.log('linear probe on frozen ImageNet features:');
 for (const p of probes) console.log(`  k=${p.k} ${p.unit.padEnd(12)} val AUROC ${p.valAuroc.toFixed(4)}  test AUROC ${p.testAuroc.toFixed(4)}`);
 
 // Compute: training ~ 3x forward MACs per image per epoch; probing = one forward pass of every split.
-const rows = await cutoffTable('squeezenet1_1', { inputSize: base.imageSize });
+const rows = await cutoffTable('squeezenet1_1', { imageSize: base.imageSize });
 const config = readRunConfig(join(root, 'probe'));
 const trainImages = 4708;
 const allImages = 4708 + 524 + 624;

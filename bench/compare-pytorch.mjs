@@ -10,7 +10,7 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** One timed run of `steps` training steps after 5 warm-up steps: images/s. */
 async function oursOnce({ model, shape, steps, memoryFormat }) {
-  const net = await createModel({ name: model, numClasses: 2, device: 'cpu', memoryFormat });
+  const net = await createModel({ model: model, numClasses: 2, device: 'cpu', memoryFormat });
   const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1);
   const y = Int32Array.from({ length: shape[0] }, (_, i) => i % 2);
   for (let i = 0; i < 5; i++) await net.trainStep(x, shape, y, { lr: 0.001 });

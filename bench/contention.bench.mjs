@@ -30,7 +30,7 @@ const shape = [batch, 3, size, size];
 // threads 'auto': the process-wide adaptive default; the count it chose for the last step is recorded.
 const chosen = { solo: [], contended: [] };
 async function ours(threads, phase) {
-  const net = await createModel({ name: values.model, numClasses: 2, device: 'cpu', threads: threads === 'auto' ? undefined : threads });
+  const net = await createModel({ model: values.model, numClasses: 2, device: 'cpu', threads: threads === 'auto' ? undefined : threads });
   const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1);
   const y = Int32Array.from({ length: batch }, (_, i) => i % 2);
   for (let i = 0; i < 2; i++) await net.trainStep(x, shape, y, { lr: 0.001 });

@@ -3,7 +3,7 @@
 // (32 fp32 FLOP/cycle; AVX512-BF16's dot products twice that); Intel cores with AVX-512 have two 512-bit
 // pipes (64; some parts one); AVX2 cores two 256-bit (32). AMX tiles are not modelled.
 import { existsSync, readFileSync } from 'node:fs';
-import { cpuLimit } from '../dist/index.js';
+import { cpuLimit } from '../dist/runtime.js';
 
 export function cpuPeak() {
   const info = readFileSync('/proc/cpuinfo', 'utf8');

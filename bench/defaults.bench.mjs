@@ -23,7 +23,9 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lossSpike } from './spikes.mjs';
-import { finetune, getModelCard, loadDataset, lrRangeTest, runtimeInfo, TRAINING_DEFAULTS, defaultLr } from '../dist/index.js';
+import { finetune, getModelCard, runtimeInfo } from '../dist/index.js';
+import { loadDataset } from '../dist/data/index.js';
+import { lrRangeTest, TRAINING_DEFAULTS, defaultLr } from '../dist/train/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '..', '..', 'shared');
@@ -91,7 +93,7 @@ for (const setName of values.sets.split(',')) {
     const { dataset } = await loadDataset(set.path, { size, seed: 0, ...set.options, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
     const weights = card.weights.imagenet ? 'imagenet' : undefined;
     const cutoffs = values.cutoffs ? values.cutoffs.split(',').map(Number) : [card.blocks.at(-2)];
-    const strategies = [{ kind: 'ftl' }, ...cutoffs.map((k) => ({ kind: 'ttl', k }))].filter((st) => values.strategies.split(',').includes(st.kind));
+    const strategies = [{ kind: 'ftl' }, ...cutoffs.map((k) => ({ kind: 'ttl', cutoff: k }))].filter((st) => values.strategies.split(',').includes(st.kind));
     for (const strategy of strategies)
       for (const seed of values.seeds.split(',').map(Number))
         for (const name of values.recipes.split(',')) {

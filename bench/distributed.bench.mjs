@@ -117,12 +117,13 @@ if (parts.includes('search')) benchSearch();
 if (parts.includes('ddp')) await benchSteps();
 
 async function stepRank(rank, world, port) {
-  const { createModel, KeyStore, ProcessGroup, makeDataParallel } = await import('../dist/index.js');
+  const { createModel } = await import('../dist/index.js');
+  const { KeyStore, ProcessGroup, makeDataParallel } = await import('../dist/parallel/index.js');
   const size = Number(values.size);
   const b = Number(values.batch) / world;
   const x = new Float32Array(b * 3 * size * size).map(() => Math.random());
   const y = Int32Array.from({ length: b }, (_, i) => i % 2);
-  const model = await createModel({ name: values.model, head: 'linear', numClasses: 2, device: 'cpu' });
+  const model = await createModel({ model: values.model, head: 'linear', numClasses: 2, device: 'cpu' });
   let store;
   if (world > 1) {
     store = await KeyStore.open({ host: '127.0.0.1', port, isServer: rank === 0, timeoutMs: 60_000 });

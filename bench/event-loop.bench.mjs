@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModel, loadDataset, readMedMNIST, readSafetensors } from '../dist/index.js';
+import { createModel } from '../dist/index.js';
+import { loadDataset, readMedMNIST } from '../dist/data/index.js';
+import { readSafetensors } from '../dist/weights/index.js';
 import { longestBlock } from './event-loop-probe.mjs';
 
 const here = import.meta.dirname;
@@ -25,7 +27,7 @@ if (convert.status !== 0) throw new Error(`writing a .pth needs Debian's python3
 // In a fresh process: the longest block while the addon loads, synchronously on first use or by loadNative().
 function firstLoad(how) {
   const script = `import { longestBlock } from ${JSON.stringify(join(here, 'event-loop-probe.mjs'))};
-    const m = await import(${JSON.stringify(join(here, '..', 'dist', 'index.js'))});
+    const m = await import(${JSON.stringify(join(here, '..', 'dist', 'runtime.js'))});
     const r = await longestBlock(${how === 'sync' ? '() => m.runtimeInfo()' : '() => m.loadNative()'});
     console.log(JSON.stringify(r));`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -33,13 +35,13 @@ function firstLoad(how) {
   return JSON.parse(run.stdout);
 }
 
-const model = await createModel({ name: 'resnet50', device: 'cpu' });
+const model = await createModel({ model: 'resnet50', device: 'cpu' });
 const cases = {
   'first addon load, sync on first use': () => firstLoad('sync'),
   'first addon load, loadNative() (createModel)': () => firstLoad('async'),
   'readMedMNIST (sync) pneumoniamnist.npz': () => readMedMNIST(npz),
   'loadDataset pneumoniamnist.npz (async)': () => loadDataset(npz),
-  'createModel resnet50 (no weights)': async () => (await createModel({ name: 'resnet50', device: 'cpu' })).close(),
+  'createModel resnet50 (no weights)': async () => (await createModel({ model: 'resnet50', device: 'cpu' })).close(),
   'readSafetensors (sync) parity-resnet50 (52 MB)': () => readSafetensors(weights),
   'loadWeights parity-resnet50.safetensors (52 MB F16)': () => model.loadWeights(weights, { prefix: 'weights.' }),
   'loadWeights parity-resnet50.pth (torch.save, 52 MB)': () => model.loadWeights(pth, { prefix: 'weights.' }),

@@ -27,7 +27,7 @@ const info = await runtimeInfo();
 console.log(`LibTorch ${info.libtorch}, ${info.defaultDevice}, ${info.threads} threads; squeezenet1_1 ImageNet weights; ${values.data}; ${size}px, ${epochs} epochs`);
 
 const card = getModelCard('squeezenet1_1');
-const trials = [{ kind: 'ftl' }, ...card.blocks.slice(0, -1).map((k) => ({ kind: 'ttl', k }))];
+const trials = [{ kind: 'ftl' }, ...card.blocks.slice(0, -1).map((k) => ({ kind: 'ttl', cutoff: k }))];
 const rows = [];
 for (const strategy of trials) {
   const start = performance.now();

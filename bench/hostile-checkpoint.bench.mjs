@@ -15,7 +15,7 @@ import { zipBytes } from '../fuzz/formats/zip.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { createModel } = await import(join(here, '..', 'dist', 'index.js'));
-const MODEL = { name: 'squeezenet1_1', numClasses: 1000, device: 'cpu', seed: 0 };
+const MODEL = { model: 'squeezenet1_1', numClasses: 1000, device: 'cpu', seed: 0 };
 
 if (process.argv[2] === '--load') {
   const model = await createModel(MODEL);

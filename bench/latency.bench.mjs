@@ -27,7 +27,7 @@ const [threads, size, rounds, runs, warmup] = [values.threads, values.size, valu
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 async function ours(k, serving) {
-  const net = await createModel({ name: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
+  const net = await createModel({ model: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
   const info = serving ? await net.optimizeForInference([3, size, size]) : undefined;
   const { medianMs } = await net.latency([3, size, size], { warmup, runs });
   await net.close();
@@ -36,7 +36,7 @@ async function ours(k, serving) {
 
 const onnxDir = mkdtempSync(join(tmpdir(), 'ttl-latency-onnx-'));
 async function onnxruntime(k) {
-  const net = await createModel({ name: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
+  const net = await createModel({ model: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
   const path = join(onnxDir, `k${k}.onnx`);
   await exportOnnx(net, path);
   await net.close();

@@ -5,7 +5,9 @@
 //        node bench/peers-ttl.mjs epoch NPZ SHARED SIZE BATCH THREADS
 // The same work as bench/peers_pytorch.py: ResNet-50 (k = 17, 2 classes) SGD steps on one random batch; the
 // serving copy (optimizeForInference) at batch 1; one FTL epoch of SqueezeNet 1.1 from the shared ImageNet weights.
-import { createModel, finetune, readMedMNIST, runtimeInfo, setThreads } from '../dist/index.js';
+import { createModel, finetune, runtimeInfo } from '../dist/index.js';
+import { setThreads } from '../dist/runtime.js';
+import { readMedMNIST } from '../dist/data/index.js';
 
 const [what, ...args] = process.argv.slice(2);
 const say = async (values) => console.log(JSON.stringify({ libtorch: (await runtimeInfo()).libtorch, ...values }));
@@ -13,7 +15,7 @@ const random = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 -
 
 if (what === 'step') {
   const [precision, batch, size, steps, threads] = [args[0], ...args.slice(1).map(Number)];
-  const net = await createModel({ name: 'resnet50', numClasses: 2, device: 'cpu', threads });
+  const net = await createModel({ model: 'resnet50', numClasses: 2, device: 'cpu', threads });
   const shape = [batch, 3, size, size];
   const [x, y] = [random(batch * 3 * size * size), Int32Array.from({ length: batch }, (_, i) => i % 2)];
   const options = { lr: 0.001, ...(precision === 'bf16' ? { autocast: 'bf16' } : {}) };
@@ -28,7 +30,7 @@ if (what === 'step') {
   await say({ imagesPerSecond: (batch * steps) / seconds, firstStepSeconds: first });
 } else if (what === 'infer') {
   const [k, size, threads, warmup, runs] = args.map(Number);
-  const net = await createModel({ name: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
+  const net = await createModel({ model: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
   const start = performance.now();
   const copy = await net.optimizeForInference([3, size, size]);
   const prepare = (performance.now() - start) / 1000;

@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(process.argv[2] ?? join(import.meta.dirname, '..'));
 const shared = resolve(import.meta.dirname, '..', '..', 'shared');
-const ttl = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+const ttl = { ...(await import(pathToFileURL(join(root, 'dist', 'index.js')).href)), ...(await import(pathToFileURL(join(root, 'dist', 'data', 'index.js')).href)) };
 const size = Number(process.env.SIZE ?? 64);
 const data = ttl.readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
-const server = await ttl.createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+const server = await ttl.createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
 const input = new Float32Array(3 * size * size).fill(0.1);
 const once = async () => {
   const t = performance.now();
@@ -27,7 +27,7 @@ let last = 0;
 let started;
 const firstBatch = new Promise((r) => (started = r));
 const training = ttl.finetune({
-  model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 4 }, data, imageSize: size, epochs: 20, batchSize: 32, device: 'cpu',
+  model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 4 }, data, imageSize: size, epochs: 20, batchSize: 32, device: 'cpu',
   signal: controller.signal,
   onProgress: (e) => {
     if (e.type !== 'batch') return;

@@ -9,7 +9,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { finetune, readMedMNIST, setThreads } from '../dist/index.js';
+import { finetune } from '../dist/index.js';
+import { setThreads } from '../dist/runtime.js';
+import { readMedMNIST } from '../dist/data/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');

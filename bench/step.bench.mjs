@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const [model, size, batch] = [values.model, Number(values.size), Number(values.batch)];
 const info = await runtimeInfo();
 const peak = cpuPeak();
-const probe = await createModel({ name: model, numClasses: 2, device: 'cpu' });
+const probe = await createModel({ model: model, numClasses: 2, device: 'cpu' });
 const macs = (await probe.complexity([3, ...new Array(probe.inputRank - 1).fill(size)])).macs;
 probe.dispose();
 console.log(`LibTorch ${info.libtorch}, ${info.threads} threads, CPU kernels ${info.cpuCapability}; peak: ${peak.describe}`);

@@ -67,7 +67,7 @@ function startJob(spec) {
   const job = { id, status: 'running', controller: new AbortController(), events: [], listeners: new Set(), checkpoint: join(workDir, `job-${id}.safetensors`) };
   jobs.set(id, job);
   job.finished = finetune({
-    model: spec.model ?? 'squeezenet1_1', strategy: { kind: 'ttl', k: spec.k ?? 4 }, data, epochs: spec.epochs ?? 3, imageSize: spec.imageSize ?? 32,
+    model: spec.model ?? 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: spec.k ?? 4 }, data, epochs: spec.epochs ?? 3, imageSize: spec.imageSize ?? 32,
     batchSize: spec.batchSize ?? 32, device: 'cpu', seed: spec.seed ?? 0, weights: spec.weights, checkpoint: job.checkpoint, signal: job.controller.signal,
     onProgress: (e) => publish(job, e.type === 'batch' ? e : { type: 'epoch', epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, valLoss: e.valLoss, valAuroc: e.val.auroc }),
   }).then(

@@ -1,6 +1,8 @@
+// ttl-torch/errors: the error every function raises, and the list of its codes with their meanings.
 import type { ErrorCode } from './error-codes.js';
 
 export type { ErrorCode };
+export { ERROR_CODES } from './error-codes.js';
 
 /** Every error ttl-torch raises: a stable `code` (E_BAD_ARGUMENT, E_WEIGHTS_MISMATCH, ...) and a message. */
 export class TtlError extends Error {
@@ -24,32 +26,4 @@ function describe(actual: unknown): string {
 /** The one builder for option errors: "Expected X for NAME but received Y". */
 export function invalidParameterError(name: string, expected: string, actual: unknown): TtlError {
   return new TtlError('E_BAD_ARGUMENT', `Expected ${expected} for ${name} but received ${describe(actual)}`);
-}
-
-/** Re-raises an error from the native layer as a TtlError with the caller's stack appended. */
-export function fromNative(error: unknown, callSite: Error): TtlError {
-  const native = error as { code?: string; message?: string };
-  const code = (native?.code ?? 'E_NATIVE') as ErrorCode;
-  const wrapped = new TtlError(code, native?.message ?? String(error), { cause: error });
-  wrapped.stack = `${wrapped.name} [${code}]: ${wrapped.message}\n${callSite.stack?.split('\n').slice(1).join('\n') ?? ''}`;
-  return wrapped;
-}
-
-/** Calls the native layer and rethrows its errors as TtlError with this call site's stack. */
-export async function call<T>(work: () => Promise<T>): Promise<T> {
-  const site = new Error();
-  try {
-    return await work();
-  } catch (e) {
-    throw e instanceof TtlError ? e : fromNative(e, site);
-  }
-}
-
-/** call() for the native layer's synchronous functions (store construction, thread settings). */
-export function callSync<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (e) {
-    throw e instanceof TtlError ? e : fromNative(e, new Error());
-  }
 }

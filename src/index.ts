@@ -1,68 +1,15 @@
-export { TtlError, invalidParameterError, type ErrorCode } from './errors.js';
-export { ERROR_CODES } from './error-codes.js';
-export { loadPredictor, Predictor, type PredictorOptions, type PredictInput, type PixelInput, type Prediction, type SegmentationPrediction, type PredictBatchOptions } from './predictor.js';
-export { readCheckpointInfo, PREPROCESSING_VERSION, type CheckpointInfo, type CheckpointInput, type CheckpointStorage } from './weights/checkpoint.js';
-export { createModel, Model, type CreateModelOptions, MEMORY_FORMATS, type MemoryFormat, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
-export { loadNative } from './native/loader.js';
-export type { InferenceCopyInfo } from './native/binding.js';
-export { listModels, getModelCard, registerModel, HEAD_KINDS, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
-export { resolveCutoff, blockOf, type Cutoff } from './cutoff/resolve.js';
-export { readSafetensors, readSafetensorsAsync, writeSafetensors, toFloat32, type SafeTensor, type SafeTensorsFile } from './weights/safetensors.js';
-export { resolveWeights, defaultCacheDir, sha256File, type ResolveOptions, type ResolvedWeights } from './weights/resolve.js';
-export { runtimeInfo, setThreads, setDeterministic, cpuLimit, type RuntimeInfo } from './runtime.js';
-export type { LastBatch, NativeCpuLimit as CpuLimit } from './native/binding.js';
-export { cutoffTable, type CutoffRow } from './cutoff/table.js';
-export type { Tensor } from './nn/tensor.js';
-export { auroc, averagePrecision, auprcTrapezoid, atThreshold, youdenThreshold, type ThresholdMetrics } from './metrics/binary.js';
-export { classificationMetrics, type ClassificationMetrics } from './metrics/classification.js';
-export { meanStd, median } from './metrics/stats.js';
-export { delongInterval, delongTest, normalCdf, type AurocInterval, type PairedTest } from './metrics/delong.js';
-export { aurocInterval, bootstrapSe, compareAuroc, type AurocConfidence, type Comparison } from './metrics/uncertainty.js';
-export { finetune, type FinetuneOptions, type FinetuneResult, type ProgressEvent, type EpochRecord, type SelectMetric } from './train/finetune.js';
-export { planStrategy, strategyName, type Strategy, type StrategyPlan } from './train/strategies.js';
-export { TRAINING_DEFAULTS, defaultLr, type TrainingOptions } from './train/setup.js';
-export { lrRangeTest, suggestLr, type LrRange, type LrRangeOptions } from './train/lr-range.js';
-export { readMedMNIST, readMedMNISTAsync } from './data/medmnist.js';
-export { classCounts, type ImageDataset, type ImageSplit } from './data/dataset.js';
-export { loadDataset, describeDataset } from './data/load.js';
-export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry } from './data/manifest.js';
-export { stratifiedSplit, type SplitFractions, type SplitName } from './data/split.js';
-export { readDicom } from './data/dicom.js';
-export { executeRun, readRunConfig, type RunCallbacks, type RunContext, type StageRunner } from './run/runner.js';
-export type { RunData } from './run/run-data.js';
-export { KeyStore, ProcessGroup, makeDataParallel, distributedSupport, type StoreOptions, type GroupOptions, type DataParallelOptions } from './parallel/c10d.js';
-export { executeDistributed, runWorker, type DistributedOptions } from './parallel/run.js';
-export { resolveWorld, type World, type WorldFlags } from './parallel/world.js';
-export { checkConfig, DEMO, STRATEGY_KINDS, type RunConfig, type SizedRunConfig, type StrategyKind, type SearchMode } from './run/config.js';
-export type { RunThreads } from './run/threads.js';
-export { planStageOne, planStageTwo, validCutoffs, type TrialSpec } from './run/plan.js';
-export { table, summarise, type TableRow, type CutoffSummary } from './run/results.js';
-export { writeReports, markdownTable, type Results } from './run/report.js';
-export { resolveDataset, DATASETS, type KnownDataset } from './data/catalog.js';
-export { cca, svcca, svdReduce, svccaOfReduced, sumThreshold, type Activations, type CcaResult, type SvccaOptions, type SvccaResult } from './analysis/svcca.js';
-export { probeUnits, type ProbeScore, type ProbeOptions } from './analysis/probes.js';
-export { gradCam, writeOverlay, writeMontage, overlayPixels } from './analysis/gradcam.js';
-export { runSvcca, type RunSvcca, type UnitSvcca } from './run/analyses/svcca.js';
-export { readNifti, scaled, type NiftiVolume } from './data/nifti.js';
-export { readDicomSeries, type DicomVolume } from './data/dicom-series.js';
-export { runGradcamFigure } from './run/analyses/gradcam.js';
-export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './data/volume.js';
-export {
-  loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,
-  type SegmentationDataset, type SegmentationSplit, type SegmentationLoadOptions, type SegmentationPair, type LabelClasses,
-} from './data/segmentation.js';
-export { trainSegmentation, evaluateSegmentation, type SegmentOptions, type SegmentResult, type SegmentationMetrics, type SegmentProgressEvent } from './train/segment.js';
-// Types the functions above take or return, exported so that the API reference (npm run docs) documents them.
-export type { TrialResult } from './train/setup.js';
-export type { SegmentEpoch } from './train/segment.js';
-export type { CheckpointFormat } from './weights/checkpoint.js';
-export type { Stat } from './run/results.js';
-export type { MetricColumn } from './run/task.js';
-export type { Significance } from './run/significance.js';
-export type { Interval, JournalRecord, LatencyRecord, ProbeRecord, Scores, TrialRecord } from './run/journal.js';
-export type { RunProgress } from './run/runner.js';
-export type { VoxelArray } from './data/nifti.js';
-export type { GrayImage } from './data/dicom.js';
-export type { DatasetLoadReport } from './data/manifest.js';
-export type { NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native/binding.js';
+// The root API: build or load a model, finetune it, run the whole experiment, export and serve the result. The
+// rest is in subpaths: ttl-torch/models, /data, /train, /run, /metrics, /analysis, /weights, /parallel,
+// /runtime and /errors (package.json "exports"; docs/api.md).
+export { createModel, type Model, type CreateModelOptions } from './model.js';
+export { listModels, getModelCard, type ModelCard } from './registry.js';
+export { finetune, type FinetuneOptions, type FinetuneResult } from './train/finetune.js';
+export { trainSegmentation, type SegmentOptions, type SegmentResult } from './train/segment.js';
+export { run, resume, report, type RunOptions } from './run/api.js';
+export type { RunConfig } from './run/config.js';
+export type { RunCallbacks } from './run/runner.js';
+export type { Results } from './run/report.js';
+export { loadPredictor, type Predictor, type PredictorOptions, type PredictInput, type Prediction, type SegmentationPrediction } from './predictor.js';
 export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export/onnx.js';
+export { runtimeInfo, type RuntimeInfo } from './runtime.js';
+export { TtlError, type ErrorCode } from './errors.js';

@@ -1,13 +1,15 @@
 // The public Model: a network built from a model card, optionally truncated after unit k, with a head.
 import { existsSync } from 'node:fs';
 import { checkpointMetadata, describeMetadata, type CheckpointInfo } from './weights/checkpoint.js';
-import { TtlError, call, fromNative, invalidParameterError } from './errors.js';
+import { TtlError, invalidParameterError } from './errors.js';
+import { call, fromNative } from './native/call.js';
 import { resolveCutoff, type Cutoff } from './cutoff/resolve.js';
 import { loadNative, native } from './native/loader.js';
 import type { InferenceCopyInfo, NativeComplexity, NativeDistGroup, NativeEpochStats, NativeEvaluation, NativeLoadReport, NativeModel, NativeOptimOptions, NativePipelineOptions, NativeDataParallelOptions, NativeEpochOptions, NativeStore, NativeUnit } from './native/binding.js';
 import { getModelCard, HEAD_KINDS, spatialDims, type HeadKind, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
+import { renamed } from './deprecated.js';
 import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast, type Device } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { openPth } from './weights/pth.js';
@@ -16,9 +18,10 @@ import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
 
 export type { Device, HeadKind };
 
-export interface CreateModelOptions {
-  /** Registered model name (see listModels()). */
-  name: string;
+/** createModel()'s options: the model's name as `model` (its old name `name` is a deprecated alias). */
+export type CreateModelOptions = ModelOptions & ({ model: string } | { /** @deprecated since 0.2.0, removed in 0.3.0: use `model` */ name: string });
+
+export interface ModelOptions {
   /** Keep units 1..k and drop the rest: k, a unit name, or 'blockN'. Default: all units. */
   cutoff?: Cutoff;
   /** TransFusion: rebuild the units after this cutoff at half width from random init. */
@@ -70,6 +73,8 @@ export interface LoadWeightsOptions {
   /** Only checkpoint keys with this prefix are used, with the prefix removed. */
   prefix?: string;
   /** Key layout of the checkpoint: 'torchvision' or 'gluoncv_resnet_v2'; default: recognised from the keys. */
+  keyLayout?: string;
+  /** @deprecated since 0.2.0, removed in 0.3.0: use `keyLayout` (`layout` also named the serving copy's kernels) */
   layout?: string;
 }
 
@@ -223,12 +228,13 @@ export class Model {
 
   /**
    * Parameters and MACs (ptflops conventions) per kept unit and in total, for one input of `inputShape`. With
-   * `headClasses`, each unit also reports the TTL head (pool + linear to that many classes, after a BatchNorm
+   * `numClasses`, each unit also reports the TTL head (pool + linear to that many classes, after a BatchNorm
    * + ReLU where the unit's output is un-normalised) that a model cut after it would get.
    */
-  async complexity(inputShape: number[], options: { headClasses?: number } = {}): Promise<NativeComplexity> {
+  async complexity(inputShape: number[], options: { numClasses?: number; /** @deprecated since 0.2.0, removed in 0.3.0: use `numClasses` */ headClasses?: number } = {}): Promise<NativeComplexity> {
     this.checkInputShape(inputShape);
-    const headClasses = options.headClasses === undefined ? 0 : integerIn('headClasses', options.headClasses, 1, 100000);
+    const classes = renamed<number>(options, 'complexity options', 'numClasses', 'headClasses');
+    const headClasses = classes === undefined ? 0 : integerIn('numClasses', classes, 1, 100000);
     return this.track(() => this.net.complexity(inputShape, headClasses));
   }
 
@@ -244,7 +250,7 @@ export class Model {
    */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
-    const native = { allowMissing: options.allowMissing ?? false, layout: options.layout ?? '', prefix: options.prefix ?? '', requireHead: false };
+    const native = { allowMissing: options.allowMissing ?? false, layout: renamed<string>(options, 'loadWeights options', 'keyLayout', 'layout') ?? '', prefix: options.prefix ?? '', requireHead: false };
     if (!path.endsWith('.safetensors')) {
       // A .pth's tensors are matched to this network by name and shape before any data is inflated, and only
       // those it takes are read; the report is the match's (what was dropped or skipped is never read).
@@ -439,7 +445,9 @@ export class Model {
 
 function checkOptions(options: CreateModelOptions) {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
-  const card = getModelCard(options.name);
+  const name = renamed<string>(options, 'createModel options', 'model', 'name');
+  if (typeof name !== 'string') throw invalidParameterError('model', 'a registered model name (see listModels())', name);
+  const card = getModelCard(name);
   const k = options.cutoff === undefined ? card.units.length : resolveCutoff(card, options.cutoff);
   const plain = options.cutoff === undefined && options.numClasses === undefined && options.slimAfter === undefined;
   const head = oneOf('head', options.head ?? (plain ? 'original' : 'linear'), HEAD_KINDS);

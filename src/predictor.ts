@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './weights/checkpoint.js';
 import { decodeImage } from './data/decode.js';
 import { decodeVolume } from './data/volume.js';
-import { TtlError, callSync, invalidParameterError } from './errors.js';
+import { TtlError, invalidParameterError } from './errors.js';
+import { callSync } from './native/call.js';
 import { createModel, type Device, type Model } from './model.js';
 import { native } from './native/loader.js';
 import type { NativePipelineOptions } from './native/binding.js';
@@ -301,7 +302,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
     throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: preprocessing version ${info.preprocessing} is newer than this ttl-torch's (${PREPROCESSING_VERSION}); upgrade ttl-torch`);
   const card = getModelCard(info.model);
   const model = await createModel({
-    name: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
+    model: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
     numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
   let onnx: OnnxEngine | undefined;

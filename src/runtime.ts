@@ -1,6 +1,12 @@
-import { call, callSync, invalidParameterError } from './errors.js';
+// ttl-torch/runtime: the LibTorch underneath (version, origin, CUDA, c10d backends), thread settings and the
+// cores this process may use.
+import { invalidParameterError } from './errors.js';
+import { call, callSync } from './native/call.js';
 import { loadedAddon, native, type BuildInfo } from './native/loader.js';
 import type { NativeCpuLimit, NativeRuntimeInfo } from './native/binding.js';
+
+export { loadNative } from './native/loader.js';
+export type { NativeCpuLimit as CpuLimit } from './native/binding.js';
 import { integerIn } from './validate.js';
 
 export interface RuntimeInfo extends NativeRuntimeInfo {

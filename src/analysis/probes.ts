@@ -2,7 +2,7 @@
 // the training split, scored on validation and test (the paper's observation: a peak around block 3).
 import type { ImageDataset } from '../data/dataset.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import { call } from '../errors.js';
+import { call } from '../native/call.js';
 import type { Model } from '../model.js';
 import { native } from '../native/loader.js';
 import type { NativePipelineOptions, NativeStore } from '../native/binding.js';

@@ -1,5 +1,6 @@
 // SVCCA (Raghu et al. 2017) as google/svcca computes it; the linear algebra runs natively in float64.
-import { TtlError, call, invalidParameterError } from '../errors.js';
+import { TtlError, invalidParameterError } from '../errors.js';
+import { call } from '../native/call.js';
 import { native } from '../native/loader.js';
 
 /** Activations as neurons x datapoints, row-major float64. */

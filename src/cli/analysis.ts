@@ -9,8 +9,7 @@ import { runSvcca } from '../run/analyses/svcca.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import { createModel } from '../model.js';
 import { getModelCard, normalisation } from '../registry.js';
-import { writeReports } from '../run/report.js';
-import { readRunConfig } from '../run/runner.js';
+import { report } from '../run/api.js';
 import { integerIn } from '../validate.js';
 import { integerArg, renderTable } from './table.js';
 
@@ -20,7 +19,7 @@ export async function svccaCommand(dir: string, options: { trial?: string; units
     trial: options.trial, units, samples: integerIn('--samples', integerArg(options.samples), 10, 1e7),
     spatialSamples: integerIn('--spatial', integerArg(options.spatial), 0, 1000),
   });
-  writeReports(resolve(dir), readRunConfig(resolve(dir)));
+  report(dir);
   if (options.json) return void console.log(JSON.stringify(result, null, 2));
   console.log(`SVCCA of ${result.trial} (${result.datapoints} datapoints): mean coefficient with the finetuned network\n`);
   console.log(renderTable(['k', 'unit', 'pretrained', 'random init', 'area between'], result.units.map((u) => [u.k, u.unit, u.pretrained.toFixed(4), u.random.toFixed(4), u.area.toFixed(4)])));
@@ -46,7 +45,7 @@ export async function gradcamCommand(inputs: string[], options: { checkpoint: st
   const k = Number(meta.k ?? card.units.length);
   const volumetric = Boolean(card.input.frames);
   const intensity = (options.intensity && /^-?[\d.]+,-?[\d.]+$/.test(options.intensity) ? options.intensity.split(',').map(Number) : (options.intensity ?? 'minmax')) as Intensity;
-  const model = await createModel({ name: card.name, cutoff: k, numClasses: Number(meta.numClasses ?? 2), weights: options.checkpoint, device: 'auto' });
+  const model = await createModel({ model: card.name, cutoff: k, numClasses: Number(meta.numClasses ?? 2), weights: options.checkpoint, device: 'auto' });
   const size = integerIn('--size', integerArg(options.size), 16, 4096);
   const { mean, std } = normalisation(card);
   mkdirSync(options.out, { recursive: true });
@@ -72,6 +71,6 @@ export async function gradcamCommand(inputs: string[], options: { checkpoint: st
 /** The run's FTL vs TTL Grad-CAM figure, added to report.html. */
 export async function gradcamCompareCommand(dir: string, options: { count: string }): Promise<void> {
   const path = await runGradcamFigure(resolve(dir), { count: integerIn('--count', integerArg(options.count), 1, 64) });
-  writeReports(resolve(dir), readRunConfig(resolve(dir)));
+  report(dir);
   console.log(path);
 }

@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
-import { markdownTable, writeReports } from '../run/report.js';
-import { readRunConfig } from '../run/runner.js';
+import { report } from '../run/api.js';
+import { markdownTable } from '../run/report.js';
 
 /** Regenerates results and report.html from a run's journal alone. */
 export function reportCommand(dir: string): void {
-  const results = writeReports(resolve(dir), readRunConfig(resolve(dir)));
+  const results = report(dir);
   console.log(markdownTable(results.rows, results.metrics));
 }

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { createModel } from '../model.js';
 import { getModelCard } from '../registry.js';
-import { checkConfig, readConfigFile, type RunConfig, type SizedRunConfig } from '../run/config.js';
+import { checkConfig, readConfigFile, readSavedConfig, type RunConfig, type SizedRunConfig } from '../run/config.js';
 import { SEARCHED_STRATEGIES, planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
-import { executeRun, readRunConfig } from '../run/runner.js';
+import { executeRun } from '../run/runner.js';
 import { inputShape, loadRunData } from '../run/run-data.js';
 import type { TrialSpec } from '../run/plan.js';
 import { progressPrinter } from './progress.js';
@@ -75,7 +75,7 @@ function parseJsonFlag(flag: string, value: string): unknown {
 
 /** Flags override the config file, which overrides the demo defaults. */
 export function resolveConfig(flags: RunFlags): RunConfig {
-  if (typeof flags.resume === 'string') return readRunConfig(resolve(flags.resume));
+  if (typeof flags.resume === 'string') return readSavedConfig(resolve(flags.resume));
   const fromFile = flags.config ? readConfigFile(flags.config) : {};
   const fromFlags: Record<string, unknown> = {};
   for (const key of ['data', 'model', 'weights', 'strategies', 'search', 'optimizer', 'autocast', 'device', 'out', 'analyses', 'lastBatch', 'threads'] as const)
@@ -108,7 +108,7 @@ async function dryRun(config: SizedRunConfig): Promise<void> {
   const trials = planStageOne(card, config);
   const data = await loadRunData(config);
   const segmentation = config.task === 'segmentation';
-  const model = await createModel({ name: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, device: config.device });
+  const model = await createModel({ model: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, device: config.device });
   // Probe: a few real training steps of the full network at the run's input size.
   const input = inputShape(card, config, data);
   const voxels = input.slice(1).reduce((a, b) => a * b, 1);

@@ -1,4 +1,4 @@
-import { callSync } from '../errors.js';
+import { callSync } from '../native/call.js';
 import { native } from '../native/loader.js';
 import type { NativeStore } from '../native/binding.js';
 import type { VolumeDecoding } from './volume.js';

@@ -3,7 +3,8 @@
 // volumes + NIfTI label maps, or straight from volume/label-map pairs (whole volumes or 2D slices).
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
-import { TtlError, callSync, invalidParameterError } from '../errors.js';
+import { TtlError, invalidParameterError } from '../errors.js';
+import { callSync } from '../native/call.js';
 import { integerIn, isObject, oneOf, shapeOf } from '../validate.js';
 import { native } from '../native/loader.js';
 import type { NativeStore } from '../native/binding.js';

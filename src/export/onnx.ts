@@ -70,7 +70,7 @@ export async function exportOnnx(source: Model | string, path: string, options: 
     info = readCheckpointInfo(source);
     if (!info) throw new TtlError('E_BAD_WEIGHTS', `${source}: not a ttl-torch checkpoint (its metadata does not say which network it is)`);
     model = await createModel({
-      name: info.model, cutoff: info.k, slimAfter: info.slimAfter >= 0 ? info.slimAfter : undefined, head: info.head,
+      model: info.model, cutoff: info.k, slimAfter: info.slimAfter >= 0 ? info.slimAfter : undefined, head: info.head,
       numClasses: info.numClasses, inChannels: info.inChannels, weights: source, device: 'cpu',
     });
   } else {

@@ -1,6 +1,7 @@
 // LibTorch's c10d from TypeScript: a TCPStore (rendezvous + shared key-value store) and Gloo/NCCL process
 // groups. Options are checked here; the native side only keeps its invariants.
-import { TtlError, call, invalidParameterError } from '../errors.js';
+import { TtlError, invalidParameterError } from '../errors.js';
+import { call } from '../native/call.js';
 import type { Model } from '../model.js';
 import { native } from '../native/loader.js';
 import type { NativeDataParallelOptions, NativeDistGroup, NativeDistStore } from '../native/binding.js';

@@ -85,14 +85,20 @@ export type SizedRunConfig = RunConfig & { imageSize: number };
 export const ANALYSES = ['svcca', 'gradcam', 'masks'] as const;
 export type AnalysisKind = (typeof ANALYSES)[number];
 
-/** `npx ttl-torch run` with no arguments: a small, complete demo that finishes in minutes on a laptop CPU. */
-export const DEMO: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
+/**
+ * Every run's defaults, each field overridden by the config file and the flags; with nothing given they make
+ * `npx ttl-torch run` a small, complete demo that finishes in minutes on a laptop CPU.
+ */
+export const RUN_DEFAULTS: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
   threads: 'auto', deterministic: false,
 };
+
+/** @deprecated since 0.2.0, removed in 0.3.0: renamed RUN_DEFAULTS (they are every run's defaults, not only the demo's). */
+export const DEMO = RUN_DEFAULTS;
 
 const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
 
@@ -131,7 +137,7 @@ const warmupOf = (raw: Record<string, unknown>, merged: Record<string, unknown>)
 
 /** Validates a merged configuration; every field is checked with a message naming it. */
 export function checkConfig(raw: Record<string, unknown>): RunConfig {
-  const merged = { ...DEMO, ...raw } as Record<string, unknown>;
+  const merged = { ...RUN_DEFAULTS, ...raw } as Record<string, unknown>;
   const card = getModelCard(String(merged.model));
   const strategies = typeof merged.strategies === 'string' ? merged.strategies.split(',').map((s) => s.trim()) : merged.strategies;
   if (!Array.isArray(strategies) || !strategies.length) throw invalidParameterError('strategies', 'a list of ftl, ffe, lwft, tf, ttl', merged.strategies);

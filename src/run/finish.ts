@@ -48,7 +48,7 @@ function trainingRate(records: JournalRecord[]): number | null {
 const widthsByModel = new Map<string, Promise<number[]>>();
 function blockWidths(card: ModelCard): Promise<number[]> {
   if (!widthsByModel.has(card.name))
-    widthsByModel.set(card.name, createModel({ name: card.name, head: 'none', device: 'cpu' }).then((m) => {
+    widthsByModel.set(card.name, createModel({ model: card.name, head: 'none', device: 'cpu' }).then((m) => {
       const widths = card.blocks.map((k) => m.units.find((u) => u.k === k)!.outChannels);
       m.dispose();
       return widths;
@@ -85,7 +85,7 @@ function latencyStep(card: ModelCard, config: SizedRunConfig, dir: string, data:
       const head = config.task === 'segmentation' ? 'unet' : 'linear';
       const models = await Promise.all(rows.map((row) => {
         const plan = planStrategy(card, toStrategy(card, row.strategy, row.cutoff));
-        return createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, head, numClasses: data.classes.length, device: config.device });
+        return createModel({ model: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, head, numClasses: data.classes.length, device: config.device });
       }));
       try {
         const times: number[][] = models.map(() => []);

@@ -27,9 +27,7 @@ export function validCutoffs(card: ModelCard): number[] {
 }
 
 export function toStrategy(card: ModelCard, kind: StrategyKind, cutoff: number): Strategy {
-  if (kind === 'lwft') return { kind, k: card.units.length - cutoff };
-  if (kind === 'tf' || kind === 'ttl') return { kind, k: cutoff };
-  return { kind };
+  return kind === 'ftl' || kind === 'ffe' ? { kind } : { kind, cutoff };
 }
 
 function seeds(config: RunConfig): number[] {

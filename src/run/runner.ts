@@ -19,7 +19,7 @@ import { lrRangeTest } from '../train/lr-range.js';
 import { trainSegmentation } from '../train/segment.js';
 import type { TrainingOptions } from '../train/setup.js';
 import type { ProcessGroup } from '../parallel/c10d.js';
-import { readSavedConfig, type RunConfig, type SizedRunConfig } from './config.js';
+import type { RunConfig, SizedRunConfig } from './config.js';
 import { appendJournal, readJournal, trialRecords, type ProbeRecord, type Scores, type TrialEnvironment, type TrialRecord } from './journal.js';
 import { probeUnits } from '../analysis/probes.js';
 import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
@@ -192,7 +192,7 @@ async function probeRanking(card: ModelCard, config: SizedRunConfig, data: RunDa
   let probes = readJournal(journal).filter((r): r is ProbeRecord => r.type === 'probe');
   if (!probes.length) {
     const start = performance.now();
-    const model = await createModel({ name: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
+    const model = await createModel({ model: card.name, head: 'none', weights: config.weights ?? undefined, allowMissing: config.allowMissing, device: config.device });
     try {
       const scores = await probeUnits(model, data, {
         size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights),
@@ -300,5 +300,3 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
   return writeReports(dir, config);
 }
 
-/** The saved configuration of a run directory (for --resume and `ttl-torch report`). */
-export const readRunConfig = readSavedConfig;

@@ -97,7 +97,7 @@ export function trialResult<M, C>(
   test: M, curves: C[], complexity: { params: number; trainableParams: number; macs: number },
 ): TrialResult<M, C> {
   return {
-    strategy: strategyName(options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
+    strategy: strategyName(s.card, options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
     params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
     imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
     model: options.keepModel ? model : undefined,
@@ -220,7 +220,7 @@ export async function withTrainingModel<R>(
 ): Promise<R> {
   if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   const model = await createModel({
-    name: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
+    model: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
     headInit: options.headInit,
     weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
     signal: options.signal,

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createModel, gradCam, probeUnits, readMedMNIST, writeOverlay, type ImageDataset } from '../../src/index.js';
+import { createModel } from '../../src/index.js';
+import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
+import { gradCam, probeUnits, writeOverlay } from '../../src/analysis/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const resolveOptions = { mirror: shared, offline: true, cacheDir: '/nonexistent-ttl-cache' };
@@ -15,7 +17,7 @@ const breast = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz
 
 describe('per-unit linear probes', () => {
   it('score every unit on validation and test with frozen ImageNet features', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', weights: 'imagenet', head: 'none', device: 'cpu', resolve: resolveOptions });
+    const model = await createModel({ model: 'squeezenet1_1', weights: 'imagenet', head: 'none', device: 'cpu', resolve: resolveOptions });
     const scores = await probeUnits(model, breast as ImageDataset, pipeline, { units: [1, 5, 9] });
     model.dispose();
     expect(scores.map((s) => [s.k, s.unit, s.channels])).toEqual([[1, 'stem', 64], [5, 'features.7', 256], [9, 'features.12', 512]]);
@@ -28,7 +30,7 @@ describe('per-unit linear probes', () => {
 
 describe('Grad-CAM', () => {
   it('gives a heatmap of the input size that is not constant, and writes an overlay PNG', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', weights: 'imagenet', numClasses: 2, device: 'cpu', resolve: resolveOptions, allowMissing: false });
+    const model = await createModel({ model: 'squeezenet1_1', weights: 'imagenet', numClasses: 2, device: 'cpu', resolve: resolveOptions, allowMissing: false });
     const size = 64;
     const gray = new Uint8Array(size * size);
     const input = new Float32Array(3 * size * size);

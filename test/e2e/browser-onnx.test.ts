@@ -8,7 +8,8 @@ import { extname, join, normalize } from 'node:path';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportOnnx, finetune, loadPredictor, readMedMNIST } from '../../src/index.js';
+import { exportOnnx, finetune, loadPredictor } from '../../src/index.js';
+import { readMedMNIST } from '../../src/data/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -43,7 +44,7 @@ describe('examples/browser (onnxruntime-web in Chromium)', () => {
     const take = (s: typeof data.train, n: number) => ({ images: s.images.slice(0, n * 28 * 28), shape: [n, 28, 28], labels: s.labels.slice(0, n) });
     const checkpoint = join(dir, 'best.safetensors');
     await finetune({
-      model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ttl', k: 5 }, imageSize: 28, epochs: 1, batchSize: 32, device: 'cpu',
+      model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ttl', cutoff: 5 }, imageSize: 28, epochs: 1, batchSize: 32, device: 'cpu',
       data: { ...data, train: take(data.train, 256), val: take(data.val, 64), test: take(data.test, 64) }, checkpoint, resolve: { mirror: shared, offline: true },
     });
     await exportOnnx(checkpoint, join(dir, 'model.onnx'));

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeBatch, resolveConfig } from '../../src/cli/run.js';
-import { getModelCard, readRunConfig, registerModel, TRAINING_DEFAULTS } from '../../src/index.js';
+import { getModelCard } from '../../src/index.js';
+import { registerModel } from '../../src/models.js';
+import { TRAINING_DEFAULTS } from '../../src/train/index.js';
+import { readRunConfig } from '../../src/run/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');

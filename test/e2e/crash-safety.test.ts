@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM without types
 import { rng } from '../../fuzz/rng.mjs';
-import { readSafetensors } from '../../src/index.js';
+import { readSafetensors } from '../../src/weights/index.js';
 import { readJournal, recordProblem, trialRecords, type TrialRecord } from '../../src/run/journal.js';
 import { root, shared } from '../support/helpers.js';
 

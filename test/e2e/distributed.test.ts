@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkDevices, deviceOfRank, parseDevices } from '../../src/parallel/devices.js';
-import { KeyStore, ProcessGroup, createModel, finetune, makeDataParallel, runtimeInfo, type FinetuneOptions } from '../../src/index.js';
+import { createModel, finetune, runtimeInfo, type FinetuneOptions } from '../../src/index.js';
+import { KeyStore, ProcessGroup, makeDataParallel } from '../../src/parallel/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -266,7 +267,7 @@ describe('data-parallel run', () => {
   });
 
   it('the API refuses syncBatchNorm that is not a boolean, or without a group', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 2, head: 'linear', numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 2, head: 'linear', numClasses: 2, device: 'cpu' });
     try {
       const store = await KeyStore.open({ host: '127.0.0.1', port: 0, isServer: true, timeoutMs: 5000 });
       const group = await ProcessGroup.join(store, { name: 'alone', rank: 0, worldSize: 1, hostname: '127.0.0.1', timeoutMs: 5000 });
@@ -276,7 +277,7 @@ describe('data-parallel run', () => {
     } finally {
       model.dispose();
     }
-    await expect(finetune({ model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 2 }, data: 'breastmnist', syncBatchNorm: true } as FinetuneOptions))
+    await expect(finetune({ model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 2 }, data: 'breastmnist', syncBatchNorm: true } as FinetuneOptions))
       .rejects.toThrow('syncBatchNorm shares batch statistics between the ranks of a group: pass group too');
   });
 });

@@ -82,18 +82,19 @@ describe('npm pack + install', () => {
     expect(r.stdout).toMatch(/^addon\s+prebuild .*node_modules\/ttl-torch\/prebuilds\/linux-x64\/ttl-torch\.napi\.node \(libtorch \S+ cpu\)$/m);
   });
 
-  it('a one-step finetune runs from the installed package', () => {
+  it('a one-step finetune runs from the installed package, its subpath exports resolving', () => {
     const script = join(app, 'step.mjs');
     writeFileSync(
       script,
-      `import { finetune, readMedMNIST } from 'ttl-torch';
+      `import { finetune } from 'ttl-torch';
+import { readMedMNIST } from 'ttl-torch/data';
 const data = readMedMNIST(${JSON.stringify(join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz'))});
 const take = (s, n) => {
   const pixels = s.shape.slice(1).reduce((a, b) => a * b, 1);
   return { images: s.images.slice(0, n * pixels), shape: [n, ...s.shape.slice(1)], labels: s.labels.slice(0, n) };
 };
 const r = await finetune({
-  model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ttl', k: 'block1' }, imageSize: 32, epochs: 1, batchSize: 16, lr: 0.001,
+  model: 'squeezenet1_1', weights: 'imagenet', strategy: { kind: 'ttl', cutoff: 'block1' }, imageSize: 32, epochs: 1, batchSize: 16, lr: 0.001,
   data: { ...data, train: take(data.train, 16), val: take(data.val, 16), test: take(data.test, 16) }, device: 'cpu',
   resolve: { mirror: ${JSON.stringify(shared)}, offline: true, cacheDir: ${JSON.stringify(join(tmp, 'cache'))} },
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkConfig, cpuLimit } from '../../src/index.js';
+import { cpuLimit } from '../../src/runtime.js';
+import { checkConfig } from '../../src/run/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkConfig, executeRun, planStageOne, planStageTwo, getModelCard, readRunConfig } from '../../src/index.js';
+import { getModelCard } from '../../src/index.js';
+import { checkConfig, executeRun, planStageOne, planStageTwo, readRunConfig } from '../../src/run/index.js';
 import { chooseImageSize } from '../../src/run/image-size.js';
 import { root, shared } from '../support/helpers.js';
 

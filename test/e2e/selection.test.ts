@@ -1,6 +1,7 @@
 // How rows are chosen from the journal: X-1/X-2 on validation, the one-standard-error TTL row, n and intervals.
 import { describe, expect, it } from 'vitest';
-import { suggestLr, summarise, table, type TrialRecord } from '../../src/index.js';
+import { suggestLr } from '../../src/train/index.js';
+import { summarise, table, type TrialRecord } from '../../src/run/index.js';
 import { withinOneSe } from '../../src/run/results.js';
 import { TASK_METRICS } from '../../src/run/task.js';
 
@@ -45,12 +46,12 @@ describe('LR range suggestion', () => {
 
 describe('LR range test on a real network', () => {
   it('sweeps geometrically, stops at divergence, and `run --lr auto` trains each trial at its own suggestion', async () => {
-    const { loadDataset } = await import('../../src/index.js');
+    const { loadDataset } = await import('../../src/data/index.js');
     const { lrRangeTest } = await import('../../src/train/lr-range.js');
     const { shared, root } = await import('../support/helpers.js');
     const { join } = await import('node:path');
     const { dataset } = await loadDataset(join(shared, 'data', 'breastmnist', 'breastmnist.npz'), { size: 32, seed: 0 });
-    const range = await lrRangeTest({ model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 5 }, data: dataset, imageSize: 32, device: 'cpu', steps: 40, maxLr: 10 });
+    const range = await lrRangeTest({ model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 5 }, data: dataset, imageSize: 32, device: 'cpu', steps: 40, maxLr: 10 });
     expect(range.lrs[0]).toBe(1e-5);
     for (let i = 1; i < range.lrs.length; i++) expect(range.lrs[i] / range.lrs[i - 1]).toBeCloseTo((10 / 1e-5) ** (1 / 39), 10);
     expect(range.losses).toHaveLength(range.lrs.length);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMedMNIST } from '../../src/index.js';
+import { readMedMNIST } from '../../src/data/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ttl-service-'));

@@ -19,7 +19,7 @@ function grayStore(n: number) {
 
 describe('autocast', () => {
   it('bf16 on CPU: predictions within 0.05 of float32 (and not bit-identical: the bf16 path ran); a bf16 epoch trains', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 4 });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 4 });
     const store = grayStore(8);
     await model.configureTraining(optimOptions({ lr: 0.01 }));
     const fp32 = (await model.predictStore(store, pipeline, 8)).data;
@@ -37,7 +37,7 @@ describe('autocast', () => {
   it('fp16 training is refused before any work, and by the native trainer as a second line', async () => {
     const data = { name: 'tiny', kind: 'gray' as const, classes: ['a', 'b'], train: { images: new Uint8Array(4 * 32 * 32), shape: [4, 32, 32], labels: Int32Array.from([0, 1, 0, 1]) } };
     const split = data.train;
-    await expect(finetune({ model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data: { ...data, val: split, test: split }, autocast: 'fp16', device: 'cpu' }))
+    await expect(finetune({ model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data: { ...data, val: split, test: split }, autocast: 'fp16', device: 'cpu' }))
       .rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/^autocast 'fp16' cannot train: without loss scaling/) });
     const net = await native().createModel(
       { family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3, head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false } },
@@ -52,7 +52,7 @@ describe('autocast', () => {
 
 describe('training state', () => {
   it('reconfiguring training during an epoch ends that epoch with E_BUSY; the next epoch runs', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
     // 24 batches: the reconfiguration, issued when the first one is reported, lands well before the last.
     const store = grayStore(48);
     await model.configureTraining(optimOptions({ lr: 0.01 }));
@@ -69,7 +69,7 @@ describe('training state', () => {
   });
 
   it('the last batch at batch 4: kept ragged (a tail of 1 dropped), split evenly, or dropped (a store under one batch kept)', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 1 });
     await model.configureTraining(optimOptions({ lr: 0.01 }));
     const epoch = async (samples: number, lastBatch: LastBatch) => {
       const reported: number[] = [];
@@ -92,7 +92,7 @@ describe('training state', () => {
   });
 
   it('segmentation trainStep: masks of the input shape train; a mask of another size is refused by name', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu', seed: 2 });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu', seed: 2 });
     const input = new Float32Array(2 * 3 * 32 * 32).map((_, i) => Math.sin(i));
     const masks = Int32Array.from({ length: 2 * 32 * 32 }, (_, i) => (i % 32 < 16 ? 1 : 0));
     expect(Number.isFinite(await model.trainStep(input, [2, 3, 32, 32], masks, { lr: 0.01 }))).toBe(true);

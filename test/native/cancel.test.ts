@@ -2,12 +2,14 @@
 // progress-callback errors reject; close() waits for running work.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, finetune, readMedMNIST, trainSegmentation, type FinetuneOptions, type ProgressEvent, type SegmentationSplit } from '../../src/index.js';
+import { createModel, finetune, trainSegmentation, type FinetuneOptions } from '../../src/index.js';
+import { readMedMNIST, type SegmentationSplit } from '../../src/data/index.js';
+import { type ProgressEvent } from '../../src/train/index.js';
 import { shared } from '../support/helpers.js';
 
 const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
 const base: FinetuneOptions = {
-  model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 4 }, data, imageSize: 32, epochs: 3, batchSize: 32, device: 'cpu', seed: 1,
+  model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 4 }, data, imageSize: 32, epochs: 3, batchSize: 32, device: 'cpu', seed: 1,
 };
 
 /** Runs a trial that aborts when `when(event)` first holds; returns the error, the events and the abort latency. */
@@ -67,7 +69,7 @@ describe('cancellation', () => {
       const controller = new AbortController();
       const seen: string[] = [];
       const error = await trainSegmentation({
-        model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data, imageSize: 32, epochs: 3, batchSize: 4, device: 'cpu', signal: controller.signal,
+        model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data, imageSize: 32, epochs: 3, batchSize: 4, device: 'cpu', signal: controller.signal,
         onProgress: (e) => {
           seen.push(`${e.type}${e.epoch}`);
           if (e.type === when && e.epoch === 1 && (e.type === 'epoch' || e.batch === 2)) controller.abort();
@@ -82,7 +84,7 @@ describe('cancellation', () => {
   it('an already aborted signal refuses to start, createModel included', async () => {
     const signal = AbortSignal.abort();
     await expect(finetune({ ...base, signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
-    await expect(createModel({ name: 'squeezenet1_1', device: 'cpu', signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await expect(createModel({ model: 'squeezenet1_1', device: 'cpu', signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
   });
 
   it('a throwing progress callback rejects the trial with its own error', async () => {
@@ -100,7 +102,7 @@ describe('cancellation', () => {
   });
 
   it('close() waits for running calls where dispose() refuses', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
     const input = new Float32Array(8 * 3 * 64 * 64);
     const running = model.forward(input, [8, 3, 64, 64]);
     expect(() => model.dispose()).toThrow(expect.objectContaining({ code: 'E_BUSY' }));
@@ -110,7 +112,7 @@ describe('cancellation', () => {
   });
 
   it('a call whose work has finished still counts as running until its promise settles', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
     const input = new Float32Array(1 * 3 * 32 * 32);
     const running = model.forward(input, [1, 3, 32, 32]);
     // The JS thread stays busy well past the forward's few milliseconds on the compute thread, as a loaded

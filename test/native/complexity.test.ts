@@ -1,7 +1,8 @@
 // Params and MACs in ptflops' conventions must equal the reference integers for every cutoff.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createModel, cutoffTable } from '../../src/index.js';
+import { createModel } from '../../src/index.js';
+import { cutoffTable } from '../../src/models.js';
 import { fixture } from '../support/helpers.js';
 
 interface ComplexityFixture {
@@ -14,11 +15,11 @@ describe.each(['resnet18', 'resnet50', 'squeezenet1_1'])('%s complexity', (name)
 
   it.each(['224', '64'])('matches ptflops at %s px for every K and for the full model', async (size) => {
     const expected = reference[size];
-    const rows = await cutoffTable(name, { inputSize: Number(size), device: 'cpu' });
+    const rows = await cutoffTable(name, { imageSize: Number(size), device: 'cpu' });
     expect(rows.map((r) => ({ k: r.k, unit: r.unit, params: r.params, macs: r.macs, out_shape: r.outShape }))).toEqual(
       expected.cutoffs,
     );
-    const full = await createModel({ name, device: 'cpu' });
+    const full = await createModel({ model: name, device: 'cpu' });
     const total = await full.complexity([3, Number(size), Number(size)]);
     expect({ params: total.params, macs: total.macs }).toEqual(expected.full_model_with_imagenet_head);
     full.dispose();
@@ -35,9 +36,9 @@ describe('TTL head complexity', () => {
     ['densenet121', [1, 30, 63]],
     ['squeezenet1_1', [1, 5, 9]],
   ])('%s: backbone + head columns equal a real truncated model with a linear head (k = %j)', async (name, ks) => {
-    const rows = await cutoffTable(name, { inputSize: 64, numClasses: 3, device: 'cpu' });
+    const rows = await cutoffTable(name, { imageSize: 64, numClasses: 3, device: 'cpu' });
     for (const k of ks) {
-      const model = await createModel({ name, cutoff: k, numClasses: 3, device: 'cpu' });
+      const model = await createModel({ model: name, cutoff: k, numClasses: 3, device: 'cpu' });
       const c = await model.complexity([3, 64, 64]);
       expect({ k, params: rows[k - 1].ttlParams, macs: rows[k - 1].ttlMacs }).toEqual({ k, params: c.params, macs: c.macs });
       model.dispose();
@@ -45,7 +46,7 @@ describe('TTL head complexity', () => {
   });
 
   it('ResNet-50 full model: 25,557,032 params and 4,121,925,096 MACs at 224', async () => {
-    const model = await createModel({ name: 'resnet50', device: 'cpu' });
+    const model = await createModel({ model: 'resnet50', device: 'cpu' });
     const c = await model.complexity([3, 224, 224]);
     expect(c.params).toBe(25_557_032);
     expect(c.macs).toBe(4_121_925_096);

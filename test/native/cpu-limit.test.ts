@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuLimit } from '../../src/index.js';
+import { cpuLimit } from '../../src/runtime.js';
 import { root } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');

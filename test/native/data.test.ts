@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeDataset, finetune, loadDataset, readDicom, readDicomSeries, readMedMNIST, stratifiedSplit } from '../../src/index.js';
+import { finetune } from '../../src/index.js';
+import { describeDataset, loadDataset, readDicom, readDicomSeries, readMedMNIST, stratifiedSplit } from '../../src/data/index.js';
 import { dicomBytes } from '../support/dicom-writer.js';
 import { shared } from '../support/helpers.js';
 
@@ -178,7 +179,7 @@ describe('DICOM', () => {
       writeFileSync(join(root, label, `${i}.dcm`), dicomBytes({ rows: 32, columns: 32, pixels, slope: 1, intercept: -1024 }));
     }
     const result = await finetune({
-      model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data: root, dataOptions: { size: 32, fractions: { val: 0.25, test: 0.25 } },
+      model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data: root, dataOptions: { size: 32, fractions: { val: 0.25, test: 0.25 } },
       imageSize: 32, epochs: 1, batchSize: 8, lr: 0.01, device: 'cpu',
     });
     expect(result.k).toBe(3);

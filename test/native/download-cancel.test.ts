@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, getModelCard, registerModel } from '../../src/index.js';
+import { createModel, getModelCard } from '../../src/index.js';
+import { registerModel } from '../../src/models.js';
 import { sharedWeights } from '../support/helpers.js';
 
 const payload = readFileSync(sharedWeights('squeezenet1_1-imagenet.safetensors'));
@@ -38,7 +39,7 @@ describe('download cancellation', () => {
   it('an abort during the download rejects with E_CANCELLED and leaves no partial file', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'ttl-cache-'));
     const controller = new AbortController();
-    const creating = createModel({ name: 'test_download_stall', weights: 'imagenet', device: 'cpu', resolve: { cacheDir }, signal: controller.signal });
+    const creating = createModel({ model: 'test_download_stall', weights: 'imagenet', device: 'cpu', resolve: { cacheDir }, signal: controller.signal });
     await sending;
     const t = performance.now();
     controller.abort();

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TtlError, createModel, readSafetensors, type Model } from '../../src/index.js';
+import { TtlError, createModel, type Model } from '../../src/index.js';
+import { readSafetensors } from '../../src/weights/index.js';
 import { toNativeStore } from '../../src/data/dataset.js';
 import { sharedWeights } from '../support/helpers.js';
 
@@ -24,39 +25,39 @@ function file(name: string, bytes: Buffer | string): string {
 
 describe('bad arguments', () => {
   it('unknown model names the available ones', async () => {
-    await expect(createModel({ name: 'resnet51' })).rejects.toMatchObject({
+    await expect(createModel({ model: 'resnet51' })).rejects.toMatchObject({
       code: 'E_UNKNOWN_MODEL',
       message: expect.stringMatching(/unknown model 'resnet51'; available: densenet121, .*resnet50/),
     });
   });
 
   it('cutoff out of range or unknown lists the valid choices', async () => {
-    await expect(createModel({ name: 'resnet50', cutoff: 18 })).rejects.toMatchObject({
+    await expect(createModel({ model: 'resnet50', cutoff: 18 })).rejects.toMatchObject({
       code: 'E_BAD_CUTOFF', message: 'cutoff 18 is out of range for resnet50: use 1..17 (or -1..-17)',
     });
-    await expect(createModel({ name: 'resnet50', cutoff: 0 })).rejects.toMatchObject({ code: 'E_BAD_CUTOFF' });
-    await expect(createModel({ name: 'resnet50', cutoff: 'layer5.0' })).rejects.toMatchObject({
+    await expect(createModel({ model: 'resnet50', cutoff: 0 })).rejects.toMatchObject({ code: 'E_BAD_CUTOFF' });
+    await expect(createModel({ model: 'resnet50', cutoff: 'layer5.0' })).rejects.toMatchObject({
       code: 'E_BAD_CUTOFF', message: expect.stringContaining("unknown unit 'layer5.0' for resnet50; valid: stem, layer1.0"),
     });
-    await expect(createModel({ name: 'resnet50', cutoff: 'block5' })).rejects.toThrow('resnet50 has blocks 1..4, not block5');
+    await expect(createModel({ model: 'resnet50', cutoff: 'block5' })).rejects.toThrow('resnet50 has blocks 1..4, not block5');
   });
 
   it('options are validated with precise messages before native code runs', async () => {
-    await expect(createModel({ name: 'resnet18', numClasses: 0 })).rejects.toThrow(
+    await expect(createModel({ model: 'resnet18', numClasses: 0 })).rejects.toThrow(
       'Expected an integer between 1 and 100000 for numClasses but received 0 of type number',
     );
-    await expect(createModel({ name: 'resnet18', device: 'tpu' as never })).rejects.toThrow(
+    await expect(createModel({ model: 'resnet18', device: 'tpu' as never })).rejects.toThrow(
       "Expected 'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index) for device but received 'tpu' of type string",
     );
-    await expect(createModel({ name: 'resnet18', device: 'cuda:x' as never })).rejects.toThrow(
+    await expect(createModel({ model: 'resnet18', device: 'cuda:x' as never })).rejects.toThrow(
       "Expected 'auto', 'cpu', 'cuda' or 'cuda:I' (I a device index) for device but received 'cuda:x' of type string",
     );
-    await expect(createModel({ name: 'resnet18', cutoff: 3, head: 'original' })).rejects.toThrow(/head 'original' needs the full network/);
+    await expect(createModel({ model: 'resnet18', cutoff: 3, head: 'original' })).rejects.toThrow(/head 'original' needs the full network/);
   });
 
   it('cuda (or cuda:I) on a machine without CUDA, or without that GPU, is refused clearly (or works where it exists)', async () => {
     for (const device of ['cuda', 'cuda:1'] as const) {
-      const model = await createModel({ name: 'resnet18', cutoff: 1, device }).catch((e) => e);
+      const model = await createModel({ model: 'resnet18', cutoff: 1, device }).catch((e) => e);
       if (model instanceof Error) {
         expect(model).toMatchObject({ code: 'E_NO_CUDA', message: expect.stringMatching(new RegExp(`'${device}' (requested but CUDA is not available|does not exist: this machine has \\d+ CUDA device)`)) });
       } else {
@@ -70,7 +71,7 @@ describe('bad arguments', () => {
 describe('bad tensors', () => {
   let model: Model;
   beforeAll(async () => {
-    model = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu' });
+    model = await createModel({ model: 'resnet18', cutoff: 3, device: 'cpu' });
   });
   afterAll(() => model.dispose());
 
@@ -91,7 +92,7 @@ describe('bad tensors', () => {
   });
 
   it('a too-small image surfaces LibTorch’s own message as a JS error', async () => {
-    const squeezenet = await createModel({ name: 'squeezenet1_1', cutoff: 2, device: 'cpu' });
+    const squeezenet = await createModel({ model: 'squeezenet1_1', cutoff: 2, device: 'cpu' });
     await expect(squeezenet.forward(new Float32Array(3), [1, 3, 1, 1])).rejects.toMatchObject({
       code: 'E_TORCH', message: expect.stringMatching(/kernel size/i),
     });
@@ -110,13 +111,13 @@ describe('bad tensors', () => {
   });
 
   it('a disposed model refuses calls', async () => {
-    const m = await createModel({ name: 'resnet18', cutoff: 1, device: 'cpu' });
+    const m = await createModel({ model: 'resnet18', cutoff: 1, device: 'cpu' });
     m.dispose();
     await expect(m.forward(new Float32Array(3 * 8 * 8), [1, 3, 8, 8])).rejects.toMatchObject({ code: 'E_DISPOSED' });
   });
 
   it('dispose is refused while a call on the model is running', async () => {
-    const m = await createModel({ name: 'resnet18', device: 'cpu' });
+    const m = await createModel({ model: 'resnet18', device: 'cpu' });
     const running = m.forward(new Float32Array(2 * 3 * 128 * 128), [2, 3, 128, 128]);
     expect(() => m.dispose()).toThrow(/while 1 call\(s\) on it are running/);
     await running;
@@ -143,13 +144,13 @@ describe('corrupt weight files', () => {
     const { readFileSync } = await import('node:fs');
     const whole = readFileSync(sharedWeights('squeezenet1_1-imagenet.safetensors'));
     const path = file('cut.safetensors', whole.subarray(0, whole.length - 1000));
-    await expect(createModel({ name: 'squeezenet1_1', weights: path })).rejects.toMatchObject({
+    await expect(createModel({ model: 'squeezenet1_1', weights: path })).rejects.toMatchObject({
       code: 'E_BAD_WEIGHTS', message: expect.stringContaining('lies outside the file'),
     });
   });
 
   it('a .pth that is not a PyTorch checkpoint is refused', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 2, device: 'cpu' });
+    const model = await createModel({ model: 'resnet18', cutoff: 2, device: 'cpu' });
     await expect(model.loadWeights(file('garbage.pth', 'not a zip archive at all'))).rejects.toMatchObject({
       code: 'E_BAD_WEIGHTS', message: expect.stringContaining('garbage.pth: not a readable PyTorch checkpoint'),
     });
@@ -158,7 +159,7 @@ describe('corrupt weight files', () => {
   });
 
   it('a checkpoint for another architecture lists missing, unexpected and mis-shaped keys', async () => {
-    const model = await createModel({ name: 'resnet18', device: 'cpu' });
+    const model = await createModel({ model: 'resnet18', device: 'cpu' });
     const error = await model.loadWeights(sharedWeights('squeezenet1_1-imagenet.safetensors')).catch((e) => e);
     expect(error.code).toBe('E_WEIGHTS_MISMATCH');
     expect(error.message).toMatch(/missing keys \(\d+\): bn1\.bias/);
@@ -167,10 +168,10 @@ describe('corrupt weight files', () => {
   });
 
   it('mis-shaped keys name both shapes, and nothing is copied on error', async () => {
-    const source = await createModel({ name: 'resnet18', cutoff: 2, numClasses: 3, device: 'cpu', seed: 1 });
+    const source = await createModel({ model: 'resnet18', cutoff: 2, numClasses: 3, device: 'cpu', seed: 1 });
     const path = join(dir, 'rgb.safetensors');
     await source.saveWeights(path);
-    const gray = await createModel({ name: 'resnet18', cutoff: 2, numClasses: 3, inChannels: 1, device: 'cpu', seed: 2 });
+    const gray = await createModel({ model: 'resnet18', cutoff: 2, numClasses: 3, inChannels: 1, device: 'cpu', seed: 2 });
     const before = await gray.state();
     await expect(gray.loadWeights(path)).rejects.toMatchObject({
       code: 'E_WEIGHTS_MISMATCH', message: expect.stringContaining('conv1.weight model [64, 1, 7, 7] vs checkpoint [64, 3, 7, 7]'),

@@ -31,8 +31,8 @@ const weights = async (model: Model, name: string) => new Float32Array((await mo
 
 describe('loading a .pth reads only what the network takes', () => {
   it('storages of units a truncated network drops are never inflated (here they would not even inflate)', async () => {
-    const full = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
-    const cut = await createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 2 });
+    const full = await createModel({ model: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
+    const cut = await createModel({ model: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', seed: 2 });
     const kept = new Set((await cut.state()).keys());
     // Every tensor the cut network does not have gets a storage that is not DEFLATE at all (0xff: a reserved block type).
     const path = await checkpointOf(full, (name, e) =>
@@ -46,7 +46,7 @@ describe('loading a .pth reads only what the network takes', () => {
   });
 
   it('a storage that inflates past the tensor it backs is refused before it is inflated', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
     const zeros = new Uint8Array(64 * 1024 ** 2);
     const path = await checkpointOf(model, (name, e) => (name === 'features.0.weight' ? { ...e, data: zeros, deflate: true } : e));
     await expect(model.loadWeights(path)).rejects.toMatchObject({
@@ -56,7 +56,7 @@ describe('loading a .pth reads only what the network takes', () => {
   });
 
   it('a pickle larger than any state dict needs is refused from the directory, before it is inflated', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
     const path = join(dir, 'pickle-bomb.pth');
     writeFileSync(path, zipBytes([{ name: 'archive/data.pkl', data: new Uint8Array(0), deflate: true, compressed: deflateRawSync(new Uint8Array(20 * 1024 ** 2)), declaredSize: 20 * 1024 ** 2 }]));
     await expect(model.loadWeights(path)).rejects.toMatchObject({ code: 'E_BAD_WEIGHTS', message: expect.stringMatching(/data\.pkl declares 20971520 bytes; a state dict needs far less than the 16 MiB/) });
@@ -64,8 +64,8 @@ describe('loading a .pth reads only what the network takes', () => {
   });
 
   it('a checkpoint that does not fit is refused by name and shape, as the full load would be', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
-    const other = await createModel({ name: 'squeezenet1_1', numClasses: 2, inChannels: 1, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'squeezenet1_1', numClasses: 2, device: 'cpu', seed: 1 });
+    const other = await createModel({ model: 'squeezenet1_1', numClasses: 2, inChannels: 1, device: 'cpu', seed: 1 });
     await expect(model.loadWeights(await checkpointOf(other))).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH', message: expect.stringContaining('features.0.weight model [64, 3, 3, 3] vs checkpoint [64, 1, 3, 3]') });
     model.dispose();
     other.dispose();

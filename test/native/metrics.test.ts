@@ -1,7 +1,7 @@
 // Metrics against scikit-learn 1.2 reference values (../shared/fixtures/metrics.json), to 1e-9.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { auprcTrapezoid, auroc, averagePrecision, classificationMetrics, meanStd, youdenThreshold } from '../../src/index.js';
+import { auprcTrapezoid, auroc, averagePrecision, classificationMetrics, meanStd, youdenThreshold } from '../../src/metrics/index.js';
 import { fixture } from '../support/helpers.js';
 
 const reference = JSON.parse(readFileSync(fixture('metrics.json'), 'utf8'));

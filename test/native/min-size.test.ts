@@ -1,7 +1,8 @@
 // A declared minimum input size is tight: the full network runs at minSize and LibTorch refuses
 // minSize - 1; the run configuration refuses smaller sizes itself, naming the minimum.
 import { describe, expect, it } from 'vitest';
-import { checkConfig, createModel, getModelCard, listModels } from '../../src/index.js';
+import { createModel, getModelCard, listModels } from '../../src/index.js';
+import { checkConfig } from '../../src/run/index.js';
 
 const declared = listModels().filter((name) => getModelCard(name).input.minSize);
 
@@ -12,7 +13,7 @@ describe('minimum image size per model', () => {
 
   it.each(declared)('%s runs at minSize and not below', async (name) => {
     const min = getModelCard(name).input.minSize!;
-    const model = await createModel({ name, numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: name, numClasses: 2, device: 'cpu' });
     try {
       const at = (s: number) => model.forward(new Float32Array(2 * 3 * s * s), [2, 3, s, s]);
       await expect(at(min)).resolves.toBeDefined();

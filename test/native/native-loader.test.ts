@@ -60,7 +60,7 @@ describe('addon loader', () => {
 
   it('loadNative maps LibTorch on a worker thread, so the first load keeps the event loop turning', () => {
     // A 5 ms interval counts its ticks while the addon loads (0.7-0.9 s here when done synchronously).
-    const script = `const { loadNative, runtimeInfo } = await import(${JSON.stringify(join(root, 'dist', 'index.js'))});
+    const script = `const { loadNative, runtimeInfo } = await import(${JSON.stringify(join(root, 'dist', 'runtime.js'))});
       let ticks = 0; const timer = setInterval(() => ticks++, 5);
       await loadNative(); clearInterval(timer);
       const info = await runtimeInfo();

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNifti } from '../../src/index.js';
+import { readNifti } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const dir = join(shared, 'data', 'nifti-samples');

@@ -25,17 +25,17 @@ async function onnxOutputs(path: string, x = input, dims = shape) {
 }
 
 const cases: [string, CreateModelOptions][] = [
-  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`squeezenet1_1 ImageNet k=${k}`, { name: 'squeezenet1_1', cutoff: k, numClasses: 3, weights: sharedWeights('squeezenet1_1-imagenet.safetensors'), allowMissing: true }]),
-  ['squeezenet1_1 ImageNet, its own 1000-class head', { name: 'squeezenet1_1', weights: sharedWeights('squeezenet1_1-imagenet.safetensors') }],
-  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet18 k=${k}`, { name: 'resnet18', cutoff: k, numClasses: 3 }]),
-  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50 k=${k}`, { name: 'resnet50', cutoff: k, numClasses: 2 }]),
-  ['resnet34 k=17, TF (units after 8 at half width)', { name: 'resnet34', cutoff: 17, slimAfter: 8, numClasses: 2 }],
-  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50_v2 ImageNet (partial) k=${k}`, { name: 'resnet50_v2', cutoff: k, numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), allowMissing: true }]),
-  ...[8, 21, 63].map((k): [string, CreateModelOptions] => [`densenet121 k=${k}`, { name: 'densenet121', cutoff: k, numClasses: 2 }]),
-  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`r3d_18 k=${k}`, { name: 'r3d_18', cutoff: k, numClasses: 2 }]),
-  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet3d_18 k=${k}`, { name: 'resnet3d_18', cutoff: k, numClasses: 2 }]),
-  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet3d_50 k=${k}`, { name: 'resnet3d_50', cutoff: k, numClasses: 2 }]),
-  ...[4, 8].map((k): [string, CreateModelOptions] => [`resnext3d_101 k=${k}`, { name: 'resnext3d_101', cutoff: k, numClasses: 2 }]),
+  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`squeezenet1_1 ImageNet k=${k}`, { model: 'squeezenet1_1', cutoff: k, numClasses: 3, weights: sharedWeights('squeezenet1_1-imagenet.safetensors'), allowMissing: true }]),
+  ['squeezenet1_1 ImageNet, its own 1000-class head', { model: 'squeezenet1_1', weights: sharedWeights('squeezenet1_1-imagenet.safetensors') }],
+  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet18 k=${k}`, { model: 'resnet18', cutoff: k, numClasses: 3 }]),
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50 k=${k}`, { model: 'resnet50', cutoff: k, numClasses: 2 }]),
+  ['resnet34 k=17, TF (units after 8 at half width)', { model: 'resnet34', cutoff: 17, slimAfter: 8, numClasses: 2 }],
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet50_v2 ImageNet (partial) k=${k}`, { model: 'resnet50_v2', cutoff: k, numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), allowMissing: true }]),
+  ...[8, 21, 63].map((k): [string, CreateModelOptions] => [`densenet121 k=${k}`, { model: 'densenet121', cutoff: k, numClasses: 2 }]),
+  ...[3, 5, 9].map((k): [string, CreateModelOptions] => [`r3d_18 k=${k}`, { model: 'r3d_18', cutoff: k, numClasses: 2 }]),
+  ...[3, 6, 9].map((k): [string, CreateModelOptions] => [`resnet3d_18 k=${k}`, { model: 'resnet3d_18', cutoff: k, numClasses: 2 }]),
+  ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet3d_50 k=${k}`, { model: 'resnet3d_50', cutoff: k, numClasses: 2 }]),
+  ...[4, 8].map((k): [string, CreateModelOptions] => [`resnext3d_101 k=${k}`, { model: 'resnext3d_101', cutoff: k, numClasses: 2 }]),
 ];
 
 describe('ONNX export (onnxruntime-node)', () => {
@@ -58,7 +58,7 @@ describe('ONNX export (onnxruntime-node)', () => {
   });
 
   it('the batch and spatial size are free: a batch of 5 at 80 px runs the same file', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
     const path = join(dir, 'dynamic.onnx');
     await exportOnnx(model, path);
     const dims = [5, 3, 80, 80];
@@ -69,7 +69,7 @@ describe('ONNX export (onnxruntime-node)', () => {
   });
 
   it('a checkpoint exports with its description as metadata (CLI and API), and onnxruntime reproduces it', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 2 });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 2 });
     const checkpoint = join(dir, 'ckpt.safetensors');
     await model.saveWeights(checkpoint, { task: 'classification', classes: ['benign', 'malignant'], configHash: 'abc123' });
     const out = join(dir, 'cli.onnx');
@@ -86,10 +86,10 @@ describe('ONNX export (onnxruntime-node)', () => {
   });
 
   it('a network the exporter cannot write is refused by name, and no file is left', async () => {
-    const penet = await createModel({ name: 'penet', cutoff: 3, numClasses: 2, device: 'cpu' });
+    const penet = await createModel({ model: 'penet', cutoff: 3, numClasses: 2, device: 'cpu' });
     await expect(exportOnnx(penet, join(dir, 'penet.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining('penet (penet)') });
     penet.dispose();
-    const unet = await createModel({ name: 'resnet18', cutoff: 7, head: 'unet', numClasses: 2, device: 'cpu' });
+    const unet = await createModel({ model: 'resnet18', cutoff: 7, head: 'unet', numClasses: 2, device: 'cpu' });
     await expect(exportOnnx(unet, join(dir, 'unet.onnx'))).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED', message: expect.stringContaining("head 'unet'") });
     unet.dispose();
     expect(existsSync(join(dir, 'penet.onnx')) || existsSync(join(dir, 'unet.onnx'))).toBe(false);

@@ -15,7 +15,7 @@ describe.each(['resnet18', 'resnet50'])('%s parity with torchvision', (name) => 
 
   it('matches logits, pooled features of every K and full maps (1e-4 relative)', async () => {
     // The fixture holds inputs and expectations beside the weights: load only the `weights.` keys.
-    const net = await createModel({ name, device: 'cpu' });
+    const net = await createModel({ model: name, device: 'cpu' });
     const report = await net.loadWeights(fixture(`parity-${name}.safetensors`), { prefix: 'weights.' });
     expect(report.missing).toEqual([]);
     expect(report.loaded.length).toBeGreaterThan(50);
@@ -38,7 +38,7 @@ describe.each(['resnet18', 'resnet50'])('%s parity with torchvision', (name) => 
 
   it('a truncated network computes exactly the first K units', async () => {
     const k = 5;
-    const net = await createModel({ name, cutoff: k, head: 'none', device: 'cpu' });
+    const net = await createModel({ model: name, cutoff: k, head: 'none', device: 'cpu' });
     const report = await net.loadWeights(fixture(`parity-${name}.safetensors`), { prefix: 'weights.' });
     expect(report.dropped.length).toBeGreaterThan(0);
     expect(report.dropped.every((key) => !key.startsWith('layer1') && !key.startsWith('conv1'))).toBe(true);

@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, toFloat32 } from '../../src/index.js';
+import { createModel } from '../../src/index.js';
+import { toFloat32 } from '../../src/weights/index.js';
 import { readPth } from '../../src/weights/pth.js';
 import { relativeError, root } from '../support/helpers.js';
 
@@ -13,14 +14,14 @@ const debianPython = process.env.TTL_TORCH_PYTHON ?? '/usr/bin/python3';
 
 describe('penet', () => {
   it('has 28.4 M parameters with a 1-class head, 17 units, and truncates at block ends', async () => {
-    const model = await createModel({ name: 'penet', numClasses: 1, device: 'cpu' });
+    const model = await createModel({ model: 'penet', numClasses: 1, device: 'cpu' });
     const c = await model.complexity([3, 8, 32, 32]);
     expect(c.params).toBe(28_398_705);
     expect(model.units.map((u) => u.reduction)).toEqual([4, 4, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 32, 32, 32]);
     model.dispose();
-    const cut = await createModel({ name: 'penet', cutoff: 'block2', numClasses: 2, device: 'cpu' });
+    const cut = await createModel({ model: 'penet', cutoff: 'block2', numClasses: 2, device: 'cpu' });
     expect(cut.units.at(-1)?.name).toBe('encoders.1.penet_blocks.3');
-    const half = await createModel({ name: 'penet', slimAfter: 'block3', numClasses: 2, device: 'cpu' });
+    const half = await createModel({ model: 'penet', slimAfter: 'block3', numClasses: 2, device: 'cpu' });
     expect(half.units.at(-1)?.outChannels).toBe(1024); // TF: stage 4 rebuilt at half width
     cut.dispose();
     half.dispose();
@@ -31,7 +32,7 @@ describe('penet', () => {
     const py = spawnSync(debianPython, [join(root, 'test', 'support', 'tools', 'penet_reference.py'), dir], { encoding: 'utf8' });
     expect(py.stderr).toBe('');
     expect(py.status).toBe(0);
-    const model = await createModel({ name: 'penet', head: 'none', device: 'cpu', weights: join(dir, 'penet.pth') });
+    const model = await createModel({ model: 'penet', head: 'none', device: 'cpu', weights: join(dir, 'penet.pth') });
     expect(model.loadReport!.loaded.length).toBe((await model.state()).size); // every tensor, by its reference name
     const io = new Map((await readPth(join(dir, 'penet-io.pth'))).map((t) => [t.name, t]));
     const input = io.get('input')!;

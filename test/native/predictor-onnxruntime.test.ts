@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createModel, finetune, loadPredictor, readMedMNIST } from '../../src/index.js';
+import { createModel, finetune, loadPredictor } from '../../src/index.js';
+import { readMedMNIST } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-predict-ort-'));
@@ -17,7 +18,7 @@ describe("loadPredictor engine 'onnxruntime'", () => {
     const checkpoint = join(dir, 'best.safetensors');
     // ResNet-18 cut at k = 5, trained one epoch at 32 px: the predictor resizes the 28 px images natively.
     await finetune({
-      model: 'resnet18', strategy: { kind: 'ttl', k: 5 }, imageSize: 32, epochs: 1, batchSize: 32, device: 'cpu',
+      model: 'resnet18', strategy: { kind: 'ttl', cutoff: 5 }, imageSize: 32, epochs: 1, batchSize: 32, device: 'cpu',
       data: { ...data, train: take(data.train, 128), val: take(data.val, 32), test: take(data.test, 32) }, checkpoint,
     });
     const files = await Promise.all([0, 1, 2].map(async (i) => {
@@ -44,7 +45,7 @@ describe("loadPredictor engine 'onnxruntime'", () => {
 
   it('refuses an unknown engine, and a network the exporter cannot write, by name', async () => {
     await expect(loadPredictor(join(dir, 'best.safetensors'), { engine: 'tensorrt' as never })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringContaining('engine') });
-    const unet = await createModel({ name: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu' });
+    const unet = await createModel({ model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu' });
     const path = join(dir, 'unet.safetensors');
     await unet.saveWeights(path, { task: 'segmentation' });
     unet.dispose();

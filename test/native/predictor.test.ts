@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createModel, finetune, loadPredictor, readCheckpointInfo, readMedMNIST, readSafetensors, runtimeInfo, trainSegmentation, writeSafetensors,
-  type FinetuneResult, type Prediction, type SegmentationPrediction, type SegmentationSplit,
-} from '../../src/index.js';
+import { createModel, finetune, loadPredictor, runtimeInfo, trainSegmentation, type FinetuneResult, type Prediction, type SegmentationPrediction } from '../../src/index.js';
+import { readMedMNIST, type SegmentationSplit } from '../../src/data/index.js';
+import { readCheckpointInfo, readSafetensors, writeSafetensors } from '../../src/weights/index.js';
 import { maxAbsError, root, shared } from '../support/helpers.js';
 
 const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
@@ -24,7 +23,7 @@ const testImage = (i: number) => {
 
 beforeAll(async () => {
   trial = await finetune({
-    model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 4 }, data, imageSize: 32, epochs: 1, batchSize: 32, device: 'cpu', seed: 2, checkpoint,
+    model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 4 }, data, imageSize: 32, epochs: 1, batchSize: 32, device: 'cpu', seed: 2, checkpoint,
   });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,11 +41,11 @@ describe('self-describing checkpoints', () => {
   });
 
   it('refuse a model with another class count or cutoff, naming the field, unless allowMismatch', async () => {
-    await expect(createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint }))
+    await expect(createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint }))
       .rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/numClasses 2 but this model has numClasses 3/) });
-    await expect(createModel({ name: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', weights: checkpoint }))
+    await expect(createModel({ model: 'squeezenet1_1', cutoff: 3, numClasses: 2, device: 'cpu', weights: checkpoint }))
       .rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/cutoff k 4 but this model has cutoff k 3/) });
-    const loose = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint, allowMismatch: true });
+    const loose = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 3, device: 'cpu', weights: checkpoint, allowMismatch: true });
     expect(loose.loadReport!.headSkipped.length).toBeGreaterThan(0);
     await loose.close();
   });
@@ -154,7 +153,7 @@ describe('loadPredictor for segmentation', () => {
   it('restores a U-Net checkpoint and returns a mask per input at the network resolution', async () => {
     const path = join(dir, 'seg.safetensors');
     await trainSegmentation({
-      model: 'resnet18', strategy: { kind: 'ttl', k: 3 }, data: { name: 'squares', classes: ['background', 'square'], kind: 'gray', train: squares(8, 0), val: squares(4, 3), test: squares(4, 5) },
+      model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data: { name: 'squares', classes: ['background', 'square'], kind: 'gray', train: squares(8, 0), val: squares(4, 3), test: squares(4, 5) },
       imageSize: 32, epochs: 1, batchSize: 4, device: 'cpu', checkpoint: path,
     });
     const predictor = await loadPredictor(path);
@@ -171,13 +170,13 @@ describe('loadPredictor for segmentation', () => {
 
 describe('loadPredictor for volumes read from files', () => {
   it('decodes a NIfTI file and a DICOM series folder as training did (recorded window and spacing): equal to evaluation', async () => {
-    const { loadDataset } = await import('../../src/index.js');
+    const { loadDataset } = await import('../../src/data/index.js');
     const { niftiSample, writeVolumeManifest } = await import('../support/volume-manifest.js');
     const { csv, series } = writeVolumeManifest(dir);
     const { dataset } = await loadDataset(csv, { volumeShape: [20, 18, 16], spacing: [6, 6, 6], intensity: 'abdomen', allowOutsidePaths: true });
     const volumeCheckpoint = join(dir, 'volume.safetensors');
     const volumeTrial = await finetune({
-      model: 'resnet3d_18', strategy: { kind: 'ttl', k: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu', checkpoint: volumeCheckpoint,
+      model: 'resnet3d_18', strategy: { kind: 'ttl', cutoff: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu', checkpoint: volumeCheckpoint,
     });
     const predictor = await loadPredictor(volumeCheckpoint);
     expect(predictor.info.volume).toEqual({ intensity: 'abdomen', spacing: [6, 6, 6] });

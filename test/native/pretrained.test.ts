@@ -7,7 +7,7 @@ describe('squeezenet1_1 with real ImageNet weights', () => {
   it('reproduces the reference logits (1e-3 abs) when resolved by name through the mirror', async () => {
     const io = readSafetensors(fixture('squeezenet1_1-imagenet-io.safetensors'));
     const model = await createModel({
-      name: 'squeezenet1_1', weights: 'imagenet', device: 'cpu',
+      model: 'squeezenet1_1', weights: 'imagenet', device: 'cpu',
       resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
     });
     expect(model.loadReport?.missing).toEqual([]);
@@ -30,13 +30,13 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
 
   it('refuses the partial checkpoint unless allowMissing, naming the missing keys', async () => {
     await expect(
-      createModel({ name: 'resnet50_v2', weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu' }),
+      createModel({ model: 'resnet50_v2', weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu' }),
     ).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
   });
 
   it('reproduces pooled stem and stage 1-3 outputs and the stage-3 map (1e-3 relative)', async () => {
     const model = await createModel({
-      name: 'resnet50_v2', weights: 'imagenet', allowMissing: true, device: 'cpu',
+      model: 'resnet50_v2', weights: 'imagenet', allowMissing: true, device: 'cpu',
       resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
     });
     // Stage-4 convs 1..9 are missing: exactly units stage4.0..stage4.2 stay random.
@@ -55,7 +55,7 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
 
   it('a TTL model cut after stage 3 loads every kept weight, no allowMissing needed', async () => {
     const model = await createModel({
-      name: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'),
+      model: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'),
       device: 'cpu',
     });
     expect(model.k).toBe(14);
@@ -69,7 +69,7 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
 
   it('cut before the final norm, the head normalises what it pools: logits = fc(pool(relu(head_norm(stage 3))))', async () => {
     const model = await createModel({
-      name: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu',
+      model: 'resnet50_v2', cutoff: 'block3', numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu',
     });
     const state = await model.state();
     expect([...state.keys()].filter((k) => k.startsWith('head_norm.'))).toEqual(
@@ -81,11 +81,11 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
     model.dispose();
     // The full network already normalises (bn_final), and post-activation networks need nothing.
     for (const [name, cutoff] of [['resnet50_v2', 17], ['resnet18', 5]] as const) {
-      const other = await createModel({ name, cutoff, numClasses: 2, device: 'cpu' });
+      const other = await createModel({ model: name, cutoff, numClasses: 2, device: 'cpu' });
       expect([...(await other.state()).keys()].some((k) => k.startsWith('head_norm.')), `${name} k=${cutoff}`).toBe(false);
       other.dispose();
     }
-    const dense = await createModel({ name: 'densenet121', cutoff: 'block2', numClasses: 2, device: 'cpu' });
+    const dense = await createModel({ model: 'densenet121', cutoff: 'block2', numClasses: 2, device: 'cpu' });
     expect((await dense.state()).get('head_norm.weight')?.shape).toEqual([dense.units.at(-1)!.outChannels]);
     dense.dispose();
   });
@@ -96,7 +96,7 @@ describe('a network without batch norm (squeezenet1_1)', () => {
     const io = readSafetensors(fixture('squeezenet1_1-imagenet-io.safetensors'));
     const input = floats(io, 'input.0');
     const model = await createModel({
-      name: 'squeezenet1_1', cutoff: 5, numClasses: 2, weights: 'imagenet', device: 'cpu',
+      model: 'squeezenet1_1', cutoff: 5, numClasses: 2, weights: 'imagenet', device: 'cpu',
       resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
     });
     expect(model.loadReport?.missing).toEqual([]);

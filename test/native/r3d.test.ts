@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, cutoffTable, writeSafetensors } from '../../src/index.js';
+import { createModel } from '../../src/index.js';
+import { cutoffTable } from '../../src/models.js';
+import { writeSafetensors } from '../../src/weights/index.js';
 import { fixture, floats, gap, readSafetensors, relativeError } from '../support/helpers.js';
 
 const file = readSafetensors(fixture('parity-r3d_18.safetensors'));
@@ -27,7 +29,7 @@ function formulaTensor(name: string, shape: number[], t: number): Float32Array {
 
 describe('r3d_18 parity with torchvision (formula weights)', () => {
   it('matches logits and the pooled output of every unit (1e-4 relative)', async () => {
-    const model = await createModel({ name: 'r3d_18', numClasses: 400, head: 'original', device: 'cpu' });
+    const model = await createModel({ model: 'r3d_18', numClasses: 400, head: 'original', device: 'cpu' });
     const state = await model.state();
     const order: string[] = JSON.parse(meta.order);
     const tensors = order.map((name, t) => {
@@ -49,7 +51,7 @@ describe('r3d_18 parity with torchvision (formula weights)', () => {
 
 describe('kenshohara 3D ResNets', () => {
   it('ResNeXt3D-101 has 34 units and 47,521,216 backbone parameters (the paper\'s 47.5 M)', async () => {
-    const model = await createModel({ name: 'resnext3d_101', head: 'none', device: 'cpu' });
+    const model = await createModel({ model: 'resnext3d_101', head: 'none', device: 'cpu' });
     expect(model.units).toHaveLength(34);
     const c = await model.complexity([3, 8, 32, 32]);
     expect(c.params).toBe(47_521_216);
@@ -58,10 +60,10 @@ describe('kenshohara 3D ResNets', () => {
   });
 
   it.each([['resnet3d_18', 512], ['resnet3d_34', 512], ['resnet3d_50', 2048]])('%s ends with %i channels and trains as TTL', async (name, channels) => {
-    const model = await createModel({ name, head: 'none', device: 'cpu' });
+    const model = await createModel({ model: name, head: 'none', device: 'cpu' });
     expect(model.units.at(-1)?.outChannels).toBe(channels);
     model.dispose();
-    const ttl = await createModel({ name, cutoff: 'block2', numClasses: 2, device: 'cpu' });
+    const ttl = await createModel({ model: name, cutoff: 'block2', numClasses: 2, device: 'cpu' });
     const loss = await ttl.trainStep(new Float32Array(2 * 3 * 8 * 32 * 32).map((_, i) => Math.sin(i)), [2, 3, 8, 32, 32], Int32Array.from([0, 1]), { lr: 0.01 });
     expect(Number.isFinite(loss)).toBe(true);
     ttl.dispose();
@@ -73,11 +75,11 @@ describe('r3d_18 complexity', () => {
   it.each(Object.keys(reference))('matches ptflops at %s for every K and the full model', async (key) => {
     const [c, d, h] = key.split('x').map(Number);
     expect(c).toBe(3);
-    const rows = await cutoffTable('r3d_18', { inputSize: h, frames: d, device: 'cpu' });
+    const rows = await cutoffTable('r3d_18', { imageSize: h, frames: d, device: 'cpu' });
     expect(rows.map((r) => ({ k: r.k, unit: r.unit, params: r.params, macs: r.macs }))).toEqual(
       reference[key].cutoffs.map((r: { k: number; unit: string; params: number; macs: number }) => ({ k: r.k, unit: r.unit, params: r.params, macs: r.macs })),
     );
-    const full = await createModel({ name: 'r3d_18', numClasses: 400, head: 'original', device: 'cpu' });
+    const full = await createModel({ model: 'r3d_18', numClasses: 400, head: 'original', device: 'cpu' });
     const total = await full.complexity([3, d, h, h]);
     expect({ params: total.params, macs: total.macs }).toEqual(reference[key].full_model);
     full.dispose();

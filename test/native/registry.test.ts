@@ -1,7 +1,8 @@
 // Every registered model: the native builder's unit metadata equals its card, and each unit's real
 // output has the declared channels and reduction.
 import { describe, expect, it } from 'vitest';
-import { createModel, getModelCard, listModels, registerModel } from '../../src/index.js';
+import { createModel, getModelCard, listModels } from '../../src/index.js';
+import { registerModel } from '../../src/models.js';
 
 const SIZE = 64;
 const FRAMES = 8;
@@ -28,7 +29,7 @@ describe('model registry', () => {
 
   it.each(listModels())('%s: units, channels and reductions match real output shapes', async (name) => {
     const card = getModelCard(name);
-    const model = await createModel({ name, head: 'none', device: 'cpu' });
+    const model = await createModel({ model: name, head: 'none', device: 'cpu' });
     const units = model.units;
     expect(units.map((u) => u.name)).toEqual(card.units);
     // block ends in the card are where the native builder's block number changes
@@ -55,7 +56,7 @@ describe('model registry', () => {
   it.each(listModels())('%s: truncation keeps exactly units 1..k', async (name) => {
     const card = getModelCard(name);
     const k = card.blocks[1];
-    const model = await createModel({ name, cutoff: k, numClasses: 3, device: 'cpu' });
+    const model = await createModel({ model: name, cutoff: k, numClasses: 3, device: 'cpu' });
     expect(model.units.map((u) => u.name)).toEqual(card.units.slice(0, k));
     const state = await model.state();
     const dropped = card.units.slice(k).filter((u) => [...state.keys()].some((key) => key.includes(`${u}.`)));
@@ -68,7 +69,7 @@ describe('model registry', () => {
 
   it.each(listModels())('%s: a U-Net head on the encoder cut after block 2 gives logits per pixel/voxel of the input size', async (name) => {
     const card = getModelCard(name);
-    const model = await createModel({ name, cutoff: 'block2', head: 'unet', numClasses: 3, device: 'cpu' });
+    const model = await createModel({ model: name, cutoff: 'block2', head: 'unet', numClasses: 3, device: 'cpu' });
     const shape = sampleShape(name);
     const { output } = await model.forward(new Float32Array(2 * shape.reduce((a, b) => a * b, 1)).fill(0.3), [2, ...shape]);
     expect(output.shape).toEqual([2, 3, ...shape.slice(1)]);

@@ -2,7 +2,8 @@
 // rest of the epoch (training runs one batch per compute-thread task).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, finetune, readMedMNIST } from '../../src/index.js';
+import { createModel, finetune } from '../../src/index.js';
+import { readMedMNIST } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
@@ -11,7 +12,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 describe('scheduling', () => {
   it('batch-1 inference during an epoch waits about one batch', async () => {
     const size = 64;
-    const server = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+    const server = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
     const input = new Float32Array(3 * size * size).fill(0.1);
     const once = async () => {
       const t = performance.now();
@@ -28,7 +29,7 @@ describe('scheduling', () => {
     let firstBatch!: () => void;
     const started = new Promise<void>((r) => (firstBatch = r));
     const training = finetune({
-      model: 'squeezenet1_1', strategy: { kind: 'ttl', k: 4 }, data, imageSize: size, epochs: 20, batchSize: 32, device: 'cpu', signal: controller.signal,
+      model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 4 }, data, imageSize: size, epochs: 20, batchSize: 32, device: 'cpu', signal: controller.signal,
       onProgress: (e) => {
         if (e.type !== 'batch') return;
         const now = performance.now();

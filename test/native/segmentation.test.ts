@@ -6,10 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createModel, loadSegmentationManifest, loadSegmentationPairs, readVolume, trainSegmentation, windowed,
-  type SegmentationDataset, type SegmentationSplit,
-} from '../../src/index.js';
+import { createModel, trainSegmentation } from '../../src/index.js';
+import { loadSegmentationManifest, loadSegmentationPairs, readVolume, windowed, type SegmentationDataset, type SegmentationSplit } from '../../src/data/index.js';
 import { root, shared } from '../support/helpers.js';
 
 const dir = join(shared, 'data', 'nifti-samples');
@@ -134,7 +132,7 @@ async function writeSliceManifest(folder: string, split: (k: number) => string):
 describe('truncated-encoder U-Net', () => {
   it('decoder joins only the kept blocks; its MACs follow the ptflops conventions', async () => {
     const keys = async (cutoff: string) => {
-      const m = await createModel({ name: 'resnet18', cutoff, head: 'unet', numClasses: 2, device: 'cpu' });
+      const m = await createModel({ model: 'resnet18', cutoff, head: 'unet', numClasses: 2, device: 'cpu' });
       const names = [...(await m.state()).keys()];
       const c = await m.complexity([3, 64, 64]);
       m.dispose();
@@ -152,13 +150,13 @@ describe('truncated-encoder U-Net', () => {
     expect(b1.c.headMacs).toBe(decoder);
     expect(b1.c.headParams).toBe(64 * 32 * 9 + 2 * 32 + 32 * 32 * 9 + 2 * 32 + 32 * 2 + 2);
     expect(b3.c.params).toBeGreaterThan(b1.c.params);
-    await expect(createModel({ name: 'resnet18', head: 'unet', numClasses: 1 })).rejects.toThrow(/numClasses/);
+    await expect(createModel({ model: 'resnet18', head: 'unet', numClasses: 1 })).rejects.toThrow(/numClasses/);
   });
 
   it('2D: ResNet-50 v2 with ImageNet weights cut after block 2 learns the liver on CT slices; Dice/Jaccard per image are right', async () => {
     const data = await slices();
     const result = await trainSegmentation({
-      model: 'resnet50_v2', weights: 'imagenet', allowMissing: true, strategy: { kind: 'ttl', k: 'block2' }, data, imageSize: 64,
+      model: 'resnet50_v2', weights: 'imagenet', allowMissing: true, strategy: { kind: 'ttl', cutoff: 'block2' }, data, imageSize: 64,
       epochs: 4, batchSize: 6, lr: 0.01, augment: { maxRotationDeg: 5, cropScaleMin: 0.9 }, device: 'cpu', keepModel: true,
       resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
     });
@@ -194,7 +192,7 @@ describe('truncated-encoder U-Net', () => {
     expect(data.kind).toBe('volume');
     expect(data.train.shape).toEqual([1, 32, 64, 64]);
     const result = await trainSegmentation({
-      model: 'resnet3d_18', strategy: { kind: 'ttl', k: 'block1' }, data, shape: [32, 64, 64], epochs: 5, batchSize: 1, lr: 0.01,
+      model: 'resnet3d_18', strategy: { kind: 'ttl', cutoff: 'block1' }, data, shape: [32, 64, 64], epochs: 5, batchSize: 1, lr: 0.01,
       augment: false, device: 'cpu',
     });
     expect(result.curves).toHaveLength(5);

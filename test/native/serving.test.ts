@@ -31,7 +31,7 @@ describe('serving copy', () => {
     [14, 1 + 13 * 3 + 3],
     [12, 1 + 11 * 3 + 3],
   ])('ResNet-50 cut at k=%i folds %i norms and keeps its outputs', async (k, folded) => {
-    const model = await createModel({ name: 'resnet50', cutoff: k, numClasses: 3, device: 'cpu' });
+    const model = await createModel({ model: 'resnet50', cutoff: k, numClasses: 3, device: 'cpu' });
     await model.loadWeights(fixture('parity-resnet50.safetensors'), { prefix: 'weights.' });
     await expectServedEqual(model, folded);
     model.dispose();
@@ -42,7 +42,7 @@ describe('serving copy', () => {
   // of every unit fold.
   it.each([[14], [8]])('ResNet-50 v2 cut at k=%i folds only the norms that follow a convolution', async (k) => {
     const model = await createModel({
-      name: 'resnet50_v2', cutoff: k, numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu',
+      model: 'resnet50_v2', cutoff: k, numClasses: 2, weights: sharedWeights('resnet50v2-imagenet-partial.safetensors'), device: 'cpu',
     });
     await expectServedEqual(model, 1 + (k - 1) * 2);
     model.dispose();
@@ -51,7 +51,7 @@ describe('serving copy', () => {
   // DenseNet-121: norm1 of each layer and the transitions' norms see concatenations; conv1->norm2 folds.
   // Two training steps give the norms non-trivial running statistics first.
   it('DenseNet-121 folds conv0->norm0 and conv1->norm2 of every dense layer', async () => {
-    const model = await createModel({ name: 'densenet121', cutoff: 8, numClasses: 2, device: 'cpu', seed: 3 });
+    const model = await createModel({ model: 'densenet121', cutoff: 8, numClasses: 2, device: 'cpu', seed: 3 });
     const batch = [4, 3, 64, 64];
     const x = Float32Array.from({ length: batch.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i * 0.11));
     for (let i = 0; i < 2; i++) await model.trainStep(x, batch, Int32Array.from([0, 1, 0, 1]), { lr: 0.01 });
@@ -60,7 +60,7 @@ describe('serving copy', () => {
   });
 
   it('follows weight changes: a training step rebuilds the copy', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu' });
     await model.loadWeights(fixture('parity-resnet18.safetensors'), { prefix: 'weights.' });
     await model.optimizeForInference([3, 96, 80]);
     const before = (await model.forward(input, shape)).output;
@@ -72,7 +72,7 @@ describe('serving copy', () => {
   });
 
   it('names the expected input shape', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 3, numClasses: 2, device: 'cpu' });
+    const model = await createModel({ model: 'resnet18', cutoff: 3, numClasses: 2, device: 'cpu' });
     await expect(model.optimizeForInference([3, 64])).rejects.toThrow('Expected an array [C, H, W] of positive integers for inputShape');
     model.dispose();
   });

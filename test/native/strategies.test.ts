@@ -2,7 +2,8 @@
 // the parameters it should.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, finetune, readMedMNIST, type FinetuneOptions, type ImageDataset, type Model } from '../../src/index.js';
+import { createModel, finetune, type FinetuneOptions, type Model } from '../../src/index.js';
+import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const pneumonia = join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
@@ -24,7 +25,7 @@ const common = (data: ImageDataset): Omit<FinetuneOptions, 'strategy'> => ({
 });
 
 async function pretrained(): Promise<Map<string, Buffer>> {
-  const model = await createModel({ name: 'squeezenet1_1', weights: 'imagenet', device: 'cpu', resolve: { mirror: shared, offline: true } });
+  const model = await createModel({ model: 'squeezenet1_1', weights: 'imagenet', device: 'cpu', resolve: { mirror: shared, offline: true } });
   const state = await model.state();
   model.dispose();
   return new Map([...state].map(([k, v]) => [k, Buffer.from(v.data)]));
@@ -64,9 +65,10 @@ describe.each([
     result.model!.dispose();
   });
 
-  it('LWFT(k=2): only the top two Fire modules and the head train, at eta/10 and eta', async () => {
+  it('LWFT(k=7): units 1-7 frozen, only the top two Fire modules and the head train, at eta/10 and eta', async () => {
     const reference = await pretrained();
-    const result = await finetune({ ...common(data), strategy: { kind: 'lwft', k: 2 } });
+    const result = await finetune({ ...common(data), strategy: { kind: 'lwft', cutoff: 7 } });
+    expect(result.k).toBe(7);
     const model = result.model!;
     const moved = [...(await changed(model, reference))];
     expect(new Set(moved.map(unitOf))).toEqual(new Set(['11', '12']));
@@ -78,14 +80,14 @@ describe.each([
   });
 
   it('TF(k=5): units after k are rebuilt at half width from random init', async () => {
-    const result = await finetune({ ...common(data), strategy: { kind: 'tf', k: 5 } });
+    const result = await finetune({ ...common(data), strategy: { kind: 'tf', cutoff: 5 } });
     const model = result.model!;
     expect(model.loadReport?.reinitialised.length).toBeGreaterThan(0);
     expect(model.units.map((u) => [u.name, u.outChannels, u.slim])).toEqual([
       ['stem', 64, false], ['features.3', 128, false], ['features.4', 128, false], ['features.6', 256, false], ['features.7', 256, false],
       ['features.9', 192, true], ['features.10', 192, true], ['features.11', 256, true], ['features.12', 256, true],
     ]);
-    const full = await createModel({ name: 'squeezenet1_1', numClasses: 2, device: 'cpu' });
+    const full = await createModel({ model: 'squeezenet1_1', numClasses: 2, device: 'cpu' });
     const [slim, wide] = [await model.complexity([3, 32, 32]), await full.complexity([3, 32, 32])];
     expect(slim.params).toBeLessThan(wide.params);
     expect(slim.units[4].params).toBe(wide.units[4].params); // kept units unchanged
@@ -96,7 +98,7 @@ describe.each([
 
   it('TTL(block2): the network ends at unit k and all of it trains', async () => {
     const reference = await pretrained();
-    const result = await finetune({ ...common(data), strategy: { kind: 'ttl', k: 'block2' } });
+    const result = await finetune({ ...common(data), strategy: { kind: 'ttl', cutoff: 'block2' } });
     const model = result.model!;
     expect(result.k).toBe(5);
     expect(model.units.at(-1)?.name).toBe('features.7');
@@ -112,7 +114,7 @@ describe('finetune bookkeeping', () => {
   it('selects the best epoch on validation, reports curves and metrics, and emits progress', async () => {
     const events: string[] = [];
     const result = await finetune({
-      ...common(subset(pneumonia, 128)), keepModel: false, epochs: 3, strategy: { kind: 'ttl', k: 3 },
+      ...common(subset(pneumonia, 128)), keepModel: false, epochs: 3, strategy: { kind: 'ttl', cutoff: 3 },
       onProgress: (e) => events.push(e.type),
     });
     expect(result.curves).toHaveLength(3);
@@ -125,7 +127,7 @@ describe('finetune bookkeeping', () => {
   });
 
   it('the same seed gives the same numbers on CPU', async () => {
-    const run = () => finetune({ ...common(subset(breast, 64)), keepModel: false, strategy: { kind: 'ttl', k: 4 }, seed: 7 });
+    const run = () => finetune({ ...common(subset(breast, 64)), keepModel: false, strategy: { kind: 'ttl', cutoff: 4 }, seed: 7 });
     const [a, b] = [await run(), await run()];
     expect(b.curves.map((c) => c.trainLoss)).toEqual(a.curves.map((c) => c.trainLoss));
     expect(b.test.auroc).toBe(a.test.auroc);

@@ -1,7 +1,7 @@
 // CCA / SVCCA against google/svcca (../shared/fixtures/svcca.json) to 1e-6.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cca, svcca, type Activations } from '../../src/index.js';
+import { cca, svcca, type Activations } from '../../src/analysis/index.js';
 import { fixture } from '../support/helpers.js';
 
 const reference = JSON.parse(readFileSync(fixture('svcca.json'), 'utf8'));

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createModel, runtimeInfo, setThreads } from '../../src/index.js';
+import { createModel, runtimeInfo } from '../../src/index.js';
+import { setThreads } from '../../src/runtime.js';
 import { root } from '../support/helpers.js';
 
 const cores = availableParallelism();
@@ -20,7 +21,7 @@ afterEach(() => {
 async function trainBesideHogs(count: number, ms: number) {
   hogs = Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   await sleep(200);
-  const net = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
+  const net = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
   const shape = [4, 3, 32, 32];
   const x = new Float32Array(4 * 3 * 32 * 32).fill(0.1);
   const y = Int32Array.from([0, 1, 0, 1]);

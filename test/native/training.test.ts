@@ -14,7 +14,7 @@ async function snapshot(model: Model) {
 
 describe('training step', () => {
   it('TTL(k): every kept parameter moves; frozen units stay bit-identical; the net ends at unit k', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 1 });
     expect(model.units.at(-1)?.name).toBe('layer2.1');
     await model.freeze(2); // stem + layer1.0 frozen
     const before = await snapshot(model);
@@ -35,7 +35,7 @@ describe('training step', () => {
   it('clipGradNorm bounds the global gradient norm of a step; a zero head starts at equal logits', async () => {
     // Momentum 0: the first SGD step moves every parameter by exactly lr * gradient.
     const stepNorm = async (clipGradNorm?: number) => {
-      const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
+      const model = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
       const before = await model.state();
       await model.trainStep(batch(4, 32, 5), [4, 3, 32, 32], Int32Array.from([0, 1, 1, 0]), { lr: 0.5, momentum: 0, clipGradNorm });
       const names = new Set((await model.trainingGroups()).flatMap((g) => g.params));
@@ -54,14 +54,14 @@ describe('training step', () => {
     expect(await stepNorm(0.01)).toBeCloseTo(0.01, 5);
     expect(await stepNorm(free * 2)).toBeCloseTo(free, 5); // a bound above the norm changes nothing
 
-    const zero = await createModel({ name: 'resnet18', cutoff: 5, numClasses: 3, headInit: 'zero', device: 'cpu', seed: 1 });
+    const zero = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 3, headInit: 'zero', device: 'cpu', seed: 1 });
     const { output } = await zero.forward(batch(2, 32, 9), [2, 3, 32, 32]);
     expect([...output.data]).toEqual([0, 0, 0, 0, 0, 0]);
     zero.dispose();
   });
 
   it('freeze, step, freeze again, step: the same freezing keeps training; another one moves the frozen set', async () => {
-    const model = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 2 });
+    const model = await createModel({ model: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 2 });
     const x = batch(4, 32, 5);
     const y = Int32Array.from([1, 0, 1, 0]);
     const step = async (frozen: string[]) => {
@@ -91,7 +91,7 @@ describe('training step', () => {
   });
 
   it('loss decreases over a few steps on a fixed batch', async () => {
-    const model = await createModel({ name: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
+    const model = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu', seed: 3 });
     const x = batch(8, 32, 11);
     const y = Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]);
     const losses: number[] = [];
@@ -101,9 +101,9 @@ describe('training step', () => {
   });
 
   it('the same seed builds the same network', async () => {
-    const a = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
-    const b = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
-    const c = await createModel({ name: 'resnet18', cutoff: 3, device: 'cpu', seed: 43 });
+    const a = await createModel({ model: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
+    const b = await createModel({ model: 'resnet18', cutoff: 3, device: 'cpu', seed: 42 });
+    const c = await createModel({ model: 'resnet18', cutoff: 3, device: 'cpu', seed: 43 });
     const [sa, sb, sc] = await Promise.all([a.state(), b.state(), c.state()]);
     const w = (s: typeof sa) => Buffer.from(s.get('layer1.0.conv1.weight')!.data);
     expect(w(sa).equals(w(sb))).toBe(true);

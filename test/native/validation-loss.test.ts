@@ -3,7 +3,8 @@
 // (classification) against the training loss of the same images.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, loadSegmentationPairs, readMedMNIST, type Model } from '../../src/index.js';
+import { createModel, type Model } from '../../src/index.js';
+import { loadSegmentationPairs, readMedMNIST } from '../../src/data/index.js';
 import { optimOptions } from '../../src/model.js';
 import { toNativeSegmentationStore } from '../../src/data/segmentation.js';
 import { imageChunks } from '../../src/train/chunks.js';
@@ -39,7 +40,7 @@ describe('native validation loss', () => {
     ['without class weights', []],
     ['with class weights', [0.3, 1.7]],
   ])('classification %s: the weighted cross-entropy of the probabilities, and the training loss of the same images', async (_name, classWeights) => {
-    const model: Model = await createModel({ name: 'squeezenet1_1', cutoff: 6, numClasses: 2, weights: 'imagenet', resolve, device: 'cpu', seed: 3 });
+    const model: Model = await createModel({ model: 'squeezenet1_1', cutoff: 6, numClasses: 2, weights: 'imagenet', resolve, device: 'cpu', seed: 3 });
     await model.configureTraining(optimOptions({ lr: 0, classWeights }));
     // Three chunks: the loss is reduced over the whole split, not averaged per chunk.
     const chunks = imageChunks(val, 'gray', 16);
@@ -78,7 +79,7 @@ describe('native validation loss', () => {
     const slices = await loadSegmentationPairs('ct-slices', [{ image: join(dir, 'example_ct_sm.nii.gz'), mask: join(dir, 'example_seg.nii.gz'), origin: 'ct' }], {
       classes: { liver: [5] }, mode: 'slices', size: 32, intensity: 'abdomen', fractions: { val: 0.2, test: 0.2 }, splitBy: 'slice', seed: 1,
     });
-    const model = await createModel({ name: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu', seed: 2 });
+    const model = await createModel({ model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu', seed: 2 });
     await model.configureTraining(optimOptions({ lr: 0, classWeights }));
     const store = toNativeSegmentationStore(slices.val, slices.kind);
     const segPipeline = { ...pipeline, size: 32 };

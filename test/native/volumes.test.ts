@@ -2,7 +2,8 @@
 // augments volumes), and a clear refusal when a 2D network meets volumes.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finetune, readMedMNIST, type ImageDataset } from '../../src/index.js';
+import { finetune } from '../../src/index.js';
+import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const adrenal = readMedMNIST(join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d.npz'));
@@ -22,7 +23,7 @@ function subset(n: number): ImageDataset {
 describe('3D volumes', () => {
   it('r3d_18 TTL(k=3) trains on AdrenalMNIST3D with 3D augmentation and reports 3D complexity', async () => {
     const result = await finetune({
-      model: 'r3d_18', strategy: { kind: 'ttl', k: 3 }, data: subset(16), imageSize: 16, epochs: 2, batchSize: 8, lr: 0.01, device: 'cpu',
+      model: 'r3d_18', strategy: { kind: 'ttl', cutoff: 3 }, data: subset(16), imageSize: 16, epochs: 2, batchSize: 8, lr: 0.01, device: 'cpu',
       keepModel: true,
     });
     expect(result.k).toBe(3);
@@ -59,7 +60,7 @@ describe('volume manifests', () => {
   it('CSV rows naming NIfTI files and a DICOM series load as windowed, resampled volumes and train a 3D network', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { loadDataset, readVolume } = await import('../../src/index.js');
+    const { loadDataset, readVolume } = await import('../../src/data/index.js');
     const { niftiSample: nifti, writeVolumeManifest } = await import('../support/volume-manifest.js');
     const root = mkdtempSync(join(tmpdir(), 'ttl-volumes-'));
     writeVolumeManifest(root);
@@ -76,18 +77,19 @@ describe('volume manifests', () => {
     const ct = readVolume(nifti('example_ct_sm.nii.gz'));
     expect(ct.spacing).toEqual([3, 3, 3]);
     expect(spaced.dataset.test.shape).toEqual([2, 16, 18, 20]);
-    const result = await finetune({ model: 'resnet3d_18', strategy: { kind: 'ttl', k: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu' });
+    const result = await finetune({ model: 'resnet3d_18', strategy: { kind: 'ttl', cutoff: 'block1' }, data: dataset, imageSize: 16, epochs: 1, batchSize: 2, device: 'cpu' });
     expect(Number.isFinite(result.curves[0].trainLoss)).toBe(true);
   });
 });
 
 describe('3D Grad-CAM', () => {
   it('gives a volume heatmap of the input size and a slice montage PNG', async () => {
-    const { createModel, gradCam, writeMontage } = await import('../../src/index.js');
+    const { createModel } = await import('../../src/index.js');
+    const { gradCam, writeMontage } = await import('../../src/analysis/index.js');
     const { default: sharp } = await import('sharp');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const model = await createModel({ name: 'r3d_18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
+    const model = await createModel({ model: 'r3d_18', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
     const voxels = adrenal.test.images.subarray(0, 28 * 28 * 28) as Uint8Array;
     const input = new Float32Array(3 * voxels.length);
     for (let c = 0; c < 3; c++) for (let i = 0; i < voxels.length; i++) input[c * voxels.length + i] = voxels[i] / 255 - 0.4;
@@ -109,7 +111,7 @@ describe('3D Grad-CAM', () => {
     const { spawnSync } = await import('node:child_process');
     const { root } = await import('../support/helpers.js');
     const dir = mkdtempSync(join(tmpdir(), 'ttl-cam3d-'));
-    const model = await createModel({ name: 'resnet3d_18', cutoff: 'block2', numClasses: 2, device: 'cpu', seed: 1 });
+    const model = await createModel({ model: 'resnet3d_18', cutoff: 'block2', numClasses: 2, device: 'cpu', seed: 1 });
     await model.saveWeights(join(dir, 'ckpt.safetensors'));
     model.dispose();
     const volume = join(shared, 'data', 'nifti-samples', 'example_ct_sm.nii.gz');

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createModel, readSafetensors, toFloat32, writeSafetensors } from '../../src/index.js';
+import { createModel } from '../../src/index.js';
+import { readSafetensors, toFloat32, writeSafetensors } from '../../src/weights/index.js';
 import { root } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-weights-'));
@@ -32,12 +33,12 @@ describe('safetensors', () => {
   });
 
   it('saveWeights + loadWeights reproduce a model exactly', async () => {
-    const a = await createModel({ name: 'densenet121', cutoff: 9, numClasses: 4, device: 'cpu', seed: 5 });
+    const a = await createModel({ model: 'densenet121', cutoff: 9, numClasses: 4, device: 'cpu', seed: 5 });
     await a.trainStep(input, [2, 3, 48, 48], Int32Array.from([1, 3]), { lr: 0.05 }); // move BN stats too
     const path = join(dir, 'densenet-k9.safetensors');
     await a.saveWeights(path);
     expect(readSafetensors(path).metadata).toMatchObject({ model: 'densenet121', k: '9', numClasses: '4' });
-    const b = await createModel({ name: 'densenet121', cutoff: 9, numClasses: 4, device: 'cpu', seed: 6, weights: path });
+    const b = await createModel({ model: 'densenet121', cutoff: 9, numClasses: 4, device: 'cpu', seed: 6, weights: path });
     expect(b.loadReport?.missing).toEqual([]);
     const [ya, yb] = await Promise.all([a.forward(input, [2, 3, 48, 48]), b.forward(input, [2, 3, 48, 48])]);
     expect(Buffer.from(yb.output.data.buffer).equals(Buffer.from(ya.output.data.buffer))).toBe(true);
@@ -48,7 +49,7 @@ describe('safetensors', () => {
 
 describe('ttl-torch checkpoints hold their head', () => {
   it('a missing head tensor is refused by name (allowMissing keeps it as initialised); a checkpoint without head_norm as a whole (0.1.0) loads and predicts as saved', async () => {
-    const a = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
+    const a = await createModel({ model: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 3 });
     const saved = join(dir, 'squeezenet-k5.safetensors');
     await a.saveWeights(saved);
     const file = readSafetensors(saved);
@@ -57,7 +58,7 @@ describe('ttl-torch checkpoints hold their head', () => {
       writeSafetensors(path, [...file.tensors.values()].filter((t) => !drop(t.name)), file.metadata);
       return path;
     };
-    const b = await createModel({ name: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 4 });
+    const b = await createModel({ model: 'squeezenet1_1', cutoff: 5, numClasses: 2, device: 'cpu', seed: 4 });
     const noClassifier = without('no-classifier', (key) => key === 'classifier.weight');
     await expect(b.loadWeights(noClassifier)).rejects.toMatchObject({
       code: 'E_WEIGHTS_MISMATCH', message: expect.stringMatching(/missing head keys \(1\): classifier\.weight\n.*allowMissing keeps this head as initialised/),
@@ -75,14 +76,14 @@ describe('ttl-torch checkpoints hold their head', () => {
 
 describe('PyTorch .pth checkpoints (written by python3-torch)', () => {
   it.each([['zip', []], ['legacy', ['--legacy']]])('%s format loads and reproduces the outputs', async (_label, flags) => {
-    const a = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 8 });
+    const a = await createModel({ model: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 8 });
     const st = join(dir, `resnet18-${_label}.safetensors`);
     const pth = join(dir, `resnet18-${_label}.pth`);
     await a.saveWeights(st);
     const py = spawnSync(debianPython, [join(root, 'test', 'support', 'tools', 'safetensors_to_pth.py'), st, pth, ...flags], { encoding: 'utf8' });
     expect(py.stderr).toBe('');
     expect(py.status).toBe(0);
-    const b = await createModel({ name: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 9 });
+    const b = await createModel({ model: 'resnet18', cutoff: 4, numClasses: 2, device: 'cpu', seed: 9 });
     const report = await b.loadWeights(pth);
     expect(report.missing).toEqual([]);
     const [ya, yb] = await Promise.all([a.forward(input, [2, 3, 48, 48]), b.forward(input, [2, 3, 48, 48])]);

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, getModelCard, registerModel, resolveWeights, type ModelCard } from '../../src/index.js';
+import { createModel, getModelCard, type ModelCard } from '../../src/index.js';
+import { registerModel } from '../../src/models.js';
+import { resolveWeights } from '../../src/weights/index.js';
 import { shared, sharedWeights } from '../support/helpers.js';
 
 const payload = readFileSync(sharedWeights('squeezenet1_1-imagenet.safetensors'));
@@ -52,7 +54,7 @@ describe('weights by name', () => {
     expect(readFileSync(first.path).equals(payload)).toBe(true);
     const second = await resolveWeights('test_download_good', 'imagenet', { cacheDir, offline: true });
     expect(second).toMatchObject({ source: 'cache', path: first.path });
-    const model = await createModel({ name: 'test_download_good', weights: 'imagenet', device: 'cpu', resolve: { cacheDir } });
+    const model = await createModel({ model: 'test_download_good', weights: 'imagenet', device: 'cpu', resolve: { cacheDir } });
     expect(model.loadReport?.loaded).toHaveLength(52);
     model.dispose();
   });

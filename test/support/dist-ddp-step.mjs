@@ -2,7 +2,8 @@
 // training mode; prints the loss and the whole state (parameters and batch norm buffers) after the step as JSON.
 // argv: rank worldSize port globalBatch model syncBatchNorm(0|1) overlap(0|1) lr
 //   squeezenet1_1: no batch norm, no dropout; resnet18 / resnet3d_18: 2D / 3D batch norms.
-import { createModel, KeyStore, ProcessGroup, makeDataParallel } from '../../dist/index.js';
+import { createModel } from '../../dist/index.js';
+import { KeyStore, ProcessGroup, makeDataParallel } from '../../dist/parallel/index.js';
 
 const [rank, worldSize, port, globalBatch] = process.argv.slice(2, 6).map(Number);
 const name = process.argv[6];
@@ -18,7 +19,7 @@ const labels = Int32Array.from({ length: globalBatch }, (_, i) => i % 2);
 const b = globalBatch / worldSize;
 // Different seeds per rank: the broadcast from rank 0 must make the initial weights (and buffers) equal.
 const cutoff = name === 'squeezenet1_1' ? 6 : 4;
-const model = await createModel({ name, cutoff, head: 'linear', numClasses: 2, seed: 7 + rank, device: 'cpu' });
+const model = await createModel({ model: name, cutoff, head: 'linear', numClasses: 2, seed: 7 + rank, device: 'cpu' });
 let store;
 if (worldSize > 1) {
   store = await KeyStore.open({ host: '127.0.0.1', port, isServer: rank === 0, timeoutMs: 30_000 });

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readSafetensors, toFloat32, writeSafetensors, type Model, type SafeTensorsFile } from '../../src/index.js';
+import { type Model } from '../../src/index.js';
+import { readSafetensors, toFloat32, writeSafetensors, type SafeTensorsFile } from '../../src/weights/index.js';
 import { root, shared } from './paths.js';
 
 export { root, shared };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/index.js';
+import { loadDataset } from '../../src/data/index.js';
 import { loadSegmentationManifest } from '../../src/data/segmentation.js';
 import { checkConfig } from '../../src/run/config.js';
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aurocInterval, bootstrapSe, classificationMetrics, compareAuroc, delongInterval, delongTest, normalCdf } from '../../src/index.js';
+import { aurocInterval, bootstrapSe, classificationMetrics, compareAuroc, delongInterval, delongTest, normalCdf } from '../../src/metrics/index.js';
 import { root } from '../support/paths.js';
 
 const debianPython = process.env.TTL_TORCH_PYTHON ?? '/usr/bin/python3';

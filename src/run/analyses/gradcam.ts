@@ -48,7 +48,7 @@ export async function runGradcamFigure(dir: string, options: { count?: number; s
     const trial = `${row.strategy}-k${row.cutoff}-s${config.seed}`;
     const plan = planStrategy(card, toStrategy(card, row.strategy, row.cutoff));
     const model = await createModel({
-      name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device,
+      model: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device,
       weights: join(dir, 'trials', trial, 'best.safetensors'),
     });
     try {

@@ -97,9 +97,9 @@ export async function runSvcca(
   const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights) };
 
   const plan = planStrategy(card, toStrategy(card, trial.strategy, trial.cutoff));
-  const finetuned = await createModel({ name: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device, weights: checkpoint });
-  const pretrained = await createModel({ name: card.name, head: 'none', device: config.device, weights: config.weights ?? undefined, allowMissing: config.allowMissing });
-  const random = await createModel({ name: card.name, head: 'none', device: config.device, seed: 987654 });
+  const finetuned = await createModel({ model: card.name, cutoff: plan.keepUnits, slimAfter: plan.slimAfter, numClasses: data.classes.length, device: config.device, weights: checkpoint });
+  const pretrained = await createModel({ model: card.name, head: 'none', device: config.device, weights: config.weights ?? undefined, allowMissing: config.allowMissing });
+  const random = await createModel({ model: card.name, head: 'none', device: config.device, seed: 987654 });
   const models: Model[] = [finetuned, pretrained, random];
   try {
     const units = (options.units ?? finetuned.units.map((u) => u.k)).filter((k) => k <= finetuned.k);

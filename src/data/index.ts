@@ -1,0 +1,16 @@
+// ttl-torch/data: datasets by name, folders and CSV manifests, MedMNIST .npz, DICOM and NIfTI volumes, splits,
+// and segmentation pairs; what finetune() and trainSegmentation() take.
+export { readMedMNIST, readMedMNISTAsync } from './medmnist.js';
+export { classCounts, type ImageDataset, type ImageSplit } from './dataset.js';
+export { loadDataset, describeDataset } from './load.js';
+export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry, type DatasetLoadReport } from './manifest.js';
+export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
+export { resolveDataset, DATASETS, type KnownDataset } from './catalog.js';
+export { readDicom, type GrayImage } from './dicom.js';
+export { readDicomSeries, type DicomVolume } from './dicom-series.js';
+export { readNifti, scaled, type NiftiVolume, type VoxelArray } from './nifti.js';
+export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './volume.js';
+export {
+  loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,
+  type SegmentationDataset, type SegmentationSplit, type SegmentationLoadOptions, type SegmentationPair, type LabelClasses,
+} from './segmentation.js';
