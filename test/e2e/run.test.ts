@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getModelCard } from '../../src/index.js';
 import { checkConfig, executeRun, planStageOne, planStageTwo, readRunConfig } from '../../src/run/index.js';
+import { report, resume, run } from '../../src/index.js';
 import { chooseImageSize } from '../../src/run/image-size.js';
 import { root, shared } from '../support/helpers.js';
 
@@ -225,12 +226,12 @@ describe('sizes that follow the data', () => {
 });
 
 describe('diverging trials', () => {
-  it('are journaled as failed with the reason and the search goes on', async () => {
+  it('are journaled as failed with the reason and the search goes on (the root API: run, resume, report)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-nan-')), 'nan');
     process.env.TTL_TORCH_MIRROR = shared;
-    const config = checkConfig({ ...Object.fromEntries([]), data: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), model: 'squeezenet1_1',
-      weights: null, strategies: ['ftl', 'ttl'], search: 'k=2', lr: 8, clipGradNorm: 0, batchSize: 8, epochs: 1, imageSize: 32, augment: false, analyses: 'none', out });
-    const results = await executeRun(config);
+    const logged: string[] = [];
+    const results = await run({ data: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), model: 'squeezenet1_1',
+      weights: null, strategies: ['ftl', 'ttl'], search: [2], lr: 8, clipGradNorm: 0, batchSize: 8, epochs: 1, imageSize: 32, augment: false, analyses: [], out });
     const records = lines(join(out, 'journal.jsonl')).filter((r) => r.type === 'trial');
     expect(records).toHaveLength(2);
     const failed = records.filter((r) => r.status === 'failed');
@@ -238,5 +239,11 @@ describe('diverging trials', () => {
     for (const f of failed) expect(f.reason).toMatch(/training diverged/);
     expect(results.failed.map((f) => f.id)).toEqual(failed.map((f) => f.id));
     expect(readRunConfig(out).lr).toBe(8);
+    // resume() trains nothing that is journaled; report() rebuilds the same results from the journal alone.
+    const resumed = await resume(out, { log: (line) => logged.push(line) });
+    expect(logged.filter((l) => l.startsWith('skip '))).toEqual(records.map((r) => `skip ${r.id} (journaled)`));
+    expect(lines(join(out, 'journal.jsonl')).filter((r) => r.type === 'trial')).toHaveLength(2);
+    expect(resumed.rows).toEqual(results.rows);
+    expect(report(out).rows).toEqual(results.rows);
   });
 });
