@@ -8,13 +8,15 @@ import { packageRoot } from '../package-root.js';
 export const OPSET = 17;
 /** ONNX IR version 8 is the one that goes with opset 17. */
 const IR_VERSION = 8;
-const FLOAT = 1;
-const ATTRIBUTE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+const ELEM_TYPE = { float: 1, int64: 7 } as const;
+const ATTRIBUTE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 const protoPath = join(packageRoot, 'vendor', 'onnx', 'onnx.proto');
 let modelType: protobuf.Type | undefined;
 
-type Attribute = number | number[] | { float: number };
+type Attribute = number | number[] | string | { float: number };
+/** A value's element type: float32 everywhere but the U-Net's class map (ArgMax gives int64). */
+export type ElemType = keyof typeof ELEM_TYPE;
 /** A tensor of float32 values in row-major order. */
 export interface FloatTensor {
   data: Float32Array;
@@ -37,14 +39,25 @@ export class OnnxGraph {
 
   /** Adds a float32 initializer and returns its name. */
   constant(name: string, t: FloatTensor): string {
-    this.initializers.push({ name, dims: t.shape, dataType: FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+    this.initializers.push({ name, dims: t.shape, dataType: ELEM_TYPE.float, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+    return name;
+  }
+
+  /** Adds a 1-D int64 initializer (a shape for Reshape) and returns its name. */
+  int64s(name: string, values: number[]): string {
+    this.initializers.push({ name, dims: [values.length], dataType: ELEM_TYPE.int64, int64Data: values });
     return name;
   }
 
   /** Adds a node and returns its (first) output. */
   node(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, output = this.name(opType.toLowerCase())): string {
-    const attribute = Object.entries(attributes).map(([name, v]) =>
-      typeof v === 'number' ? { name, type: ATTRIBUTE.INT, i: v } : Array.isArray(v) ? { name, type: ATTRIBUTE.INTS, ints: v } : { name, type: ATTRIBUTE.FLOAT, f: v.float });
+    const attribute = Object.entries(attributes).map(([name, v]) => {
+      if (typeof v === 'number') return { name, type: ATTRIBUTE.INT, i: v };
+      if (Array.isArray(v)) return { name, type: ATTRIBUTE.INTS, ints: v };
+      // A bytes field: protobufjs's fromObject would read a JS string as base64, so it gets the UTF-8 bytes.
+      if (typeof v === 'string') return { name, type: ATTRIBUTE.STRING, s: new TextEncoder().encode(v) };
+      return { name, type: ATTRIBUTE.FLOAT, f: v.float };
+    });
     this.nodes.push({ opType, input: inputs, output: [output], name: output, attribute });
     return output;
   }
@@ -54,8 +67,8 @@ export class OnnxGraph {
     return name;
   }
 
-  output(name: string, dims: Dim[]): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: Dim[], elemType: ElemType = 'float'): void {
+    this.outputs.push(valueInfo(name, dims, elemType));
   }
 
   /** The encoded ModelProto: this graph with the opset, the producer and string metadata. */
@@ -70,6 +83,6 @@ export class OnnxGraph {
   }
 }
 
-function valueInfo(name: string, dims: Dim[]): object {
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+function valueInfo(name: string, dims: Dim[], elemType: ElemType = 'float'): object {
+  return { name, type: { tensorType: { elemType: ELEM_TYPE[elemType], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
 }

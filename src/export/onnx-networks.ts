@@ -5,19 +5,44 @@ import { TtlError } from '../errors.js';
 import type { ModelCard } from '../registry.js';
 import type { FloatTensor, OnnxGraph } from './onnx-graph.js';
 
-/** What the writer needs of a model: its card, cutoff, head, class count and float32 parameters and buffers by name. */
+/**
+ * What the writer needs of a model: its card, cutoff, head, class count, float32 parameters and buffers by name,
+ * and the kept units' block and reduction as the native builder recorded them (the U-Net decoder's skips).
+ */
 export interface ExportSource {
   card: ModelCard;
   k: number;
   head: string;
   numClasses: number;
   tensors: Map<string, FloatTensor>;
+  units: { block: number; reduction: number }[];
 }
 
-const BN_EPSILON = 1e-5; // torch::nn::BatchNorm's default, which every network here uses
+const NORM_EPSILON = 1e-5; // torch::nn::BatchNorm's and GroupNorm's default, which every network here uses
+// PENet's GroupNorms have one group per 16 channels (cpp/models/penet.cpp, penet_bottleneck.cpp); the group count
+// is no tensor, so it is taken from there.
+const GROUP_NORM_CHANNELS = 16;
+const LEAKY_RELU_SLOPE = 0.01; // torch::nn::LeakyReLU's default, as PENet uses it
+
+/** A convolution's stride and padding (one number for every spatial dimension, or one per dimension), groups, and batch norm. */
+interface ConvOptions {
+  stride?: number | number[];
+  pad?: number | number[];
+  groups?: number;
+  bn?: string;
+}
 
 class Emitter {
+  /** Each emitted unit's output, in unit order (the U-Net decoder reads the block ends). */
+  readonly unitOutputs: string[] = [];
+
   constructor(readonly g: OnnxGraph, readonly source: ExportSource, readonly foldBatchNorm: boolean) {}
+
+  /** Records `x` as the output of the next unit and returns it. */
+  unitEnd(x: string): string {
+    this.unitOutputs.push(x);
+    return x;
+  }
 
   has(name: string): boolean {
     return this.source.tensors.has(name);
@@ -33,7 +58,7 @@ class Emitter {
    * A convolution from `conv`.weight (and .bias), followed by the batch norm `bn` when given, folded into it by
    * default. Stride and padding: one number for every spatial dimension, or one per dimension.
    */
-  conv(x: string, conv: string, options: { stride?: number | number[]; pad?: number | number[]; groups?: number; bn?: string } = {}): string {
+  conv(x: string, conv: string, options: ConvOptions = {}): string {
     const w = this.tensor(`${conv}.weight`);
     const outChannels = w.shape[0];
     let weight = w.data;
@@ -60,17 +85,61 @@ class Emitter {
   /** A batch norm in eval mode as per-channel scale and shift. */
   normAffine(bn: string): { scale: Float32Array; shift: Float32Array } {
     const [gamma, beta, mean, variance] = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => this.tensor(`${bn}.${p}`).data);
-    const scale = Float32Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + BN_EPSILON));
+    const scale = Float32Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + NORM_EPSILON));
     return { scale, shift: Float32Array.from(beta, (b, c) => b - mean[c] * scale[c]) };
   }
 
   batchNorm(x: string, bn: string): string {
     const inputs = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => this.g.constant(`${bn}.${p}`, this.tensor(`${bn}.${p}`)));
-    return this.g.node('BatchNormalization', [x, ...inputs], { epsilon: { float: BN_EPSILON } });
+    return this.g.node('BatchNormalization', [x, ...inputs], { epsilon: { float: NORM_EPSILON } });
   }
 
   relu(x: string): string {
     return this.g.node('Relu', [x]);
+  }
+
+  leakyRelu(x: string): string {
+    return this.g.node('LeakyRelu', [x], { alpha: { float: LEAKY_RELU_SLOPE } });
+  }
+
+  /**
+   * GroupNorm (GroupNormalization is opset 18): the channels reshaped to [N, groups, rest], each group
+   * standardised by InstanceNormalization (biased variance, same epsilon), the shape restored, then the
+   * per-channel affine. Statistics come from the input, so nothing folds into the convolution before it.
+   */
+  groupNorm(x: string, norm: string): string {
+    const gamma = this.tensor(`${norm}.weight`);
+    const channels = gamma.shape[0];
+    const groups = channels / GROUP_NORM_CHANNELS;
+    const perChannel = [channels, ...new Array<number>(this.spatialDims).fill(1)];
+    const grouped = this.g.node('Reshape', [x, this.g.int64s(`${norm}.groups`, [0, groups, -1])]);
+    const standardised = this.g.node('InstanceNormalization', [
+      grouped, this.g.constant(`${norm}.unit_scale`, { data: new Float32Array(groups).fill(1), shape: [groups] }),
+      this.g.constant(`${norm}.zero_shift`, { data: new Float32Array(groups), shape: [groups] }),
+    ], { epsilon: { float: NORM_EPSILON } });
+    const restored = this.g.node('Reshape', [standardised, this.g.node('Shape', [x])]);
+    const scaled = this.g.node('Mul', [restored, this.g.constant(`${norm}.weight`, { data: gamma.data, shape: perChannel })]);
+    return this.g.node('Add', [scaled, this.g.constant(`${norm}.bias`, { data: this.tensor(`${norm}.bias`).data, shape: perChannel })]);
+  }
+
+  /** A linear layer applied to a pooled [N, C, 1...] map as a 1x1 convolution: its output stays broadcastable. */
+  pointwiseLinear(x: string, linear: string): string {
+    const w = this.tensor(`${linear}.weight`);
+    const ones = new Array<number>(this.spatialDims).fill(1);
+    return this.g.node('Conv', [x, this.g.constant(`${linear}.weight`, { data: w.data, shape: [...w.shape, ...ones] }), this.g.constant(`${linear}.bias`, this.tensor(`${linear}.bias`))], { kernel_shape: ones });
+  }
+
+  /**
+   * `x` resized to the spatial size of `like`: resize_to (cpp/core/macs.cpp), bilinear or trilinear with
+   * align_corners false, which is ONNX's half_pixel mapping; the size is read at run time, so it stays dynamic.
+   */
+  resizeLike(x: string, like: string): string {
+    const sizes = this.g.node('Concat', [this.g.node('Shape', [x], { end: 2 }), this.g.node('Shape', [like], { start: 2 })], { axis: 0 });
+    return this.g.node('Resize', [x, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  }
+
+  get spatialDims(): number {
+    return this.source.card.input.frames ? 3 : 2;
   }
 
   /** A 3x3 (3x3x3) max-pool with stride 2, as every stem here has. */
@@ -109,7 +178,7 @@ class Emitter {
 
 /** torchvision ResNet v1 (basic and bottleneck blocks): stem, then one unit per residual block. */
 function resnet(e: Emitter, x: string): string {
-  x = e.maxPool(e.relu(e.conv(x, 'conv1', { stride: 2, pad: 3, bn: 'bn1' })), { pad: 1, ceil: false });
+  x = e.unitEnd(e.maxPool(e.relu(e.conv(x, 'conv1', { stride: 2, pad: 3, bn: 'bn1' })), { pad: 1, ceil: false }));
   const bottleneck = e.source.card.arch.block === 'bottleneck';
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
     const stride = strideOf(unit);
@@ -122,7 +191,7 @@ function resnet(e: Emitter, x: string): string {
       out = e.relu(e.conv(x, `${unit}.conv1`, { stride, pad: 1, bn: `${unit}.bn1` }));
       out = e.conv(out, `${unit}.conv2`, { pad: 1, bn: `${unit}.bn2` });
     }
-    x = residual(e, x, out, `${unit}.downsample`, stride);
+    x = e.unitEnd(residual(e, x, out, `${unit}.downsample`, stride));
   }
   return x;
 }
@@ -130,22 +199,22 @@ function resnet(e: Emitter, x: string): string {
 /** SqueezeNet 1.1: stem (conv, ReLU, max-pool), then Fire modules; max-pools ride with features.6 and features.9. */
 function squeezenet(e: Emitter, x: string): string {
   const ceilPool = (v: string) => e.maxPool(v, { pad: 0, ceil: true });
-  x = ceilPool(e.relu(e.conv(x, 'features.0', { stride: 2 })));
+  x = e.unitEnd(ceilPool(e.relu(e.conv(x, 'features.0', { stride: 2 }))));
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
     if (unit === 'features.6' || unit === 'features.9') x = ceilPool(x);
     const squeezed = e.relu(e.conv(x, `${unit}.squeeze`));
-    x = e.g.node('Concat', [e.relu(e.conv(squeezed, `${unit}.expand1x1`)), e.relu(e.conv(squeezed, `${unit}.expand3x3`, { pad: 1 }))], { axis: 1 });
+    x = e.unitEnd(e.g.node('Concat', [e.relu(e.conv(squeezed, `${unit}.expand1x1`)), e.relu(e.conv(squeezed, `${unit}.expand3x3`, { pad: 1 }))], { axis: 1 }));
   }
   return x;
 }
 
 /**
  * Pre-activation ResNet v2 (GluonCV layout): a batch norm on the input, the stem, then bottlenecks that normalise
- * what they take (bn1 + ReLU), so only bn2 and bn3 fold into the convolutions before them; bn_final + ReLU after
+ * what they take (bn1 + ReLU), so only bn2 and bn3 fold into the convolutions before them; bn_final + ReLU end
  * the last one. Cut earlier, units output un-normalised sums (the head normalises: head_norm + ReLU).
  */
 function resnetV2(e: Emitter, x: string): string {
-  x = e.maxPool(e.relu(e.conv(e.batchNorm(x, 'bn_data'), 'conv0', { stride: 2, pad: 3, bn: 'bn0' })), { pad: 1, ceil: false });
+  x = e.unitEnd(e.maxPool(e.relu(e.conv(e.batchNorm(x, 'bn_data'), 'conv0', { stride: 2, pad: 3, bn: 'bn0' })), { pad: 1, ceil: false }));
   const units = e.source.card.units;
   for (const unit of units.slice(1, e.source.k)) {
     const stride = /^stage[2-9]\.0$/.test(unit) ? 2 : 1;
@@ -154,8 +223,10 @@ function resnetV2(e: Emitter, x: string): string {
     let h = e.relu(e.conv(pre, `${unit}.conv1`, { bn: `${unit}.bn2` }));
     h = e.relu(e.conv(h, `${unit}.conv2`, { stride, pad: 1, bn: `${unit}.bn3` }));
     x = e.g.node('Add', [e.conv(h, `${unit}.conv3`), shortcut]);
+    if (unit === units.at(-1)) x = e.relu(e.batchNorm(x, 'bn_final'));
+    e.unitEnd(x);
   }
-  return e.source.k === units.length ? e.relu(e.batchNorm(x, 'bn_final')) : x;
+  return x;
 }
 
 /**
@@ -163,7 +234,7 @@ function resnetV2(e: Emitter, x: string): string {
  * concatenated to the input), transitions (norm + ReLU + 1x1 conv + 2x2 average pool) and norm5 + ReLU.
  */
 function densenet(e: Emitter, x: string): string {
-  x = e.maxPool(e.relu(e.conv(x, 'features.conv0', { stride: 2, pad: 3, bn: 'features.norm0' })), { pad: 1, ceil: false });
+  x = e.unitEnd(e.maxPool(e.relu(e.conv(x, 'features.conv0', { stride: 2, pad: 3, bn: 'features.norm0' })), { pad: 1, ceil: false }));
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
     const p = `features.${unit}`;
     if (unit === 'norm5') {
@@ -175,6 +246,7 @@ function densenet(e: Emitter, x: string): string {
       const h = e.relu(e.conv(e.relu(e.batchNorm(x, `${p}.norm1`)), `${p}.conv1`, { bn: `${p}.norm2` }));
       x = e.g.node('Concat', [x, e.conv(h, `${p}.conv2`, { pad: 1 })], { axis: 1 });
     }
+    e.unitEnd(x);
   }
   return x;
 }
@@ -190,18 +262,18 @@ function residual(e: Emitter, x: string, branch: string, downsample: string, str
 
 /** torchvision's video ResNet (R3D-18): a (3,7,7) stem with stride (1,2,2) and no pool, then 3D basic blocks. */
 function r3d(e: Emitter, x: string): string {
-  x = e.relu(e.conv(x, 'stem.0', { stride: [1, 2, 2], pad: [1, 3, 3], bn: 'stem.1' }));
+  x = e.unitEnd(e.relu(e.conv(x, 'stem.0', { stride: [1, 2, 2], pad: [1, 3, 3], bn: 'stem.1' })));
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
     const stride = strideOf(unit);
     const h = e.relu(e.conv(x, `${unit}.conv1.0`, { stride, pad: 1, bn: `${unit}.conv1.1` }));
-    x = residual(e, x, e.conv(h, `${unit}.conv2.0`, { pad: 1, bn: `${unit}.conv2.1` }), `${unit}.downsample`, stride);
+    x = e.unitEnd(residual(e, x, e.conv(h, `${unit}.conv2.0`, { pad: 1, bn: `${unit}.conv2.1` }), `${unit}.downsample`, stride));
   }
   return x;
 }
 
 /** kenshohara/3D-ResNets (basic, bottleneck, ResNeXt): a 7^3 stem with stride (1,2,2), a 3^3 max-pool, then blocks. */
 function resnet3d(e: Emitter, x: string): string {
-  x = e.maxPool(e.relu(e.conv(x, 'conv1', { stride: [1, 2, 2], pad: 3, bn: 'bn1' })), { pad: 1, ceil: false, dims: 3 });
+  x = e.unitEnd(e.maxPool(e.relu(e.conv(x, 'conv1', { stride: [1, 2, 2], pad: 3, bn: 'bn1' })), { pad: 1, ceil: false, dims: 3 }));
   const { block, cardinality } = e.source.card.arch;
   for (const unit of e.source.card.units.slice(1, e.source.k)) {
     const stride = strideOf(unit);
@@ -214,30 +286,100 @@ function resnet3d(e: Emitter, x: string): string {
       h = e.relu(e.conv(h, `${unit}.conv2`, { stride, pad: 1, groups: block === 'resnext' ? cardinality : 1, bn: `${unit}.bn2` }));
       h = e.conv(h, `${unit}.conv3`, { bn: `${unit}.bn3` });
     }
-    x = residual(e, x, h, `${unit}.downsample`, stride);
+    x = e.unitEnd(residual(e, x, h, `${unit}.downsample`, stride));
   }
   return x;
 }
 
-const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, resnet_v2: resnetV2, squeezenet, densenet, r3d, resnet3d };
+/**
+ * PENet (cpp/models/penet.cpp): a 7^3 stem (GroupNorm, LeakyReLU) with stride (1,2,2) and a 3^3 max-pool, then
+ * ResNeXt bottlenecks with GroupNorm whose last norm's output is gated by squeeze-excitation before the sum
+ * (penet_bottleneck.cpp). Stochastic depth drops blocks only in training, so eval always adds the branch.
+ */
+function penet(e: Emitter, x: string): string {
+  const normed = (v: string, conv: string, norm: string, options: ConvOptions = {}) => e.groupNorm(e.conv(v, conv, options), norm);
+  x = e.unitEnd(e.maxPool(e.leakyRelu(normed(x, 'in_conv.0', 'in_conv.1', { stride: [1, 2, 2], pad: 3 })), { pad: 1, ceil: false, dims: 3 }));
+  for (const unit of e.source.card.units.slice(1, e.source.k)) {
+    const stride = /^encoders\.[1-9]\.penet_blocks\.0$/.test(unit) ? 2 : 1;
+    const skip = e.has(`${unit}.down_sample.0.weight`) ? normed(x, `${unit}.down_sample.0`, `${unit}.down_sample.1`, { stride }) : x;
+    let h = e.leakyRelu(normed(x, `${unit}.conv1`, `${unit}.norm1`));
+    h = e.leakyRelu(normed(h, `${unit}.conv2`, `${unit}.norm2`, { stride, pad: 1, groups: e.source.card.arch.cardinality }));
+    h = squeezeExcite(e, normed(h, `${unit}.conv3`, `${unit}.norm3`), `${unit}.se_block`);
+    x = e.unitEnd(e.leakyRelu(e.g.node('Add', [h, skip])));
+  }
+  return x;
+}
+
+/** Squeeze-excitation (cpp/models/se_block.cpp): x times a per-channel gate from its global average. */
+function squeezeExcite(e: Emitter, x: string, block: string): string {
+  const hidden = e.leakyRelu(e.pointwiseLinear(e.g.node('GlobalAveragePool', [x]), `${block}.excite.0`));
+  return e.g.node('Mul', [x, e.g.node('Sigmoid', [e.pointwiseLinear(hidden, `${block}.excite.2`)])]);
+}
+
+const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, resnet_v2: resnetV2, squeezenet, densenet, r3d, resnet3d, penet };
 // Families whose cut units output un-normalised features: the head's norm is followed by a ReLU.
 const PRE_ACTIVATION = new Set(['resnet_v2', 'densenet']);
+
+/**
+ * The units whose outputs feed the U-Net decoder, shallowest first (BackboneImpl::build_decoder): the last kept
+ * unit of each block, where two block ends share a resolution (ResNet's stem and layer1) the deeper one.
+ */
+function skipUnits(units: ExportSource['units']): number[] {
+  const skips: number[] = [];
+  units.forEach((unit, i) => {
+    if (i + 1 < units.length && units[i + 1].block === unit.block) return;
+    if (skips.length && units[skips.at(-1)!].reduction === unit.reduction) skips.pop();
+    skips.push(i);
+  });
+  return skips;
+}
+
+/** One decoder stage (cpp/models/decoder_block.cpp): upsampled to the skip and joined with it, then two conv + BN + ReLU. */
+function decoderBlock(e: Emitter, x: string, block: string, skip?: string): string {
+  if (skip) x = e.g.node('Concat', [e.resizeLike(x, skip), skip], { axis: 1 });
+  x = e.relu(e.conv(x, `${block}.conv1.0`, { pad: 1, bn: `${block}.conv1.1` }));
+  return e.relu(e.conv(x, `${block}.conv2.0`, { pad: 1, bn: `${block}.conv2.1` }));
+}
+
+/**
+ * The U-Net decoder (cpp/models/unet_decoder.cpp): from the deepest kept block end, one stage per shallower
+ * block end, a refining stage without a skip, a 1x1 classifier, and the logits resized to the input's size.
+ */
+function unetDecoder(e: Emitter, image: string): string {
+  const skips = skipUnits(e.source.units).map((i) => e.unitOutputs[i]);
+  let x = skips.at(-1)!;
+  for (let j = 0; j < skips.length - 1; j++) x = decoderBlock(e, x, `decoder.blocks.${j}`, skips[skips.length - 2 - j]);
+  if (e.has(`decoder.blocks.${skips.length - 1}.conv1.0.weight`)) throw new TtlError('E_INTERNAL', `export: the U-Net decoder has more stages than the ${skips.length} kept block ends need`);
+  return e.resizeLike(e.conv(decoderBlock(e, x, 'decoder.final'), 'decoder.classifier'), image);
+}
 
 /** The backbone families the exporter writes (the others are refused by name). */
 export const EXPORTABLE_FAMILIES = Object.keys(BACKBONES);
 
 /**
- * Writes `source`'s network into `g` from input `image` [batch, C, height, width]: outputs `logits` and
- * `probabilities` (classification heads) or `features` (head 'none').
+ * Writes `source`'s network into `g` from input `image` [batch, C, (depth,) height, width]: outputs `logits` and
+ * `probabilities` [batch, classes] (classification heads); `logits` and `probabilities` [batch, classes, (depth,)
+ * height, width] and `mask` [batch, (depth,) height, width] (int64, the most probable class per pixel or voxel) for
+ * the U-Net head; or `features` (head 'none').
  */
 export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldBatchNorm: boolean }): void {
   const { card, head } = source;
   const backbone = BACKBONES[card.family];
   if (!backbone) throw new TtlError('E_EXPORT_UNSUPPORTED', `ONNX export of ${card.name} (${card.family}) is not written yet; exportable families: ${EXPORTABLE_FAMILIES.join(', ')}`);
-  if (head === 'unet') throw new TtlError('E_EXPORT_UNSUPPORTED', `ONNX export of the U-Net decoder (head 'unet' on ${card.name}) is not written yet`);
   const e = new Emitter(g, source, options.foldBatchNorm);
   const spatial = card.input.frames ? ['depth', 'height', 'width'] : ['height', 'width'];
-  const features = backbone(e, g.input('image', ['batch', card.input.channels, ...spatial]));
+  const image = g.input('image', ['batch', card.input.channels, ...spatial]);
+  const features = backbone(e, image);
+  if (head === 'unet') {
+    g.node('Identity', [unetDecoder(e, image)], {}, 'logits');
+    g.node('Softmax', ['logits'], { axis: 1 }, 'probabilities');
+    // The predictor's mask: the first most probable class (ArgMax keeps the first of equal values too).
+    g.node('ArgMax', ['probabilities'], { axis: 1, keepdims: 0 }, 'mask');
+    g.output('logits', ['batch', source.numClasses, ...spatial]);
+    g.output('probabilities', ['batch', source.numClasses, ...spatial]);
+    g.output('mask', ['batch', ...spatial], 'int64');
+    return;
+  }
   if (head === 'none') {
     g.node('Identity', [features], {}, 'features');
     g.output('features', ['batch', 'channels', ...spatial.map((d) => `out_${d}`)]);

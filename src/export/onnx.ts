@@ -51,7 +51,7 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
 /** The ONNX file of `model` in memory, and the metadata it carries (from `info` where the model came from a checkpoint). */
 export async function onnxModel(model: Model, info: CheckpointInfo | undefined, options: { foldBatchNorm: boolean }): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
   const g = new OnnxGraph();
-  emitNetwork(g, { card: model.card, k: model.k, head: model.head, numClasses: model.numClasses, tensors: await floatTensors(model) }, options);
+  emitNetwork(g, { card: model.card, k: model.k, head: model.head, numClasses: model.numClasses, tensors: await floatTensors(model), units: model.units }, options);
   const metadata = metadataOf(model, info);
   return { bytes: g.encode(ttlTorchVersion(), metadata), metadata };
 }
