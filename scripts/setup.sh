@@ -8,8 +8,11 @@
 #                                  runs on CPU) in a virtual environment (TTL_TORCH_VENV, default .venv), with the
 #                                  pieces of pip's CUDA toolkit its CMake package asks for (nvcc, crt, nvvm), then
 #                                  the addon compiled against it. TTL_TORCH_PIP_TORCH overrides the requirement.
-#   --test                         also what only the tests use: Debian's python3-torch (reference checks) and
-#                                  chromium (the report test). .ci/run uses this.
+#   --test                         also what only the tests use: Debian's python3-torch (reference checks),
+#                                  chromium (the report test), and the ONNX checker and onnxruntime from PyPI
+#                                  (onnx, onnxruntime) in a small virtual environment of their own
+#                                  (TTL_TORCH_TEST_VENV, default .venv-test; the ONNX export's Python reference
+#                                  check). .ci/run uses this.
 # TTL_TORCH_BUILD_DIR (default build) is where the addon is compiled and where it is loaded from: .ci/run keeps
 # the pip build in build-pip beside the Debian one.
 # OpenBLAS matters: without it Debian's libtorch falls back to the reference BLAS (ResNet-50 inference at 64 px
@@ -72,7 +75,7 @@ if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv
 elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then
-  step "test-only packages (python3-torch chromium)" apt_install python3-torch chromium
+  step "test-only packages (python3-torch chromium python3-venv)" apt_install python3-torch chromium python3-venv
 fi
 
 # The wheel's TorchConfig.cmake is a CUDA build's: configuring against it runs nvcc, so pip's nvcc, crt and nvvm
@@ -89,6 +92,17 @@ pip_libtorch() {
   fi
   "$venv/bin/python" -c 'import torch; print("PyTorch", torch.__version__, "in", torch.__path__[0])'
 }
+# The ONNX project's checker and onnxruntime from PyPI (test/native/onnx-python.test.ts): a venv apart from the
+# torch one (.venv), so that the Debian leg, which has none, gets them too.
+test_venv() {
+  local venv="${TTL_TORCH_TEST_VENV:-.venv-test}"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16'
+  "$venv/bin/python" -c 'import onnx, onnxruntime; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)'
+}
+if [ "$test_deps" -eq 1 ]; then
+  step "onnx and onnxruntime from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
+fi
 if [ "$libtorch" = pip ]; then
   step "PyTorch wheel and pip's CUDA toolkit (${TTL_TORCH_VENV:-.venv})" pip_libtorch
   LIBTORCH=$("${TTL_TORCH_VENV:-.venv}/bin/python" -c 'import torch; print(torch.__path__[0])')

@@ -30,6 +30,44 @@ export function relativeError(actual: Float32Array, expected: Float32Array): num
   return diff / scale;
 }
 
+/**
+ * A segmentation mask (class per pixel or voxel, e.g. an exported model's int64 `mask`) agrees with the argmax
+ * of the native logits [batch, classes, spatial...] wherever the best class leads the runner-up by more than
+ * 1e-3 of the largest logit (closer calls may flip with rounding); those must be at least 90% of the pixels.
+ */
+export function expectMaskOf(mask: BigInt64Array, logits: Float32Array, batch: number): void {
+  const size = mask.length / batch;
+  const classes = logits.length / mask.length;
+  const margin = 1e-3 * logits.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  let decided = 0;
+  let disagree = 0;
+  for (let p = 0; p < mask.length; p++) {
+    const base = Math.floor(p / size) * classes * size + (p % size);
+    const values = Array.from({ length: classes }, (_, c) => logits[base + c * size]);
+    const sorted = [...values].sort((a, b) => b - a);
+    if (sorted[0] - sorted[1] <= margin) continue;
+    decided++;
+    if (mask[p] !== BigInt(values.indexOf(sorted[0]))) disagree++;
+  }
+  expect(disagree, 'pixels whose class is not the native argmax').toBe(0);
+  expect(decided).toBeGreaterThan(0.9 * mask.length);
+}
+
+/** Softmax over the class axis (1) of [batch, classes, spatial...] logits. */
+export function softmaxClasses(logits: Float32Array, batch: number, classes: number): Float32Array {
+  const size = logits.length / batch / classes;
+  const out = new Float32Array(logits.length);
+  for (let p = 0; p < batch * size; p++) {
+    const base = Math.floor(p / size) * classes * size + (p % size);
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c * size]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c * size] - max);
+    for (let c = 0; c < classes; c++) out[base + c * size] = Math.exp(logits[base + c * size] - max) / sum;
+  }
+  return out;
+}
+
 export function maxAbsError(actual: Float32Array, expected: Float32Array): number {
   expect(actual.length).toBe(expected.length);
   let diff = 0;
