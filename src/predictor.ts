@@ -32,8 +32,8 @@ export interface PredictorOptions {
   microBatch?: { maxBatch?: number };
   /**
    * What runs the network: 'libtorch' (default: the serving copy, optimizeForInference) or 'onnxruntime' (the
-   * network exported to ONNX in memory and run by onnxruntime-node, which must be installed; classification
-   * only). Both are fed by the same native pipeline and give the same probabilities to 1e-4.
+   * network exported to ONNX in memory and run by onnxruntime-node, which must be installed; classification and
+   * segmentation). Both are fed by the same native pipeline and give the same probabilities to 1e-4.
    */
   engine?: PredictorEngine;
 }

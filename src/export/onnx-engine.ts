@@ -9,7 +9,7 @@ import type { Tensor } from '../nn/tensor.js';
 import { onnxModel } from './onnx.js';
 
 export interface OnnxEngine {
-  /** Class probabilities [N, classes] for a preprocessed batch [N, C, spatial...]. */
+  /** Class probabilities [N, classes] (U-Net: [N, classes, spatial...]) for a preprocessed batch [N, C, spatial...]. */
   probabilities(input: Tensor): Promise<Tensor>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // loadPredictor(path, { engine: 'onnxruntime' }): the same inputs, the same native preprocessing, the network run by
-// onnxruntime-node from the checkpoint exported in memory; the same probabilities as the LibTorch engine to 1e-4.
+// onnxruntime-node from the checkpoint exported in memory; the same probabilities as the LibTorch engine to 1e-4,
+// and for a U-Net checkpoint the same masks.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,12 +44,27 @@ describe("loadPredictor engine 'onnxruntime'", () => {
     await onnx.close();
   });
 
-  it('refuses an unknown engine, and a network the exporter cannot write, by name', async () => {
+  it('refuses an unknown engine by name', async () => {
     await expect(loadPredictor(join(dir, 'best.safetensors'), { engine: 'tensorrt' as never })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringContaining('engine') });
-    const unet = await createModel({ model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 2, device: 'cpu' });
+  });
+
+  it('a segmentation checkpoint (U-Net head) gives the LibTorch engine\'s masks', async () => {
+    const unet = await createModel({ model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 3, device: 'cpu', seed: 6 });
     const path = join(dir, 'unet.safetensors');
     await unet.saveWeights(path, { task: 'segmentation' });
     unet.dispose();
-    await expect(loadPredictor(path, { engine: 'onnxruntime' })).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED' });
+    const inputs = [0, 1].map((j) => ({ data: Uint8Array.from({ length: 40 * 48 }, (_, i) => (i * (7 + j) + (i >> 5) * 13) % 256), shape: [40, 48] }));
+    const libtorch = await loadPredictor(path, { device: 'cpu' });
+    const onnx = await loadPredictor(path, { device: 'cpu', engine: 'onnxruntime' });
+    const [expected, got] = [await libtorch.predictBatch(inputs), await onnx.predictBatch(inputs)] as { mask: Uint8Array; shape: number[] }[][];
+    got.forEach((p, i) => {
+      expect(p.shape).toEqual(expected[i].shape);
+      // Probabilities agree to about 1e-6, so only a near tie between two classes could flip a pixel.
+      const differ = p.mask.filter((c, v) => c !== expected[i].mask[v]).length;
+      expect(differ, `input ${i}: pixels of another class`).toBeLessThanOrEqual(p.mask.length / 1000);
+      expect(new Set(p.mask).size, 'a mask that is not constant').toBeGreaterThan(1);
+    });
+    await libtorch.close();
+    await onnx.close();
   });
 });
