@@ -1,9 +1,10 @@
 // ONNX export checked by a real runtime: onnxruntime-node runs each exported network, and its outputs equal
 // ttl-torch's own eval outputs to 1e-4 relative, with batch norms folded and kept, at three cutoffs including
 // k = n (not for ResNeXt3D-101, 190 MB), 2D and 3D, with ImageNet weights where ../shared has them; the U-Net
-// segmentation head on 2D and 3D encoders likewise, logits and mask. A family the exporter cannot write is refused by name.
+// segmentation head on 2D and 3D encoders likewise, logits and mask. A family the exporter cannot write is
+// refused by name.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
