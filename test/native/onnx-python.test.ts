@@ -30,16 +30,16 @@ const volumeShape = [2, 3, 8, 48, 48];
 const numel = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 const cases: [string, CreateModelOptions, boolean][] = [
-  ['resnet18-k6', { name: 'resnet18', cutoff: 6, numClasses: 3 }, true],
-  ['resnet50_v2-k8-kept', { name: 'resnet50_v2', cutoff: 8, numClasses: 2 }, false],
-  ['squeezenet1_1-original', { name: 'squeezenet1_1' }, true],
-  ['densenet121-k8', { name: 'densenet121', cutoff: 8, numClasses: 2 }, true],
-  ['r3d_18-k5-kept', { name: 'r3d_18', cutoff: 5, numClasses: 2 }, false],
-  ['resnext3d_101-k4', { name: 'resnext3d_101', cutoff: 4, numClasses: 2 }, true],
-  ['penet-k8', { name: 'penet', cutoff: 8, numClasses: 2 }, true],
-  ['resnet18-unet-k5-kept', { name: 'resnet18', cutoff: 5, head: 'unet', numClasses: 3 }, false],
-  ['resnet3d_18-unet-k6', { name: 'resnet3d_18', cutoff: 6, head: 'unet', numClasses: 3 }, true],
-  ['penet-unet-k4', { name: 'penet', cutoff: 4, head: 'unet', numClasses: 2 }, true],
+  ['resnet18-k6', { model: 'resnet18', cutoff: 6, numClasses: 3 }, true],
+  ['resnet50_v2-k8-kept', { model: 'resnet50_v2', cutoff: 8, numClasses: 2 }, false],
+  ['squeezenet1_1-original', { model: 'squeezenet1_1' }, true],
+  ['densenet121-k8', { model: 'densenet121', cutoff: 8, numClasses: 2 }, true],
+  ['r3d_18-k5-kept', { model: 'r3d_18', cutoff: 5, numClasses: 2 }, false],
+  ['resnext3d_101-k4', { model: 'resnext3d_101', cutoff: 4, numClasses: 2 }, true],
+  ['penet-k8', { model: 'penet', cutoff: 8, numClasses: 2 }, true],
+  ['resnet18-unet-k5-kept', { model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 3 }, false],
+  ['resnet3d_18-unet-k6', { model: 'resnet3d_18', cutoff: 6, head: 'unet', numClasses: 3 }, true],
+  ['penet-unet-k4', { model: 'penet', cutoff: 4, head: 'unet', numClasses: 2 }, true],
 ];
 
 describe('ONNX export (the onnx checker and onnxruntime from PyPI)', () => {
