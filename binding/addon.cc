@@ -5,7 +5,9 @@
 #include "analysis.h"
 #include "async.h"
 #include "core/cpu_limit.h"
+#include "convert.h"
 #include "core/runtime.h"
+#include "engine/trainer.h"
 #include "dist_wrap.h"
 #include "model_wrap.h"
 #include "store_wrap.h"
@@ -29,6 +31,16 @@ void single_threaded_blas() {
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
 }
 
+// batchesPerEpoch(samples, batchSize, lastBatch, ranks): the batches an epoch trains (engine/trainer.h plan_epoch),
+// for the LR schedule that is laid out before any epoch runs. Validated in TypeScript.
+Napi::Value BatchesPerEpoch(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const auto plan = ttl::plan_epoch(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::Number>().Int64Value(),
+                                      to_last_batch(info[2].As<Napi::String>()), info[3].As<Napi::Number>().Int64Value());
+    return Napi::Number::New(info.Env(), static_cast<double>(plan.trained));
+  });
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   return schedule<ttl::RuntimeInfo>(
       info.Env(), [] { return ttl::runtime_info(); },
@@ -45,6 +57,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
         out.Set("parallelInfo", r.parallel_info);
         out.Set("deterministic", Napi::Boolean::New(env, r.deterministic));
         out.Set("cpuCapability", r.cpu_capability);
+        Napi::Array families = Napi::Array::New(env, r.families.size());
+        for (uint32_t i = 0; i < r.families.size(); ++i) families.Set(i, r.families[i]);
+        out.Set("families", families);
         return out;
       });
 }
@@ -97,6 +112,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic));
   exports.Set("cpuLimit", Napi::Function::New(env, CpuLimit));
   exports.Set("freeThreads", Napi::Function::New(env, FreeThreads));
+  exports.Set("batchesPerEpoch", Napi::Function::New(env, BatchesPerEpoch));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));
   exports.Set("Model", ModelWrap::Init(env));
   exports.Set("Store", StoreWrap::Init(env));

@@ -490,7 +490,7 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
     const resolved = await resolveWeights(model.card.name, weights, { ...options.resolve, signal: options.signal ?? options.resolve?.signal });
     const report = await model.loadWeights(resolved.path, {
       allowMissing: options.allowMissing ?? false,
-      layout: resolved.file.layout,
+      keyLayout: resolved.file.layout,
     });
     model.loadReport = report;
     return report;

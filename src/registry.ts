@@ -30,8 +30,11 @@ export interface WeightsCard {
 
 export interface ModelCard {
   name: string;
-  /** One of the families the native builder registers (cpp/core/arch.cpp kFamilies). */
-  family: 'resnet' | 'resnet_v2' | 'squeezenet' | 'densenet' | 'r3d' | 'resnet3d' | 'penet';
+  /**
+   * One of the architecture families the native builder has: the list is kept once, in cpp/core/arch.cpp, and read
+   * through runtimeInfo().families; createModel() refuses any other with E_UNKNOWN_MODEL naming them.
+   */
+  family: string;
   description: string;
   arch: { block?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number };
   units: string[];

@@ -51,6 +51,12 @@ const Family& family_of(const ArchSpec& spec) {
 }
 }  // namespace
 
+std::vector<std::string> family_names() {
+  std::vector<std::string> names;
+  for (const Family& f : kFamilies) names.emplace_back(f.name);
+  return names;
+}
+
 int64_t count_units(const ArchSpec& spec) { return family_of(spec).count_units(spec); }
 
 Backbone build_backbone(const ArchSpec& spec) {

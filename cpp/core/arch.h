@@ -33,4 +33,7 @@ inline int64_t unit_width(const ArchSpec& spec, int64_t k, int64_t width) { retu
 // Number of units the spec's architecture has when untruncated.
 int64_t count_units(const ArchSpec& spec);
 
+// The family names a model card's `family` may take, in the registry's order.
+std::vector<std::string> family_names();
+
 }  // namespace ttl

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/arch.h"
 #include "core/cpu_limit.h"
 #include "core/cpu_share.h"
 #include "core/error.h"
@@ -78,7 +79,8 @@ torch::Device resolve_device(const std::string& name) {
     return device;
   }
   if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  throw Error("E_BAD_ARGUMENT", "device must be 'auto', 'cpu' or 'cuda', got '" + name + "'");
+  // The names are validated in TypeScript (validate.ts deviceOf, the one list); this is the backstop.
+  throw Error("E_BAD_ARGUMENT", "device '" + name + "' is not one LibTorch resolves here");
 }
 
 RuntimeInfo runtime_info() {
@@ -96,6 +98,7 @@ RuntimeInfo runtime_info() {
   info.deterministic = at::globalContext().deterministicAlgorithms();
   info.cpu_capability = cpu_capability();
   info.parallel_info = at::get_parallel_info();
+  info.families = family_names();
   return info;
 }
 

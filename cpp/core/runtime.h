@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace ttl {
 
@@ -17,13 +18,10 @@ struct RuntimeInfo {
   bool adaptive_threads = false;
   double others_busy_cores = 0;
   bool flush_denormal = false;
-  bool deterministic = false;       // The threads the cores other processes leave free, measured over `window` from now (the caller waits that
-// long): what a trial that keeps one count for its whole length starts with.
-int measure_free_threads(std::chrono::milliseconds window);
-
-// LibTorch's deterministic algorithms (set_deterministic)
-  std::string cpu_capability;       // the ISA ATen's CPU kernels use: DEFAULT, AVX2, AVX512, ...
+  bool deterministic = false;  // LibTorch's deterministic algorithms (set_deterministic)
+  std::string cpu_capability;  // the ISA ATen's CPU kernels use: DEFAULT, AVX2, AVX512, ...
   std::string parallel_info;
+  std::vector<std::string> families;  // the architecture families a model card may name (core/arch.cpp)
 };
 
 // Applies intra-op threads and flush-denormal to the calling thread: with OpenMP both are per-thread

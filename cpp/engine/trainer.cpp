@@ -171,19 +171,23 @@ EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOpti
     throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
   order_ = torch::randperm(store.size(), generator_, torch::kInt64);
   labels_ = store.labels.to(device_of(trainer.model_));
-  const int64_t full = store.size() / batch_size;
-  batches_ = last_batch == LastBatch::Drop && full > 0 ? full : (store.size() + batch_size - 1) / batch_size;
+  plan_ = plan_epoch(store.size(), batch_size, last_batch, shard.count);
+}
+
+EpochPlan plan_epoch(int64_t samples, int64_t batch_size, LastBatch last_batch, int64_t ranks) {
+  EpochPlan plan;
+  const int64_t full = samples / batch_size;
+  plan.split = last_batch == LastBatch::Drop && full > 0 ? full : (samples + batch_size - 1) / batch_size;
+  // The last batch's size; Even batches differ by at most one, the last being the smaller.
+  const int64_t last = last_batch == LastBatch::Even ? samples / plan.split : samples - (plan.split - 1) * batch_size;
+  plan.trained = plan.split > 1 && last < 2 * ranks ? plan.split - 1 : plan.split;
+  return plan;
 }
 
 bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
-  if (b_ >= batches_) return false;
+  if (b_ >= plan_.trained) return false;
   const int64_t b = b_++;
   torch::Tensor idx = order_.slice(0, batch_start(b), batch_start(b + 1));
-  // A batch of one breaks batch norm: drop the ragged tail (data-parallel: one that leaves a rank fewer than 2).
-  if (idx.size(0) < 2 * shard_.count && b > 0) {
-    b_ = batches_;
-    return false;
-  }
   if (shard_.count > 1) {
     // Every rank draws the same order; each trains its slice and the gradients are averaged.
     const int64_t n = idx.size(0);
@@ -199,15 +203,15 @@ bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
   loss_sum_ += loss * idx.size(0);
   stats_.samples += idx.size(0);
   stats_.batches++;
-  if (progress) progress({b + 1, batches_, loss});
+  if (progress) progress({b + 1, plan_.trained, loss});
   return true;
 }
 
-// Where batch b starts in the epoch's order; batch_start(batches_) is the store's size. Even batches differ in size by
-// at most one (ceil(b * n / batches)).
+// Where batch b starts in the epoch's order; batch_start(plan_.split) is the store's size. Even batches differ in size
+// by at most one (ceil(b * n / batches)).
 int64_t EpochRun::batch_start(int64_t b) const {
   const int64_t n = store_.size();
-  if (last_batch_ == LastBatch::Even) return (b * n + batches_ - 1) / batches_;
+  if (last_batch_ == LastBatch::Even) return (b * n + plan_.split - 1) / plan_.split;
   return std::min(n, b * batch_size_);
 }
 

@@ -99,6 +99,16 @@ struct Shard {
 // kept whole.
 enum class LastBatch { Keep, Even, Drop };
 
+// How an epoch of `samples` splits into batches and how many of them train: the one statement of the rule, read by
+// EpochRun and (through the binding) by the LR schedule, which is laid out before any epoch runs. `split` batches
+// partition the epoch's order (full batches only for Drop); a last one with fewer than 2 samples per rank is not
+// trained (batch norm needs two), unless it is the only one.
+struct EpochPlan {
+  int64_t split = 0;
+  int64_t trained = 0;
+};
+EpochPlan plan_epoch(int64_t samples, int64_t batch_size, LastBatch last_batch, int64_t ranks = 1);
+
 class EpochRun {
  public:
   EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size, uint64_t seed,
@@ -118,7 +128,8 @@ class EpochRun {
   Shard shard_;
   at::Generator generator_;
   torch::Tensor order_, labels_;
-  int64_t batches_ = 0, b_ = 0;
+  EpochPlan plan_;
+  int64_t b_ = 0;
   double loss_sum_ = 0;
   EpochStats stats_;
 };

@@ -231,6 +231,8 @@ export interface NativeRuntimeInfo {
   deterministic: boolean;
   /** The vector ISA ATen's CPU kernels dispatch to: DEFAULT, AVX2, AVX512, ... */
   cpuCapability: string;
+  /** The architecture families a model card may name (cpp/core/arch.cpp, the one list). */
+  families: string[];
 }
 
 /** The cores this process may use: its affinity mask, capped by its cgroup's CPU quota (rounded to the nearest core). */
@@ -248,6 +250,8 @@ export interface Binding {
   setThreads(threads: number): void;
   setDeterministic(on: boolean): void;
   cpuLimit(): NativeCpuLimit;
+  /** The batches an epoch of `samples` trains (cpp/engine/trainer.h plan_epoch, the one statement of the rule). */
+  batchesPerEpoch(samples: number, batchSize: number, lastBatch: LastBatch, ranks: number): number;
   /** Threads for the cores other processes leave free, measured over half a second on the compute thread. */
   freeThreads(): Promise<number>;
   /** threads: intra-op threads for this model's tasks (0 or absent: the process-wide setting). */

@@ -9,7 +9,7 @@ import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf, trainingAutoca
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { TASKS, type Task } from './task.js';
-import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/setup.js';
+import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/defaults.js';
 import type { LastBatch } from '../native/binding.js';
 import { checkThreads, type RunThreads } from './threads.js';
 
@@ -93,7 +93,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
-  pretrainedLrScale: 1, optimizer: 'sgd', weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
+  pretrainedLrScale: TRAINING_DEFAULTS.pretrainedLrScale, optimizer: TRAINING_DEFAULTS.optimizer, weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
   threads: 'auto', deterministic: false,
 };
 

@@ -10,7 +10,7 @@ import { imageChunks } from './chunks.js';
 import { evaluateSplit } from './evaluate.js';
 import { epochLoop } from './loop.js';
 import { networkInputShape } from '../registry.js';
-import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
+import { planTraining, trainingOptim, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export type SelectMetric = 'auroc' | 'auprc' | 'loss';
 
@@ -66,7 +66,7 @@ export function checkDimensions(data: { name: string; kind: string }, card: { na
  * validation, best weights evaluated on test; see FinetuneOptions for the settings and their defaults.
  */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
-  const s = trainingSettings(options);
+  const s = planTraining(options);
   const { card } = s;
   const data = typeof options.data === 'string' ? (await loadDataset(options.data, { seed: options.seed, ...options.dataOptions })).dataset : options.data;
   checkDimensions(data, card);
@@ -81,11 +81,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `'balanced' or ${numClasses} numbers`, options.classWeights);
 
-  return withTrainingModel(options, s, 'linear', numClasses, async (model) => {
+  return withTrainingModel(s, 'linear', numClasses, async (model) => {
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
-    await model.configureTraining(trainingOptim(options, s, data.train.labels.length, classWeights));
+    await model.configureTraining(trainingOptim(s, data.train.labels.length, classWeights));
     const loop = await epochLoop(model, train, s, async () => {
       const { scores, loss } = await evaluateSplit(model, val, s.pipeline, evalBatch);
       const metrics = classificationMetrics(data.val.labels, scores.data, numClasses);
@@ -93,7 +93,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, valLoss: e.val.loss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
-      signal: options.signal,
+      signal: s.signal,
     });
     // The best epoch's weights are restored: these are the predictions its metrics came from.
     // The probabilities are float32 natively: the conversion back is exact.
@@ -104,7 +104,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));
-    const result = trialResult(options, s, model, loop, classificationMetrics(data.test.labels, testProbs, numClasses), curves, complexity);
+    const result = trialResult(s, model, loop, classificationMetrics(data.test.labels, testProbs, numClasses), curves, complexity);
     return { ...result, predictions: { val: valProbs, test: testProbs } };
   }, {
     task: 'classification', classes: data.classes, volume: data.volume,

@@ -3,7 +3,7 @@
 import { TtlError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { NativeStore } from '../native/binding.js';
-import { epochOptions, type TrainingSettings } from './setup.js';
+import { epochOptions, type TrainingPlan } from './setup.js';
 
 export interface Evaluation<M> {
   metrics: M;
@@ -43,7 +43,7 @@ export function checkAborted(signal: AbortSignal | undefined, what = 'training')
 }
 
 export async function epochLoop<M>(
-  model: Model, train: NativeStore, s: TrainingSettings,
+  model: Model, train: NativeStore, s: TrainingPlan,
   evaluate: (epoch: number) => Promise<Evaluation<M>>,
   events: LoopEvents<M> = {},
 ): Promise<LoopResult<M>> {

@@ -4,7 +4,7 @@
 import { TtlError } from '../errors.js';
 import { toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { integerIn, numberIn } from '../validate.js';
-import { batchesPerEpoch, epochOptions, trainingOptim, trainingSettings, withTrainingModel, type TrainingOptions } from './setup.js';
+import { batchesPerEpoch, epochOptions, planTraining, trainingOptim, withTrainingModel, type TrainingOptions } from './setup.js';
 
 export interface LrRangeOptions extends TrainingOptions {
   data: ImageDataset;
@@ -45,20 +45,20 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
   const minLr = numberIn('minLr', options.minLr ?? 1e-5, 1e-9, 1);
   const maxLr = numberIn('maxLr', options.maxLr ?? 1, minLr * 10, 100);
   const steps = integerIn('steps', options.steps ?? 100, 10, 10000);
-  const s = trainingSettings({ ...options, epochs: 1 });
+  // The sweep leaves no trace: no checkpoint, and the model is disposed afterwards.
+  const s = { ...planTraining({ ...options, epochs: 1 }), checkpoint: undefined, keepModel: false };
   const { data } = options;
-  const perEpoch = batchesPerEpoch(data.train.labels.length, s.batchSize, s.lastBatch, options.group?.worldSize);
+  const perEpoch = batchesPerEpoch(data.train.labels.length, s.batchSize, s.lastBatch, s.group?.worldSize);
   const epochs = Math.ceil(steps / perEpoch);
   const lrs: number[] = [];
   const losses: number[] = [];
   const smoothed: number[] = [];
-  // The sweep leaves no trace: no checkpoint, and the model is disposed afterwards.
-  return withTrainingModel({ ...options, checkpoint: undefined, keepModel: false }, s, 'linear', data.classes.length, async (model) => {
+  return withTrainingModel(s, 'linear', data.classes.length, async (model) => {
     const train = toNativeStore(data.train, data.kind);
     const total = epochs * perEpoch;
     const rate = (step: number) => minLr * (maxLr / minLr) ** (step / (steps - 1));
     // The native sweep spans whole epochs (total >= steps steps); it reaches maxLr at step `steps - 1`.
-    const optim = trainingOptim(options, { ...s, epochs }, data.train.labels.length, []);
+    const optim = trainingOptim({ ...s, epochs }, data.train.labels.length, []);
     await model.configureTraining({ ...optim, schedule: 'exponential', lr: minLr, lrEnd: rate(total - 1), epochs, stepsPerEpoch: perEpoch });
     let average = 0;
     let stop = false;

@@ -11,7 +11,7 @@ import { segmentationChunks } from './chunks.js';
 import { evaluateSplit } from './evaluate.js';
 import { epochLoop } from './loop.js';
 import { spatialDims } from '../registry.js';
-import { trainingOptim, trainingSettings, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
+import { planTraining, trainingOptim, trialResult, withTrainingModel, type TrainingOptions, type TrialResult } from './setup.js';
 
 export interface SegmentationMetrics {
   /** Mean ± std over images of the per-image Dice (foreground classes present in truth or prediction). */
@@ -82,7 +82,7 @@ function checkMasks(data: SegmentationDataset): void {
  * loss), best weights evaluated on test; see SegmentOptions.
  */
 export async function trainSegmentation(options: SegmentOptions): Promise<SegmentResult> {
-  const s = trainingSettings(options);
+  const s = planTraining(options);
   const { card } = s;
   const data = options.data;
   checkDimensions(data, card);
@@ -95,17 +95,17 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `${numClasses} numbers (background first)`, classWeights);
 
-  return withTrainingModel(options, s, 'unet', numClasses, async (model) => {
+  return withTrainingModel(s, 'unet', numClasses, async (model) => {
     const train = toNativeSegmentationStore(data.train, data.kind);
     const [val, test] = [segmentationChunks(data.val, data.kind, s.batchSize), segmentationChunks(data.test, data.kind, s.batchSize)];
-    await model.configureTraining(trainingOptim(options, s, data.train.shape[0], classWeights));
+    await model.configureTraining(trainingOptim(s, data.train.shape[0], classWeights));
     const loop = await epochLoop(model, train, s, async () => {
       const metrics = await evaluateSegmentation(model, val, s.pipeline, s.batchSize);
       return { metrics, loss: metrics.loss, score: select === 'loss' ? -metrics.loss : metrics.dice.mean };
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
       onEpoch: (e) => options.onProgress?.({ type: 'epoch', epoch: e.epoch, epochs: s.epochs, trainLoss: e.trainLoss, val: e.val.metrics, seconds: e.seconds, best: e.best }),
-      signal: options.signal,
+      signal: s.signal,
     });
     const testMetrics = await evaluateSegmentation(model, test, s.pipeline, s.batchSize);
     const spatial = s.pipeline.shape ?? new Array(dims).fill(s.size);
@@ -113,7 +113,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valDice: e.val.metrics.dice.mean, valJaccard: e.val.metrics.jaccard.mean, lr: e.lr, seconds: e.seconds,
     }));
-    return trialResult(options, s, model, loop, testMetrics, curves, complexity);
+    return trialResult(s, model, loop, testMetrics, curves, complexity);
   }, {
     task: 'segmentation', classes: data.classes,
     storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },

@@ -1,12 +1,15 @@
-// What every training task (classification finetune, segmentation) validates and builds the same way:
-// strategy plan, schedule, input pipeline, the model, and its cancellation and disposal.
+// What every training task (classification finetune, segmentation) validates and builds the same way: the
+// options resolved once into a TrainingPlan, then the schedule, the model, its cancellation and disposal, from it.
 import { configHash, type CheckpointInfo } from '../weights/checkpoint.js';
 import { ProcessGroup, dataParallelOptions, makeDataParallel } from '../parallel/c10d.js';
 import { TtlError, invalidParameterError } from '../errors.js';
-import { createModel, optimOptions, type Device, type HeadKind, type Model } from '../model.js';
+import { createModel, optimOptions, type CreateModelOptions, type Device, type HeadKind, type Model } from '../model.js';
 import type { LastBatch, NativeAugmentOptions, NativeDataParallelOptions, NativeEpochOptions, NativeOptimOptions, NativePipelineOptions } from '../native/binding.js';
+import { callSync } from '../native/call.js';
+import { native } from '../native/loader.js';
 import { getModelCard, normalisation, type ModelCard } from '../registry.js';
-import { integerIn, isObject, numberIn, oneOf, trainingAutocast } from '../validate.js';
+import { booleanOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } from '../validate.js';
+import { DEFAULT_AUGMENT, LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from './defaults.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
 
@@ -92,25 +95,35 @@ export interface TrialResult<M, C> {
 
 /** Assembles a trial's result once its loop, test metrics and complexity are known. */
 export function trialResult<M, C>(
-  options: TrainingOptions, s: TrainingSettings, model: Model,
+  t: TrainingPlan, model: Model,
   loop: { bestEpoch: number; best: M; trainSeconds: number; samplesPerSecond: number; stoppedEarly: boolean },
   test: M, curves: C[], complexity: { params: number; trainableParams: number; macs: number },
 ): TrialResult<M, C> {
   return {
-    strategy: strategyName(s.card, options.strategy), k: s.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
+    strategy: t.strategyName, k: t.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
     params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
-    imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: options.checkpoint,
-    model: options.keepModel ? model : undefined,
+    imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: t.checkpoint,
+    model: t.keepModel ? model : undefined,
   };
 }
 
-export interface TrainingSettings {
+/**
+ * A trial's options resolved once, each validated with a message naming it and defaulted from TRAINING_DEFAULTS:
+ * everything the model, the optimiser, the epoch loop and the result read. Nothing after planTraining() looks at
+ * the caller's options again.
+ */
+export interface TrainingPlan {
   card: ModelCard;
   plan: StrategyPlan;
+  strategyName: string;
   epochs: number;
   batchSize: number;
   size: number;
   lr: number;
+  optimizer: 'sgd' | 'adamw';
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
   warmup: number;
   clipGradNorm: number;
   lastBatch: LastBatch;
@@ -120,38 +133,34 @@ export interface TrainingSettings {
   augment?: NativeAugmentOptions;
   autocast: '' | 'bf16';
   parallel: NativeDataParallelOptions;
+  group?: ProcessGroup;
+  /** How the model is built and where its weights come from. */
+  model: Pick<CreateModelOptions, 'dropout' | 'headInit' | 'weights' | 'allowMissing' | 'device' | 'resolve'>;
+  checkpoint?: string;
+  keepModel: boolean;
+  signal?: AbortSignal;
+  /** sha256 (16 hex) of the options that shape the weights, for the checkpoint. */
+  configHash: string;
 }
 
-export const LAST_BATCH: readonly LastBatch[] = ['keep', 'even', 'drop'];
-
-/**
- * Defaults of finetune(), trainSegmentation() and `ttl-torch run` (the one place they are set), chosen by
- * `npm run bench -- defaults` (README). weightDecay 1e-4, what `run` has always used; finetune() had 0 until 0.2.0.
- * Model.trainStep() is the bare primitive and deliberately applies none of them (no clipping, no weight decay,
- * like one optimiser step in PyTorch) unless its options ask.
- */
-export const TRAINING_DEFAULTS = { lr: 0.01, batchSize: 32, warmup: 0.05, clipGradNorm: 5, lastBatch: 'drop' as LastBatch, weightDecay: 1e-4 };
-
-/** The default head learning rate of a model: its card's own where it declares one, else the general default. */
-export const defaultLr = (card: ModelCard) => card.train?.lr ?? TRAINING_DEFAULTS.lr;
-
-const DEFAULT_AUGMENT: NativeAugmentOptions = {
-  cropScaleMin: 0.75, maxAspectLog: 0.1, hflip: true, maxRotationDeg: 10, brightness: 0.1, contrast: 0.1,
-};
-
-export function trainingSettings(options: TrainingOptions): TrainingSettings {
+export function planTraining(options: TrainingOptions): TrainingPlan {
   if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
   const card = getModelCard(options.model);
-  const plan = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? 1, 0, 1000));
-  const epochs = integerIn('epochs', options.epochs ?? 10, 1, 10000);
+  const strategy = planStrategy(card, options.strategy, numberIn('pretrainedLrScale', options.pretrainedLrScale ?? TRAINING_DEFAULTS.pretrainedLrScale, 0, 1000));
+  const epochs = integerIn('epochs', options.epochs ?? TRAINING_DEFAULTS.epochs, 1, 10000);
   const size = integerIn('imageSize', options.imageSize ?? card.input.size, 16, 4096);
   const parallel = dataParallelOptions({ syncBatchNorm: options.syncBatchNorm });
+  if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   if (parallel.syncBatchNorm && !options.group)
     throw new TtlError('E_BAD_ARGUMENT', 'syncBatchNorm shares batch statistics between the ranks of a group: pass group too');
   return {
-    card, plan, epochs, size,
+    card, plan: strategy, strategyName: strategyName(card, options.strategy), epochs, size,
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
+    optimizer: oneOf('optimizer', options.optimizer ?? TRAINING_DEFAULTS.optimizer, ['sgd', 'adamw'] as const),
+    momentum: numberIn('momentum', options.momentum ?? TRAINING_DEFAULTS.momentum, 0, 1),
+    nesterov: booleanOf('nesterov', options.nesterov ?? TRAINING_DEFAULTS.nesterov),
+    weightDecay: numberIn('weightDecay', options.weightDecay ?? TRAINING_DEFAULTS.weightDecay, 0, 1),
     warmup: numberIn('warmup', options.warmup ?? TRAINING_DEFAULTS.warmup, 0, 0.5),
     clipGradNorm: numberIn('clipGradNorm', options.clipGradNorm ?? TRAINING_DEFAULTS.clipGradNorm, 0, 1e6),
     lastBatch: oneOf('lastBatch', options.lastBatch ?? TRAINING_DEFAULTS.lastBatch, LAST_BATCH),
@@ -161,32 +170,34 @@ export function trainingSettings(options: TrainingOptions): TrainingSettings {
     augment: options.augment === false ? undefined : { ...DEFAULT_AUGMENT, ...(isObject(options.augment) ? options.augment : {}) },
     autocast: trainingAutocast('autocast', options.autocast),
     parallel,
+    group: options.group,
+    model: { dropout: options.dropout, headInit: options.headInit, weights: options.weights, allowMissing: options.allowMissing, device: options.device, resolve: options.resolve },
+    checkpoint: options.checkpoint,
+    keepModel: options.keepModel ?? false,
+    signal: options.signal,
+    configHash: trainingConfigHash(options as TrainingOptions & Record<string, unknown>),
   };
 }
 
 /** What the native trainer needs to draw epoch `epoch`'s batches. */
-export const epochOptions = (s: TrainingSettings, epoch: number): NativeEpochOptions => ({ batchSize: s.batchSize, seed: s.seed, epoch, lastBatch: s.lastBatch });
+export const epochOptions = (t: TrainingPlan, epoch: number): NativeEpochOptions => ({ batchSize: t.batchSize, seed: t.seed, epoch, lastBatch: t.lastBatch });
 
 /**
- * How many batches an epoch of `count` samples trains, as the native epoch draws them: full batches only for 'drop',
- * and a last batch with fewer than 2 samples per rank is skipped (batch norm needs two).
+ * How many batches an epoch of `count` samples trains: asked of the native epoch's own rule (full batches only for
+ * 'drop'; a last batch with fewer than 2 samples per rank is not trained, since batch norm needs two).
  */
 export function batchesPerEpoch(count: number, batchSize: number, lastBatch: LastBatch, ranks = 1): number {
-  const full = Math.floor(count / batchSize);
-  if (lastBatch === 'drop' && full > 0) return full;
-  const batches = Math.ceil(count / batchSize);
-  const last = lastBatch === 'even' ? Math.floor(count / batches) : count - (batches - 1) * batchSize;
-  return batches > 1 && last < 2 * ranks ? batches - 1 : batches;
+  return callSync(() => native().batchesPerEpoch(count, batchSize, lastBatch, ranks));
 }
 
 /** The optimiser configuration of a plan; the schedule spans the steps of `epochs` epochs of `trainCount` samples. */
-export function trainingOptim(options: TrainingOptions, s: TrainingSettings, trainCount: number, classWeights: number[]): NativeOptimOptions {
-  const stepsPerEpoch = batchesPerEpoch(trainCount, s.batchSize, s.lastBatch, options.group?.worldSize);
+export function trainingOptim(t: TrainingPlan, trainCount: number, classWeights: number[]): NativeOptimOptions {
+  const stepsPerEpoch = batchesPerEpoch(trainCount, t.batchSize, t.lastBatch, t.group?.worldSize);
   return optimOptions({
-    optimizer: options.optimizer ?? 'sgd', lr: s.lr, momentum: options.momentum ?? 0.9, nesterov: options.nesterov ?? false,
-    weightDecay: numberIn('weightDecay', options.weightDecay ?? TRAINING_DEFAULTS.weightDecay, 0, 1), unitLrScale: s.plan.unitLrScale, headLrScale: 1, epochs: s.epochs,
-    warmupSteps: Math.round(s.warmup * s.epochs * stepsPerEpoch), stepsPerEpoch, classWeights,
-    autocast: s.autocast, clipGradNorm: s.clipGradNorm,
+    optimizer: t.optimizer, lr: t.lr, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay,
+    unitLrScale: t.plan.unitLrScale, headLrScale: 1, epochs: t.epochs,
+    warmupSteps: Math.round(t.warmup * t.epochs * stepsPerEpoch), stepsPerEpoch, classWeights,
+    autocast: t.autocast, clipGradNorm: t.clipGradNorm,
   });
 }
 
@@ -200,13 +211,13 @@ export function trainingConfigHash(options: TrainingOptions & Record<string, unk
 /** What a task adds to a checkpoint's metadata beyond the model's identity and the settings' pipeline. */
 export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow' | 'volume'>;
 
-/** The checkpoint metadata of a trial: identity comes from the model, the input pipeline from the settings. */
-export function describeTrial(options: TrainingOptions, s: TrainingSettings, description: CheckpointDescription): Partial<CheckpointInfo> {
-  const p = s.pipeline;
+/** The checkpoint metadata of a trial: identity comes from the model, the input pipeline from the plan. */
+export function describeTrial(t: TrainingPlan, description: CheckpointDescription): Partial<CheckpointInfo> {
+  const p = t.pipeline;
   return {
     ...description,
-    input: { size: p.size, shape: p.shape, frames: s.card.input.frames, channels: p.channels, mean: p.mean, std: p.std },
-    configHash: trainingConfigHash(options as TrainingOptions & Record<string, unknown>),
+    input: { size: p.size, shape: p.shape, frames: t.card.input.frames, channels: p.channels, mean: p.mean, std: p.std },
+    configHash: t.configHash,
   };
 }
 
@@ -215,30 +226,25 @@ export function describeTrial(options: TrainingOptions, s: TrainingSettings, des
  * disposed afterwards (once its calls settled) unless keepModel is set and the work succeeded.
  */
 export async function withTrainingModel<R>(
-  options: TrainingOptions, s: TrainingSettings, head: HeadKind, numClasses: number,
+  t: TrainingPlan, head: HeadKind, numClasses: number,
   work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
-  if (options.group !== undefined && !(options.group instanceof ProcessGroup)) throw invalidParameterError('group', 'a ProcessGroup', options.group);
   const model = await createModel({
-    model: s.card.name, cutoff: s.plan.keepUnits, slimAfter: s.plan.slimAfter, head, numClasses, dropout: options.dropout,
-    headInit: options.headInit,
-    weights: options.weights, allowMissing: options.allowMissing, device: options.device, seed: s.seed, resolve: options.resolve,
-    signal: options.signal,
+    model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, head, numClasses, seed: t.seed, signal: t.signal, ...t.model,
   });
   // The native flag is sticky, so an abort between two native calls still stops the next one.
   const abort = () => model.cancel(true);
   let succeeded = false;
-  options.signal?.addEventListener('abort', abort);
+  t.signal?.addEventListener('abort', abort);
   try {
-    if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
-    if (options.group) await makeDataParallel(model, options.group, s.parallel);
+    if (t.signal?.aborted) throw new TtlError('E_CANCELLED', 'training was cancelled');
+    if (t.group) await makeDataParallel(model, t.group, t.parallel);
     const result = await work(model);
-    if (options.checkpoint && (options.group?.rank ?? 0) === 0) await model.saveWeights(options.checkpoint, description ? describeTrial(options, s, description) : {});
+    if (t.checkpoint && (t.group?.rank ?? 0) === 0) await model.saveWeights(t.checkpoint, description ? describeTrial(t, description) : {});
     succeeded = true;
     return result;
   } finally {
-    options.signal?.removeEventListener('abort', abort);
-    if (!options.keepModel || !succeeded) await model.close();
+    t.signal?.removeEventListener('abort', abort);
+    if (!t.keepModel || !succeeded) await model.close();
   }
 }
-

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel, finetune } from '../../src/index.js';
 import { optimOptions } from '../../src/model.js';
 import { toNativeStore } from '../../src/data/dataset.js';
-import { batchesPerEpoch, trainingOptim, trainingSettings } from '../../src/train/setup.js';
+import { batchesPerEpoch, planTraining, trainingOptim } from '../../src/train/setup.js';
 import { native } from '../../src/native/loader.js';
 import type { LastBatch } from '../../src/native/binding.js';
 
@@ -85,7 +85,7 @@ describe('training state', () => {
     expect(await epoch(10, 'drop')).toEqual({ batches: 2, samples: 8, reported: [1, 2] });
     expect(await epoch(3, 'drop')).toEqual({ batches: 1, samples: 3, reported: [1] });
     const options = { model: 'squeezenet1_1', strategy: { kind: 'ftl' as const }, batchSize: 4, lastBatch: 'drop' as const, warmup: 0.5 };
-    expect(trainingOptim(options, trainingSettings(options), 10, [])).toMatchObject({ stepsPerEpoch: 2, warmupSteps: 10 });
+    expect(trainingOptim(planTraining(options), 10, [])).toMatchObject({ stepsPerEpoch: 2, warmupSteps: 10 });
     await expect(model.trainEpoch(grayStore(4), pipeline, { batchSize: 4, seed: 0, epoch: 1, lastBatch: 'all' as LastBatch }))
       .rejects.toThrow("epoch options: lastBatch must be 'keep', 'even' or 'drop', got 'all'");
     model.dispose();

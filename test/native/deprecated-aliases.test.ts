@@ -1,5 +1,8 @@
 // The options renamed in 0.2.0 (CHANGELOG, "Renamed") still work under their old names until 0.3.0: the same
 // result as the new name, one DeprecationWarning per old name, and both names at once refused.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, getModelCard } from '../../src/index.js';
 import { cutoffTable } from '../../src/models.js';
@@ -57,6 +60,19 @@ describe('deprecated aliases', () => {
     expect(() => planStrategy(card, { kind: 'lwft', cutoff: 9 })).toThrow(/would freeze every unit/);
     await settle();
     expect(warnings.filter((w) => w.startsWith('strategy.k'))).toHaveLength(1);
+  });
+
+  it("loadWeights({ layout }) is keyLayout (the checkpoint's key names)", async () => {
+    const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu' });
+    const path = join(mkdtempSync(join(tmpdir(), 'ttl-alias-')), 'w.safetensors');
+    await model.saveWeights(path);
+    const { path: _a, ...viaNew } = await model.loadWeights(path, { keyLayout: 'torchvision' });
+    const { path: _b, ...viaOld } = await model.loadWeights(path, { layout: 'torchvision' });
+    expect(viaOld).toEqual(viaNew);
+    await expect(model.loadWeights(path, { keyLayout: 'nonsense' })).rejects.toMatchObject({ message: expect.stringContaining('nonsense') });
+    model.dispose();
+    await settle();
+    expect(warnings.some((w) => w.startsWith('loadWeights options.layout'))).toBe(true);
   });
 
   it('DEMO is RUN_DEFAULTS', () => {

@@ -1,7 +1,7 @@
 // Every registered model: the native builder's unit metadata equals its card, and each unit's real
 // output has the declared channels and reduction.
 import { describe, expect, it } from 'vitest';
-import { createModel, getModelCard, listModels } from '../../src/index.js';
+import { createModel, getModelCard, listModels, runtimeInfo } from '../../src/index.js';
 import { registerModel } from '../../src/models.js';
 
 const SIZE = 64;
@@ -78,5 +78,22 @@ describe('model registry', () => {
     expect(c.headMacs).toBeGreaterThan(0);
     expect(model.units).toHaveLength(card.blocks[1]);
     model.dispose();
+  });
+});
+
+describe('architecture families: one list, in the native builder', () => {
+  it('every card names a family the addon builds, and every family the addon builds has a card', async () => {
+    const { families } = await runtimeInfo();
+    expect(families.length).toBeGreaterThan(0);
+    const used = new Set(listModels().map((name) => getModelCard(name).family));
+    expect([...used].filter((f) => !families.includes(f))).toEqual([]);
+    expect(families.filter((f) => !used.has(f))).toEqual([]);
+  });
+
+  it('a card with another family is refused by createModel, naming the families', async () => {
+    registerModel({ ...getModelCard('resnet18'), name: 'family-test-vit', family: 'vit' });
+    await expect(createModel({ model: 'family-test-vit', device: 'cpu' })).rejects.toMatchObject({
+      code: 'E_UNKNOWN_MODEL', message: expect.stringContaining("unknown architecture family 'vit' (expected resnet, "),
+    });
   });
 });
