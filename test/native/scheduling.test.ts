@@ -10,50 +10,45 @@ const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 describe('scheduling', () => {
+  // Counted in training batches, not milliseconds: how many batches finish while a forward waits does not depend on
+  // how fast this machine is or how busy its neighbours are. The old behaviour (an epoch as one compute-thread
+  // task) made a forward wait for the rest of the epoch: up to 17 batches here.
   it('batch-1 inference during an epoch waits about one batch', async () => {
     const size = 64;
     const server = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
     const input = new Float32Array(3 * size * size).fill(0.1);
+    let batches = 0;
     const once = async () => {
-      const t = performance.now();
+      const [before, t] = [batches, performance.now()];
       await server.forward(input, [1, 3, size, size]);
-      return performance.now() - t;
+      return { batches: batches - before, ms: performance.now() - t };
     };
     for (let i = 0; i < 3; i++) await once();
-    const idle: number[] = [];
-    for (let i = 0; i < 10; i++) idle.push(await once());
 
     const controller = new AbortController();
-    const batchTimes: number[] = [];
-    let last = 0;
     let firstBatch!: () => void;
     const started = new Promise<void>((r) => (firstBatch = r));
     const training = finetune({
       model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 4 }, data, imageSize: size, epochs: 20, batchSize: 32, device: 'cpu', signal: controller.signal,
       onProgress: (e) => {
         if (e.type !== 'batch') return;
-        const now = performance.now();
-        if (last) batchTimes.push(now - last);
-        last = now;
-        // From the second batch on, one batch time is known even if the forwards below all finish within one batch.
-        if (batchTimes.length) firstBatch();
+        batches++;
+        firstBatch();
       },
     }).catch((e: unknown) => e);
     await started;
-    const busy: number[] = [];
+    const busy: { batches: number; ms: number }[] = [];
     for (let i = 0; i < 10; i++) busy.push(await once());
-    const abortAt = performance.now();
+    const abortedAt = batches;
     controller.abort();
+    // Cancelled, not finished: training went on from before the first forward to after the last.
     expect(await training).toMatchObject({ code: 'E_CANCELLED' });
-    const abortMs = performance.now() - abortAt;
-    const batch = median(batchTimes);
-    const epoch = batch * Math.ceil(data.train.labels.length / 32);
-    console.log(`forward idle ${median(idle).toFixed(1)} ms; during training median ${median(busy).toFixed(1)} ms, max ${Math.max(...busy).toFixed(1)} ms;` +
-      ` one batch ${batch.toFixed(1)} ms, one epoch ~${epoch.toFixed(0)} ms; abort took ${abortMs.toFixed(1)} ms`);
-    // Generous: waiting behind the whole epoch (the old behaviour) is ~18 batches.
-    expect(median(busy)).toBeLessThan(3 * batch + 50);
-    expect(Math.max(...busy)).toBeLessThan(epoch / 2 + 50);
-    expect(abortMs).toBeLessThan(3 * batch + 200);
+    const perEpoch = Math.floor(data.train.labels.length / 32);
+    console.log(`forwards during training: batches finished while each waited ${busy.map((b) => b.batches).join(', ')} ` +
+      `(an epoch is ${perEpoch}); median wait ${median(busy.map((b) => b.ms)).toFixed(1)} ms; ${batches - abortedAt} batch(es) after the abort`);
+    // The batch in flight when the forward was posted, and one whose event was already on its way.
+    expect(Math.max(...busy.map((b) => b.batches))).toBeLessThanOrEqual(2);
+    expect(batches - abortedAt).toBeLessThanOrEqual(1);
     await server.close();
   });
 });

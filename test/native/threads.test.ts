@@ -1,6 +1,7 @@
 // The default thread count follows the cores other processes leave free: beside competing CPU-bound
 // processes, all cores trained slower than one (README "Contention"). A fixed count stays fixed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,11 +17,22 @@ afterEach(() => {
   hogs = [];
 });
 
+/** CPU time (clock ticks, user + system) a process has used, from /proc/PID/stat. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 // Training steps for about `ms` while `count` busy-loop processes take every core, then the compute
-// thread's settings as the last step saw them.
+// thread's settings as the last step saw them. The steps start once every hog is really spinning (has used
+// 0.1 s of CPU), not after a guessed delay.
 async function trainBesideHogs(count: number, ms: number) {
   hogs = Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-  await sleep(200);
+  const deadline = performance.now() + 10_000;
+  while (hogs.some((h) => cpuTicks(h.pid!) < 10)) {
+    if (performance.now() > deadline) throw new Error('the busy-loop processes did not start spinning within 10 s');
+    await sleep(20);
+  }
   const net = await createModel({ model: 'squeezenet1_1', cutoff: 4, numClasses: 2, device: 'cpu' });
   const shape = [4, 3, 32, 32];
   const x = new Float32Array(4 * 3 * 32 * 32).fill(0.1);
