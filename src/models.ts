@@ -1,6 +1,6 @@
 // ttl-torch/models: the model registry (cards, custom cards), cutoffs and their complexity table, and the Model
 // that createModel() builds (createModel, listModels and getModelCard are also in the root API).
-export { createModel, Model, MEMORY_FORMATS, type CreateModelOptions, type MemoryFormat, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
+export { createModel, Model, MEMORY_FORMATS, type CreateModelOptions, type ModelOptions, type MemoryFormat, type ForwardResult, type LoadReport, type LoadWeightsOptions, type UnitInfo, type TrainStepOptions, type Device, type HeadKind } from './model.js';
 export { listModels, getModelCard, registerModel, HEAD_KINDS, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
 export { resolveCutoff, blockOf, type Cutoff } from './cutoff/resolve.js';
 export { cutoffTable, type CutoffRow } from './cutoff/table.js';
