@@ -48,8 +48,9 @@ export function multiLabelMetrics(targets: ArrayLike<number>, probs: ArrayLike<n
     const scores = column(probs, l, Float64Array);
     const positives = truth.reduce((a, b) => a + b, 0);
     try {
+      const value = auroc(truth, scores);  // first: its refusal of a one-class label is the clearest
       const ci = delongInterval(truth, scores);
-      return { label, positives, prevalence: positives / n, auroc: auroc(truth, scores), auprc: averagePrecision(truth, scores), aurocCi: { low: ci.low, high: ci.high, se: ci.se } };
+      return { label, positives, prevalence: positives / n, auroc: value, auprc: averagePrecision(truth, scores), aurocCi: { low: ci.low, high: ci.high, se: ci.se } };
     } catch (e) {
       if (e instanceof TtlError) throw new TtlError(e.code, `label '${label}': ${e.message}`, { cause: e });
       throw e;
