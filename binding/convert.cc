@@ -66,7 +66,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
   spec.keep_units = f.integer("keepUnits");
   spec.slim_after = f.integer("slimAfter");
   spec.in_channels = f.integer("inChannels");
-  Fields head(f.object("head"), "arch spec head", {"kind", "numClasses", "dropout", "zeroInit"});
+  Fields head(f.object("head"), "arch spec head", {"kind", "numClasses", "dropout", "zeroInit", "multiLabel"});
   const std::string kind = head.one_of("kind", {"original", "linear", "none", "unet"});
   spec.head.kind = kind == "original" ? ttl::HeadKind::Original
                    : kind == "linear" ? ttl::HeadKind::Linear
@@ -75,6 +75,7 @@ ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
   spec.head.num_classes = head.integer("numClasses");
   spec.head.dropout = head.number("dropout");
   spec.head.zero_init = head.boolean("zeroInit");
+  spec.head.multi_label = head.boolean("multiLabel");
   return spec;
 }
 
@@ -98,7 +99,7 @@ ttl::LastBatch to_last_batch(const std::string& name) {
 ttl::OptimOptions to_optim_options(const Napi::Value& o) {
   Fields f(o, "optim options",
            {"optimizer", "lr", "momentum", "nesterov", "weightDecay", "unitLrScale", "headLrScale", "frozenBnEval",
-            "epochs", "warmupSteps", "schedule", "lrEnd", "stepsPerEpoch", "classWeights", "autocast", "clipGradNorm"});
+            "epochs", "warmupSteps", "schedule", "lrEnd", "stepsPerEpoch", "classWeights", "posWeight", "autocast", "clipGradNorm"});
   ttl::OptimOptions options;
   options.optimizer = f.one_of("optimizer", {"sgd", "adamw"});
   options.lr = f.number("lr");
@@ -114,6 +115,7 @@ ttl::OptimOptions to_optim_options(const Napi::Value& o) {
   options.lr_end = f.number("lrEnd");
   options.steps_per_epoch = f.integer("stepsPerEpoch");
   options.class_weights = f.numbers("classWeights");
+  options.pos_weight = f.numbers("posWeight");
   options.autocast = f.one_of("autocast", {"", "bf16", "fp16"});
   options.clip_grad_norm = f.number("clipGradNorm");
   return options;

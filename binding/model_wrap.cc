@@ -379,8 +379,8 @@ bool splits_rows(const ModelState& s, const ttl::ImageStore& store) {
 ttl::ImageStore rank_rows(const ModelState& s, const ttl::ImageStore& store) {
   const int64_t n = store.size(), ranks = s.group->world_size(), rank = s.group->rank();
   const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
-  return {store.images.slice(0, begin, end), store.labels.slice(0, begin, end),
-          store.masks.defined() ? store.masks.slice(0, begin, end) : torch::Tensor(), store.color};
+  const auto rows = [&](const torch::Tensor& t) { return t.defined() ? t.slice(0, begin, end) : torch::Tensor(); };
+  return {store.images.slice(0, begin, end), store.labels.slice(0, begin, end), rows(store.masks), rows(store.targets), store.color};
 }
 }  // namespace
 
@@ -400,8 +400,10 @@ Napi::Value ModelWrap::OverStore(const Napi::CallbackInfo& info, StoreWork<R> wo
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return OverStore<torch::Tensor>(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
     const auto forward = [&s](const torch::Tensor& x) { return s.infer(x); };
-    if (!splits_rows(s, store)) return ttl::predict(forward, s.device, store, p, batch, s.autocast, &s.cancel);
-    return s.group->gather_rows(ttl::predict(forward, s.device, rank_rows(s, store), p, batch, s.autocast, &s.cancel).contiguous());
+    const bool multi_label = s.net->multi_label();
+    if (!splits_rows(s, store)) return ttl::predict(forward, s.device, store, p, batch, s.autocast, multi_label, &s.cancel);
+    return s.group->gather_rows(
+        ttl::predict(forward, s.device, rank_rows(s, store), p, batch, s.autocast, multi_label, &s.cancel).contiguous());
   }, [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return from_tensor(env, t); });
 }
 
@@ -418,8 +420,10 @@ Napi::Value ModelWrap::Preprocess(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   return OverStore<ttl::Evaluation>(info, [](ModelState& s, const ttl::ImageStore& store, const ttl::PipelineOptions& p, int64_t batch) {
     const torch::Tensor weights = s.trainer ? s.trainer->class_weights() : torch::Tensor();
+    const torch::Tensor pos_weight = s.trainer ? s.trainer->pos_weight() : torch::Tensor();
     const bool split = splits_rows(s, store);
-    ttl::Evaluation e = ttl::evaluate(*s.net, split ? rank_rows(s, store) : store, p, batch, s.autocast, weights, &s.cancel);
+    ttl::Evaluation e =
+        ttl::evaluate(*s.net, split ? rank_rows(s, store) : store, p, batch, s.autocast, weights, pos_weight, &s.cancel);
     // Converted here, on the compute thread, so the JS thread only copies memory.
     e.scores = e.scores.to(torch::kFloat64).contiguous();
     if (split) e = {s.group->gather_rows(e.scores), s.group->gather_rows(e.loss.contiguous())};

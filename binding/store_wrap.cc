@@ -1,5 +1,6 @@
 #include "store_wrap.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "async.h"
@@ -44,6 +45,16 @@ StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWra
       std::vector<int64_t> spatial(shape.begin(), shape.end() - (store->color ? 1 : 0));
       if (store->masks.sizes().vec() != spatial)
         throw ttl::Error("E_BAD_INPUT", "masks must have the images' shape without the colour channel");
+    }
+    if (info.Length() > 5 && !info[5].IsUndefined()) {
+      store->targets = to_float_tensor(info[5], "targets");
+      if (store->targets.dim() != 2 || store->targets.size(0) != shape[0])
+        throw ttl::Error("E_BAD_INPUT", "targets must be [N, labels] with one row per image");
+      // A multi-hot matrix: anything else would train a sigmoid towards a value no label means (plain loop: no
+      // ATen kernel on the JS thread).
+      const float* t = store->targets.data_ptr<float>();
+      if (std::any_of(t, t + store->targets.numel(), [](float v) { return v != 0.0f && v != 1.0f; }))
+        throw ttl::Error("E_BAD_INPUT", "targets must be 0 or 1");
     }
     store_ = store;
     return info.Env().Undefined();

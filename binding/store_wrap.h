@@ -7,7 +7,8 @@
 
 namespace ttl_binding {
 
-// JS handle of a decoded split: `new Store(images: Uint8Array|Uint16Array, shape, labels: Int32Array, color)`.
+// JS handle of a decoded split: `new Store(images: Uint8Array|Uint16Array, shape, labels: Int32Array, color,
+// masks?: {data: Uint8Array, shape}, targets?: {data: Float32Array, shape: [N, L]})` (targets: multi-label).
 // The images are copied once into a native tensor; training reads batches from it by index.
 class StoreWrap : public Napi::ObjectWrap<StoreWrap> {
  public:

@@ -10,7 +10,8 @@
 #                                  the addon compiled against it. TTL_TORCH_PIP_TORCH overrides the requirement.
 #   --test                         also what only the tests use: Debian's python3-torch (reference checks),
 #                                  chromium (the report test), and the ONNX checker and onnxruntime from PyPI
-#                                  (onnx, onnxruntime) in a small virtual environment of their own
+#                                  (onnx, onnxruntime) and scikit-learn (the multi-label metrics fixture) in a small
+#                                  virtual environment of their own
 #                                  (TTL_TORCH_TEST_VENV, default .venv-test; the ONNX export's Python reference
 #                                  check). .ci/run uses this.
 # TTL_TORCH_BUILD_DIR (default build) is where the addon is compiled and where it is loaded from: .ci/run keeps
@@ -97,11 +98,11 @@ pip_libtorch() {
 test_venv() {
   local venv="${TTL_TORCH_TEST_VENV:-.venv-test}"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16'
-  "$venv/bin/python" -c 'import onnx, onnxruntime; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)'
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16' 'scikit-learn>=1.2'
+  "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__)'
 }
 if [ "$test_deps" -eq 1 ]; then
-  step "onnx and onnxruntime from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
+  step "onnx, onnxruntime and scikit-learn from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
 fi
 if [ "$libtorch" = pip ]; then
   step "PyTorch wheel and pip's CUDA toolkit (${TTL_TORCH_VENV:-.venv})" pip_libtorch

@@ -9,7 +9,7 @@ export { run, resume, report, type RunOptions } from './run/api.js';
 export type { RunConfig } from './run/config.js';
 export type { RunCallbacks } from './run/runner.js';
 export type { Results } from './run/report.js';
-export { loadPredictor, type Predictor, type PredictorOptions, type PredictInput, type PixelInput, type PredictBatchOptions, type Prediction, type SegmentationPrediction } from './predictor.js';
+export { loadPredictor, type Predictor, type PredictorOptions, type PredictInput, type PixelInput, type PredictBatchOptions, type Prediction, type MultiLabelPrediction, type SegmentationPrediction } from './predictor.js';
 export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export/onnx.js';
 export { runtimeInfo, type RuntimeInfo } from './runtime.js';
 export { TtlError, type ErrorCode } from './errors.js';

@@ -10,7 +10,7 @@ import { getModelCard, HEAD_KINDS, spatialDims, type HeadKind, type ModelCard } 
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
 import { renamed } from './deprecated.js';
-import { deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast, type Device } from './validate.js';
+import { booleanOf, deviceOf, integerIn, isObject, numberIn, oneOf, trainingAutocast, type Device } from './validate.js';
 import { checkTensors } from './weights/check.js';
 import { openPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
@@ -32,6 +32,12 @@ export interface ModelOptions {
    */
   head?: HeadKind;
   numClasses?: number;
+  /**
+   * Multi-label classification: one sigmoid per label (numClasses is the number of labels) instead of a softmax
+   * over classes. Training minimises binary cross-entropy, evaluation and predictions give per-label probabilities.
+   * Needs head 'linear' or 'original'.
+   */
+  multiLabel?: boolean;
   dropout?: number;
   /** How a new linear head starts: 'zero' (BiT: every class equally likely) or 'random' (PyTorch's default). */
   headInit?: 'random' | 'zero';
@@ -121,6 +127,8 @@ export class Model {
   readonly k: number;
   readonly head: HeadKind;
   readonly numClasses: number;
+  /** One sigmoid per label (multi-label classification); false: a softmax over numClasses classes. */
+  readonly multiLabel: boolean;
   /** Unit (1-based) after which units were rebuilt at half width (TransFusion); -1 for none. */
   readonly slimAfter: number;
   readonly inChannels: number;
@@ -131,11 +139,12 @@ export class Model {
   private nativeModel: NativeModel | undefined;
 
   /** @internal use createModel() */
-  constructor(card: ModelCard, k: number, head: HeadKind, numClasses: number, nativeModel: NativeModel, slimAfter = -1, inChannels = card.input.channels) {
+  constructor(card: ModelCard, k: number, head: HeadKind, numClasses: number, nativeModel: NativeModel, slimAfter = -1, inChannels = card.input.channels, multiLabel = false) {
     this.card = card;
     this.k = k;
     this.head = head;
     this.numClasses = numClasses;
+    this.multiLabel = multiLabel;
     this.slimAfter = slimAfter;
     this.inChannels = inChannels;
     this.nativeModel = nativeModel;
@@ -283,6 +292,7 @@ export class Model {
     if (c.head && c.head !== this.head) differs('head', c.head, this.head);
     if (c.head !== 'none' && c.numClasses !== this.numClasses) differs('numClasses', c.numClasses, this.numClasses);
     if (c.format === 2 && c.slimAfter !== this.slimAfter) differs('slimAfter', c.slimAfter, this.slimAfter);
+    if ((c.task === 'multilabel') !== this.multiLabel) differs('multiLabel', c.task === 'multilabel', this.multiLabel);
   }
 
   /**
@@ -291,8 +301,10 @@ export class Model {
    */
   async saveWeights(path: string, describe: Partial<Omit<CheckpointInfo, 'format'>> = {}): Promise<void> {
     const state = await this.track(() => this.net.state());
+    // A sigmoid network's task is part of its identity: recorded even when the caller describes nothing.
+    const task = this.multiLabel ? { task: 'multilabel' as const } : {};
     writeSafetensors(path, state, checkpointMetadata({
-      ...describe, model: this.card.name, k: this.k, slimAfter: this.slimAfter, head: this.head, numClasses: this.numClasses, inChannels: this.inChannels,
+      ...describe, ...task, model: this.card.name, k: this.k, slimAfter: this.slimAfter, head: this.head, numClasses: this.numClasses, inChannels: this.inChannels,
     }));
   }
 
@@ -315,14 +327,15 @@ export class Model {
   /**
    * One SGD step on a batch; returns the loss before the step. Classification: cross-entropy with one label per
    * sample. Segmentation (head 'unet'): cross-entropy + soft Dice with `labels` holding the masks, [N, ...spatial] flat.
+   * Multi-label: binary cross-entropy with `labels` holding 0/1 per sample and label, [N, numClasses] flat.
    */
   async trainStep(data: Float32Array, shape: number[], labels: Int32Array, options: TrainStepOptions): Promise<number> {
     const input = checkTensor('input', data, shape);
     if (!(labels instanceof Int32Array)) throw invalidParameterError('labels', 'an Int32Array', labels);
     // One target per sample, or per pixel/voxel of the input for a segmentation network: the shape is stated here, never guessed.
-    const targetShape = this.head === 'unet' ? [shape[0], ...shape.slice(2)] : [shape[0]];
-    if (numel(targetShape) !== labels.length)
-      throw invalidParameterError('labels', `${numel(targetShape)} values (${this.head === 'unet' ? 'a mask of the input\'s batch and spatial shape' : 'one label per sample'})`, labels);
+    const targetShape = this.head === 'unet' ? [shape[0], ...shape.slice(2)] : this.multiLabel ? [shape[0], this.numClasses] : [shape[0]];
+    const what = this.head === 'unet' ? 'a mask of the input\'s batch and spatial shape' : this.multiLabel ? '0 or 1 per sample and label' : 'one label per sample';
+    if (numel(targetShape) !== labels.length) throw invalidParameterError('labels', `${numel(targetShape)} values (${what})`, labels);
     if (!isObject(options)) throw invalidParameterError('options', 'an object', options);
     const optim = optimOptions({
       lr: numberIn('options.lr', options.lr, 0, 10),
@@ -462,18 +475,21 @@ function checkOptions(options: CreateModelOptions) {
   const seed = integerIn('seed', options.seed ?? 0, 0, 2 ** 31 - 1);
   const threads = options.threads === undefined ? 0 : integerIn('threads', options.threads, 1, 1024);
   const memoryFormat = oneOf('memoryFormat', options.memoryFormat ?? 'auto', MEMORY_FORMATS);
-  return { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat };
+  const multiLabel = booleanOf('multiLabel', options.multiLabel ?? false);
+  if (multiLabel && head !== 'linear' && head !== 'original')
+    throw new TtlError('E_BAD_ARGUMENT', `multiLabel needs a classification head ('linear' or 'original'), not '${head}'`);
+  return { card, k, head, numClasses, multiLabel, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat };
 }
 
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
-  const { card, k, head, numClasses, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat } = checkOptions(options);
+  const { card, k, head, numClasses, multiLabel, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat } = checkOptions(options);
   const slimAfter = options.slimAfter === undefined ? -1 : resolveCutoff(card, options.slimAfter);
-  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout, zeroInit } };
+  const spec = { family: card.family, ...card.arch, keepUnits: k, slimAfter, inChannels, head: { kind: head, numClasses, dropout, zeroInit, multiLabel } };
   if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
   await loadNative();
   const net = await call(() => native().createModel(spec, { device, seed, threads, memoryFormat }));
-  const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels);
+  const model = new Model(card, k, head, numClasses, net, slimAfter, inChannels, multiLabel);
   try {
     if (options.weights !== undefined) await loadNamedOrPath(model, options.weights, options);
     if (options.signal?.aborted) throw new TtlError('E_CANCELLED', 'createModel was cancelled');
@@ -504,6 +520,6 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
 export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
   return {
     optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
-    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], autocast: '', clipGradNorm: 0, ...o,
+    epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], posWeight: [], autocast: '', clipGradNorm: 0, ...o,
   };
 }

@@ -43,7 +43,7 @@ export type PredictorEngine = (typeof PREDICTOR_ENGINES)[number];
 
 interface Queued {
   pixels: PixelInput;
-  resolve: (p: Prediction | SegmentationPrediction) => void;
+  resolve: (p: AnyPrediction) => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
 }
@@ -64,6 +64,14 @@ export interface Prediction {
   className: string;
 }
 
+/** A multi-label checkpoint's prediction: one sigmoid per label, independent of the others. */
+export interface MultiLabelPrediction {
+  /** Probability of each label (in the order of the predictor's `classes`). */
+  probabilities: Float32Array;
+  /** The labels whose probability is at least 0.5. */
+  findings: string[];
+}
+
 export interface SegmentationPrediction {
   /** Class index per pixel/voxel at the network's input resolution. */
   mask: Uint8Array;
@@ -75,6 +83,9 @@ export interface PredictBatchOptions {
   batchSize?: number;
   signal?: AbortSignal;
 }
+
+/** What predict() returns for the checkpoint's task. */
+export type AnyPrediction = Prediction | MultiLabelPrediction | SegmentationPrediction;
 
 const isPixels = (v: unknown): v is PixelInput =>
   isObject(v) && (v.data instanceof Uint8Array || v.data instanceof Uint16Array) && !Buffer.isBuffer(v) && Array.isArray(v.shape);
@@ -113,11 +124,11 @@ export class Predictor {
     return this.info.storage ? this.info.storage.kind === 'volume' : Boolean(getModelCard(this.info.model).input.frames);
   }
 
-  get task(): 'classification' | 'segmentation' {
+  get task(): NonNullable<CheckpointInfo['task']> {
     return this.info.task ?? (this.info.head === 'unet' ? 'segmentation' : 'classification');
   }
 
-  async predict(input: PredictInput, options: { signal?: AbortSignal } = {}): Promise<Prediction | SegmentationPrediction> {
+  async predict(input: PredictInput, options: { signal?: AbortSignal } = {}): Promise<AnyPrediction> {
     if (!this.maxBatch) return (await this.predictBatch([input], { signal: options.signal }))[0];
     checkAborted(options.signal, 'prediction');
     const pixels = await this.pixelsOf(input, 'input');
@@ -156,10 +167,10 @@ export class Predictor {
     this.flushing = false;
   }
 
-  async predictBatch(inputs: PredictInput[], options: PredictBatchOptions = {}): Promise<(Prediction | SegmentationPrediction)[]> {
+  async predictBatch(inputs: PredictInput[], options: PredictBatchOptions = {}): Promise<(AnyPrediction)[]> {
     if (!Array.isArray(inputs)) throw invalidParameterError('inputs', 'an array of paths, Buffers or {data, shape} pixels', inputs);
     const batchSize = integerIn('batchSize', options.batchSize ?? 16, 1, 4096);
-    const out: (Prediction | SegmentationPrediction)[] = [];
+    const out: (AnyPrediction)[] = [];
     for (let start = 0; start < inputs.length; start += batchSize) {
       checkAborted(options.signal, 'prediction');
       const pixels = await Promise.all(inputs.slice(start, start + batchSize).map((input, i) => this.pixelsOf(input, `inputs[${start + i}]`)));
@@ -175,7 +186,7 @@ export class Predictor {
     return out;
   }
 
-  private async run(group: PixelInput[]): Promise<(Prediction | SegmentationPrediction)[]> {
+  private async run(group: PixelInput[]): Promise<(AnyPrediction)[]> {
     const n = group.length;
     const per = group[0].data.length;
     const images = group[0].data instanceof Uint16Array ? new Uint16Array(n * per) : new Uint8Array(n * per);
@@ -200,6 +211,12 @@ export class Predictor {
           mask[v] = best;
         }
         return { mask, shape: spatial };
+      });
+    }
+    if (this.task === 'multilabel') {
+      return Array.from({ length: n }, (_, i) => {
+        const probabilities = probs.data.slice(i * c, (i + 1) * c);
+        return { probabilities, findings: this.classes.filter((_, k) => probabilities[k] >= 0.5) };
       });
     }
     return Array.from({ length: n }, (_, i) => {
@@ -303,7 +320,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   const card = getModelCard(info.model);
   const model = await createModel({
     model: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
-    numClasses: info.numClasses, inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
+    numClasses: info.numClasses, multiLabel: info.task === 'multilabel', inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
   });
   let onnx: OnnxEngine | undefined;
   try {

@@ -43,6 +43,8 @@ int64_t BackboneImpl::last_channels() const {
 void BackboneImpl::build_head(const HeadOptions& options, const std::string& name) {
   head_ = options;
   head_name_ = name;
+  if (options.multi_label && (options.kind == HeadKind::None || options.kind == HeadKind::UNet))
+    throw Error("E_BAD_ARGUMENT", "a multi-label network needs a classification head ('linear' or 'original')");
   if (options.kind == HeadKind::None) return;
   if (options.num_classes < 1) throw Error("E_BAD_ARGUMENT", "numClasses must be >= 1");
   if (options.kind == HeadKind::UNet) return build_decoder(options.num_classes);

@@ -26,6 +26,9 @@ struct HeadOptions {
   int64_t num_classes = 0;
   double dropout = 0.0;
   bool zero_init = false;  // a new classifier starts at zero (BiT): every class equally likely, no random-head transient
+  // One sigmoid per label (multi-label classification) instead of a softmax over classes: what the trainer's loss
+  // (binary cross-entropy), evaluation and predict apply to the logits. The network itself is the same.
+  bool multi_label = false;
 };
 
 struct ForwardResult {
@@ -47,6 +50,7 @@ class BackboneImpl : public torch::nn::Module {
   const std::string& head_name() const { return head_name_; }
   HeadKind head_kind() const { return head_.kind; }
   int64_t num_classes() const { return head_.num_classes; }
+  bool multi_label() const { return head_.multi_label; }
   int64_t spatial_dims() const { return spatial_dims_; }
   // Segmentation networks output logits per pixel/voxel, [N, classes, spatial...].
   bool dense_output() const { return head_.kind == HeadKind::UNet; }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "engine/autocast.h"
+#include "engine/multi_label.h"
 #include "engine/segmentation.h"
 #include "engine/sync_batch_norm.h"
 
@@ -68,6 +69,14 @@ Trainer::Trainer(BackboneImpl& model, const OptimOptions& options) : model_(mode
     class_weights_ = torch::tensor(std::vector<float>(options.class_weights.begin(), options.class_weights.end()))
                          .to(device_of(model));
   }
+  if (model.multi_label() && !options.class_weights.empty())
+    throw Error("E_BAD_ARGUMENT", "classWeights weigh the classes of a softmax; a multi-label network takes posWeight");
+  if (!options.pos_weight.empty()) {
+    if (!model.multi_label()) throw Error("E_BAD_ARGUMENT", "posWeight is for a multi-label network (one sigmoid per label)");
+    if (static_cast<int64_t>(options.pos_weight.size()) != model.num_classes())
+      throw Error("E_BAD_ARGUMENT", "posWeight needs one weight per label");
+    pos_weight_ = torch::tensor(std::vector<float>(options.pos_weight.begin(), options.pos_weight.end())).to(device_of(model));
+  }
 }
 
 void Trainer::set_train_mode() {
@@ -107,6 +116,7 @@ void Trainer::schedule(int64_t global_step) {
 
 torch::Tensor Trainer::loss_of(const torch::Tensor& logits, const torch::Tensor& labels) {
   if (model_.dense_output()) return segmentation_loss(logits, labels, class_weights_);
+  if (model_.multi_label()) return multi_label_loss(logits.to(torch::kFloat32), labels, pos_weight_);
   auto options = torch::nn::functional::CrossEntropyFuncOptions();
   if (class_weights_.defined()) options.weight(class_weights_);
   return torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels, options);
@@ -120,10 +130,13 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
     if (labels.sizes().vec() != expected)
       throw Error("E_BAD_INPUT", "masks must have the input's batch and spatial shape [N, " +
                                      std::string(input.dim() == 5 ? "D, " : "") + "H, W]");
+  } else if (model_.multi_label()) {
+    check_multi_label_targets(labels, input.size(0), model_.num_classes());
   } else if (labels.dim() != 1 || labels.size(0) != input.size(0)) {
     throw Error("E_BAD_INPUT", "labels must be a vector with one label per sample");
   }
-  if (labels.numel() && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= model_.num_classes()))
+  if (!model_.multi_label() && labels.numel() &&
+      (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= model_.num_classes()))
     throw Error("E_BAD_INPUT", "labels must lie in [0, " + std::to_string(model_.num_classes()) + ")");
   set_train_mode();
   optimizer_->zero_grad();
@@ -169,8 +182,9 @@ EpochRun::EpochRun(Trainer& trainer, const ImageStore& store, const PipelineOpti
     throw Error("E_BAD_ARGUMENT", "data-parallel training needs batchSize >= 2 x ranks (" + std::to_string(2 * shard.count) + ")");
   if (trainer.model_.dense_output() && !store.masks.defined())
     throw Error("E_BAD_INPUT", "a segmentation network trains on a store with masks");
+  check_store_task(trainer.model_, store);
   order_ = torch::randperm(store.size(), generator_, torch::kInt64);
-  labels_ = store.labels.to(device_of(trainer.model_));
+  labels_ = (trainer.model_.multi_label() ? store.targets : store.labels).to(device_of(trainer.model_));
   plan_ = plan_epoch(store.size(), batch_size, last_batch, shard.count);
 }
 
@@ -227,12 +241,12 @@ EpochStats EpochRun::stats() const {
 
 torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,
                       const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                      const std::string& autocast, const std::atomic<bool>* cancel) {
+                      const std::string& autocast, bool multi_label, const std::atomic<bool>* cancel) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> outputs;
   for_each_batch(store, pipeline, batch_size, device, [&](const Batch& batch, const torch::Tensor&) {
     AutocastScope scope(autocast, batch.input.device());
-    outputs.push_back(torch::softmax(forward(batch.input).to(torch::kFloat32), 1).cpu());
+    outputs.push_back(probabilities(forward(batch.input).to(torch::kFloat32), multi_label).cpu());
   }, cancel);
   return torch::cat(outputs, 0);
 }

@@ -30,6 +30,7 @@ struct OptimOptions {
   double lr_end = 0;                 // exponential: the learning rate at the last step
   int64_t steps_per_epoch = 0;
   std::vector<double> class_weights; // empty: unweighted cross-entropy
+  std::vector<double> pos_weight;    // multi-label: the BCE's weight of each label's positives; empty: 1 each
   std::string autocast;              // "" | "bf16" | "fp16" (fp16 on CUDA only)
   double clip_grad_norm = 0;         // rescale gradients whose global L2 norm exceeds this; 0 = never
 };
@@ -57,8 +58,11 @@ class Trainer {
 
   // The loss's class weights (undefined: unweighted); evaluation weighs its cross-entropy with them too.
   const torch::Tensor& class_weights() const { return class_weights_; }
+  // Multi-label: the BCE's per-label positive weights (undefined: 1); evaluation's loss uses them too.
+  const torch::Tensor& pos_weight() const { return pos_weight_; }
 
-  // One optimisation step on a ready batch; returns the loss.
+  // One optimisation step on a ready batch; returns the loss. `labels`: [N] class indices, [N, spatial...] masks
+  // (segmentation) or [N, L] 0/1 targets (multi-label).
   double step(const torch::Tensor& input, const torch::Tensor& labels);
 
   // Data-parallel training (null: this process alone): gradients averaged over the ranks before the optimiser
@@ -79,6 +83,7 @@ class Trainer {
   std::vector<std::pair<double, std::vector<std::string>>> groups_;
   std::vector<double> unit_scales_;  // per built unit; 0: frozen
   torch::Tensor class_weights_;
+  torch::Tensor pos_weight_;
   int64_t step_ = 0;
   std::shared_ptr<DataParallel> parallel_;
 };
@@ -134,12 +139,13 @@ class EpochRun {
   EpochStats stats_;
 };
 
-// Class probabilities (softmax over dim 1) for every image of the store, in order, in eval mode:
-// [N, C], or [N, C, spatial...] for a segmentation network. A set `cancel` stops it between batches.
+// Class probabilities (softmax over dim 1; a sigmoid per label when `multi_label`) for every image of the store,
+// in order, in eval mode: [N, C], or [N, C, spatial...] for a segmentation network. A set `cancel` stops it
+// between batches.
 // `forward` computes the network's eval-mode output for a batch on `device` (the network itself, or a
 // serving copy of it).
 torch::Tensor predict(const std::function<torch::Tensor(const torch::Tensor&)>& forward, torch::Device device,
                       const ImageStore& store, const PipelineOptions& pipeline, int64_t batch_size,
-                      const std::string& autocast, const std::atomic<bool>* cancel = nullptr);
+                      const std::string& autocast, bool multi_label, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ttl

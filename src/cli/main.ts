@@ -27,7 +27,7 @@ program
   .command('run')
   .description('compare transfer strategies and search the cutoff; with no options, a small PneumoniaMNIST + SqueezeNet demo')
   .option('--config <file>', 'JSON or YAML config file (keys as the options below, camelCase)')
-  .option('--task <classification|segmentation>', 'segmentation: a U-Net decoder on each truncated encoder, Dice/Jaccard')
+  .option('--task <classification|segmentation|multilabel>', 'segmentation: a U-Net decoder on each truncated encoder, Dice/Jaccard; multilabel: a sigmoid per label, macro AUROC/AUPRC')
   .option('--data <name|path>', 'pneumoniamnist, breastmnist, a MedMNIST .npz, a folder of class folders, or a CSV manifest (file,label or file,mask)')
   .option('--label-classes <json>', 'segmentation: foreground classes by label value, e.g. \'{"liver":[5]}\'')
   .option('--intensity <window>', "volumes: 'minmax', a CT window (abdomen, lung, bone, brain, mediastinum) or LOW,HIGH")

@@ -108,14 +108,16 @@ async function dryRun(config: SizedRunConfig): Promise<void> {
   const trials = planStageOne(card, config);
   const data = await loadRunData(config);
   const segmentation = config.task === 'segmentation';
-  const model = await createModel({ model: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, device: config.device });
+  const multiLabel = config.task === 'multilabel';
+  const model = await createModel({ model: card.name, head: segmentation ? 'unet' : 'linear', numClasses: data.classes.length, multiLabel, device: config.device });
   // Probe: a few real training steps of the full network at the run's input size.
   const input = inputShape(card, config, data);
   const voxels = input.slice(1).reduce((a, b) => a * b, 1);
   const n = probeBatch(config.batchSize, input);
   const shape = [n, ...input];
   const x = new Float32Array(n * input[0] * voxels).map(() => Math.random());
-  const y = Int32Array.from({ length: segmentation ? n * voxels : n }, (_, i) => i % data.classes.length);
+  const y = multiLabel ? Int32Array.from({ length: n * data.classes.length }, (_, i) => i % 2)
+    : Int32Array.from({ length: segmentation ? n * voxels : n }, (_, i) => i % data.classes.length);
   await model.trainStep(x, shape, y, { lr: 0.001 });
   const start = performance.now();
   for (let i = 0; i < 3; i++) await model.trainStep(x, shape, y, { lr: 0.001 });

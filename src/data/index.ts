@@ -1,7 +1,8 @@
 // ttl-torch/data: datasets by name, folders and CSV manifests, MedMNIST .npz, DICOM and NIfTI volumes, splits,
 // and segmentation pairs; what finetune() and trainSegmentation() take.
 export { readMedMNIST, readMedMNISTAsync } from './medmnist.js';
-export { classCounts, type ImageDataset, type ImageSplit } from './dataset.js';
+export { classCounts, isMultiLabel, type ImageDataset, type ImageSplit } from './dataset.js';
+export { type FindingColumns, type FindingsOptions } from './findings.js';
 export { loadDataset, describeDataset } from './load.js';
 export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry, type DatasetLoadReport } from './manifest.js';
 export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';

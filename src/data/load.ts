@@ -19,7 +19,7 @@ export async function loadDataset(source: string, options: LoadImagesOptions = {
   }
   if (stat.isDirectory()) return loadEntries(basename(source), folderEntries(source), options);
   if (source.endsWith('.npz')) return { dataset: await readMedMNISTAsync(source), report: { skipped: [] } };
-  if (source.endsWith('.csv')) return loadEntries(basename(source, '.csv'), csvEntries(source, options.columns, options.allowOutsidePaths), options);
+  if (source.endsWith('.csv')) return loadEntries(basename(source, '.csv'), csvEntries(source, options.columns, options.allowOutsidePaths, options.findings), options);
   throw new TtlError('E_BAD_INPUT', `${source}: unknown dataset format (expected .npz, .csv or a folder)`);
 }
 

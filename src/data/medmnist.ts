@@ -22,8 +22,11 @@ function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val'
     throw new TtlError('E_BAD_INPUT', `${path}: ${name}_images has shape [${images.shape}]; expected [N, H, W], [N, H, W, 3] or [N, D, H, W]`);
   const n = images.shape[0];
   if (labels.shape[0] !== n) throw new TtlError('E_BAD_INPUT', `${path}: ${n} ${name} images but ${labels.shape[0]} labels`);
-  if (labels.shape.length > 1 && labels.shape.slice(1).reduce((a, b) => a * b, 1) !== 1)
-    throw new TtlError('E_BAD_INPUT', `${path}: ${name}_labels has shape [${labels.shape}]; multi-label tasks are not supported`);
+  const perImage = labels.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (labels.shape.length > 2 || (labels.shape.length === 2 && perImage < 1))
+    throw new TtlError('E_BAD_INPUT', `${path}: ${name}_labels has shape [${labels.shape}]; expected [N], [N, 1] (a class per image) or [N, L] (0/1 per label)`);
+  // [N, L] with L > 1: a multi-label task (ChestMNIST's 14 findings), 0 or 1 per image and label.
+  if (perImage > 1) return { images: images.data, shape: images.shape, labels: new Int32Array(n), targets: multiHotLabels(labels.data, perImage, `${path}: ${name}_labels`) };
   const values = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = Number(labels.data[i]);
@@ -32,6 +35,17 @@ function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val'
     values[i] = v;
   }
   return { images: images.data, shape: images.shape, labels: values };
+}
+
+function multiHotLabels(data: ArrayLike<number | bigint>, labels: number, where: string): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(data[i]);
+    if (v !== 0 && v !== 1)
+      throw new TtlError('E_BAD_INPUT', `${where}[${Math.floor(i / labels)}, ${i % labels}] is ${v}; multi-label labels must be 0 or 1`);
+    out[i] = v;
+  }
+  return out;
 }
 
 const npz = { kind: 'MedMNIST .npz file', code: 'E_BAD_INPUT' } as const;
@@ -65,6 +79,14 @@ function fromEntries(path: string, entries: Map<string, { data: Uint8Array }>): 
   const test = split(entries, 'test', path);
   const rank = train.shape.length;
   const kind = rank === 4 && train.shape[3] === 3 ? 'rgb' : rank === 4 ? 'volume' : 'gray';
+  const name = basename(path).replace(/\.npz$/, '');
+  if (train.targets || val.targets || test.targets) {
+    const widths = [train, val, test].map((s) => (s.targets ? s.targets.length / s.shape[0] : 1));
+    if (!train.targets || !val.targets || !test.targets || widths.some((w) => w !== widths[0]))
+      throw new TtlError('E_BAD_INPUT', `${path}: the splits' labels have ${widths.join(', ')} columns; a multi-label file has the same L > 1 in every split`);
+    // The file names no findings: the labels are their column indices.
+    return { name, classes: Array.from({ length: widths[0] }, (_, i) => String(i)), kind, train, val, test };
+  }
   // A loop, not Math.max(...labels): spreading 236,386 labels overflows the call stack.
   let top = 0;
   for (const s of [train, val, test]) for (const label of s.labels) top = Math.max(top, label);
@@ -75,7 +97,7 @@ function fromEntries(path: string, entries: Map<string, { data: Uint8Array }>): 
     throw new TtlError('E_BAD_INPUT', `${path}: label ${top} means at least ${top + 1} classes, but there are only ${samples} samples; labels must be class indices 0..C-1`);
   const numClasses = top + 1;
   return {
-    name: basename(path).replace(/\.npz$/, ''),
+    name,
     classes: Array.from({ length: numClasses }, (_, i) => String(i)),
     kind,
     train,

@@ -14,6 +14,8 @@ export interface ExportSource {
   k: number;
   head: string;
   numClasses: number;
+  /** One sigmoid per label: `probabilities` is Sigmoid(logits), not Softmax. */
+  multiLabel?: boolean;
   tensors: Map<string, FloatTensor>;
   units: { block: number; reduction: number }[];
 }
@@ -358,7 +360,7 @@ export const EXPORTABLE_FAMILIES = Object.keys(BACKBONES);
 
 /**
  * Writes `source`'s network into `g` from input `image` [batch, C, (depth,) height, width]: outputs `logits` and
- * `probabilities` [batch, classes] (classification heads); `logits` and `probabilities` [batch, classes, (depth,)
+ * `probabilities` [batch, classes] (classification heads; a sigmoid per label for a multi-label network); `logits` and `probabilities` [batch, classes, (depth,)
  * height, width] and `mask` [batch, (depth,) height, width] (int64, the most probable class per pixel or voxel) for
  * the U-Net head; or `features` (head 'none').
  */
@@ -394,7 +396,9 @@ export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldB
     logits = e.pooledLinear(features, linear, e.has('head_norm.weight') ? 'head_norm' : undefined, PRE_ACTIVATION.has(card.family));
   }
   g.node('Identity', [logits], {}, 'logits');
-  g.node('Softmax', ['logits'], { axis: 1 }, 'probabilities');
+  // A multi-label network's labels are independent: a sigmoid each, as the native predict and evaluation.
+  if (source.multiLabel) g.node('Sigmoid', ['logits'], {}, 'probabilities');
+  else g.node('Softmax', ['logits'], { axis: 1 }, 'probabilities');
   g.output('logits', ['batch', source.numClasses]);
   g.output('probabilities', ['batch', source.numClasses]);
 }

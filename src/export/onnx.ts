@@ -36,13 +36,16 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
   const meta: Record<string, string> = {
     model: model.card.name, k: String(model.k), head: model.head, numClasses: String(model.numClasses), ttlTorch: ttlTorchVersion(),
   };
+  // The task says what `probabilities` are (a sigmoid per label for 'multilabel'); a model without a checkpoint
+  // knows only whether it is multi-label.
+  const task = info?.task ?? (model.multiLabel ? 'multilabel' : undefined);
+  if (task) meta.task = task;
   if (!info) return meta;
   const json = (key: string, v: unknown) => v !== undefined && (meta[key] = JSON.stringify(v));
   json('classes', info.classes);
   json('input', info.input);
   json('storage', info.storage);
   json('intensityWindow', info.intensityWindow);
-  if (info.task) meta.task = info.task;
   if (info.configHash) meta.configHash = info.configHash;
   if (info.ttlTorch) meta.trainedWith = info.ttlTorch;
   return meta;
@@ -51,7 +54,7 @@ function metadataOf(model: Model, info?: CheckpointInfo): Record<string, string>
 /** The ONNX file of `model` in memory, and the metadata it carries (from `info` where the model came from a checkpoint). */
 export async function onnxModel(model: Model, info: CheckpointInfo | undefined, options: { foldBatchNorm: boolean }): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
   const g = new OnnxGraph();
-  emitNetwork(g, { card: model.card, k: model.k, head: model.head, numClasses: model.numClasses, tensors: await floatTensors(model), units: model.units }, options);
+  emitNetwork(g, { card: model.card, k: model.k, head: model.head, numClasses: model.numClasses, multiLabel: model.multiLabel, tensors: await floatTensors(model), units: model.units }, options);
   const metadata = metadataOf(model, info);
   return { bytes: g.encode(ttlTorchVersion(), metadata), metadata };
 }
@@ -71,7 +74,7 @@ export async function exportOnnx(source: Model | string, path: string, options: 
     if (!info) throw new TtlError('E_BAD_WEIGHTS', `${source}: not a ttl-torch checkpoint (its metadata does not say which network it is)`);
     model = await createModel({
       model: info.model, cutoff: info.k, slimAfter: info.slimAfter >= 0 ? info.slimAfter : undefined, head: info.head,
-      numClasses: info.numClasses, inChannels: info.inChannels, weights: source, device: 'cpu',
+      numClasses: info.numClasses, multiLabel: info.task === 'multilabel', inChannels: info.inChannels, weights: source, device: 'cpu',
     });
   } else {
     model = source;

@@ -62,7 +62,7 @@ export interface NativeArchSpec {
   keepUnits: number;
   slimAfter: number;
   inChannels: number;
-  head: { kind: 'original' | 'linear' | 'none' | 'unet'; numClasses: number; dropout: number; zeroInit: boolean };
+  head: { kind: 'original' | 'linear' | 'none' | 'unet'; numClasses: number; dropout: number; zeroInit: boolean; multiLabel: boolean };
 }
 
 export interface NativeOptimOptions {
@@ -82,6 +82,8 @@ export interface NativeOptimOptions {
   lrEnd: number;
   stepsPerEpoch: number;
   classWeights: number[];
+  /** Multi-label networks: the BCE's weight of each label's positives (empty: 1 each). */
+  posWeight: number[];
   autocast: '' | 'bf16' | 'fp16';
   /** Rescale the gradients when their global L2 norm exceeds this; 0 never does. */
   clipGradNorm: number;
@@ -150,7 +152,7 @@ export interface NativeModel {
   planState(entries: { name: string; shape: number[] }[], options: NativeLoadOptions): Promise<{ report: NativeLoadReport; keys: string[] }>;
   state(): Promise<NativeStateEntry[]>;
   configureTraining(options: NativeOptimOptions): Promise<void>;
-  /** labels: [N] class labels, or [N, ...spatial] masks for a segmentation network. */
+  /** labels: [N] class labels, [N, ...spatial] masks for a segmentation network, [N, L] 0/1 for a multi-label one. */
   trainStep(input: NativeTensor, labels: { data: Int32Array; shape: number[] }): Promise<number>;
   trainEpoch(
     store: NativeStore,
@@ -163,7 +165,8 @@ export interface NativeModel {
   preprocess(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeTensor>;
   /**
    * Either task's validation pass: `scores` are [N, C] class probabilities, or per image [Dice, Jaccard] for a
-   * segmentation network; `loss` is [N, 2] per sample (class-weighted cross-entropy, summed class weights).
+   * segmentation network, or [N, L] per-label sigmoid probabilities for a multi-label one; `loss` is [N, 2] per
+   * sample (class-weighted cross-entropy, summed class weights; multi-label: BCE summed over the labels, L).
    */
   evaluate(store: NativeStore, pipeline: NativePipelineOptions, batchSize: number): Promise<NativeEvaluation>;
   snapshot(): Promise<void>;
@@ -264,5 +267,7 @@ export interface Binding {
   distributedSupport(): { gloo: boolean; nccl: boolean };
   Store: new (
     images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean, masks?: { data: Uint8Array; shape: number[] },
+    /** Multi-label: 0/1 per image and label, [N, L]. */
+    targets?: { data: Float32Array; shape: number[] },
   ) => NativeStore;
 }

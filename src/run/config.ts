@@ -19,7 +19,10 @@ export type SearchMode = 'block' | 'two-stage' | 'all' | 'probe' | number[];
 
 export interface RunConfig {
   out: string;
-  /** 'classification' (default) or 'segmentation' (a U-Net decoder on each truncated encoder). */
+  /**
+   * 'classification' (default), 'segmentation' (a U-Net decoder on each truncated encoder) or 'multilabel' (a
+   * sigmoid per label; CSV manifests with a findings column or 0/1 label columns, or an .npz with [N, L] labels).
+   */
   task: Task;
   data: string;
   /** Segmentation: foreground classes by label value, e.g. { liver: [5] }; default binary masks. */
@@ -100,7 +103,8 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
 /** @deprecated since 0.2.0, removed in 0.3.0: renamed RUN_DEFAULTS (they are every run's defaults, not only the demo's). */
 export const DEMO = RUN_DEFAULTS;
 
-const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'] };
+// Multi-label runs have no analyses yet: Grad-CAM and SVCCA read the trials' networks as softmax classifiers.
+const DEFAULT_ANALYSES: Record<Task, AnalysisKind[]> = { classification: ['svcca', 'gradcam'], segmentation: ['masks'], multilabel: [] };
 
 export function parseSearch(value: unknown): SearchMode {
   if (Array.isArray(value) && value.length && value.every((k) => Number.isInteger(k))) return value as number[];
@@ -118,11 +122,14 @@ function checkSpacing(value: unknown): [number, number, number] | null {
   throw invalidParameterError('spacing', 'three positive numbers (mm along x, y, z)', value);
 }
 
-function checkAnalyses(value: unknown): AnalysisKind[] {
+function checkAnalyses(value: unknown, task: Task): AnalysisKind[] {
   if (value === 'none' || value === '') return [];
   const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
   if (!Array.isArray(list)) throw invalidParameterError('analyses', `a list of ${ANALYSES.join(', ')} or 'none'`, value);
-  return list.map((a, i) => oneOf(`analyses[${i}]`, a, ANALYSES));
+  const analyses = list.map((a, i) => oneOf(`analyses[${i}]`, a, ANALYSES));
+  if (task === 'multilabel' && analyses.length)
+    throw invalidParameterError('analyses', "'none' for a multi-label run (its analyses read softmax classifiers)", value);
+  return analyses;
 }
 
 function checkIntensity(value: unknown): Intensity {
@@ -147,8 +154,8 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
       if (k < 1 || k > card.units.length) throw new TtlError('E_BAD_CUTOFF', `search k=${k} is out of range for ${card.name}: use 1..${card.units.length}`);
   const autocast = merged.autocast === 'none' || merged.autocast === undefined ? '' : merged.autocast;
   const task = oneOf('task', merged.task, TASKS);
-  if (task === 'segmentation' && search === 'probe')
-    throw invalidParameterError('search', "'block', 'two-stage', 'all' or 'k=LIST' for segmentation (linear probes score classification)", merged.search);
+  if (task !== 'classification' && search === 'probe')
+    throw invalidParameterError('search', `'block', 'two-stage', 'all' or 'k=LIST' for ${task} (linear probes score single-label classification)`, merged.search);
   if (merged.classes !== null && !isObject(merged.classes))
     throw invalidParameterError('classes', 'an object mapping class names to label values, e.g. {"liver": [5]}', merged.classes);
   if (merged.lr === 'auto' && task === 'segmentation')
@@ -195,7 +202,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     autocast: trainingAutocast('autocast', autocast),
     augment: merged.augment !== false && merged.augment !== 'false',
     device: deviceOf('device', merged.device),
-    analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses),
+    analyses: merged.analyses === undefined ? DEFAULT_ANALYSES[task] : checkAnalyses(merged.analyses, task),
     threads,
     deterministic,
   };

@@ -11,6 +11,7 @@ import { chosenPredictions, confusionTables, curveCharts, plainSummary } from '.
 import { formatP, significance, type Significance } from './significance.js';
 import { esc, lineChart, type Series } from './svg.js';
 import { metricsOf, type MetricColumn } from './task.js';
+import { perLabelColumns, perLabelTable } from './per-label.js';
 
 // One repeat has no spread: its std would print as a misleading "± 0.0000".
 const pm = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4));
@@ -78,11 +79,13 @@ export function writeReports(dir: string, config: RunConfig): Results {
   const records = readJournal(join(dir, 'journal.jsonl'));
   const metrics = metricsOf(config);
   const [primary] = metrics;
-  const rows = table(records, metrics);
+  // A multi-label run's rows also summarise the micro averages and each label (results.json; the per-label table).
+  const rows = table(records, [...metrics, ...perLabelColumns(records)]);
   const cutoffRows = resultsByCutoff(records, metrics, getModelCard(config.model).blocks);
   const cutoffs = summarise(records, metrics);
   const failed = trialRecords(records).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, reason: r.reason ?? '' }));
-  const classification = config.task !== 'segmentation';
+  // The paired tests, curves and confusion tables read single-label predictions.
+  const classification = config.task === 'classification';
   const tests = classification ? significance(dir, records, rows) : [];
   const summary = classification ? plainSummary(rows, tests, primary) : '';
   const results: Results = { config, metrics, rows, cutoffRows, cutoffs, failed, significance: tests, summary };
@@ -122,8 +125,9 @@ export function writeReports(dir: string, config: RunConfig): Results {
 </head><body>
 <h1>${esc(title)}</h1>
 ${summary ? `<p class="summary">${esc(summary)}</p>` : ''}
-<p>Data ${esc(config.data)}. Strategies ${esc(config.strategies.join(', '))}; search ${esc(Array.isArray(config.search) ? 'k=' + config.search.join(',') : config.search)}; ${config.repeats} repeat(s); ${config.epochs} epochs at ${config.imageSize}px. Test metrics of the cutoff chosen on validation ${primary.label} (mean ± std over n repeats; one repeat has no std). ${primary.label} 95% CI: ${config.repeats > 1 ? 't interval of the mean over repeats' : classification ? 'DeLong (two classes) or stratified bootstrap (more classes) over the test cases' : 'normal approximation over the test cases'}. TTL-1SE: the smallest TTL cutoff whose validation ${primary.label} is within one standard error of the best. T = median latency, batch 1.</p>
+<p>Data ${esc(config.data)}. Strategies ${esc(config.strategies.join(', '))}; search ${esc(Array.isArray(config.search) ? 'k=' + config.search.join(',') : config.search)}; ${config.repeats} repeat(s); ${config.epochs} epochs at ${config.imageSize}px. Test metrics of the cutoff chosen on validation ${primary.label} (mean ± std over n repeats; one repeat has no std). ${primary.label} 95% CI: ${config.repeats > 1 ? 't interval of the mean over repeats' : classification ? 'DeLong (two classes) or stratified bootstrap (more classes) over the test cases' : config.task === 'multilabel' ? 'not computed for the macro average with one repeat (each label\'s DeLong interval is in the per-label table)' : 'normal approximation over the test cases'}. TTL-1SE: the smallest TTL cutoff whose validation ${primary.label} is within one standard error of the best. T = median latency, batch 1.</p>
 ${tableHtml}
+${perLabelTable(rows, records)}
 ${tests.length ? `<h2>Against FTL (same test cases, same seed)</h2><table id="significance"><thead><tr><th>Method</th><th>seed</th><th>Δ ${primary.label}</th><th>p</th><th>test</th></tr></thead><tbody>${tests.map((t) => `<tr><td>${esc(t.method)}</td><td>${t.seed}</td><td>${t.difference >= 0 ? '+' : ''}${t.difference.toFixed(4)}</td><td>${formatP(t.p)}</td><td>${t.test === 'delong' ? 'DeLong' : 'paired bootstrap'}</td></tr>`).join('')}</tbody></table>` : ''}
 ${chosen.length ? `<h2>Test set: the chosen networks (seed ${config.seed})</h2>\n<div class="charts">\n${curveCharts(chosen)}\n</div>\n<div class="charts">\n${confusionTables(chosen)}\n</div>` : ''}
 ${failed.length ? `<h2>Failed trials</h2><ul>${failed.map((f) => `<li>${esc(f.id)}: ${esc(f.reason)}</li>`).join('')}</ul>` : ''}

@@ -2,7 +2,7 @@
 import { TtlError } from '../errors.js';
 import { isDatasetName, resolveDataset } from '../data/catalog.js';
 import { loadDataset } from '../data/load.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { isMultiLabel, type ImageDataset } from '../data/dataset.js';
 import { loadSegmentationManifest, type SegmentationDataset } from '../data/segmentation.js';
 import { networkInputShape, type ModelCard } from '../registry.js';
 import type { SizedRunConfig } from './config.js';
@@ -36,5 +36,11 @@ export async function loadRunData(config: SizedRunConfig): Promise<RunData> {
       mode: config.slices ? 'slices' : 'volumes', seed: config.seed,
     });
   }
-  return (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
+  const data = (await loadDataset(path, { ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined })).dataset;
+  // The task is the config's, so that the columns of the journal and report are known before any data is read.
+  if (isMultiLabel(data) !== (config.task === 'multilabel'))
+    throw new TtlError('E_BAD_INPUT', isMultiLabel(data)
+      ? `${path} is multi-label (${data.classes.length} labels): run it with task 'multilabel' (--task multilabel)`
+      : `${path} has one class per image, but the run's task is 'multilabel' (a manifest needs a labels column of '|'-separated findings)`);
+  return data;
 }

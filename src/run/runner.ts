@@ -25,7 +25,8 @@ import { probeUnits } from '../analysis/probes.js';
 import { SEARCHED_STRATEGIES, planStageOne, planStageTwo, stageTwoBound, toStrategy, type TrialSpec } from './plan.js';
 import { best, summarise } from './results.js';
 import { writeReports, type Results } from './report.js';
-import { metricsOf } from './task.js';
+import { labelMetricKey, metricsOf } from './task.js';
+import type { MultiLabelMetrics } from '../metrics/multilabel.js';
 import { finishingEstimate, finishRun } from './finish.js';
 import { inputShape, loadRunData, segments, type RunData } from './run-data.js';
 import { meanInterval, savePredictions, trialUncertainty } from './predictions.js';
@@ -50,6 +51,15 @@ export interface RunCallbacks {
 
 const classificationScores = (m: { auroc: number; auprc: number; averagePrecision: number; accuracy: number; balancedAccuracy: number }): Scores => ({
   auroc: m.auroc, auprc: m.auprc, averagePrecision: m.averagePrecision, accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy,
+});
+
+// Macro and micro averages, then each label's AUROC with its DeLong interval and AUPRC under `metric[label]`.
+const multiLabelScores = (m: MultiLabelMetrics): Scores => ({
+  auroc: m.auroc, auprc: m.auprc, microAuroc: m.microAuroc, microAuprc: m.microAuprc,
+  ...Object.fromEntries(m.perLabel.flatMap((l) => [
+    [labelMetricKey('auroc', l.label), l.auroc], [labelMetricKey('aurocLow', l.label), l.aurocCi.low],
+    [labelMetricKey('aurocHigh', l.label), l.aurocCi.high], [labelMetricKey('auprc', l.label), l.auprc],
+  ])),
 });
 
 const segmentationScores = (m: { dice: { mean: number; std: number }; jaccard: { mean: number; std: number } }): Scores => ({
@@ -126,6 +136,10 @@ async function trainTrial(card: ModelCard, config: SizedRunConfig, data: RunData
     ...common, data, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
+  // Multi-label trials keep no predictions file: the paired tests, curves and confusion tables it feeds are
+  // single-label; each label's DeLong interval is journaled instead.
+  if ('perLabel' in r.val && 'perLabel' in r.test) return { r, curves, val: multiLabelScores(r.val), test: multiLabelScores(r.test), uncertainty: {} };
+  if ('perLabel' in r.val || 'perLabel' in r.test) throw new TtlError('E_INTERNAL', 'a trial mixed multi-label and single-label metrics');
   const predictions = savePredictions(join(dir, 'trials', spec.id), data, r.predictions);
   return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
 }

@@ -1,9 +1,10 @@
 // finetune(): one trial of one strategy on one dataset, with model selection on the validation split.
 import { TtlError, invalidParameterError } from '../errors.js';
-import { classCounts, toNativeStore, type ImageDataset } from '../data/dataset.js';
+import { classCounts, isMultiLabel, toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
+import { multiLabelMetrics, type MultiLabelMetrics } from '../metrics/multilabel.js';
 import { oneOf } from '../validate.js';
 import type { NativeStore } from '../native/binding.js';
 import { imageChunks } from './chunks.js';
@@ -19,8 +20,13 @@ export interface FinetuneOptions extends TrainingOptions {
   data: ImageDataset | string;
   /** How a path is decoded (size, colour, split fractions, skipBad, CSV columns). */
   dataOptions?: LoadImagesOptions;
-  /** 'balanced' weights classes by inverse frequency. */
+  /** 'balanced' weights classes by inverse frequency (single-label data). */
   classWeights?: 'balanced' | number[];
+  /**
+   * Multi-label data: the weight of each label's positives in its binary cross-entropy (torch's pos_weight);
+   * 'balanced' gives each label negatives / positives of the training split. Default: 1 each.
+   */
+  posWeight?: 'balanced' | number[];
   select?: SelectMetric;
   /** Called after every batch and epoch; a throw cancels the trial, which then rejects with that error. */
   onProgress?: (event: ProgressEvent) => void;
@@ -28,7 +34,13 @@ export interface FinetuneOptions extends TrainingOptions {
 
 export type ProgressEvent =
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
-  | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; valLoss: number; val: ClassificationMetrics; seconds: number; best: boolean };
+  | { type: 'epoch'; epoch: number; epochs: number; trainLoss: number; valLoss: number; val: TrialMetrics; seconds: number; best: boolean };
+
+/**
+ * A trial's metrics: single-label classification, or multi-label (macro AUROC/AUPRC in `auroc`/`auprc`, with the
+ * micro averages and the per-label values).
+ */
+export type TrialMetrics = ClassificationMetrics | MultiLabelMetrics;
 
 export interface EpochRecord {
   epoch: number;
@@ -40,18 +52,54 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export type FinetuneResult = TrialResult<ClassificationMetrics, EpochRecord> & {
-  /** Class probabilities ([N, C] row-major) of the kept (best) weights on the validation and test splits. */
+export type FinetuneResult = TrialResult<TrialMetrics, EpochRecord> & {
+  /**
+   * Class probabilities ([N, C] row-major; multi-label: a sigmoid per label, [N, L]) of the kept (best) weights on
+   * the validation and test splits.
+   */
   predictions: { val: Float32Array; test: Float32Array };
 };
 
 function checkSplits(data: ImageDataset): void {
+  const multiLabel = isMultiLabel(data);
   for (const name of ['train', 'val', 'test'] as const) {
     const counts = classCounts(data[name], data.classes.length);
     const missing = counts.map((c, i) => (c === 0 ? data.classes[i] : null)).filter((c) => c !== null);
     if (missing.length)
-      throw new TtlError('E_BAD_INPUT', `${data.name}: the ${name} split has no images of class ${missing.join(', ')} (counts ${counts.join('/')})`);
+      throw new TtlError('E_BAD_INPUT', `${data.name}: the ${name} split has no images ${multiLabel ? 'with label' : 'of class'} ${missing.join(', ')} (counts ${counts.join('/')})`);
+    // A label every image has has no negatives: its AUROC is undefined and its sigmoid learns nothing.
+    const n = data[name].shape[0];
+    const full = multiLabel ? counts.map((c, i) => (c === n ? data.classes[i] : null)).filter((c) => c !== null) : [];
+    if (full.length) throw new TtlError('E_BAD_INPUT', `${data.name}: every image of the ${name} split has label ${full.join(', ')}: no negatives`);
   }
+}
+
+/** The loss weights of a dataset: class weights for single-label data, per-label positive weights for multi-label. */
+function lossWeights(options: FinetuneOptions, data: ImageDataset): { classWeights: number[]; posWeight: number[] } {
+  const numClasses = data.classes.length;
+  const counts = classCounts(data.train, numClasses);
+  const n = data.train.shape[0];
+  const given = (name: 'classWeights' | 'posWeight', what: string) => {
+    const value = options[name];
+    if (value === undefined) return [];
+    if (value === 'balanced') return name === 'posWeight' ? counts.map((c) => (n - c) / c) : counts.map((c) => n / (numClasses * c));
+    if (!Array.isArray(value) || value.length !== numClasses || !value.every((w) => Number.isFinite(w) && w >= 0))
+      throw invalidParameterError(name, `'balanced' or ${numClasses} non-negative numbers (one per ${what})`, value);
+    return value;
+  };
+  if (isMultiLabel(data)) {
+    if (options.classWeights !== undefined)
+      throw new TtlError('E_BAD_ARGUMENT', `classWeights weigh the classes of single-label data; ${data.name} is multi-label: use posWeight`);
+    return { classWeights: [], posWeight: given('posWeight', 'label') };
+  }
+  if (options.posWeight !== undefined) throw new TtlError('E_BAD_ARGUMENT', `posWeight is for multi-label data; ${data.name} has one class per image: use classWeights`);
+  return { classWeights: given('classWeights', 'class'), posWeight: [] };
+}
+
+/** The metrics of a split's probabilities: per class (single-label) or per label with macro/micro averages. */
+export function splitMetrics(data: ImageDataset, split: 'val' | 'test', probs: ArrayLike<number>): TrialMetrics {
+  const s = data[split];
+  return s.targets ? multiLabelMetrics(s.targets, probs, data.classes) : classificationMetrics(s.labels, probs, data.classes.length);
 }
 
 /** Refuses a 2D dataset for a 3D network and the other way round. */
@@ -73,22 +121,16 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   checkSplits(data);
   const numClasses = data.classes.length;
   const select = oneOf('select', options.select ?? 'auroc', ['auroc', 'auprc', 'loss'] as const);
-  const counts = classCounts(data.train, numClasses);
-  const classWeights =
-    options.classWeights === 'balanced'
-      ? counts.map((c) => data.train.labels.length / (numClasses * c))
-      : (options.classWeights ?? []);
-  if (classWeights.length && classWeights.length !== numClasses)
-    throw invalidParameterError('classWeights', `'balanced' or ${numClasses} numbers`, options.classWeights);
+  const { classWeights, posWeight } = lossWeights(options, data);
 
   return withTrainingModel(s, 'linear', numClasses, async (model) => {
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];
-    await model.configureTraining(trainingOptim(s, data.train.labels.length, classWeights));
+    await model.configureTraining(trainingOptim(s, data.train.labels.length, classWeights, posWeight));
     const loop = await epochLoop(model, train, s, async () => {
       const { scores, loss } = await evaluateSplit(model, val, s.pipeline, evalBatch);
-      const metrics = classificationMetrics(data.val.labels, scores.data, numClasses);
+      const metrics = splitMetrics(data, 'val', scores.data);
       return { metrics, loss, score: select === 'loss' ? -loss : select === 'auprc' ? metrics.auprc : metrics.auroc };
     }, {
       onBatch: (epoch, b) => options.onProgress?.({ type: 'batch', epoch, ...b }),
@@ -104,10 +146,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const curves = loop.epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.val.loss, valAuroc: e.val.metrics.auroc, valAuprc: e.val.metrics.auprc, lr: e.lr, seconds: e.seconds,
     }));
-    const result = trialResult(s, model, loop, classificationMetrics(data.test.labels, testProbs, numClasses), curves, complexity);
+    const result = trialResult(s, model, loop, splitMetrics(data, 'test', testProbs), curves, complexity);
     return { ...result, predictions: { val: valProbs, test: testProbs } };
   }, {
-    task: 'classification', classes: data.classes, volume: data.volume,
+    task: isMultiLabel(data) ? 'multilabel' : 'classification', classes: data.classes, volume: data.volume,
     storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
   });
 }

@@ -2,7 +2,7 @@
 // trial's network for a short geometric sweep of learning rates and pick a tenth of the rate where the
 // smoothed loss is lowest. Each strategy and cutoff gets its own: a truncated network wants a different rate.
 import { TtlError } from '../errors.js';
-import { toNativeStore, type ImageDataset } from '../data/dataset.js';
+import { isMultiLabel, toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { integerIn, numberIn } from '../validate.js';
 import { batchesPerEpoch, epochOptions, planTraining, trainingOptim, withTrainingModel, type TrainingOptions } from './setup.js';
 
@@ -85,5 +85,5 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
     }
     if (lrs.length < 3) throw new TtlError('E_DIVERGED', `the learning-rate range test diverged within ${lrs.length} steps from ${minLr}`);
     return { lrs, losses, smoothed, suggested: suggestLr(lrs, smoothed) };
-  });
+  }, isMultiLabel(data) ? { task: 'multilabel' } : undefined);
 }

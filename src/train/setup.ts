@@ -190,13 +190,16 @@ export function batchesPerEpoch(count: number, batchSize: number, lastBatch: Las
   return callSync(() => native().batchesPerEpoch(count, batchSize, lastBatch, ranks));
 }
 
-/** The optimiser configuration of a plan; the schedule spans the steps of `epochs` epochs of `trainCount` samples. */
-export function trainingOptim(t: TrainingPlan, trainCount: number, classWeights: number[]): NativeOptimOptions {
+/**
+ * The optimiser configuration of a plan; the schedule spans the steps of `epochs` epochs of `trainCount` samples.
+ * `classWeights` weigh a softmax's classes, `posWeight` a multi-label network's positives per label (empty: none).
+ */
+export function trainingOptim(t: TrainingPlan, trainCount: number, classWeights: number[], posWeight: number[] = []): NativeOptimOptions {
   const stepsPerEpoch = batchesPerEpoch(trainCount, t.batchSize, t.lastBatch, t.group?.worldSize);
   return optimOptions({
     optimizer: t.optimizer, lr: t.lr, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay,
     unitLrScale: t.plan.unitLrScale, headLrScale: 1, epochs: t.epochs,
-    warmupSteps: Math.round(t.warmup * t.epochs * stepsPerEpoch), stepsPerEpoch, classWeights,
+    warmupSteps: Math.round(t.warmup * t.epochs * stepsPerEpoch), stepsPerEpoch, classWeights, posWeight,
     autocast: t.autocast, clipGradNorm: t.clipGradNorm,
   });
 }
@@ -223,14 +226,16 @@ export function describeTrial(t: TrainingPlan, description: CheckpointDescriptio
 
 /**
  * Builds the plan's model with `head` and runs `work` on it, honouring the abort signal; the model is
- * disposed afterwards (once its calls settled) unless keepModel is set and the work succeeded.
+ * disposed afterwards (once its calls settled) unless keepModel is set and the work succeeded. A description of
+ * task 'multilabel' builds a sigmoid-per-label network.
  */
 export async function withTrainingModel<R>(
   t: TrainingPlan, head: HeadKind, numClasses: number,
   work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
   const model = await createModel({
-    model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, head, numClasses, seed: t.seed, signal: t.signal, ...t.model,
+    model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, head, numClasses, multiLabel: description?.task === 'multilabel',
+    seed: t.seed, signal: t.signal, ...t.model,
   });
   // The native flag is sticky, so an abort between two native calls still stops the next one.
   const abort = () => model.cancel(true);

@@ -47,7 +47,8 @@ export interface CheckpointInfo {
   head: HeadKind;
   numClasses: number;
   inChannels?: number;
-  task?: 'classification' | 'segmentation';
+  /** 'multilabel': one sigmoid per label; `classes` then names the labels. */
+  task?: 'classification' | 'segmentation' | 'multilabel';
   classes?: string[];
   input?: CheckpointInput;
   storage?: CheckpointStorage;

@@ -40,7 +40,7 @@ describe('autocast', () => {
     await expect(finetune({ model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data: { ...data, val: split, test: split }, autocast: 'fp16', device: 'cpu' }))
       .rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/^autocast 'fp16' cannot train: without loss scaling/) });
     const net = await native().createModel(
-      { family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3, head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false } },
+      { family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3, head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false, multiLabel: false } },
       { device: 'cpu', seed: 0, threads: 0, memoryFormat: 'auto' },
     );
     await expect(net.configureTraining(optimOptions({ lr: 0.1, autocast: 'fp16' }))).rejects.toMatchObject({

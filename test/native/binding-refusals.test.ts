@@ -7,7 +7,7 @@ import type { NativeArchSpec, NativeModel } from '../../src/native/binding.js';
 
 const spec: NativeArchSpec = {
   family: 'resnet', block: 'basic', layers: [2, 2, 2, 2], keepUnits: 3, slimAfter: -1, inChannels: 3,
-  head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false },
+  head: { kind: 'linear', numClasses: 2, dropout: 0, zeroInit: false, multiLabel: false },
 };
 const modelOptions = { device: 'cpu', seed: 0, threads: 0, memoryFormat: 'auto' };
 const pipeline = { size: 16, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
@@ -64,6 +64,27 @@ describe('binding refusals', () => {
     const probs = await net.predict(store(), pipeline, 2);
     expect(probs.shape).toEqual([4, 2]);
     net.dispose();
+  });
+
+  it('multi-label: a store with targets needs a sigmoid network, targets are 0/1 [N, L], posWeight needs a multi-label network', async () => {
+    const images = new Uint8Array(4 * 16 * 16);
+    const targets = (data: number[], shape = [4, 2]) => ({ data: Float32Array.from(data), shape });
+    const multi = (t: ReturnType<typeof targets>) => new (native().Store)(images, [4, 16, 16], new Int32Array(4), false, undefined, t);
+    expect(() => multi(targets([0, 1, 1, 0.5, 0, 0, 1, 1]))).toThrow(expect.objectContaining({ code: 'E_BAD_INPUT', message: 'targets must be 0 or 1' }));
+    expect(() => multi(targets([0, 1, 1, 0], [2, 2]))).toThrow(expect.objectContaining({ code: 'E_BAD_INPUT', message: 'targets must be [N, labels] with one row per image' }));
+    const softmax = await model();
+    await softmax.configureTraining(optimOptions({ lr: 0.1 }));
+    const store = multi(targets([0, 1, 1, 0, 0, 0, 1, 1]));
+    await expect(softmax.evaluate(store, pipeline, 2)).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringContaining('a store with multi-label targets needs a multi-label network') });
+    await expect(softmax.configureTraining({ ...optimOptions({ lr: 0.1 }), posWeight: [1, 2] })).rejects.toMatchObject(refused('posWeight is for a multi-label network (one sigmoid per label)'));
+    const sigmoid = await native().createModel({ ...spec, head: { ...spec.head, numClasses: 3, multiLabel: true } }, modelOptions);
+    await expect(sigmoid.evaluate(store, pipeline, 2)).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringContaining('needs targets [N, 3]') });
+    await expect(sigmoid.configureTraining({ ...optimOptions({ lr: 0.1 }), classWeights: [1, 1, 1] })).rejects.toMatchObject(refused('classWeights weigh the classes of a softmax; a multi-label network takes posWeight'));
+    await expect(native().createModel({ ...spec, head: { ...spec.head, kind: 'none', multiLabel: true } }, modelOptions)).rejects.toMatchObject(
+      refused("a multi-label network needs a classification head ('linear' or 'original')"),
+    );
+    softmax.dispose();
+    sigmoid.dispose();
   });
 
   it('loadState: options and entries are complete', async () => {
