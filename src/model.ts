@@ -481,6 +481,14 @@ function checkOptions(options: CreateModelOptions) {
   return { card, k, head, numClasses, multiLabel, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat };
 }
 
+/** The options that rebuild the network a ttl-torch checkpoint describes, with its weights loaded from `path`. */
+export function checkpointModel(info: CheckpointInfo, path: string): CreateModelOptions {
+  return {
+    model: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
+    numClasses: info.numClasses, multiLabel: info.task === 'multilabel', inChannels: info.inChannels, weights: path,
+  };
+}
+
 /** Builds a model by name, optionally truncated after unit k, and loads weights (by card name or path). */
 export async function createModel(options: CreateModelOptions): Promise<Model> {
   const { card, k, head, numClasses, multiLabel, dropout, zeroInit, inChannels, device, seed, threads, memoryFormat } = checkOptions(options);

@@ -8,7 +8,7 @@ import { decodeImage } from './data/decode.js';
 import { decodeVolume } from './data/volume.js';
 import { TtlError, invalidParameterError } from './errors.js';
 import { callSync } from './native/call.js';
-import { createModel, type Device, type Model } from './model.js';
+import { checkpointModel, createModel, type Device, type Model } from './model.js';
 import { native } from './native/loader.js';
 import type { NativePipelineOptions } from './native/binding.js';
 import { getModelCard, normalisation } from './registry.js';
@@ -318,10 +318,7 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   if ((info.preprocessing ?? 1) > PREPROCESSING_VERSION)
     throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: preprocessing version ${info.preprocessing} is newer than this ttl-torch's (${PREPROCESSING_VERSION}); upgrade ttl-torch`);
   const card = getModelCard(info.model);
-  const model = await createModel({
-    model: info.model, cutoff: info.k, slimAfter: info.slimAfter > 0 ? info.slimAfter : undefined, head: info.head,
-    numClasses: info.numClasses, multiLabel: info.task === 'multilabel', inChannels: info.inChannels, device, weights: checkpoint, signal: options.signal, threads,
-  });
+  const model = await createModel({ ...checkpointModel(info, checkpoint), device, signal: options.signal, threads });
   let onnx: OnnxEngine | undefined;
   try {
     if (engine === 'onnxruntime') onnx = await onnxEngine(model, info, threads);

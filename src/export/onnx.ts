@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { readCheckpointInfo, ttlTorchVersion, type CheckpointInfo } from '../weights/checkpoint.js';
 import { TtlError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { createModel, type Model } from '../model.js';
+import { checkpointModel, createModel, type Model } from '../model.js';
 import { OPSET, OnnxGraph, type FloatTensor } from './onnx-graph.js';
 import { emitNetwork } from './onnx-networks.js';
 import { toFloat32 } from '../weights/safetensors.js';
@@ -72,10 +72,7 @@ export async function exportOnnx(source: Model | string, path: string, options: 
   if (typeof source === 'string') {
     info = readCheckpointInfo(source);
     if (!info) throw new TtlError('E_BAD_WEIGHTS', `${source}: not a ttl-torch checkpoint (its metadata does not say which network it is)`);
-    model = await createModel({
-      model: info.model, cutoff: info.k, slimAfter: info.slimAfter >= 0 ? info.slimAfter : undefined, head: info.head,
-      numClasses: info.numClasses, multiLabel: info.task === 'multilabel', inChannels: info.inChannels, weights: source, device: 'cpu',
-    });
+    model = await createModel({ ...checkpointModel(info, source), device: 'cpu' });
   } else {
     model = source;
   }
