@@ -15,6 +15,7 @@ import { checkTensors } from './weights/check.js';
 import { openPth } from './weights/pth.js';
 import { readSafetensorsAsync, writeSafetensors } from './weights/safetensors.js';
 import { resolveWeights, type ResolveOptions } from './weights/resolve.js';
+import { TRAINING_DEFAULTS } from './train/defaults.js';
 
 export type { Device, HeadKind };
 
@@ -527,7 +528,7 @@ async function loadNamedOrPath(model: Model, weights: string, options: CreateMod
 /** Native optimiser options with defaults filled in. */
 export function optimOptions(o: Partial<NativeOptimOptions> & { lr: number }): NativeOptimOptions {
   return {
-    optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
+    optimizer: TRAINING_DEFAULTS.optimizer, momentum: TRAINING_DEFAULTS.momentum, nesterov: TRAINING_DEFAULTS.nesterov, weightDecay: 0, unitLrScale: [], headLrScale: 1, frozenBnEval: true,
     epochs: 1, warmupSteps: 0, schedule: 'cosine', lrEnd: 0, stepsPerEpoch: 1, classWeights: [], posWeight: [], autocast: '', clipGradNorm: 0, ...o,
   };
 }

@@ -7,10 +7,14 @@ import { esc } from './svg.js';
 import { LABEL_METRICS, journaledLabels, labelMetricKey, type MetricColumn } from './task.js';
 
 /** The micro averages and every label's metrics as extra summary columns (none for a run without labels). */
-export function perLabelColumns(records: JournalRecord[]): MetricColumn[] {
+/** The labels of a multi-label run, from its first finished trial (none for a run without labels). */
+function runLabels(records: JournalRecord[]): string[] {
   const first = trialRecords(records).find((r) => r.status === 'ok' && r.test);
-  if (!first?.test) return [];
-  const labels = journaledLabels(first.test);
+  return first?.test ? journaledLabels(first.test) : [];
+}
+
+export function perLabelColumns(records: JournalRecord[]): MetricColumn[] {
+  const labels = runLabels(records);
   if (!labels.length) return [];
   return [
     { key: 'microAuroc', label: 'micro AUROC' }, { key: 'microAuprc', label: 'micro AUPRC' },
@@ -20,8 +24,7 @@ export function perLabelColumns(records: JournalRecord[]): MetricColumn[] {
 
 /** Test AUROC (DeLong 95% CI) / AUPRC per label and method: one row per label (means over repeats). */
 export function perLabelTable(rows: TableRow[], records: JournalRecord[]): string {
-  const first = trialRecords(records).find((r) => r.status === 'ok' && r.test);
-  const labels = first?.test ? journaledLabels(first.test) : [];
+  const labels = runLabels(records);
   if (!labels.length || !rows.length) return '';
   const value = (r: TableRow, metric: string, label: string) => r.test[labelMetricKey(metric, label)]?.mean.toFixed(3) ?? '-';
   const cell = (r: TableRow, label: string) =>

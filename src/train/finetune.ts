@@ -123,7 +123,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const select = oneOf('select', options.select ?? 'auroc', ['auroc', 'auprc', 'loss'] as const);
   const { classWeights, posWeight } = lossWeights(options, data);
 
-  return withTrainingModel(s, 'linear', numClasses, async (model) => {
+  return withTrainingModel(s, { head: 'linear', numClasses, multiLabel: isMultiLabel(data) }, async (model) => {
     const evalBatch = Math.max(s.batchSize, 64);
     const train = toNativeStore(data.train, data.kind);
     const [val, test] = [imageChunks(data.val, data.kind, evalBatch), imageChunks(data.test, data.kind, evalBatch)];

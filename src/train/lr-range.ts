@@ -53,7 +53,7 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
   const lrs: number[] = [];
   const losses: number[] = [];
   const smoothed: number[] = [];
-  return withTrainingModel(s, 'linear', data.classes.length, async (model) => {
+  return withTrainingModel(s, { head: 'linear', numClasses: data.classes.length, multiLabel: isMultiLabel(data) }, async (model) => {
     const train = toNativeStore(data.train, data.kind);
     const total = epochs * perEpoch;
     const rate = (step: number) => minLr * (maxLr / minLr) ** (step / (steps - 1));
@@ -85,5 +85,5 @@ export async function lrRangeTest(options: LrRangeOptions): Promise<LrRange> {
     }
     if (lrs.length < 3) throw new TtlError('E_DIVERGED', `the learning-rate range test diverged within ${lrs.length} steps from ${minLr}`);
     return { lrs, losses, smoothed, suggested: suggestLr(lrs, smoothed) };
-  }, isMultiLabel(data) ? { task: 'multilabel' } : undefined);
+  });
 }

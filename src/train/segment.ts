@@ -95,7 +95,7 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
   if (classWeights.length && classWeights.length !== numClasses)
     throw invalidParameterError('classWeights', `${numClasses} numbers (background first)`, classWeights);
 
-  return withTrainingModel(s, 'unet', numClasses, async (model) => {
+  return withTrainingModel(s, { head: 'unet', numClasses }, async (model) => {
     const train = toNativeSegmentationStore(data.train, data.kind);
     const [val, test] = [segmentationChunks(data.val, data.kind, s.batchSize), segmentationChunks(data.test, data.kind, s.batchSize)];
     await model.configureTraining(trainingOptim(s, data.train.shape[0], classWeights));

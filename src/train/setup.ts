@@ -11,7 +11,7 @@ import { getModelCard, normalisation, type ModelCard } from '../registry.js';
 import { booleanOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } from '../validate.js';
 import { DEFAULT_AUGMENT, LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from './defaults.js';
 import type { ResolveOptions } from '../weights/resolve.js';
-import { planStrategy, strategyName, type Strategy, type StrategyPlan } from './strategies.js';
+import { planStrategy, type Strategy, type StrategyPlan } from './strategies.js';
 
 export interface TrainingOptions {
   model: string;
@@ -100,7 +100,7 @@ export function trialResult<M, C>(
   test: M, curves: C[], complexity: { params: number; trainableParams: number; macs: number },
 ): TrialResult<M, C> {
   return {
-    strategy: t.strategyName, k: t.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
+    strategy: t.plan.name, k: t.plan.k, bestEpoch: loop.bestEpoch, val: loop.best, test, curves,
     params: complexity.params, trainableParams: complexity.trainableParams, macs: complexity.macs, trainSeconds: loop.trainSeconds,
     imagesPerSecond: loop.samplesPerSecond, stoppedEarly: loop.stoppedEarly, checkpoint: t.checkpoint,
     model: t.keepModel ? model : undefined,
@@ -115,7 +115,6 @@ export function trialResult<M, C>(
 export interface TrainingPlan {
   card: ModelCard;
   plan: StrategyPlan;
-  strategyName: string;
   epochs: number;
   batchSize: number;
   size: number;
@@ -154,7 +153,7 @@ export function planTraining(options: TrainingOptions): TrainingPlan {
   if (parallel.syncBatchNorm && !options.group)
     throw new TtlError('E_BAD_ARGUMENT', 'syncBatchNorm shares batch statistics between the ranks of a group: pass group too');
   return {
-    card, plan: strategy, strategyName: strategyName(card, options.strategy), epochs, size,
+    card, plan: strategy, epochs, size,
     batchSize: integerIn('batchSize', options.batchSize ?? TRAINING_DEFAULTS.batchSize, 1, 4096),
     lr: numberIn('lr', options.lr ?? defaultLr(card), 0, 10),
     optimizer: oneOf('optimizer', options.optimizer ?? TRAINING_DEFAULTS.optimizer, ['sgd', 'adamw'] as const),
@@ -225,17 +224,16 @@ export function describeTrial(t: TrainingPlan, description: CheckpointDescriptio
 }
 
 /**
- * Builds the plan's model with `head` and runs `work` on it, honouring the abort signal; the model is
- * disposed afterwards (once its calls settled) unless keepModel is set and the work succeeded. A description of
- * task 'multilabel' builds a sigmoid-per-label network.
+ * Builds the plan's model with the given head (a sigmoid per label when multiLabel) and runs `work` on it,
+ * honouring the abort signal; the model is disposed afterwards (once its calls settled) unless keepModel is set and
+ * the work succeeded. `description` goes into the checkpoint the plan asks for.
  */
 export async function withTrainingModel<R>(
-  t: TrainingPlan, head: HeadKind, numClasses: number,
+  t: TrainingPlan, network: { head: HeadKind; numClasses: number; multiLabel?: boolean },
   work: (model: Model) => Promise<R>, description?: CheckpointDescription,
 ): Promise<R> {
   const model = await createModel({
-    model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, head, numClasses, multiLabel: description?.task === 'multilabel',
-    seed: t.seed, signal: t.signal, ...t.model,
+    model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, ...network, seed: t.seed, signal: t.signal, ...t.model,
   });
   // The native flag is sticky, so an abort between two native calls still stops the next one.
   const abort = () => model.cancel(true);

@@ -30,6 +30,8 @@ export interface StrategyPlan {
   unitLrScale: number[];
   /** The cutoff as a unit count (units kept for TTL and TF, frozen for LWFT); n for FTL and FFE. */
   k: number;
+  /** 'TTL(k=5)', 'FTL', ...: the strategy as the reports name it. */
+  name: string;
 }
 
 /** The strategy with its cutoff under the current name: the deprecated `k` converted (warned once). */
@@ -46,8 +48,7 @@ function current(card: ModelCard, s: Strategy): Exclude<Strategy, DeprecatedStra
 
 /** 'TTL(k=5)', 'FTL', ...: a strategy as the reports name it, k the cutoff as a unit count. */
 export function strategyName(card: ModelCard, s: Strategy): string {
-  const plan = planStrategy(card, s);
-  return s.kind === 'ftl' || s.kind === 'ffe' ? s.kind.toUpperCase() : `${s.kind.toUpperCase()}(k=${plan.k})`;
+  return planStrategy(card, s).name;
 }
 
 /**
@@ -56,6 +57,13 @@ export function strategyName(card: ModelCard, s: Strategy): string {
  */
 export function planStrategy(card: ModelCard, given: Strategy, pretrainedLrScale = 1): StrategyPlan {
   const strategy = current(card, given);
+  const plan = unitPlan(card, strategy, pretrainedLrScale);
+  const kind = strategy.kind.toUpperCase();
+  return { ...plan, name: strategy.kind === 'ftl' || strategy.kind === 'ffe' ? kind : `${kind}(k=${plan.k})` };
+}
+
+/** The units a strategy builds, slims and trains, each kept unit's learning-rate scale, and its cutoff. */
+function unitPlan(card: ModelCard, strategy: Exclude<Strategy, DeprecatedStrategy>, pretrainedLrScale: number): Omit<StrategyPlan, 'name'> {
   const n = card.units.length;
   const all = (scale: number) => new Array(n).fill(scale);
   switch (strategy.kind) {
