@@ -1,7 +1,7 @@
 // loadPredictor(path, { engine: 'onnxruntime' }): the predictor's network exported to ONNX in memory and run by
 // onnxruntime-node (an optional peer dependency), fed by ttl-torch's own native pipeline, so inputs are
-// preprocessed exactly as with LibTorch. Measured on ResNet-50 cuts, batch 1 (docs/export.md): 0.66-0.77x
-// the serving copy's time.
+// preprocessed exactly as with LibTorch. It is faster than the serving copy on ResNet-50 cuts at batch 1; the
+// numbers are in bench/results/latency.json (npm run bench -- latency; docs/export.md).
 import { TtlError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { CheckpointInfo } from '../weights/checkpoint.js';
