@@ -6,8 +6,46 @@
 #include "async.h"
 #include "convert.h"
 #include "core/error.h"
+#include "engine/mapped_images.h"
 
 namespace ttl_binding {
+
+namespace {
+
+// Images handed over from JS memory: copied once into a native tensor.
+torch::Tensor copy_images(const Napi::TypedArray& images, const std::vector<int64_t>& shape) {
+  const auto type = images.TypedArrayType();
+  if (type != napi_uint8_array && type != napi_uint16_array)
+    throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array or Uint16Array");
+  int64_t numel = 1;
+  for (int64_t d : shape) numel *= d;
+  if (shape.empty() || numel != static_cast<int64_t>(images.ElementLength()))
+    throw ttl::Error("E_BAD_INPUT", "image shape does not match the data length");
+  const uint8_t* bytes = static_cast<uint8_t*>(images.ArrayBuffer().Data()) + images.ByteOffset();
+  if (type == napi_uint8_array) {
+    torch::Tensor out = torch::empty(shape, torch::kUInt8);
+    std::memcpy(out.data_ptr(), bytes, images.ByteLength());
+    return out;
+  }
+  // LibTorch 1.13 has no uint16 dtype: keep the values exactly in float32 (plain loop: no ATen kernel on the
+  // JS thread).
+  torch::Tensor out = torch::empty(shape, torch::kFloat32);
+  const uint16_t* src = reinterpret_cast<const uint16_t*>(bytes);
+  std::copy(src, src + numel, out.data_ptr<float>());
+  return out;
+}
+
+// Images in a decoded-image cache file, `{file, offset, bits}`: mapped, not copied (engine/mapped_images.h).
+torch::Tensor mapped_images(const Napi::Value& value, const std::vector<int64_t>& shape) {
+  if (!value.IsObject() || !value.As<Napi::Object>().Get("file").IsString())
+    throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array, a Uint16Array or {file, offset, bits} of an image cache");
+  Napi::Object where = value.As<Napi::Object>();
+  return ttl::map_images(where.Get("file").As<Napi::String>().Utf8Value(),
+                         static_cast<int64_t>(where.Get("offset").ToNumber().DoubleValue()), shape,
+                         where.Get("bits").ToNumber().Int32Value());
+}
+
+}  // namespace
 
 Napi::Function StoreWrap::Init(Napi::Env env) {
   return DefineClass(env, "Store", {InstanceMethod("size", &StoreWrap::Size)});
@@ -15,28 +53,9 @@ Napi::Function StoreWrap::Init(Napi::Env env) {
 
 StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWrap>(info) {
   guard(info.Env(), [&]() -> Napi::Value {
-    if (!info[0].IsTypedArray()) throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array or Uint16Array");
-    Napi::TypedArray images = info[0].As<Napi::TypedArray>();
-    const auto type = images.TypedArrayType();
-    if (type != napi_uint8_array && type != napi_uint16_array)
-      throw ttl::Error("E_BAD_INPUT", "images must be a Uint8Array or Uint16Array");
     std::vector<int64_t> shape = to_int_vector(info[1]);
-    int64_t numel = 1;
-    for (int64_t d : shape) numel *= d;
-    if (shape.empty() || numel != static_cast<int64_t>(images.ElementLength()))
-      throw ttl::Error("E_BAD_INPUT", "image shape does not match the data length");
     auto store = std::make_shared<ttl::ImageStore>();
-    const uint8_t* bytes = static_cast<uint8_t*>(images.ArrayBuffer().Data()) + images.ByteOffset();
-    if (type == napi_uint8_array) {
-      store->images = torch::empty(shape, torch::kUInt8);
-      std::memcpy(store->images.data_ptr(), bytes, images.ByteLength());
-    } else {
-      // LibTorch 1.13 has no uint16 dtype: keep the values exactly in float32 (plain loop: no ATen kernel
-      // on the JS thread).
-      store->images = torch::empty(shape, torch::kFloat32);
-      const uint16_t* src = reinterpret_cast<const uint16_t*>(bytes);
-      std::copy(src, src + numel, store->images.data_ptr<float>());
-    }
+    store->images = info[0].IsTypedArray() ? copy_images(info[0].As<Napi::TypedArray>(), shape) : mapped_images(info[0], shape);
     store->labels = to_label_tensor(info[2]);
     if (store->labels.size(0) != shape[0]) throw ttl::Error("E_BAD_INPUT", "one label per image is needed");
     store->color = info[3].ToBoolean();

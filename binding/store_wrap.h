@@ -9,7 +9,8 @@ namespace ttl_binding {
 
 // JS handle of a decoded split: `new Store(images: Uint8Array|Uint16Array, shape, labels: Int32Array, color,
 // masks?: {data: Uint8Array, shape}, targets?: {data: Float32Array, shape: [N, L]})` (targets: multi-label).
-// The images are copied once into a native tensor; training reads batches from it by index.
+// The images are copied once into a native tensor, or, given `{file, offset, bits}` instead of an array, mapped
+// from a decoded-image cache file; training reads batches from it by index.
 class StoreWrap : public Napi::ObjectWrap<StoreWrap> {
  public:
   static Napi::Function Init(Napi::Env env);

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   E_UNKNOWN_MODEL: 'no model card of that name',
   E_UNKNOWN_WEIGHTS: 'the model card has no weights of that name',
   E_BAD_WEIGHTS: 'a weights file is malformed, hostile or of an unsupported kind',
+  E_BAD_CACHE: 'a decoded-image cache file is torn, foreign, from another format version or corrupt (it is rebuilt)',
   E_BAD_RUN: 'a run folder (config, journal, trial files) is corrupt or was edited by hand',
   E_WEIGHTS_MISMATCH: 'a checkpoint does not fit the model (names, shapes, identity)',
   E_WEIGHTS_NOT_FOUND: 'weights are not available (offline and not cached)',

@@ -81,7 +81,10 @@ Batch make_batch(const ImageStore& store, const torch::Tensor& indices, const Pi
   const int64_t dims = store.images.dim() == 4 && !store.color ? 3 : 2;
   const std::vector<int64_t> out = output_shape(o, dims);
   const double range = store.images.scalar_type() == torch::kUInt8 ? 255.0 : 65535.0;
-  torch::Tensor x = store.images.index_select(0, indices).to(device).to(torch::kFloat32).div_(range);
+  torch::Tensor gathered = store.images.index_select(0, indices);
+  // 16-bit samples mapped from an image cache are viewed as int16 (see mapped_images.h): read them as unsigned.
+  if (gathered.scalar_type() == torch::kInt16) gathered = gathered.to(torch::kInt32).bitwise_and_(0xFFFF);
+  torch::Tensor x = gathered.to(device).to(torch::kFloat32).div_(range);
   x = store.color ? x.permute({0, 3, 1, 2}).contiguous() : x.unsqueeze(1);
   torch::Tensor masks = store.masks.defined() ? store.masks.index_select(0, indices).to(device).unsqueeze(1).to(torch::kFloat32)
                                               : torch::Tensor();

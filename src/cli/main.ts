@@ -29,6 +29,7 @@ program
   .option('--config <file>', 'JSON or YAML config file (keys as the options below, camelCase)')
   .option('--task <classification|segmentation|multilabel>', 'segmentation: a U-Net decoder on each truncated encoder, Dice/Jaccard; multilabel: a sigmoid per label, macro AUROC/AUPRC')
   .option('--data <name|path>', 'pneumoniamnist, breastmnist, a MedMNIST .npz, a folder of class folders, or a CSV manifest (file,label or file,mask)')
+  .option('--data-cache <dir|off>', "folders and CSVs: where decoded images are cached for later runs (default $TTL_TORCH_CACHE/decoded, else ~/.cache/ttl-torch/decoded); 'off' decodes into memory")
   .option('--label-classes <json>', 'segmentation: foreground classes by label value, e.g. \'{"liver":[5]}\'')
   .option('--intensity <window>', "volumes: 'minmax', a CT window (abdomen, lung, bone, brain, mediastinum) or LOW,HIGH")
   .option('--slices', 'segmentation of volumes with a 2D network: train on axial slices')

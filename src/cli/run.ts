@@ -29,6 +29,7 @@ export interface RunFlags {
   weights?: string;
   allowMissing?: boolean;
   allowOutsidePaths?: boolean;
+  dataCache?: string;
   strategies?: string;
   search?: string;
   radius?: string;
@@ -83,6 +84,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   for (const key of NUMERIC) if (flags[key] !== undefined) fromFlags[key] = /^-?[\d.e+-]+$/.test(flags[key]!) ? Number(flags[key]) : flags[key];
   if (flags.allowMissing) fromFlags.allowMissing = true;
   if (flags.allowOutsidePaths) fromFlags.allowOutsidePaths = true;
+  if (flags.dataCache !== undefined) fromFlags.dataCache = flags.dataCache;
   if (flags.task !== undefined) fromFlags.task = flags.task;
   if (flags.slices) fromFlags.slices = true;
   if (flags.deterministic) fromFlags.deterministic = true;

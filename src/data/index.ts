@@ -1,10 +1,11 @@
 // ttl-torch/data: datasets by name, folders and CSV manifests, MedMNIST .npz, DICOM and NIfTI volumes, splits,
 // and segmentation pairs; what finetune() and trainSegmentation() take.
 export { readMedMNIST, readMedMNISTAsync } from './medmnist.js';
-export { classCounts, isMultiLabel, type ImageDataset, type ImageSplit } from './dataset.js';
+export { classCounts, imageRows, isMultiLabel, sampleBits, type ImageDataset, type ImageSplit, type MappedImages, type MemorySplit } from './dataset.js';
 export { type FindingColumns, type FindingsOptions } from './findings.js';
-export { loadDataset, describeDataset } from './load.js';
-export { folderEntries, csvEntries, loadEntries, type LoadImagesOptions, type ManifestEntry, type DatasetLoadReport } from './manifest.js';
+export { loadDataset, loadEntries, describeDataset } from './load.js';
+export { folderEntries, csvEntries, type LoadImagesOptions, type ManifestEntry, type DatasetLoadReport, type DecodeProgress } from './manifest.js';
+export { openImageCache, type CacheHeader, type CachedSplit } from './image-cache.js';
 export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
 export { resolveDataset, DATASETS, type KnownDataset } from './catalog.js';
 export { readDicom, type GrayImage } from './dicom.js';

@@ -3,13 +3,11 @@
 // (NIfTI files or DICOM-series folders) instead of images.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { TtlError, type ErrorCode } from '../errors.js';
+import { TtlError } from '../errors.js';
 import { parseCsv } from './csv.js';
-import type { ImageDataset, ImageSplit } from './dataset.js';
-import { channelsOf, decodeImage, isHighDepth } from './decode.js';
-import { checkSingleLabelColumn, findingStrata, multiHot, rowFindings, type FindingColumns, type FindingsOptions } from './findings.js';
-import { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
-import { decodeVolume, isVolumePath, type Intensity, type VolumeDecoding } from './volume.js';
+import { checkSingleLabelColumn, rowFindings, type FindingColumns, type FindingsOptions } from './findings.js';
+import type { SplitFractions, SplitName } from './split.js';
+import type { Intensity } from './volume.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
 
@@ -51,14 +49,36 @@ export interface LoadImagesOptions {
   spacing?: [number, number, number];
   /** Volume rows: intensity window, e.g. [-1000, 400] HU or 'lung' (default 'minmax' per volume). */
   intensity?: Intensity;
+  /** Files decoded at once (default: the cores this process may use, at least 4). */
   concurrency?: number;
   onWarning?: (message: string) => void;
+  /**
+   * Folder and CSV datasets: decode through the decoded-image cache, in this folder or (true) the default one,
+   * $TTL_TORCH_CACHE/decoded, else ~/.cache/ttl-torch/decoded. The first load decodes each split into a file
+   * there; later loads (runs, resumes, workers) map it instead of decoding, and the splits' `images` are then
+   * MappedImages (read rows with imageRows). Default false: decoded into memory arrays at every load.
+   * `ttl-torch run` uses the cache unless told not to (--data-cache off).
+   */
+  cache?: string | boolean;
+  /** While decoding: files done of total, the rate and the time left (about once a second, and at the end). */
+  onProgress?: (progress: DecodeProgress) => void;
   /** CSV manifests: accept paths outside the CSV's folder (absolute, or climbing with ..); refused by default. */
   allowOutsidePaths?: boolean;
 }
 
 export interface DatasetLoadReport {
   skipped: { origin: string; reason: string }[];
+  /** Where the splits came from: decoded now ('decoded'), or mapped from the decoded-image cache ('cache'). */
+  source?: 'decoded' | 'cache';
+  /** The cache files (train, val, test) when the cache was used. */
+  cacheFiles?: string[];
+}
+
+export interface DecodeProgress {
+  done: number;
+  total: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
 }
 
 const SPLIT_NAMES: Record<string, SplitName> = { train: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test' };
@@ -154,96 +174,3 @@ export function csvEntries(path: string, columns: LoadImagesOptions['columns'] =
   return rows.map((r) => ({ ...entry(r), label: '', findings: rowFindings(r.row, r.origin, where, findings) }));
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
-  return out;
-}
-
-/** Decodes entries once into compact per-split arrays. */
-export async function loadEntries(name: string, entries: ManifestEntry[], options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
-  const size = options.size ?? 64;
-  const skipped: DatasetLoadReport['skipped'] = [];
-  // The caller states the code: an unknown label is bad input, an undecodable file a bad image.
-  const bad = (entry: ManifestEntry, reason: string, code: ErrorCode = 'E_BAD_IMAGE') => {
-    if (!options.skipBad) throw new TtlError(code, `${entry.origin}: ${reason}`);
-    skipped.push({ origin: entry.origin, reason });
-    options.onWarning?.(`skipped ${entry.origin}: ${reason}`);
-  };
-  const multiLabel = entries.some((e) => e.findings);
-  const classes = options.classes ?? [...new Set(entries.flatMap((e) => e.findings ?? [e.label]))].sort();
-  let usable = entries.filter((e) => {
-    const problem = multiLabel ? findingsProblem(e.findings!, classes, options.findings?.allowEmpty ?? true)
-      : classes.includes(e.label) ? undefined : `label '${e.label}' is not one of the classes ${classes.join(', ')}`;
-    if (problem) bad(e, problem, 'E_BAD_INPUT');
-    return !problem;
-  });
-  if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
-  const volumes = isVolumePath(usable[0].file);
-  const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);
-  if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
-  const volumeShape = options.volumeShape ?? [size, size, size];
-  const decoding: VolumeDecoding = { intensity: options.intensity ?? 'minmax', ...(options.spacing ? { spacing: options.spacing } : {}) };
-  // The first image decides the colour; one that cannot be read is named by its manifest row.
-  const channels = volumes || options.color === 'gray' ? 1 : options.color === 'rgb' ? 3
-    : await channelsOf(usable[0].file).catch((err: TtlError) => {
-      throw new TtlError(err.code ?? 'E_BAD_IMAGE', `${usable[0].origin}: ${err.message}`, { cause: err });
-    });
-  const depths = volumes ? usable.map(() => true) : await mapLimit(usable, options.concurrency ?? 4, (e) => isHighDepth(e.file).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)));
-  usable = usable.filter((_, i) => depths[i] !== null);
-  const sixteenBit = depths.some((d) => d === true);
-  const decode = async (e: ManifestEntry) => volumes
-    ? { data: decodeVolume(e.file, volumeShape, decoding, e.origin), channels: 1 as const }
-    : decodeImage(e.file, size, channels, sixteenBit);
-  const decoded = await mapLimit(usable, options.concurrency ?? 4, (e) =>
-    decode(e).catch((err: Error) => (bad(e, err.message.replace(`${e.file}: `, '')), null)),
-  );
-  const kept = usable.filter((_, i) => decoded[i] !== null);
-  const images = decoded.filter((d) => d !== null);
-  const targets = multiLabel ? multiHot(kept.map((e) => e.findings!), classes) : undefined;
-  // A multi-label set is stratified by each image's rarest finding; its splits' class labels are all 0.
-  const labels = targets ? findingStrata(targets, classes.length) : kept.map((e) => classes.indexOf(e.label));
-  const given = kept.every((e) => e.split);
-  if (given) checkPatients(kept);
-  const splits = given ? kept.map((e) => e.split!) : stratifiedSplit(labels, kept.map((e) => e.patient), options.fractions ?? { val: 0.1, test: 0.2 }, options.seed ?? 0);
-  const itemShape = volumes ? [volumeShape[2], volumeShape[1], volumeShape[0]] : channels === 3 ? [size, size, 3] : [size, size];
-  const perImage = itemShape.reduce((a, b) => a * b, 1);
-  const build = (split: SplitName): ImageSplit => {
-    const index = splits.map((s, i) => (s === split ? i : -1)).filter((i) => i >= 0);
-    const data = sixteenBit ? new Uint16Array(index.length * perImage) : new Uint8Array(index.length * perImage);
-    index.forEach((i, j) => data.set(images[i].data as never, j * perImage));
-    if (!targets) return { images: data, shape: [index.length, ...itemShape], labels: Int32Array.from(index, (i) => labels[i]) };
-    const rows = new Uint8Array(index.length * classes.length);
-    index.forEach((i, j) => rows.set(targets.subarray(i * classes.length, (i + 1) * classes.length), j * classes.length));
-    return { images: data, shape: [index.length, ...itemShape], labels: new Int32Array(index.length), targets: rows };
-  };
-  const kind = volumes ? 'volume' : channels === 3 ? 'rgb' : 'gray';
-  const dataset: ImageDataset = { name, classes, kind, train: build('train'), val: build('val'), test: build('test'), ...(volumes ? { volume: decoding } : {}) };
-  return { dataset, report: { skipped } };
-}
-
-/** Why a multi-label entry cannot be used: a finding that is not one of the labels, or no finding where none is refused. */
-function findingsProblem(findings: string[], labels: string[], allowEmpty: boolean): string | undefined {
-  const unknown = findings.filter((f) => !labels.includes(f));
-  if (unknown.length) return `finding${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `'${f}'`).join(', ')} not among the labels ${labels.join(', ')}`;
-  if (!findings.length && !allowEmpty) return 'has no finding, and this dataset requires at least one per image (findings.allowEmpty is false)';
-  return undefined;
-}
-
-/** With given splits, a patient must not appear in two of them (leakage). */
-function checkPatients(entries: ManifestEntry[]): void {
-  const seen = new Map<string, ManifestEntry>();
-  for (const e of entries) {
-    if (!e.patient) continue;
-    const first = seen.get(e.patient);
-    if (first && first.split !== e.split)
-      throw new TtlError('E_BAD_INPUT', `patient ${e.patient} is in both ${first.split} (${first.origin}) and ${e.split} (${e.origin}): splits must not share patients`);
-    if (!first) seen.set(e.patient, e);
-  }
-}

@@ -4,12 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TtlError } from '../errors.js';
 import { readZip, readZipAsync } from '../fs/zip.js';
-import type { ImageDataset, ImageSplit } from './dataset.js';
+import type { ImageDataset, MemorySplit } from './dataset.js';
 import { parseNpy } from './npy.js';
 
 const MAX_LABEL = 2 ** 31 - 1;
 
-function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val' | 'test', path: string): ImageSplit {
+function split(entries: Map<string, { data: Uint8Array }>, name: 'train' | 'val' | 'test', path: string): MemorySplit {
   const get = (key: string) => {
     const entry = entries.get(`${key}.npy`);
     if (!entry) throw new TtlError('E_BAD_INPUT', `${path}: ${key} is missing (a MedMNIST .npz has train/val/test _images and _labels)`);
@@ -52,7 +52,7 @@ const npz = { kind: 'MedMNIST .npz file', code: 'E_BAD_INPUT' } as const;
 const cannotOpen = (path: string, e: unknown) => new TtlError('E_NO_FILE', `cannot open dataset ${path}: ${(e as Error).message}`);
 
 /** Reads a MedMNIST .npz (2D [N,H,W] or [N,H,W,3]; 3D [N,D,H,W]). Class names are the label indices. */
-export function readMedMNIST(path: string): ImageDataset {
+export function readMedMNIST(path: string): ImageDataset<MemorySplit> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -63,7 +63,7 @@ export function readMedMNIST(path: string): ImageDataset {
 }
 
 /** readMedMNIST with the file read and inflated off the event loop (a 4 MB .npz blocked it for ~30 ms). */
-export async function readMedMNISTAsync(path: string): Promise<ImageDataset> {
+export async function readMedMNISTAsync(path: string): Promise<ImageDataset<MemorySplit>> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -73,7 +73,7 @@ export async function readMedMNISTAsync(path: string): Promise<ImageDataset> {
   return fromEntries(path, await readZipAsync(bytes, path, npz));
 }
 
-function fromEntries(path: string, entries: Map<string, { data: Uint8Array }>): ImageDataset {
+function fromEntries(path: string, entries: Map<string, { data: Uint8Array }>): ImageDataset<MemorySplit> {
   const train = split(entries, 'train', path);
   const val = split(entries, 'val', path);
   const test = split(entries, 'test', path);

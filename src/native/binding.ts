@@ -266,7 +266,8 @@ export interface Binding {
   DistGroup: new () => NativeDistGroup;
   distributedSupport(): { gloo: boolean; nccl: boolean };
   Store: new (
-    images: Uint8Array | Uint16Array, shape: number[], labels: Int32Array, color: boolean, masks?: { data: Uint8Array; shape: number[] },
+    /** The images, copied once; or where they lie in a decoded-image cache file, mapped instead of copied. */
+    images: Uint8Array | Uint16Array | { file: string; offset: number; bits: 8 | 16 }, shape: number[], labels: Int32Array, color: boolean, masks?: { data: Uint8Array; shape: number[] },
     /** Multi-label: 0/1 per image and label, [N, L]. */
     targets?: { data: Float32Array; shape: number[] },
   ) => NativeStore;

@@ -40,6 +40,11 @@ export interface RunConfig {
   allowMissing: boolean;
   /** CSV manifests may name files outside the CSV's folder. */
   allowOutsidePaths: boolean;
+  /**
+   * Folder and CSV data: the decoded-image cache's folder (null: $TTL_TORCH_CACHE/decoded or
+   * ~/.cache/ttl-torch/decoded), or false to decode into memory at every load.
+   */
+  dataCache: string | false | null;
   strategies: StrategyKind[];
   search: SearchMode;
   /** Stage 2 tries units within this distance of stage 1's best cutoff. */
@@ -94,7 +99,7 @@ export type AnalysisKind = (typeof ANALYSES)[number];
  */
 export const RUN_DEFAULTS: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
   task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
-  data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, strategies: ['ftl', 'ttl'],
+  data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, dataCache: null, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: TRAINING_DEFAULTS.pretrainedLrScale, optimizer: TRAINING_DEFAULTS.optimizer, weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
   threads: 'auto', deterministic: false,
@@ -130,6 +135,13 @@ function checkAnalyses(value: unknown, task: Task): AnalysisKind[] {
   if (task === 'multilabel' && analyses.length)
     throw invalidParameterError('analyses', "'none' for a multi-label run (its analyses read softmax classifiers)", value);
   return analyses;
+}
+
+function checkDataCache(value: unknown): string | false | null {
+  if (value === undefined || value === null) return null;
+  if (value === false || value === 'off') return false;
+  if (typeof value === 'string' && value.trim()) return value;
+  throw invalidParameterError('dataCache', "a folder for the decoded-image cache, or false / 'off' to decode into memory", value);
 }
 
 function checkIntensity(value: unknown): Intensity {
@@ -182,6 +194,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     weights: merged.weights === null || merged.weights === 'none' ? null : String(merged.weights),
     allowMissing: Boolean(merged.allowMissing),
     allowOutsidePaths: merged.allowOutsidePaths === true,
+    dataCache: checkDataCache(merged.dataCache),
     strategies: strategies.map((s, i) => oneOf(`strategies[${i}]`, s, STRATEGY_KINDS)),
     search,
     radius: integerIn('radius', Number(merged.radius), 1, 100),

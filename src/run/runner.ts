@@ -262,7 +262,7 @@ export async function executeRun(runConfig: RunConfig, cb: RunCallbacks = {}, ru
     : `threads: ${config.threads} for every trial${config.deterministic ? ', deterministic algorithms' : ''}`);
   const journal = join(dir, 'journal.jsonl');
   const card = getModelCard(config.model);
-  const data = await loadRunData(config);
+  const data = await loadRunData(config, log);
   const [primary] = metricsOf(config);
   log(segments(config, data) ? `${data.name}: ${data.kind} segmentation, classes [${data.classes.join(', ')}], train ${data.train.shape[0]}, val ${data.val.shape[0]}, test ${data.test.shape[0]}` : describeDataset(data));
 

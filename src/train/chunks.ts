@@ -1,7 +1,7 @@
 // Evaluation passes as a series of native calls, one per chunk of images: each is its own compute-thread
 // task, so a predict queued by another model during validation waits for one chunk, not the whole split.
 import type { ImageDataset, ImageSplit } from '../data/dataset.js';
-import { targetRows, toNativeStore } from '../data/dataset.js';
+import { sliceSplit, toNativeStore } from '../data/dataset.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
 import type { NativeStore } from '../native/binding.js';
 
@@ -13,11 +13,7 @@ function ranges(n: number, size: number): [number, number][] {
 
 /** Native stores of at most `size` images each, in order (`size` = the evaluation batch keeps batches as before). */
 export function imageChunks(split: ImageSplit, kind: ImageDataset['kind'], size: number): NativeStore[] {
-  const per = split.shape.slice(1).reduce((a, b) => a * b, 1);
-  return ranges(split.shape[0], size).map(([a, b]) => toNativeStore({
-    images: split.images.subarray(a * per, b * per), shape: [b - a, ...split.shape.slice(1)], labels: split.labels.subarray(a, b),
-    ...targetRows(split, a, b),
-  }, kind));
+  return ranges(split.shape[0], size).map(([a, b]) => toNativeStore(sliceSplit(split, a, b), kind));
 }
 
 export function segmentationChunks(split: SegmentationSplit, kind: SegmentationDataset['kind'], size: number): NativeStore[] {

@@ -1,6 +1,6 @@
 // finetune(): one trial of one strategy on one dataset, with model selection on the validation split.
 import { TtlError, invalidParameterError } from '../errors.js';
-import { classCounts, isMultiLabel, toNativeStore, type ImageDataset } from '../data/dataset.js';
+import { classCounts, isMultiLabel, sampleBits, toNativeStore, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { LoadImagesOptions } from '../data/manifest.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
@@ -150,6 +150,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     return { ...result, predictions: { val: valProbs, test: testProbs } };
   }, {
     task: isMultiLabel(data) ? 'multilabel' : 'classification', classes: data.classes, volume: data.volume,
-    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: sampleBits(data.train) },
   });
 }

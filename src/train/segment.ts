@@ -1,6 +1,7 @@
 // trainSegmentation(): one trial of one strategy on a segmentation dataset. The encoder is the plan's
 // (truncated) network; a U-Net decoder joins the kept block ends; model selection on validation Dice.
 import { TtlError, invalidParameterError } from '../errors.js';
+import { sampleBits } from '../data/dataset.js';
 import { toNativeSegmentationStore, type SegmentationDataset, type SegmentationSplit } from '../data/segmentation.js';
 import { meanStd } from '../metrics/stats.js';
 import type { Model } from '../model.js';
@@ -116,6 +117,6 @@ export async function trainSegmentation(options: SegmentOptions): Promise<Segmen
     return trialResult(s, model, loop, testMetrics, curves, complexity);
   }, {
     task: 'segmentation', classes: data.classes,
-    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: data.train.images instanceof Uint16Array ? 16 : 8 },
+    storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: sampleBits(data.train) },
   });
 }

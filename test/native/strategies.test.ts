@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createModel, finetune, type FinetuneOptions, type Model } from '../../src/index.js';
-import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
+import { readMedMNIST, type ImageDataset, type MemorySplit } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const pneumonia = join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
@@ -12,7 +12,7 @@ const breast = join(shared, 'data', 'breastmnist', 'breastmnist.npz');
 /** A small, stratified-enough slice of each split keeps the suite fast while running the real code path. */
 function subset(path: string, n: number): ImageDataset {
   const data = readMedMNIST(path);
-  const take = (s: ImageDataset['train'], count: number) => {
+  const take = (s: MemorySplit, count: number) => {
     const pixels = s.shape.slice(1).reduce((a, b) => a * b, 1);
     return { images: s.images.slice(0, count * pixels), shape: [count, ...s.shape.slice(1)], labels: s.labels.slice(0, count) };
   };

@@ -3,14 +3,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finetune } from '../../src/index.js';
-import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
+import { readMedMNIST, type ImageDataset, type MemorySplit } from '../../src/data/index.js';
 import { shared } from '../support/helpers.js';
 
 const adrenal = readMedMNIST(join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d.npz'));
 
 /** The first n volumes of each split with both classes present. */
 function subset(n: number): ImageDataset {
-  const take = (s: ImageDataset['train']) => {
+  const take = (s: MemorySplit) => {
     const voxels = s.shape.slice(1).reduce((a, b) => a * b, 1);
     const order = [...s.labels.keys()].sort((a, b) => s.labels[b] - s.labels[a]).slice(0, n / 2).concat([...s.labels.keys()].filter((i) => s.labels[i] === 0).slice(0, n / 2));
     const images = new Uint8Array(order.length * voxels);

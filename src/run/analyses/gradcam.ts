@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { imageRows } from '../../data/dataset.js';
 import { TtlError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic.js';
 import { createModel } from '../../model.js';
@@ -37,7 +38,7 @@ export async function runGradcamFigure(dir: string, options: { count?: number; s
   const [h, w] = data.test.shape.slice(1);
   const { mean, std } = normalisation(card, config.weights);
   const grays = await Promise.all(Array.from({ length: count }, (_, i) =>
-    sharp(Buffer.from(data.test.images.subarray(i * h * w, (i + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } })
+    sharp(Buffer.from(imageRows(data.test, i, i + 1)), { raw: { width: w, height: h, channels: 1 } })
       .resize(size, size, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer().then((b) => new Uint8Array(b))));
   const input = new Float32Array(count * 3 * size * size);
   grays.forEach((g, n) => {

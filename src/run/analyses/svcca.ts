@@ -14,7 +14,7 @@ import { readSavedConfig } from '../config.js';
 import { lineChart } from '../svg.js';
 import { checkAborted } from '../../train/loop.js';
 import { planStrategy } from '../../train/strategies.js';
-import { toNativeStore } from '../../data/dataset.js';
+import { sliceSplit, toNativeStore } from '../../data/dataset.js';
 import { svcca, svccaOfReduced, svdReduce, type Activations } from '../../analysis/svcca.js';
 
 export interface UnitSvcca {
@@ -91,9 +91,7 @@ export async function runSvcca(
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `${checkpoint} is missing`);
   const data = await loadClassificationData(config, 'SVCCA of a run');
   const samples = Math.min(options.samples ?? 5000, data.train.labels.length);
-  const pixels = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
-  const sample = { images: data.train.images.slice(0, samples * pixels), shape: [samples, ...data.train.shape.slice(1)], labels: data.train.labels.slice(0, samples) };
-  const store = toNativeStore(sample, data.kind);
+  const store = toNativeStore(sliceSplit(data.train, 0, samples), data.kind);
   const pipeline: NativePipelineOptions = { size: config.imageSize, channels: card.input.channels, ...normalisation(card, config.weights) };
 
   const plan = planStrategy(card, toStrategy(card, trial.strategy, trial.cutoff));
