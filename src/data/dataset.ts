@@ -59,8 +59,14 @@ export function sampleBits(split: Pick<ImageSplit, 'images'>): 8 | 16 {
 
 const perImage = (split: ImageSplit) => split.shape.slice(1).reduce((a, b) => a * b, 1);
 
+function checkRows(split: ImageSplit, a: number, b: number): void {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a || b > split.shape[0])
+    throw new TtlError('E_BAD_ARGUMENT', `rows [${a}, ${b}) are not within the split's ${split.shape[0]} images`);
+}
+
 /** Images [a, b) of a split as one array: a view of an in-memory split, a copy read from a cache file. */
 export function imageRows(split: ImageSplit, a: number, b: number): Uint8Array | Uint16Array {
+  checkRows(split, a, b);
   const per = perImage(split);
   if (ArrayBuffer.isView(split.images)) return split.images.subarray(a * per, b * per);
   const { file, offset, bits } = split.images;
@@ -81,6 +87,7 @@ export function imageRows(split: ImageSplit, a: number, b: number): Uint8Array |
 
 /** Images [a, b) of a split with their labels (and targets), sharing the split's memory or cache file. */
 export function sliceSplit(split: ImageSplit, a: number, b: number): ImageSplit {
+  checkRows(split, a, b);
   const per = perImage(split);
   const images = ArrayBuffer.isView(split.images) ? split.images.subarray(a * per, b * per)
     : { ...split.images, offset: split.images.offset + a * per * (split.images.bits / 8) };

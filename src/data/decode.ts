@@ -60,7 +60,6 @@ export async function decodeImage(path: string, size: number, channels: 1 | 3, s
     if (channels !== 1) throw new TtlError('E_BAD_IMAGE', `${path}: DICOM images are grayscale; use channels 1 (gray)`);
     return { data: resizeGray(readDicom(path), size), channels: 1 };
   }
-  await checkedMetadata(path);
   try {
     let pipeline = sharp(path, { failOn: 'error', limitInputPixels: MAX_PIXELS }).resize(size, size, { fit: 'fill' });
     pipeline = channels === 1 ? pipeline.toColourspace(sixteenBit ? 'grey16' : 'b-w') : pipeline.removeAlpha().toColourspace(sixteenBit ? 'rgb16' : 'srgb');
@@ -70,13 +69,17 @@ export async function decodeImage(path: string, size: number, channels: 1 | 3, s
     const copy = new Uint8Array(data); // align for a Uint16Array view
     return { data: new Uint16Array(copy.buffer, 0, copy.byteLength / 2), channels };
   } catch (e) {
+    // The pixel limit refuses large files from their header; read it again only then, to say how large.
+    if (e instanceof Error && /pixel limit/i.test(e.message)) await checkedMetadata(path);
     throw new TtlError('E_BAD_IMAGE', `${path}: cannot decode image (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
-/** Whether a file holds more than 8 bits per sample (16-bit PNG/TIFF, or DICOM). */
+/** Whether a file holds more than 8 bits per sample (16-bit PNG/TIFF, or DICOM); JPEGs are 8-bit here. */
 export async function isHighDepth(path: string): Promise<boolean> {
   if (isDicom(path)) return true;
+  // libvips decodes JPEG to 8 bits: no header to read (a first-pass decode of a large JPEG set saves a file open each).
+  if (/\.jpe?g$/i.test(path)) return false;
   const meta = await checkedMetadata(path);
   return meta.depth === 'ushort' || meta.depth === 'short';
 }
