@@ -4,4 +4,4 @@ export { classificationMetrics, type ClassificationMetrics } from './classificat
 export { multiLabelMetrics, type LabelMetrics, type MultiLabelMetrics } from './multilabel.js';
 export { meanStd, median } from './stats.js';
 export { delongInterval, delongTest, normalCdf, type AurocInterval, type PairedTest } from './delong.js';
-export { aurocInterval, bootstrapSe, compareAuroc, type AurocConfidence, type Comparison } from './uncertainty.js';
+export { aurocInterval, bootstrapSe, compareAuroc, compareMultiLabel, multiLabelInterval, type AurocConfidence, type Comparison } from './uncertainty.js';

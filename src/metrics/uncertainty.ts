@@ -1,6 +1,7 @@
 // How sure a measured AUROC is: its 95% interval, its standard error over the evaluated cases, and whether
 // two networks' AUROCs on the same cases differ. Binary tasks use DeLong (exact for the AUROC); the macro
-// one-vs-rest AUROC of multi-class tasks has no DeLong form here, so a class-stratified bootstrap serves.
+// one-vs-rest AUROC of multi-class tasks has no DeLong form here, so a class-stratified bootstrap serves; the
+// macro AUROC of multi-label tasks, a bootstrap of the images.
 import { TtlError } from '../errors.js';
 import { auroc as binaryAuroc } from './binary.js';
 import { delongInterval, delongTest, type AurocInterval } from './delong.js';
@@ -124,6 +125,80 @@ export function compareAuroc(labels: ArrayLike<number>, probsA: ArrayLike<number
     const a = gather(labels, probsA, numClasses, picked);
     const b = gather(labels, probsB, numClasses, picked);
     const d = aurocOf(a.l, a.p, numClasses) - aurocOf(b.l, b.p, numClasses);
+    if (d <= 0) below++;
+    if (d >= 0) above++;
+    count++;
+  }
+  return { difference, p: Math.min(1, (2 * Math.min(below, above) + 1) / (count + 1)), method: 'bootstrap' };
+}
+
+/**
+ * Macro AUROC of [N, L] 0/1 targets and probabilities over the labels that have both a positive and a negative
+ * image among `picked` (a resample may lose a rare label's positives; the paired comparison drops it from both).
+ */
+function macroOver(targets: ArrayLike<number>, probs: ArrayLike<number>, labels: number, picked: Int32Array, defined: boolean[]): number {
+  let sum = 0, count = 0;
+  for (let l = 0; l < labels; l++) {
+    if (!defined[l]) continue;
+    const truth = Uint8Array.from(picked, (i) => targets[i * labels + l]);
+    sum += binaryAuroc(truth, Float64Array.from(picked, (i) => probs[i * labels + l]));
+    count++;
+  }
+  return sum / count;
+}
+
+/** Per label, whether the resampled images hold both classes. */
+function definedLabels(targets: ArrayLike<number>, labels: number, picked: Int32Array): boolean[] {
+  return Array.from({ length: labels }, (_, l) => {
+    let positives = 0;
+    for (const i of picked) positives += targets[i * labels + l];
+    return positives > 0 && positives < picked.length;
+  });
+}
+
+/** Resampled image indices (multi-label images have no one class to stratify by). */
+function* imageResamples(n: number, count: number, seed: number): Generator<Int32Array> {
+  const next = random(seed);
+  for (let r = 0; r < count; r++) yield Int32Array.from({ length: n }, () => Math.floor(next() * n));
+}
+
+function checkMultiLabel(targets: ArrayLike<number>, probs: ArrayLike<number>, labels: number) {
+  if (!labels || targets.length !== probs.length || targets.length % labels)
+    throw new TtlError('E_BAD_INPUT', `expected [N, ${labels}] targets and probabilities, got ${targets.length} and ${probs.length} values`);
+}
+
+/**
+ * Multi-label: the macro AUROC, its bootstrap standard error and 95% percentile interval, from resamples of the
+ * images (each resample's macro over the labels it keeps both classes of).
+ */
+export function multiLabelInterval(targets: ArrayLike<number>, probs: ArrayLike<number>, labels: number, seed = 0): AurocConfidence {
+  checkMultiLabel(targets, probs, labels);
+  const n = targets.length / labels;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const auroc = macroOver(targets, probs, labels, all, definedLabels(targets, labels, all));
+  const values: number[] = [];
+  for (const picked of imageResamples(n, resampleCount(n), seed)) values.push(macroOver(targets, probs, labels, picked, definedLabels(targets, labels, picked)));
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  values.sort((a, b) => a - b);
+  return { auroc, se, low: quantile(values, 0.025), high: quantile(values, 0.975), method: 'bootstrap' };
+}
+
+/**
+ * Multi-label: does network A's macro AUROC differ from B's on the same images? A paired bootstrap of the
+ * difference (both networks scored on the same resample and the same labels), two-sided p as compareAuroc's.
+ */
+export function compareMultiLabel(targets: ArrayLike<number>, probsA: ArrayLike<number>, probsB: ArrayLike<number>, labels: number, seed = 0): Comparison {
+  checkMultiLabel(targets, probsA, labels);
+  checkMultiLabel(targets, probsB, labels);
+  const n = targets.length / labels;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const everyLabel = definedLabels(targets, labels, all);
+  const difference = macroOver(targets, probsA, labels, all, everyLabel) - macroOver(targets, probsB, labels, all, everyLabel);
+  let below = 0, above = 0, count = 0;
+  for (const picked of imageResamples(n, resampleCount(n), seed)) {
+    const defined = definedLabels(targets, labels, picked);
+    const d = macroOver(targets, probsA, labels, picked, defined) - macroOver(targets, probsB, labels, picked, defined);
     if (d <= 0) below++;
     if (d >= 0) above++;
     count++;

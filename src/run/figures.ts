@@ -3,7 +3,7 @@
 import { atThreshold, youdenThreshold } from '../metrics/binary.js';
 import { binaryCurve } from '../metrics/curves.js';
 import type { TableRow } from './results.js';
-import { readPredictions, type TrialPredictions } from './predictions.js';
+import { isMultiLabelPredictions, readPredictions, type TrialPredictions } from './predictions.js';
 import { formatP, type Significance } from './significance.js';
 import { esc, lineChart, type Series } from './svg.js';
 import type { MetricColumn } from './task.js';
@@ -20,7 +20,8 @@ export function chosenPredictions(dir: string, rows: TableRow[], seed: number): 
     .filter((r) => r.method === 'FTL' || r.strategy === 'ttl')
     .flatMap((row) => {
       const p = readPredictions(dir, `${row.strategy}-k${row.cutoff}-s${seed}`);
-      return p ? [{ row, p }] : [];
+      // Curves and confusion tables are of one class per image; a multi-label report has its per-label table.
+      return p && !isMultiLabelPredictions(p) ? [{ row, p }] : [];
     })
     // TTL-1 and TTL-2 (or TTL-1SE) are often the same trial: one curve each.
     .filter((c, i, all) => all.findIndex((o) => o.row.strategy === c.row.strategy && o.row.cutoff === c.row.cutoff) === i);

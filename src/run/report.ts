@@ -84,10 +84,11 @@ export function writeReports(dir: string, config: RunConfig): Results {
   const cutoffRows = resultsByCutoff(records, metrics, getModelCard(config.model).blocks);
   const cutoffs = summarise(records, metrics);
   const failed = trialRecords(records).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, reason: r.reason ?? '' }));
-  // The paired tests, curves and confusion tables read single-label predictions.
+  // The paired tests read classification and multi-label predictions; curves and confusion tables single-label ones.
   const classification = config.task === 'classification';
-  const tests = classification ? significance(dir, records, rows) : [];
-  const summary = classification ? plainSummary(rows, tests, primary) : '';
+  const compared = classification || config.task === 'multilabel';
+  const tests = compared ? significance(dir, records, rows) : [];
+  const summary = compared ? plainSummary(rows, tests, primary) : '';
   const results: Results = { config, metrics, rows, cutoffRows, cutoffs, failed, significance: tests, summary };
   const title = `${config.model} on ${dataName(config.data)}`;
   const chosen = classification ? chosenPredictions(dir, rows, config.seed) : [];

@@ -136,12 +136,11 @@ async function trainTrial(card: ModelCard, config: SizedRunConfig, data: RunData
     ...common, data, onProgress: (e) => cb.progress?.(spec, e.type === 'batch' ? e : epochEvent(e, e.val.auroc)),
   });
   const curves = r.curves.map(({ valAuroc, ...c }) => ({ ...c, val: valAuroc }));
-  // Multi-label trials keep no predictions file: the paired tests, curves and confusion tables it feeds are
-  // single-label; each label's DeLong interval is journaled instead.
-  if ('perLabel' in r.val && 'perLabel' in r.test) return { r, curves, val: multiLabelScores(r.val), test: multiLabelScores(r.test), uncertainty: {} };
+  const uncertainty = trialUncertainty(savePredictions(join(dir, 'trials', spec.id), data, r.predictions), spec.seed);
+  // Multi-label: the macro AUROC's bootstrap interval here; each label's DeLong interval is in its scores.
+  if ('perLabel' in r.val && 'perLabel' in r.test) return { r, curves, val: multiLabelScores(r.val), test: multiLabelScores(r.test), uncertainty };
   if ('perLabel' in r.val || 'perLabel' in r.test) throw new TtlError('E_INTERNAL', 'a trial mixed multi-label and single-label metrics');
-  const predictions = savePredictions(join(dir, 'trials', spec.id), data, r.predictions);
-  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty: trialUncertainty(predictions, spec.seed) };
+  return { r, curves, val: classificationScores(r.val), test: classificationScores(r.test), uncertainty };
 }
 
 /** What a trial's numbers depend on besides its configuration: threads, precision, LibTorch and the CPU's ISA. */

@@ -1,9 +1,9 @@
 // Is a truncated network's test AUROC different from the full network's? Paired on the same test cases and
-// the same seed: DeLong's test for two classes, a paired bootstrap otherwise.
-import { compareAuroc } from '../metrics/uncertainty.js';
+// the same seed: DeLong's test for two classes, a paired bootstrap otherwise (multi-label: of the macro AUROC).
+import { compareAuroc, compareMultiLabel } from '../metrics/uncertainty.js';
 import { TtlError } from '../errors.js';
 import { trialRecords, type JournalRecord } from './journal.js';
-import { readPredictions } from './predictions.js';
+import { isMultiLabelPredictions, readPredictions } from './predictions.js';
 import type { TableRow } from './results.js';
 
 export interface Significance {
@@ -33,9 +33,13 @@ export function significance(dir: string, records: JournalRecord[], rows: TableR
       const b = readPredictions(dir, trialId(base, seed));
       if (!a || !b) continue;
       // A paired test needs the same cases in the same order; trials of one run always have them.
-      if (a.classes.length !== b.classes.length || a.test.labels.length !== b.test.labels.length || a.test.labels.some((l, i) => l !== b.test.labels[i]))
+      const truthA = isMultiLabelPredictions(a) ? a.test.targets : a.test.labels;
+      const truthB = isMultiLabelPredictions(b) ? b.test.targets : b.test.labels;
+      if (isMultiLabelPredictions(a) !== isMultiLabelPredictions(b) || a.classes.length !== b.classes.length || truthA.length !== truthB.length || truthA.some((l, i) => l !== truthB[i]))
         throw new TtlError('E_BAD_RUN', `${dir}: trials ${trialId(row, seed)} and ${trialId(base, seed)} have different test cases in predictions.json`);
-      const c = compareAuroc(a.test.labels, a.test.probs, b.test.probs, a.classes.length, seed);
+      const c = isMultiLabelPredictions(a)
+        ? compareMultiLabel(a.test.targets, a.test.probs, b.test.probs, a.classes.length, seed)
+        : compareAuroc(truthA, a.test.probs, b.test.probs, a.classes.length, seed);
       out.push({ method: row.method, versus: base.method, seed, difference: c.difference, p: c.p, test: c.method });
     }
   }

@@ -41,7 +41,21 @@ describe('ttl-torch run --task multilabel', () => {
     expect(results.metrics.map((m: { label: string }) => m.label)).toEqual(['macro AUROC', 'macro AUPRC']);
     const ftl = results.rows.find((r: { method: string }) => r.method === 'FTL');
     expect(ftl.test['auroc[WBC]'].mean).toBe(trials.find((t) => t.id === 'ftl-k9-s0').test['auroc[WBC]']);
+    // Each trial kept its predictions: the TTL rows are tested against FTL on the macro AUROC (paired bootstrap
+    // over the same test images) and every row has its interval.
+    for (const row of results.rows) expect(row.testCi.low).toBeLessThanOrEqual(row.test.auroc.mean);
+    const ttlRows = results.rows.filter((r: { strategy: string }) => r.strategy === 'ttl');
+    expect(results.significance.map((s: { method: string }) => s.method).sort()).toEqual(ttlRows.map((r: { method: string }) => r.method).sort());
+    for (const s of results.significance) {
+      expect(s.test).toBe('bootstrap');
+      expect(s.p).toBeGreaterThan(0);
+      expect(s.p).toBeLessThanOrEqual(1);
+      const row = ttlRows.find((r: { method: string }) => r.method === s.method);
+      expect(s.difference).toBeCloseTo(row.test.auroc.mean - ftl.test.auroc.mean, 6);
+    }
+    expect(results.summary).toMatch(/FTL/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<table id="significance">');
     const table = html.slice(html.indexOf('<table id="per-label">'), html.indexOf('</table>', html.indexOf('<table id="per-label">')));
     expect(table).toContain('<th>FTL</th>');
     for (const label of CELL_TYPES) expect(table).toContain(`<tr><td>${label}</td>`);

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aurocInterval, bootstrapSe, classificationMetrics, compareAuroc, delongInterval, delongTest, normalCdf } from '../../src/metrics/index.js';
+import { aurocInterval, bootstrapSe, classificationMetrics, compareAuroc, compareMultiLabel, delongInterval, delongTest, multiLabelInterval, multiLabelMetrics, normalCdf } from '../../src/metrics/index.js';
 import { root } from '../support/paths.js';
 
 const debianPython = process.env.TTL_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -93,5 +93,37 @@ describe('AUROC uncertainty from class probabilities', () => {
     const shuffled = probs.map((_, i) => probs[(i + 3 * 17) % probs.length]);
     expect(compareAuroc(labels, probs, shuffled, 3).p).toBeLessThan(0.01);
     expect(compareAuroc(labels, probs, probs, 3).p).toBe(1);
+  });
+});
+
+describe('multi-label macro AUROC uncertainty (bootstrap of the images)', () => {
+  // Three labels: two classifiers of the same truth, A sharper than B on every label.
+  const n = 200, L = 3;
+  const targets = Array.from({ length: n * L }, (_, j) => (((j * 7919) % 13) + (j % L)) % 3 === 0 ? 1 : 0);
+  const noisy = (amount: number) => targets.map((t, j) => Math.min(1, Math.max(0, 0.5 * t + 0.25 + amount * ((((j * 104729) % 101) / 101) - 0.5))));
+  const a = noisy(0.6), b = noisy(1.6);
+
+  it('the interval is around the macro AUROC that multiLabelMetrics computes, and reproducible', () => {
+    const interval = multiLabelInterval(targets, a, L, 3);
+    expect(interval.auroc).toBeCloseTo(multiLabelMetrics(targets, a, ['x', 'y', 'z']).auroc, 12);
+    expect(interval.low).toBeLessThan(interval.auroc);
+    expect(interval.high).toBeGreaterThan(interval.auroc);
+    expect(interval.se).toBeGreaterThan(0);
+    expect(multiLabelInterval(targets, a, L, 3)).toEqual(interval);
+  });
+
+  it('one label: the bootstrap SE estimates the spread DeLong gives', () => {
+    const column = (v: number[]) => v.filter((_, j) => j % L === 0);
+    const se = multiLabelInterval(column(targets), column(a), 1).se;
+    const delong = delongInterval(column(targets), column(a)).se;
+    expect(Math.abs(se - delong) / delong).toBeLessThan(0.2);
+  });
+
+  it('the paired comparison: a network against itself has p = 1, the sharper one differs significantly', () => {
+    expect(compareMultiLabel(targets, a, a, L)).toMatchObject({ difference: 0, p: 1, method: 'bootstrap' });
+    const c = compareMultiLabel(targets, a, b, L);
+    expect(c.difference).toBeCloseTo(multiLabelMetrics(targets, a, ['x', 'y', 'z']).auroc - multiLabelMetrics(targets, b, ['x', 'y', 'z']).auroc, 12);
+    expect(c.difference).toBeGreaterThan(0);
+    expect(c.p).toBeLessThan(0.01);
   });
 });
