@@ -77,7 +77,29 @@ function latency(results) {
   return out.join('\n');
 }
 
-export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency };
+/** bench/results/large-data.json (npm run bench -- large-data): a set larger than its memory cgroup. */
+function largeData(results) {
+  const gb = (bytes) => `${cell(bytes / 1e9, 2)} GB`;
+  const gib = (bytes) => `${cell(bytes / 2 ** 30, 2)} GiB`;
+  const { first, second, summary: s } = results;
+  const epoch = (r) => `${cell(r.imagesPerSecond)} images/s over ${r.trainImages} images`;
+  const out = [
+    `${results.generated.images} JPEGs (${gb(results.generated.jpegBytes)}), ${gb(results.generated.decodedBytes)} decoded at ${results.storedSide} px; ` +
+      `${results.model} at ${results.imageSize} px (TTL k=${results.cutoff}), batch 64, ${results.threads} threads; memory cgroup v${results.cgroupVersion} limit ${gib(results.limitBytes)}; ${results.measuredAt.slice(0, 10)}.`, '',
+    '| measure | value |', '|---|---|',
+    `| first pass: decode into the cache | ${cell(s.decodeImagesPerSecond)} images/s (${cell(first.loadSeconds)} s); sharp alone on a sample: ${cell(results.sharpImagesPerSecond)} images/s (${s.decodeVsSharp.toFixed(2)}x) |`,
+    `| FTL epoch, whole set mapped | ${epoch(first.mappedFtl)} |`,
+    `| FTL epoch, ${results.subset} images in memory (two rounds) | ${cell(first.memoryFtl.imagesPerSecond)}, ${cell(first.memoryFtl2.imagesPerSecond)} images/s |`,
+    `| TTL epoch, whole set mapped | ${epoch(first.mappedTtl)} |`,
+    `| TTL epoch, ${results.subset} images in memory | ${cell(first.memoryTtl.imagesPerSecond)} images/s |`,
+    `| mapped / in memory | FTL ${s.ftlMappedVsMemory.toFixed(2)}x, TTL ${s.ttlMappedVsMemory.toFixed(2)}x |`,
+    `| second run: load (mapped, checksum pass) | ${second.source}, ${cell(second.loadSeconds)} s, then TTL ${epoch(second.mappedTtl)} |`,
+    `| peak RSS (VmHWM) / cgroup peak | ${gib(s.peakRssBytes)} / ${gib(s.cgroupPeakBytes)} of ${gib(results.limitBytes)} |`,
+  ];
+  return out.join('\n');
+}
+
+export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency, 'large-data': largeData };
 
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g;
 

@@ -12,6 +12,7 @@ import { booleanOf, integerIn, isObject, numberIn, oneOf, trainingAutocast } fro
 import { DEFAULT_AUGMENT, LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from './defaults.js';
 import type { ResolveOptions } from '../weights/resolve.js';
 import { planStrategy, type Strategy, type StrategyPlan } from './strategies.js';
+import { warnIfBf16Emulated } from './bf16-support.js';
 
 export interface TrainingOptions {
   model: string;
@@ -235,6 +236,7 @@ export async function withTrainingModel<R>(
   const model = await createModel({
     model: t.card.name, cutoff: t.plan.keepUnits, slimAfter: t.plan.slimAfter, ...network, seed: t.seed, signal: t.signal, ...t.model,
   });
+  warnIfBf16Emulated(t.autocast, model.device);
   // The native flag is sticky, so an abort between two native calls still stops the next one.
   const abort = () => model.cancel(true);
   let succeeded = false;

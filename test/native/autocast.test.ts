@@ -1,6 +1,7 @@
 // Mixed precision and training-state edges: bf16 autocast on CPU runs and stays close to float32; fp16
 // training is refused (no loss scaling); reconfiguring during an epoch ends it with E_BUSY; how an epoch
 // splits into batches; segmentation targets carry their shape instead of being guessed from their length.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createModel, finetune } from '../../src/index.js';
 import { optimOptions } from '../../src/model.js';
@@ -32,6 +33,28 @@ describe('autocast', () => {
     expect(stats.batches).toBe(2);
     expect(Number.isFinite(stats.loss)).toBe(true);
     model.dispose();
+  });
+
+  it('bf16 training on a CPU that must emulate bf16 warns once (TTL_TORCH_SLOW_BF16); with BF16 instructions it does not', async () => {
+    const split = { images: Uint8Array.from({ length: 8 * 32 * 32 }, (_, i) => (i * 37) % 256), shape: [8, 32, 32], labels: Int32Array.from({ length: 8 }, (_, i) => i % 2) };
+    const data = { name: 'tiny', kind: 'gray' as const, classes: ['a', 'b'], train: split, val: split, test: split };
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      const train = () => finetune({ model: 'resnet18', strategy: { kind: 'ttl', cutoff: 3 }, data, imageSize: 32, epochs: 1, batchSize: 4, autocast: 'bf16', device: 'cpu' });
+      await train();
+      await train();
+      await new Promise((r) => setImmediate(r));  // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listen);
+    }
+    // Read independently of the code under test: the CPU's flags as the kernel reports them.
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))![1].split(/\s+/);
+    const emulated = !flags.includes('avx512_bf16') && !flags.includes('amx_bf16');
+    const slow = warnings.filter((w) => (w as Error & { code?: string }).code === 'TTL_TORCH_SLOW_BF16');
+    expect(slow.length).toBe(emulated ? 1 : 0);
+    if (emulated) expect(slow[0].message).toContain('without BF16 instructions');
   });
 
   it('fp16 training is refused before any work, and by the native trainer as a second line', async () => {
