@@ -6,7 +6,8 @@
 // when decoded. Then, each in a fresh process inside a memory cgroup made here (cgroup v1 memory.limit_in_bytes,
 // or v2 memory.max; needs root):
 //   first run:  loads the folder through the decoded-image cache (decodes every file once: images/s), trains an
-//               FTL and a TTL epoch over the whole mapped set, and the same runs on a subset held in memory;
+//               FTL and a TTL epoch over the whole mapped set, and the same runs on a subset held in memory
+//               (interleaved; every epoch validates and tests on 1000 images in memory: training is what is timed);
 //   second run: loads it again (mapped: no decoding; the time is the checksum pass) and trains a TTL epoch.
 // Also: sharp alone decoding a sample of the same files with the same settings (the first pass's reference), and
 // each child's peak RSS (VmHWM) and the cgroup's peak usage against the limit. Writes bench/results/large-data.json.
@@ -125,7 +126,6 @@ function status() {
 
 async function child(which) {
   const { loadDataset, imageRows } = await import(join(here, '..', 'dist', 'data', 'index.js'));
-  const { sliceSplit } = await import(join(here, '..', 'dist', 'data', 'dataset.js'));
   const { finetune } = await import(join(here, '..', 'dist', 'index.js'));
   const t0 = performance.now();
   let progress;
@@ -138,28 +138,26 @@ async function child(which) {
     out[name] = { imagesPerSecond: r.imagesPerSecond, trainSeconds: r.trainSeconds, trainImages: data.train.shape[0], testAuroc: r.test.auroc, ...status() };
     console.error(`${which} ${name}: ${r.imagesPerSecond.toFixed(1)} images/s over ${data.train.shape[0]} images`);
   };
-  // The subset, held in memory: SUBSET training images in 16 runs spread over the split (the split lists the
-  // classes in turn), and a small val/test, copied out of the cache.
-  const inMemory = (n) => {
-    const runs = 16, each = Math.floor(n / runs), step = Math.floor(dataset.train.shape[0] / runs);
+  // Images copied into memory in 16 runs spread over a split (a split lists the classes in turn): the training
+  // subset, and the small validation and test sets every epoch here evaluates on (training is what is timed).
+  const inMemory = (split, n) => {
+    const runs = 16, each = Math.floor(Math.min(n, split.shape[0]) / runs), step = Math.floor(split.shape[0] / runs);
     const parts = Array.from({ length: runs }, (_, r) => [r * step, r * step + each]);
     const images = new Uint8Array(runs * each * SIDE * SIDE);
-    parts.forEach(([a, b], r) => images.set(imageRows(dataset.train, a, b), r * each * SIDE * SIDE));
-    return { images, shape: [runs * each, SIDE, SIDE], labels: Int32Array.from(parts.flatMap(([a, b]) => [...dataset.train.labels.subarray(a, b)])) };
+    parts.forEach(([a, b], r) => images.set(imageRows(split, a, b), r * each * SIDE * SIDE));
+    return { images, shape: [runs * each, SIDE, SIDE], labels: Int32Array.from(parts.flatMap(([a, b]) => [...split.labels.subarray(a, b)])) };
   };
-  const EVAL = (split) => Math.min(1000, split.shape[0]);
-  const evalSplit = (split) => ({ images: imageRows(split, 0, EVAL(split)), shape: [EVAL(split), ...split.shape.slice(1)], labels: split.labels.slice(0, EVAL(split)) });
-  const small = (s) => ({ ...dataset, val: evalSplit(dataset.val), test: evalSplit(dataset.test), train: s });
-  const mappedSmall = (s) => ({ ...dataset, val: sliceSplit(dataset.val, 0, EVAL(dataset.val)), test: sliceSplit(dataset.test, 0, EVAL(dataset.test)), train: s });
+  const [val, test] = [inMemory(dataset.val, 1000), inMemory(dataset.test, 1000)];
+  const withTrain = (train) => ({ ...dataset, val, test, train });
   if (which === 'first') {
-    const memory = small(inMemory(SUBSET));
+    const memory = withTrain(inMemory(dataset.train, SUBSET));
     await epoch('memoryFtl', memory, { kind: 'ftl' });
-    await epoch('mappedFtl', mappedSmall(dataset.train), { kind: 'ftl' });
+    await epoch('mappedFtl', withTrain(dataset.train), { kind: 'ftl' });
     await epoch('memoryFtl2', memory, { kind: 'ftl' });
-    await epoch('mappedTtl', mappedSmall(dataset.train), { kind: 'ttl', cutoff: CUTOFF });
+    await epoch('mappedTtl', withTrain(dataset.train), { kind: 'ttl', cutoff: CUTOFF });
     await epoch('memoryTtl', memory, { kind: 'ttl', cutoff: CUTOFF });
   } else {
-    await epoch('mappedTtl', mappedSmall(dataset.train), { kind: 'ttl', cutoff: CUTOFF });
+    await epoch('mappedTtl', withTrain(dataset.train), { kind: 'ttl', cutoff: CUTOFF });
   }
   out.final = status();
   console.log(JSON.stringify(out));
