@@ -12,9 +12,9 @@
 namespace ttl {
 namespace {
 
-// Fastest first, as measured by bench/latency.bench.mjs --int8 on an AVX2 CPU without VNNI (ResNet-50, batch 1):
-// see bench/results/int8-latency.json.
-const char* const kEnginePreference[] = {"onednn", "x86", "fbgemm", "qnnpack"};
+// Fastest first, as `npm run bench -- int8` measured every engine on an AVX2 CPU without VNNI (ResNet-50 cut at
+// k = 17/14/12, batch 1): bench/results/int8.json.
+const char* const kEnginePreference[] = {"onednn", "fbgemm", "x86", "qnnpack"};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
