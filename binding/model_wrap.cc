@@ -559,7 +559,7 @@ Napi::Value ModelWrap::QuantizeForInference(const Napi::CallbackInfo& info) {
     return run<Info>(
         env, acquire(env),
         [stores, pipeline, batch_size, engine](ModelState& s) {
-          s.int8.reset();
+          s.int8.reset();  // the old copy's memory back before the new one is built
           s.int8 = ttl::quantize_resnet(s.spec, *s.net, stores, pipeline, batch_size, engine, &s.cancel);
           s.int8_stale = false;
           s.serving = true;

@@ -219,7 +219,9 @@ export class Predictor {
     const groups = new Map<string, PixelInput[]>();
     for (const [i, input] of calibration.entries()) {
       const pixels = await this.pixelsOf(input, `calibration[${i}]`);
-      groups.set(storeKey(pixels), [...(groups.get(storeKey(pixels)) ?? []), pixels]);
+      const group = groups.get(storeKey(pixels));
+      if (group) group.push(pixels);
+      else groups.set(storeKey(pixels), [pixels]);
     }
     this.int8 = await this.live.quantizeForInference([...groups.values()].map((g) => this.storeOf(g)), this.pipeline);
   }
