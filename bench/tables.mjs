@@ -99,7 +99,29 @@ function largeData(results) {
   return out.join('\n');
 }
 
-export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency, 'large-data': largeData };
+/** bench/results/int8.json (npm run bench -- int8): int8 vs float serving copy per LibTorch build, latency and accuracy. */
+function int8(results) {
+  const out = [];
+  for (const [libtorch, b] of Object.entries(results.builds)) {
+    const l = b.latency;
+    out.push(`**LibTorch ${libtorch}** (${b.cpuCapability}, quantized engines: ${b.available.join(', ')}; ${b.measuredAt.slice(0, 10)}). ` +
+      `Batch-1 latency, ResNet-50 cut at k + linear head, ${l.size} px, ${l.threads} threads, medians of ${l.rounds} interleaved rounds (ms; int8 / fp32 in brackets):`, '',
+    `| k | fp32 serving copy | ${b.engines.map((e) => `int8 ${e}`).join(' | ')} |`, `|---|---|${b.engines.map(() => '---').join('|')}|`);
+    for (const r of l.rows) out.push(`| ${r.k} | ${cell(r.fp32Ms)} | ${b.engines.map((e) => `${cell(r.int8Ms[e])} (${r.ratios[e].toFixed(2)}x)`).join(' | ')} |`);
+    const a = b.accuracy;
+    if (a.rows.length) {
+      out.push('', `Test sets, networks trained from scratch at ${a.trainSize} px for ${a.epochs} epochs (at most ${a.trainLimit} training images), ` +
+        `int8 with the predictor's engine (${b.autoEngine}) calibrated on ${a.calibration} training images:`, '',
+        '| set | k | AUROC fp32 | AUROC int8 | difference | identical labels |', '|---|---|---|---|---|---|');
+      for (const r of a.rows)
+        out.push(`| ${r.set} | ${r.k} | ${cell(r.fp32Auroc, 4)} | ${cell(r.int8Auroc, 4)} | ${(r.int8Auroc - r.fp32Auroc).toFixed(4)} | ${cell(100 * r.agreement)}% of ${r.testImages} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData };
 
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g;
 

@@ -7,6 +7,7 @@
 #include "core/cpu_limit.h"
 #include "convert.h"
 #include "core/runtime.h"
+#include "engine/quantized_ops.h"
 #include "engine/trainer.h"
 #include "dist_wrap.h"
 #include "model_wrap.h"
@@ -57,9 +58,13 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
         out.Set("parallelInfo", r.parallel_info);
         out.Set("deterministic", Napi::Boolean::New(env, r.deterministic));
         out.Set("cpuCapability", r.cpu_capability);
-        Napi::Array families = Napi::Array::New(env, r.families.size());
-        for (uint32_t i = 0; i < r.families.size(); ++i) families.Set(i, r.families[i]);
-        out.Set("families", families);
+        const auto strings = [env](const std::vector<std::string>& list) {
+          Napi::Array array = Napi::Array::New(env, list.size());
+          for (uint32_t i = 0; i < list.size(); ++i) array.Set(i, list[i]);
+          return array;
+        };
+        out.Set("families", strings(r.families));
+        out.Set("quantizedEngines", strings(ttl::supported_quantized_engines()));
         return out;
       });
 }

@@ -65,6 +65,8 @@ Napi::Value undefined_result(Napi::Env env, bool&) { return env.Undefined(); }
 }  // namespace
 
 torch::Tensor ModelState::infer(const torch::Tensor& input) {
+  if (int8_stale) throw ttl::Error("E_BAD_ARGUMENT", "the weights changed after quantizeForInference(): quantize again");
+  if (int8) return int8->forward(input);
   // Autocast (a training setting) is not folded: such a model keeps computing like its training.
   if (!serving || !autocast.empty()) {
     torch::NoGradGuard no_grad;
@@ -98,6 +100,7 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                         InstanceMethod("trainingGroups", &ModelWrap::TrainingGroups),
                                         InstanceMethod("latency", &ModelWrap::Latency),
                                         InstanceMethod("optimizeForInference", &ModelWrap::OptimizeForInference),
+                                        InstanceMethod("quantizeForInference", &ModelWrap::QuantizeForInference),
                                         InstanceMethod("features", &ModelWrap::Features),
                                         InstanceMethod("gradCam", &ModelWrap::GradCam),
                                         InstanceMethod("dispose", &ModelWrap::Dispose),
@@ -520,6 +523,8 @@ Napi::Value ModelWrap::OptimizeForInference(const Napi::CallbackInfo& info) {
         env, acquire(env),
         [shape](ModelState& s) -> Info {
           s.serving = true;
+          s.int8.reset();  // back to the float serving copy
+          s.int8_stale = false;
           if (shape.empty()) return std::nullopt;
           std::vector<int64_t> probe_shape = {1};
           probe_shape.insert(probe_shape.end(), shape.begin(), shape.end());
@@ -533,6 +538,38 @@ Napi::Value ModelWrap::OptimizeForInference(const Napi::CallbackInfo& info) {
           Napi::Object out = Napi::Object::New(env);
           out.Set("layout", result->first);
           out.Set("foldedNorms", Napi::Number::New(env, static_cast<double>(result->second)));
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::QuantizeForInference(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::vector<std::shared_ptr<const ttl::ImageStore>> stores;
+    Napi::Array list = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) stores.push_back(StoreWrap::from(list.Get(i)));
+    ttl::PipelineOptions pipeline = to_pipeline_options(info[1]);
+    const int64_t batch_size = info[2].As<Napi::Number>().Int64Value();
+    const std::string engine = info[3].As<Napi::String>().Utf8Value();
+    struct Info {
+      std::string engine;
+      int64_t convolutions, images;
+    };
+    return run<Info>(
+        env, acquire(env),
+        [stores, pipeline, batch_size, engine](ModelState& s) {
+          s.int8.reset();  // the old copy's memory back before the new one is built
+          s.int8 = ttl::quantize_resnet(s.spec, *s.net, stores, pipeline, batch_size, engine, &s.cancel);
+          s.int8_stale = false;
+          s.serving = true;
+          return Info{s.int8->engine(), s.int8->convolutions(), s.int8->calibration_images()};
+        },
+        [](Napi::Env env, Info& result) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("engine", result.engine);
+          out.Set("convolutions", Napi::Number::New(env, static_cast<double>(result.convolutions)));
+          out.Set("calibrationImages", Napi::Number::New(env, static_cast<double>(result.images)));
           return out;
         });
   });

@@ -10,6 +10,7 @@
 #include "dist/data_parallel.h"
 #include "dist/group.h"
 #include "engine/inference_network.h"
+#include "engine/int8_resnet.h"
 #include "engine/trainer.h"
 #include "weights/state_dict.h"
 
@@ -32,11 +33,19 @@ struct ModelState {
   // from the first input it sees and dropped whenever the weights change.
   bool serving = false;
   std::unique_ptr<ttl::InferenceNetwork> inference;
+  // Set by quantizeForInference(): serving runs this int8 copy instead. It cannot be rebuilt without its
+  // calibration images, so after a weight change predictions are refused rather than served in float.
+  std::unique_ptr<ttl::Int8ResNet> int8;
+  bool int8_stale = false;
 
   // The eval-mode output of `net` for `input`, through the inference copy when serving.
   torch::Tensor infer(const torch::Tensor& input);
   // The weights changed: a serving copy is stale.
-  void weights_changed() { inference.reset(); }
+  void weights_changed() {
+    inference.reset();
+    int8_stale = int8_stale || int8;
+    int8.reset();
+  }
 };
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -67,6 +76,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value TrainingGroups(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
   Napi::Value OptimizeForInference(const Napi::CallbackInfo& info);
+  Napi::Value QuantizeForInference(const Napi::CallbackInfo& info);
   Napi::Value Features(const Napi::CallbackInfo& info);
   Napi::Value GradCam(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   E_CANCELLED: 'an AbortSignal stopped the work',
   E_OUT_OF_MEMORY: 'LibTorch could not allocate memory',
   E_EXPORT_UNSUPPORTED: 'the ONNX exporter cannot write this network or head (named in the message)',
+  E_INT8_UNSUPPORTED: 'int8 serving cannot quantize this network, head or device (named in the message)',
   E_TORCH: 'LibTorch raised an error of its own',
   E_INTERNAL: 'an invariant of ttl-torch itself broke (a bug: please report it)',
   E_NATIVE: 'the native addon failed in an unexpected way',

@@ -5,7 +5,8 @@ import { TtlError, invalidParameterError } from './errors.js';
 import { call, fromNative } from './native/call.js';
 import { resolveCutoff, type Cutoff } from './cutoff/resolve.js';
 import { loadNative, native } from './native/loader.js';
-import type { InferenceCopyInfo, NativeComplexity, NativeDistGroup, NativeEpochStats, NativeEvaluation, NativeLoadReport, NativeModel, NativeOptimOptions, NativePipelineOptions, NativeDataParallelOptions, NativeEpochOptions, NativeStore, NativeUnit } from './native/binding.js';
+import type { InferenceCopyInfo, Int8CopyInfo, NativeComplexity, NativeDistGroup, NativeEpochStats, NativeEvaluation, NativeLoadReport, NativeModel, NativeOptimOptions, NativePipelineOptions, NativeDataParallelOptions, NativeEpochOptions, NativeStore, NativeUnit } from './native/binding.js';
+import { checkInt8Supported, QUANTIZED_ENGINES, type QuantizedEngine } from './int8.js';
 import { getModelCard, HEAD_KINDS, spatialDims, type HeadKind, type ModelCard } from './registry.js';
 import { median } from './metrics/stats.js';
 import { checkTensor, numel, type Tensor } from './nn/tensor.js';
@@ -369,6 +370,25 @@ export class Model {
   async optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined> {
     if (inputShape !== undefined) this.checkInputShape(inputShape);
     return this.track(() => this.net.optimizeForInference(inputShape));
+  }
+
+  /**
+   * Serves this model in int8 (ResNet v1 classifiers, on the CPU): forward() without `units`, predictions and
+   * latency() then run a post-training statically quantized copy of the folded serving copy: per-channel
+   * symmetric int8 weights, per-tensor uint8 activations whose ranges are the min/max seen on every image of
+   * `calibration` fed through `pipeline` (the evaluation pipeline, as predictions are). Other families are
+   * refused (E_INT8_UNSUPPORTED). The copy is not rebuilt after a weight change: predictions are then refused
+   * until this is called again (optimizeForInference() returns to the float serving copy).
+   */
+  async quantizeForInference(
+    calibration: NativeStore | NativeStore[], pipeline: NativePipelineOptions, options: { batchSize?: number; engine?: QuantizedEngine } = {},
+  ): Promise<Int8CopyInfo> {
+    const stores = Array.isArray(calibration) ? calibration : [calibration];
+    if (!stores.length) throw invalidParameterError('calibration', 'a native store or a non-empty array of them', calibration);
+    const batchSize = integerIn('batchSize', options.batchSize ?? 32, 1, 4096);
+    const engine = oneOf('engine', options.engine ?? 'auto', QUANTIZED_ENGINES);
+    checkInt8Supported(this.card, this.head, this.device);
+    return this.track(() => this.net.quantizeForInference(stores, pipeline, batchSize, engine === 'auto' ? '' : engine));
   }
 
   /** The optimiser's parameter groups (learning rate and parameter names) of the configured training. */

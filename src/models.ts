@@ -4,5 +4,6 @@ export { createModel, Model, MEMORY_FORMATS, type CreateModelOptions, type Model
 export { listModels, getModelCard, registerModel, HEAD_KINDS, type ModelCard, type WeightsCard, type WeightFile } from './registry.js';
 export { resolveCutoff, blockOf, type Cutoff } from './cutoff/resolve.js';
 export { cutoffTable, type CutoffRow } from './cutoff/table.js';
-export type { InferenceCopyInfo, NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native/binding.js';
+export type { InferenceCopyInfo, Int8CopyInfo, NativeAugmentOptions, NativeComplexity, NativePipelineOptions, NativeStore } from './native/binding.js';
 export type { Tensor } from './nn/tensor.js';
+export { QUANTIZED_ENGINES, type QuantizedEngine } from './int8.js';

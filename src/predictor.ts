@@ -10,7 +10,8 @@ import { TtlError, invalidParameterError } from './errors.js';
 import { callSync } from './native/call.js';
 import { checkpointModel, createModel, type Device, type Model } from './model.js';
 import { native } from './native/loader.js';
-import type { NativePipelineOptions } from './native/binding.js';
+import type { Int8CopyInfo, NativePipelineOptions, NativeStore } from './native/binding.js';
+import { checkInt8Supported } from './int8.js';
 import { getModelCard, normalisation } from './registry.js';
 import { deviceOf, integerIn, isObject, oneOf } from './validate.js';
 import { onnxEngine, type OnnxEngine } from './export/onnx-engine.js';
@@ -36,10 +37,23 @@ export interface PredictorOptions {
    * segmentation). Both are fed by the same native pipeline and give the same probabilities to 1e-4.
    */
   engine?: PredictorEngine;
+  /**
+   * 'fp32' (default) or 'int8': the serving copy quantized after training (ResNet v1 classifiers on the CPU,
+   * engine 'libtorch'; others are refused with E_INT8_UNSUPPORTED): per-channel int8 weights, uint8 activations
+   * whose ranges are set by `calibration`. See docs/serving.md for its speed and accuracy on this CPU.
+   */
+  precision?: PredictorPrecision;
+  /**
+   * precision 'int8': inputs like predictBatch()'s (a few hundred training images) run through the float serving
+   * copy to record every activation's range.
+   */
+  calibration?: PredictInput[];
 }
 
 export const PREDICTOR_ENGINES = ['libtorch', 'onnxruntime'] as const;
 export type PredictorEngine = (typeof PREDICTOR_ENGINES)[number];
+export const PREDICTOR_PRECISIONS = ['fp32', 'int8'] as const;
+export type PredictorPrecision = (typeof PREDICTOR_PRECISIONS)[number];
 
 interface Queued {
   pixels: PixelInput;
@@ -90,6 +104,9 @@ export type AnyPrediction = Prediction | MultiLabelPrediction | SegmentationPred
 const isPixels = (v: unknown): v is PixelInput =>
   isObject(v) && (v.data instanceof Uint8Array || v.data instanceof Uint16Array) && !Buffer.isBuffer(v) && Array.isArray(v.shape);
 
+/** Inputs that one native store can hold together: the same shape and sample type. */
+const storeKey = (p: PixelInput) => `${p.shape.join()}:${p.data.constructor.name}`;
+
 export class Predictor {
   readonly info: CheckpointInfo;
   readonly classes: string[];
@@ -97,6 +114,8 @@ export class Predictor {
   readonly pipeline: NativePipelineOptions;
   /** Native calls made and inputs predicted so far (micro-batching shows as inputs > calls). */
   readonly stats = { calls: 0, inputs: 0 };
+  /** precision 'int8': the quantized engine used, the convolutions in int8 and the calibration images. */
+  int8: Int8CopyInfo | undefined;
   private model: Model | undefined;
   private readonly maxBatch: number;
   private queue: Queued[] = [];
@@ -154,8 +173,7 @@ export class Predictor {
         this.queue = [];
         break;
       }
-      const key = (q: Queued) => `${q.pixels.shape.join()}:${q.pixels.data.constructor.name}`;
-      const group = live.filter((q) => key(q) === key(first)).slice(0, this.maxBatch);
+      const group = live.filter((q) => storeKey(q.pixels) === storeKey(first.pixels)).slice(0, this.maxBatch);
       this.queue = live.filter((q) => !group.includes(q));
       try {
         const results = await this.run(group.map((q) => q.pixels));
@@ -177,7 +195,7 @@ export class Predictor {
       // One native store per run of equally shaped inputs (a store holds one shape).
       for (let i = 0; i < pixels.length; ) {
         let j = i + 1;
-        while (j < pixels.length && pixels[j].shape.join() === pixels[i].shape.join() && pixels[j].data.constructor === pixels[i].data.constructor) j++;
+        while (j < pixels.length && storeKey(pixels[j]) === storeKey(pixels[i])) j++;
         out.push(...(await this.run(pixels.slice(i, j))));
         i = j;
       }
@@ -186,13 +204,31 @@ export class Predictor {
     return out;
   }
 
-  private async run(group: PixelInput[]): Promise<(AnyPrediction)[]> {
+  /** One native store of equally shaped inputs (storeKey). */
+  private storeOf(group: PixelInput[]): NativeStore {
     const n = group.length;
     const per = group[0].data.length;
     const images = group[0].data instanceof Uint16Array ? new Uint16Array(n * per) : new Uint8Array(n * per);
     group.forEach((p, i) => images.set(p.data, i * per));
     const color = !this.volumetric && group[0].shape.length === 3;
-    const store = callSync(() => new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color));
+    return callSync(() => new (native().Store)(images, [n, ...group[0].shape], new Int32Array(n), color));
+  }
+
+  /** @internal loadPredictor's precision 'int8': decodes the calibration inputs as predictions are, then quantizes. */
+  async quantize(calibration: PredictInput[]): Promise<void> {
+    const groups = new Map<string, PixelInput[]>();
+    for (const [i, input] of calibration.entries()) {
+      const pixels = await this.pixelsOf(input, `calibration[${i}]`);
+      const group = groups.get(storeKey(pixels));
+      if (group) group.push(pixels);
+      else groups.set(storeKey(pixels), [pixels]);
+    }
+    this.int8 = await this.live.quantizeForInference([...groups.values()].map((g) => this.storeOf(g)), this.pipeline);
+  }
+
+  private async run(group: PixelInput[]): Promise<(AnyPrediction)[]> {
+    const n = group.length;
+    const store = this.storeOf(group);
     this.stats.calls++;
     this.stats.inputs += n;
     const probs = this.onnx
@@ -312,26 +348,41 @@ export async function loadPredictor(checkpoint: string, options: PredictorOption
   if (options.microBatch !== undefined && !isObject(options.microBatch)) throw invalidParameterError('microBatch', 'an object { maxBatch }', options.microBatch);
   const maxBatch = options.microBatch === undefined ? 0 : integerIn('microBatch.maxBatch', options.microBatch.maxBatch ?? 16, 1, 4096);
   const engine = oneOf('engine', options.engine ?? 'libtorch', PREDICTOR_ENGINES);
+  const precision = oneOf('precision', options.precision ?? 'fp32', PREDICTOR_PRECISIONS);
+  const calibration = options.calibration;
+  if (precision === 'fp32' && calibration !== undefined)
+    throw invalidParameterError('calibration', "no calibration with precision 'fp32' (it sets int8 ranges)", calibration);
+  if (precision === 'int8') {
+    if (!Array.isArray(calibration) || !calibration.length)
+      throw invalidParameterError('calibration', "a non-empty array of inputs (paths, Buffers or {data, shape} pixels) for precision 'int8'", calibration);
+    if (engine !== 'libtorch') throw invalidParameterError('engine', "'libtorch' for precision 'int8'", engine);
+  }
   if (!existsSync(checkpoint)) throw new TtlError('E_NO_FILE', `checkpoint not found: ${checkpoint}`);
   const info = readCheckpointInfo(checkpoint);
   if (!info) throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: not a ttl-torch checkpoint (no model/k metadata); use createModel({ weights }) instead`);
   if ((info.preprocessing ?? 1) > PREPROCESSING_VERSION)
     throw new TtlError('E_BAD_WEIGHTS', `${checkpoint}: preprocessing version ${info.preprocessing} is newer than this ttl-torch's (${PREPROCESSING_VERSION}); upgrade ttl-torch`);
   const card = getModelCard(info.model);
-  const model = await createModel({ ...checkpointModel(info, checkpoint), device, signal: options.signal, threads });
-  let onnx: OnnxEngine | undefined;
-  try {
-    if (engine === 'onnxruntime') onnx = await onnxEngine(model, info, threads);
-    else await model.optimizeForInference();
-  } catch (e) {
-    await model.close();
-    throw e;
-  }
+  const described = checkpointModel(info, checkpoint);
+  // LibTorch's quantized kernels run on the CPU: there 'auto' means the CPU.
+  const served = precision === 'int8' && device === 'auto' ? 'cpu' : device;
+  if (precision === 'int8') checkInt8Supported(card, described.head ?? 'original', served);
+  const model = await createModel({ ...described, device: served, signal: options.signal, threads });
   const input = info.input;
   const pipeline: NativePipelineOptions = {
     size: input?.size ?? card.input.size, channels: input?.channels ?? card.input.channels,
     mean: input?.mean ?? normalisation(card).mean, std: input?.std ?? normalisation(card).std,
     ...(input?.shape ? { shape: input.shape } : {}),
   };
-  return new Predictor(info, model, pipeline, maxBatch, onnx);
+  let onnx: OnnxEngine | undefined;
+  try {
+    if (engine === 'onnxruntime') onnx = await onnxEngine(model, info, threads);
+    const predictor = new Predictor(info, model, pipeline, maxBatch, onnx);
+    if (precision === 'int8') await predictor.quantize(calibration!);
+    else if (engine === 'libtorch') await model.optimizeForInference();
+    return predictor;
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
 }

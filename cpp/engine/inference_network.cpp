@@ -5,6 +5,7 @@
 #include "core/macs.h"
 #include "core/runtime.h"
 #include "engine/batch_norm_folding.h"
+#include "models/conv.h"
 
 namespace ttl {
 namespace {
@@ -31,20 +32,12 @@ void copy_weights(BackboneImpl& from, BackboneImpl& to) {
   for (const auto& b : from.named_buffers()) buffers[b.key()].copy_(b.value());
 }
 
-// A convolution's explicit padding; 'valid'/'same' string paddings are not used by these networks.
-template <typename Padding>
-std::vector<int64_t> explicit_padding(const Padding& padding) {
-  return visit(
-      [](const auto& p) -> std::vector<int64_t> {
-        using T = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, torch::ExpandingArray<2>> || std::is_same_v<T, torch::ExpandingArray<3>>) {
-          return std::vector<int64_t>(p->begin(), p->end());
-        } else {
-          TORCH_CHECK(false, "oneDNN weights need explicit convolution padding");
-          return {};
-        }
-      },
-      padding);
+Backbone eval_copy(const ArchSpec& spec, BackboneImpl& source) {
+  Backbone copy = build_backbone(spec);
+  copy->to(device_of(source));
+  copy_weights(source, *copy);
+  copy->eval();
+  return copy;
 }
 
 // Reorders every convolution's weights once into oneDNN's blocked layout for these shapes, so no call
@@ -94,15 +87,18 @@ InferenceNetwork::InferenceNetwork(const ArchSpec& spec, BackboneImpl& source, c
   TORCH_CHECK(build(InferenceLayout::Plain, probe, expected), "the inference copy does not reproduce the network");
 }
 
+Backbone folded_copy(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe,
+                     std::unordered_set<const Module*>& folded) {
+  Backbone copy = eval_copy(spec, source);
+  folded = fold_batch_norms(*copy, probe);
+  return copy;
+}
+
 bool InferenceNetwork::build(InferenceLayout layout, const torch::Tensor& probe, const torch::Tensor& expected) {
   layout_ = layout;
   skipped_.clear();
-  net_ = build_backbone(spec_);
-  net_->to(device_of(source_));
-  copy_weights(source_, *net_);
-  net_->eval();
   try {
-    if (layout != InferenceLayout::Plain) skipped_ = fold_batch_norms(*net_, probe);
+    net_ = layout == InferenceLayout::Plain ? eval_copy(spec_, source_) : folded_copy(spec_, source_, probe, skipped_);
     if (layout == InferenceLayout::OneDnn) to_onednn(*net_);
     return relative_error(forward(probe), expected) <= 1e-4;
   } catch (const c10::Error&) {

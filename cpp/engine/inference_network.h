@@ -19,6 +19,11 @@ enum class InferenceLayout {
 
 std::string to_string(InferenceLayout layout);
 
+// A private eval-mode copy of `source` (same device, its weights) with its batch norms folded into their
+// convolutions (fold_batch_norms, on `probe`); `folded` receives the norms that the copy's forward must skip.
+Backbone folded_copy(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe,
+                     std::unordered_set<const torch::nn::Module*>& folded);
+
 // A private eval-only copy of a network for serving: batch norms folded into the preceding convolutions,
 // no autograd state (InferenceMode), and, on CPUs where LibTorch has oneDNN, the units run on oneDNN
 // tensors. The source network is left untouched; the copy does not follow later changes to its weights.

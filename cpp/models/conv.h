@@ -16,6 +16,23 @@ inline torch::nn::Conv3d conv3d(int64_t in, int64_t out, int64_t kernel, int64_t
       torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(false));
 }
 
+// A convolution's explicit padding (oneDNN weight reorders, int8 packing need it); 'valid'/'same' string
+// paddings are not used by these networks.
+template <typename Padding>
+std::vector<int64_t> explicit_padding(const Padding& padding) {
+  return visit(
+      [](const auto& p) -> std::vector<int64_t> {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, torch::ExpandingArray<2>> || std::is_same_v<T, torch::ExpandingArray<3>>) {
+          return std::vector<int64_t>(p->begin(), p->end());
+        } else {
+          TORCH_CHECK(false, "a convolution with a string padding where explicit padding is needed");
+          return {};
+        }
+      },
+      padding);
+}
+
 inline torch::nn::BatchNorm2d batch_norm2d(int64_t channels) { return torch::nn::BatchNorm2d(channels); }
 
 inline torch::nn::ReLU relu() { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(false)); }

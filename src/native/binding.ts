@@ -141,6 +141,15 @@ export interface InferenceCopyInfo {
   foldedNorms: number;
 }
 
+export interface Int8CopyInfo {
+  /** The LibTorch quantized engine whose kernels run it: 'onednn', 'x86', 'fbgemm' or 'qnnpack'. */
+  engine: string;
+  /** Convolutions running in int8 (every one of the kept units). */
+  convolutions: number;
+  /** Images whose activations set the quantization ranges. */
+  calibrationImages: number;
+}
+
 export interface NativeModel {
   units(): NativeUnit[];
   device(): string;
@@ -178,6 +187,8 @@ export interface NativeModel {
   latency(inputShape: number[], warmup: number, runs: number): Promise<Float64Array>;
   /** Serves forward/predict/latency from a folded inference copy; with a shape, builds it now and describes it. */
   optimizeForInference(inputShape?: number[]): Promise<InferenceCopyInfo | undefined>;
+  /** Serves forward/predict/latency from an int8 copy calibrated on every image of the stores ('' engine: the preferred). */
+  quantizeForInference(calibration: NativeStore[], pipeline: NativePipelineOptions, batchSize: number, engine: string): Promise<Int8CopyInfo>;
   features(store: NativeStore, pipeline: NativePipelineOptions, units: number[], batchSize: number, spatialSamples: number): Promise<Record<string, NativeTensor>>;
   gradCam(input: NativeTensor, unit: number, targetClass: number): Promise<NativeTensor>;
   trainingGroups(): Promise<{ lr: number; params: string[] }[]>;
@@ -236,6 +247,8 @@ export interface NativeRuntimeInfo {
   cpuCapability: string;
   /** The architecture families a model card may name (cpp/core/arch.cpp, the one list). */
   families: string[];
+  /** LibTorch's quantized CPU engines (int8 serving): some of 'x86', 'fbgemm', 'onednn', 'qnnpack'. */
+  quantizedEngines: string[];
 }
 
 /** The cores this process may use: its affinity mask, capped by its cgroup's CPU quota (rounded to the nearest core). */
