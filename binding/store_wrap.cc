@@ -55,7 +55,8 @@ StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWra
   guard(info.Env(), [&]() -> Napi::Value {
     std::vector<int64_t> shape = to_int_vector(info[1]);
     auto store = std::make_shared<ttl::ImageStore>();
-    store->images = info[0].IsTypedArray() ? copy_images(info[0].As<Napi::TypedArray>(), shape) : mapped_images(info[0], shape);
+    store->mapped = !info[0].IsTypedArray();
+    store->images = store->mapped ? mapped_images(info[0], shape) : copy_images(info[0].As<Napi::TypedArray>(), shape);
     store->labels = to_label_tensor(info[2]);
     if (store->labels.size(0) != shape[0]) throw ttl::Error("E_BAD_INPUT", "one label per image is needed");
     store->color = info[3].ToBoolean();

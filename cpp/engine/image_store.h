@@ -13,6 +13,7 @@ struct ImageStore {
   // network's loss and evaluation read these instead of `labels` (kept [N], unused by them).
   torch::Tensor targets;
   bool color = false;    // images carry a trailing channel dimension
+  bool mapped = false;   // images are mapped from a decoded-image cache file (engine/mapped_images.h)
   int64_t size() const { return images.size(0); }
 };
 

@@ -36,10 +36,23 @@ torch::Tensor map_images(const std::string& file, int64_t offset, const std::vec
   const int mmap_errno = errno;
   ::close(fd);  // the mapping keeps the file open
   if (base == MAP_FAILED) throw Error("E_BAD_INPUT", file + ": cannot map the image cache (" + std::strerror(mmap_errno) + ")");
+  ::madvise(base, length, MADV_RANDOM);  // advice only: a kernel that ignores it still maps correctly
   void* data = static_cast<char*>(base) + (offset - start);
   // The tensor is only read (gathered by index); PROT_READ turns a stray write into a fault, not a corrupt cache.
   return torch::from_blob(data, shape, [base, length](void*) { ::munmap(base, length); },
                           torch::TensorOptions().dtype(bits == 8 ? torch::kUInt8 : torch::kInt16));
+}
+
+void prefetch_images(const torch::Tensor& images, const torch::Tensor& indices) {
+  static const int64_t page = ::sysconf(_SC_PAGESIZE);
+  const int64_t row = images.stride(0) * images.element_size();
+  const auto* base = static_cast<const char*>(images.data_ptr());
+  const torch::Tensor rows = indices.to(torch::kCPU, torch::kInt64).contiguous();
+  for (const int64_t* i = rows.data_ptr<int64_t>(), *end = i + rows.numel(); i != end; ++i) {
+    const auto first = reinterpret_cast<uintptr_t>(base + *i * row);
+    const uintptr_t aligned = first / page * page;
+    ::madvise(reinterpret_cast<void*>(aligned), first - aligned + row, MADV_WILLNEED);
+  }
 }
 
 }  // namespace ttl

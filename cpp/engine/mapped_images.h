@@ -13,4 +13,10 @@ namespace ttl {
 // no uint16); make_batch reads them back as unsigned. The mapping lives as long as the tensor.
 torch::Tensor map_images(const std::string& file, int64_t offset, const std::vector<int64_t>& shape, int bits);
 
+// Asks the OS to start reading the given images of a mapped tensor (madvise WILLNEED per image), so that a
+// batch's page faults find them in flight or in memory. The mapping itself is marked random access: the kernel's
+// readahead around each fault would read neighbours no batch asked for and, under a memory limit, evict the
+// images that were read for the next batch (measured: 480 MB/s read from disk at 1 core of CPU).
+void prefetch_images(const torch::Tensor& images, const torch::Tensor& indices);
+
 }  // namespace ttl

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "engine/autocast.h"
+#include "engine/mapped_images.h"
 #include "engine/multi_label.h"
 #include "engine/segmentation.h"
 #include "engine/sync_batch_norm.h"
@@ -198,14 +199,23 @@ EpochPlan plan_epoch(int64_t samples, int64_t batch_size, LastBatch last_batch, 
   return plan;
 }
 
+torch::Tensor EpochRun::batch_indices(int64_t b) const {
+  torch::Tensor idx = order_.slice(0, batch_start(b), batch_start(b + 1));
+  if (shard_.count == 1) return idx;
+  // Every rank draws the same order; each trains its slice and the gradients are averaged.
+  const int64_t n = idx.size(0);
+  return idx.slice(0, shard_.rank * n / shard_.count, (shard_.rank + 1) * n / shard_.count);
+}
+
 bool EpochRun::next(const std::function<void(const BatchProgress&)>& progress) {
   if (b_ >= plan_.trained) return false;
   const int64_t b = b_++;
-  torch::Tensor idx = order_.slice(0, batch_start(b), batch_start(b + 1));
-  if (shard_.count > 1) {
-    // Every rank draws the same order; each trains its slice and the gradients are averaged.
-    const int64_t n = idx.size(0);
-    idx = idx.slice(0, shard_.rank * n / shard_.count, (shard_.rank + 1) * n / shard_.count);
+  torch::Tensor idx = batch_indices(b);
+  if (store_.mapped) {
+    // Images mapped from a cache file: this batch's reads were started with the previous batch (the first batch
+    // starts its own), the next batch's start now and overlap this step.
+    if (b == 0) prefetch_images(store_.images, idx);
+    if (b + 1 < plan_.trained) prefetch_images(store_.images, batch_indices(b + 1));
   }
   BackboneImpl& model = trainer_.model_;
   const torch::Device device = device_of(model);

@@ -124,6 +124,8 @@ class EpochRun {
 
  private:
   int64_t batch_start(int64_t b) const;
+  // The rows of the store batch b trains (this rank's slice of them in a data-parallel run).
+  torch::Tensor batch_indices(int64_t b) const;
 
   Trainer& trainer_;
   const ImageStore& store_;

@@ -110,7 +110,7 @@ function fromCache(splits: Record<SplitName, CachedSplit>, stem: string, replay?
     name: header.name, classes: header.classes, kind: header.kind, train: split('train'), val: split('val'), test: split('test'),
     ...(header.volume ? { volume: header.volume } : {}),
   };
-  return { dataset, report: { skipped: header.skipped, source, cacheFiles: SPLITS.map((s) => splitFile(stem, s)) } };
+  return { dataset, report: { skipped: header.skipped, source, decodeSeconds: header.decodeSeconds, cacheFiles: SPLITS.map((s) => splitFile(stem, s)) } };
 }
 
 /**

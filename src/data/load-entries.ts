@@ -165,7 +165,9 @@ export async function decodeToMemory(plan: DecodePlan, options: LoadImagesOption
     const n = plan.splits[s].entries.length * per;
     return [s, plan.bits === 16 ? new Uint16Array(n) : new Uint8Array(n)];
   })) as Record<SplitName, Uint8Array | Uint16Array>;
+  const started = performance.now();
   const kept = await decodePlan(plan, { put: async (split, slot, data) => arrays[split].set(data as never, slot * per) }, options);
+  const decodeSeconds = (performance.now() - started) / 1000;
   const build = (split: SplitName): ImageSplit => {
     const slots = kept[split], data = arrays[split];
     slots.forEach((slot, i) => slot !== i && data.copyWithin(i * per, slot * per, (slot + 1) * per));
@@ -175,7 +177,7 @@ export async function decodeToMemory(plan: DecodePlan, options: LoadImagesOption
     name: plan.name, classes: plan.classes, kind: plan.kind, train: build('train'), val: build('val'), test: build('test'),
     ...(plan.volume ? { volume: plan.volume } : {}),
   };
-  return { dataset, report: { skipped: plan.skipped, source: 'decoded' } };
+  return { dataset, report: { skipped: plan.skipped, source: 'decoded', decodeSeconds } };
 }
 
 /** Why a multi-label entry cannot be used: a finding that is not one of the labels, or no finding where none is refused. */

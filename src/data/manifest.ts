@@ -72,6 +72,8 @@ export interface DatasetLoadReport {
   source?: 'decoded' | 'cache';
   /** The cache files (train, val, test) when the cache was used. */
   cacheFiles?: string[];
+  /** Folder and CSV data: seconds the images took to decode, in this load or when its cache was built. */
+  decodeSeconds?: number;
 }
 
 export interface DecodeProgress {
