@@ -186,6 +186,9 @@ function makeCgroup() {
 }
 
 function runChild(group, which) {
+  // Start from an empty page cache: file pages cached by an earlier process stay charged to its cgroup, so a child
+  // mapping them would hold more than its limit resident without the limit ever seeing them.
+  spawnSync('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches']);
   group.reset();
   const script = `echo $$ > ${join(group.dir, 'cgroup.procs')} && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" --child ${which} ${process.argv.slice(2).join(' ')}`;
   const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TTL_TORCH_THREADS: String(availableParallelism()) } });
