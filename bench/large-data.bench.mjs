@@ -136,6 +136,9 @@ async function child(which) {
   const out = { which, source: report.source, loadSeconds, decodeSeconds: report.decodeSeconds, decode: progress ?? null, split: { train: dataset.train.shape[0], val: dataset.val.shape[0], test: dataset.test.shape[0] } };
   console.error(`${which}: ${report.source} in ${loadSeconds.toFixed(1)} s`);
   const epoch = async (name, data, strategy) => {
+    // Each finetune copies an in-memory training set into a native store that only a garbage collection frees
+    // (V8 does not see its size): collect between epochs, or three copies of the subset outgrow the limit.
+    global.gc();
     const r = await finetune(train(data, strategy));
     out[name] = { imagesPerSecond: r.imagesPerSecond, trainSeconds: r.trainSeconds, trainImages: data.train.shape[0], testAuroc: r.test.auroc, ...status() };
     console.error(`${which} ${name}: ${r.imagesPerSecond.toFixed(1)} images/s over ${data.train.shape[0]} images`);
@@ -190,7 +193,7 @@ function runChild(group, which) {
   // mapping them would hold more than its limit resident without the limit ever seeing them.
   spawnSync('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches']);
   group.reset();
-  const script = `echo $$ > ${join(group.dir, 'cgroup.procs')} && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" --child ${which} ${process.argv.slice(2).join(' ')}`;
+  const script = `echo $$ > ${join(group.dir, 'cgroup.procs')} && exec "${process.execPath}" --expose-gc "${fileURLToPath(import.meta.url)}" --child ${which} ${process.argv.slice(2).join(' ')}`;
   const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TTL_TORCH_THREADS: String(availableParallelism()) } });
   if (r.status !== 0) throw new Error(`the ${which} run failed (status ${r.status}, signal ${r.signal}: killed for memory if SIGKILL)`);
   return { ...JSON.parse(r.stdout.trim().split('\n').at(-1)), cgroupPeak: group.peak(), cgroupLimitHits: group.failcnt() };
