@@ -77,8 +77,15 @@ StoreWrap::StoreWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StoreWra
         throw ttl::Error("E_BAD_INPUT", "targets must be 0 or 1");
     }
     store_ = store;
+    const auto bytes = [](const torch::Tensor& t) { return t.defined() ? static_cast<int64_t>(t.nbytes()) : int64_t{0}; };
+    external_bytes_ = (store->mapped ? 0 : bytes(store->images)) + bytes(store->labels) + bytes(store->masks) + bytes(store->targets);
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), external_bytes_);
     return info.Env().Undefined();
   });
+}
+
+StoreWrap::~StoreWrap() {
+  if (external_bytes_) Napi::MemoryManagement::AdjustExternalMemory(Env(), -external_bytes_);
 }
 
 std::shared_ptr<const ttl::ImageStore> StoreWrap::from(const Napi::Value& value) {

@@ -15,11 +15,15 @@ class StoreWrap : public Napi::ObjectWrap<StoreWrap> {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit StoreWrap(const Napi::CallbackInfo& info);
+  ~StoreWrap() override;
   static std::shared_ptr<const ttl::ImageStore> from(const Napi::Value& value);
 
  private:
   Napi::Value Size(const Napi::CallbackInfo& info);
   std::shared_ptr<ttl::ImageStore> store_;
+  // Bytes this handle holds in native memory (copied images, labels, masks, targets), told to V8 so that its
+  // garbage collector frees dropped stores as it would JS arrays of that size; mapped images are not counted.
+  int64_t external_bytes_ = 0;
 };
 
 }  // namespace ttl_binding
