@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createModel } from '../../src/index.js';
 import { readMedMNIST, type ImageDataset } from '../../src/data/index.js';
 import { gradCam, probeUnits, writeOverlay } from '../../src/analysis/index.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
-const resolveOptions = { mirror: shared, offline: true, cacheDir: '/nonexistent-ttl-cache' };
+const resolveOptions = { mirror: shared, offline: true, cacheDir: testCacheDir };
 const pipeline = { size: 32, channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const breast = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
 

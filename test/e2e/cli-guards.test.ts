@@ -10,10 +10,10 @@ import { getModelCard } from '../../src/index.js';
 import { registerModel } from '../../src/models.js';
 import { TRAINING_DEFAULTS } from '../../src/train/index.js';
 import { readRunConfig } from '../../src/run/index.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
-const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache' };
+const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir };
 const saved = { task: 'classification', data: 'breastmnist', model: 'squeezenet1_1', weights: 'imagenet', strategies: ['ftl', 'ttl'], search: 'block', repeats: 1, epochs: 1, imageSize: 32 };
 const runDir = (config: object | string) => {
   const dir = join(mkdtempSync(join(tmpdir(), 'ttl-guard-')), 'run');

@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { rng } from '../../fuzz/rng.mjs';
 import { readSafetensors } from '../../src/weights/index.js';
 import { readJournal, recordProblem, trialRecords, type TrialRecord } from '../../src/run/journal.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 // The pause holds each journal append mid-line and each atomic write before its rename, so polling
 // kills land inside them; training and resuming are untouched.
 const env = {
-  ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache', TTL_TORCH_THREADS: '1',
+  ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir, TTL_TORCH_THREADS: '1',
   TTL_TORCH_TEST_WRITE_PAUSE_MS: '120',
 };
 const args = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--epochs', '1', '--image-size', '32', '--batch-size', '64',

@@ -10,10 +10,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkDevices, deviceOfRank, parseDevices } from '../../src/parallel/devices.js';
 import { createModel, finetune, runtimeInfo, type FinetuneOptions } from '../../src/index.js';
 import { KeyStore, ProcessGroup, makeDataParallel } from '../../src/parallel/index.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
-const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache', TTL_TORCH_THREADS: '1' };
+const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir, TTL_TORCH_THREADS: '1' };
 const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--image-size', '32', '--batch-size', '32', '--analyses', 'none'];
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

@@ -10,11 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuLimit } from '../../src/runtime.js';
 import { checkConfig } from '../../src/run/index.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const { TTL_TORCH_THREADS: _pinned, ...inherited } = process.env;
-const env = { ...inherited, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache' };
+const env = { ...inherited, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir };
 const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--strategies', 'ftl,ttl', '--search', 'k=6',
   '--epochs', '1', '--image-size', '32', '--batch-size', '32', '--analyses', 'none'];
 const trials = (out: string) => readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'trial');

@@ -9,10 +9,10 @@ import { getModelCard } from '../../src/index.js';
 import { checkConfig, executeRun, planStageOne, planStageTwo, readRunConfig } from '../../src/run/index.js';
 import { report, resume, run } from '../../src/index.js';
 import { chooseImageSize } from '../../src/run/image-size.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
-const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: '/nonexistent-ttl-cache', TTL_TORCH_THREADS: '1' };
+const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir, TTL_TORCH_THREADS: '1' };
 const tiny = ['--data', 'breastmnist', '--model', 'squeezenet1_1', '--weights', 'imagenet', '--epochs', '1', '--image-size', '32', '--batch-size', '32', '--analyses', 'none'];
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 

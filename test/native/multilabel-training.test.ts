@@ -13,9 +13,9 @@ import { optimOptions } from '../../src/model.js';
 import type { MultiLabelMetrics } from '../../src/metrics/index.js';
 import { readCheckpointInfo } from '../../src/weights/index.js';
 import { CELL_TYPES, writeBccdMosaics } from '../support/bccd-mosaics.js';
-import { shared } from '../support/helpers.js';
+import { shared, testCacheDir } from '../support/helpers.js';
 
-const resolve = { mirror: shared, offline: true, cacheDir: '/nonexistent-ttl-cache' };
+const resolve = { mirror: shared, offline: true, cacheDir: testCacheDir };
 let dir: string;
 let data: ImageDataset;
 let csv: string;

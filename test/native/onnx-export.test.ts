@@ -4,18 +4,19 @@
 // segmentation head on 2D and 3D encoders likewise, logits and mask. A family the exporter cannot write is
 // refused by name.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, exportOnnx, getModelCard, type CreateModelOptions, type ModelCard } from '../../src/index.js';
 import { OnnxGraph } from '../../src/export/onnx-graph.js';
 import { emitNetwork } from '../../src/export/onnx-networks.js';
 import { expectMaskOf, relativeError, root, sharedWeights } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-onnx-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true })); // 2.5 GB of networks
 const cli = join(root, 'dist', 'cli', 'main.js');
 const size = 64; // 48 px left DenseNet-121 1x1 maps: after one step on 2 images its eval batch norms overflowed (NaN) on LibTorch 2.15
 const shape = [2, 3, size, size];

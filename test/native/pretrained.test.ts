@@ -1,14 +1,14 @@
 // Genuine ImageNet weights from ../shared/weights reproduce reference outputs.
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../src/index.js';
-import { fixture, floats, gap, loadState, mapState, maxAbsError, readSafetensors, relativeError, shared, sharedWeights } from '../support/helpers.js';
+import { fixture, floats, gap, loadState, mapState, maxAbsError, readSafetensors, relativeError, shared, sharedWeights, testCacheDir } from '../support/helpers.js';
 
 describe('squeezenet1_1 with real ImageNet weights', () => {
   it('reproduces the reference logits (1e-3 abs) when resolved by name through the mirror', async () => {
     const io = readSafetensors(fixture('squeezenet1_1-imagenet-io.safetensors'));
     const model = await createModel({
       model: 'squeezenet1_1', weights: 'imagenet', device: 'cpu',
-      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+      resolve: { mirror: shared, cacheDir: testCacheDir, offline: true },
     });
     expect(model.loadReport?.missing).toEqual([]);
     expect(model.loadReport?.loaded).toHaveLength(52);
@@ -37,7 +37,7 @@ describe('resnet50_v2 with the partial GluonCV ImageNet weights', () => {
   it('reproduces pooled stem and stage 1-3 outputs and the stage-3 map (1e-3 relative)', async () => {
     const model = await createModel({
       model: 'resnet50_v2', weights: 'imagenet', allowMissing: true, device: 'cpu',
-      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+      resolve: { mirror: shared, cacheDir: testCacheDir, offline: true },
     });
     // Stage-4 convs 1..9 are missing: exactly units stage4.0..stage4.2 stay random.
     expect(model.loadReport?.randomUnits).toEqual(['stage4.0', 'stage4.1', 'stage4.2']);
@@ -97,7 +97,7 @@ describe('a network without batch norm (squeezenet1_1)', () => {
     const input = floats(io, 'input.0');
     const model = await createModel({
       model: 'squeezenet1_1', cutoff: 5, numClasses: 2, weights: 'imagenet', device: 'cpu',
-      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+      resolve: { mirror: shared, cacheDir: testCacheDir, offline: true },
     });
     expect(model.loadReport?.missing).toEqual([]);
     const captured = (await model.forward(input.data, input.shape, { units: ['features.7'] })).units['features.7'];

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, trainSegmentation } from '../../src/index.js';
 import { loadSegmentationManifest, loadSegmentationPairs, readVolume, windowed, type SegmentationDataset, type SegmentationSplit } from '../../src/data/index.js';
-import { root, shared } from '../support/helpers.js';
+import { root, shared, testCacheDir } from '../support/helpers.js';
 
 const dir = join(shared, 'data', 'nifti-samples');
 const ct = join(dir, 'example_ct_sm.nii.gz');
@@ -158,7 +158,7 @@ describe('truncated-encoder U-Net', () => {
     const result = await trainSegmentation({
       model: 'resnet50_v2', weights: 'imagenet', allowMissing: true, strategy: { kind: 'ttl', cutoff: 'block2' }, data, imageSize: 64,
       epochs: 4, batchSize: 6, lr: 0.01, augment: { maxRotationDeg: 5, cropScaleMin: 0.9 }, device: 'cpu', keepModel: true,
-      resolve: { mirror: shared, cacheDir: '/nonexistent-ttl-cache', offline: true },
+      resolve: { mirror: shared, cacheDir: testCacheDir, offline: true },
     });
     const model = result.model!;
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createModel, finetune, type FinetuneOptions, type Model } from '../../src/index.js';
 import { readMedMNIST, type ImageDataset, type MemorySplit } from '../../src/data/index.js';
-import { shared } from '../support/helpers.js';
+import { shared, testCacheDir } from '../support/helpers.js';
 
 const pneumonia = join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz');
 const breast = join(shared, 'data', 'breastmnist', 'breastmnist.npz');
@@ -21,7 +21,7 @@ function subset(path: string, n: number): ImageDataset {
 
 const common = (data: ImageDataset): Omit<FinetuneOptions, 'strategy'> => ({
   model: 'squeezenet1_1', weights: 'imagenet', data, imageSize: 32, epochs: 1, batchSize: 32, lr: 0.001, device: 'cpu',
-  resolve: { mirror: shared, offline: true, cacheDir: '/nonexistent-ttl-cache' }, keepModel: true,
+  resolve: { mirror: shared, offline: true, cacheDir: testCacheDir }, keepModel: true,
 });
 
 async function pretrained(): Promise<Map<string, Buffer>> {

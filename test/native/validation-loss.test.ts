@@ -9,9 +9,9 @@ import { optimOptions } from '../../src/model.js';
 import { toNativeSegmentationStore } from '../../src/data/segmentation.js';
 import { imageChunks } from '../../src/train/chunks.js';
 import { evaluateSplit } from '../../src/train/evaluate.js';
-import { loadState, mapState, shared } from '../support/helpers.js';
+import { loadState, mapState, shared, testCacheDir } from '../support/helpers.js';
 
-const resolve = { mirror: shared, offline: true, cacheDir: '/nonexistent-ttl-cache' };
+const resolve = { mirror: shared, offline: true, cacheDir: testCacheDir };
 const pipeline = { size: 28, channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /**

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type Model } from '../../src/index.js';
 import { readSafetensors, toFloat32, writeSafetensors, type SafeTensorsFile } from '../../src/weights/index.js';
-import { root, shared } from './paths.js';
+import { root, shared, testCacheDir } from './paths.js';
 
-export { root, shared };
+export { root, shared, testCacheDir };
 export const fixture = (name: string) => join(shared, 'fixtures', name);
 export const sharedWeights = (name: string) => join(shared, 'weights', name);
 
