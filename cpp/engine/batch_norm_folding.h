@@ -13,7 +13,7 @@ namespace ttl {
 // (pre-activation ResNets, DenseNets) or sits after a concatenation or a sum stays as it is.
 // The pairs are found on one recorded forward pass of `probe` through the networks' call() sites.
 // `model` is changed in place (convolutions gain a bias), so it must be a private inference copy; the
-// returned norms are to be skipped when it runs (SkipModules).
+// returned norms are to be skipped when it runs (the serving copy's hook).
 std::unordered_set<const torch::nn::Module*> fold_batch_norms(BackboneImpl& model, const torch::Tensor& probe);
 
 }  // namespace ttl

@@ -227,10 +227,15 @@ export function loadedAddon(): AddonChoice | undefined {
   return loaded;
 }
 
-// libgomp spin-waits by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
-// against 220 with PASSIVE (README, issue #12). libgomp reads it when LibTorch is first loaded.
+// libgomp spin-waits ~3 ms by default; beside any other CPU-bound process, 2 threads then trained at 17-47 img/s
+// against 220 with PASSIVE (README, issue #12). A fully passive wait costs batch-1 serving a futex wake-up per
+// operator (ResNet-50 k = 17: 78 ms against 63 ms with a 10,000-iteration spin, ~0.1 ms, on the 2-core machine),
+// so the default is passive after that short spin. An environment that sets either variable keeps its own
+// choice. libgomp reads both when LibTorch is first loaded.
 const waitPassively = () => {
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  if (process.env.OMP_WAIT_POLICY !== undefined) return;
+  process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  process.env.GOMP_SPINCOUNT ??= '10000';
 };
 
 /**

@@ -72,6 +72,24 @@ describe('addon loader', () => {
     expect(ticks).toBeGreaterThan(2);
   });
 
+  it("sets libgomp's wait before LibTorch loads: passive after a short spin, unless the environment chose", () => {
+    // runtimeInfo waits for the compute thread, which must not be inside LibTorch when the process exits.
+    const script = `const { loadNative, runtimeInfo } = await import(${JSON.stringify(join(root, 'dist', 'runtime.js'))});
+      await loadNative();
+      await runtimeInfo();
+      console.log(JSON.stringify({ policy: process.env.OMP_WAIT_POLICY, spin: process.env.GOMP_SPINCOUNT ?? null }));`;
+    const { OMP_WAIT_POLICY: _policy, GOMP_SPINCOUNT: _spin, ...base } = process.env;
+    const waitOf = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...base, TTL_TORCH_THREADS: '1', ...env } });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout);
+    };
+    expect(waitOf({})).toEqual({ policy: 'PASSIVE', spin: '10000' });
+    expect(waitOf({ GOMP_SPINCOUNT: '500' })).toEqual({ policy: 'PASSIVE', spin: '500' });
+    expect(waitOf({ OMP_WAIT_POLICY: 'ACTIVE' })).toEqual({ policy: 'ACTIVE', spin: null });
+    expect(waitOf({ OMP_WAIT_POLICY: 'PASSIVE' })).toEqual({ policy: 'PASSIVE', spin: null });
+  });
+
   it('takes a prebuild whose tag matches this system, and it really loads', () => {
     const dir = packageRoot('match', matching());
     const choice = locateAddon(dir, {});
