@@ -126,10 +126,11 @@ void for_each_batch(const ImageStore& store, const PipelineOptions& options, int
   for (int64_t start = 0; start < store.size(); start += batch_size) {
     if (cancel && cancel->load()) throw Error("E_CANCELLED", "evaluation was cancelled");
     torch::Tensor idx = torch::arange(start, std::min(store.size(), start + batch_size), torch::kInt64);
-    // Mapped images: start reading the next batch's while this one runs (see prefetch_images).
+    // Mapped images, as in training (EpochRun::next): the first batch starts its own reads, each batch starts the
+    // next one's, which then overlap this one's work (see prefetch_images).
+    if (store.mapped && start == 0) prefetch_images(store.images, idx);
     if (store.mapped && start + batch_size < store.size())
       prefetch_images(store.images, torch::arange(start + batch_size, std::min(store.size(), start + 2 * batch_size), torch::kInt64));
-    if (store.mapped && start == 0) prefetch_images(store.images, idx);
     visit(make_batch(store, idx, options, /*train=*/false, device, unused), idx);
   }
 }

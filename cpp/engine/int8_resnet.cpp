@@ -17,7 +17,6 @@ Impl* find(const torch::OrderedDict<std::string, std::shared_ptr<Module>>& modul
   return m ? (*m)->as<Impl>() : nullptr;
 }
 
-
 }  // namespace
 
 Int8ResNet::Int8ResNet(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe) {
