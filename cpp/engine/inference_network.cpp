@@ -5,6 +5,7 @@
 #include "core/macs.h"
 #include "core/runtime.h"
 #include "engine/batch_norm_folding.h"
+#include "engine/folded_resnet.h"
 #include "models/conv.h"
 
 namespace ttl {
@@ -70,6 +71,7 @@ double relative_error(const torch::Tensor& actual, const torch::Tensor& expected
 
 std::string to_string(InferenceLayout layout) {
   switch (layout) {
+    case InferenceLayout::Fused: return "fused";
     case InferenceLayout::OneDnn: return "onednn";
     case InferenceLayout::Dense: return "dense";
     case InferenceLayout::Plain: return "plain";
@@ -87,6 +89,8 @@ InferenceNetwork::InferenceNetwork(const ArchSpec& spec, BackboneImpl& source, c
   }
   const bool onednn = at::hasMKLDNN() && probe.device().is_cpu() && !source.dense_output() &&
                       source.head_kind() != HeadKind::None;
+  const bool fused = onednn && probe.dim() == 4 && FusedResNet::available() && is_resnet_classifier(spec, source);
+  if (fused && build(InferenceLayout::Fused, probe, expected)) return;
   if (onednn && build(InferenceLayout::OneDnn, probe, expected)) return;
   if (build(InferenceLayout::Dense, probe, expected)) return;
   TORCH_CHECK(build(InferenceLayout::Plain, probe, expected), "the inference copy does not reproduce the network");
@@ -102,8 +106,16 @@ Backbone folded_copy(const ArchSpec& spec, BackboneImpl& source, const torch::Te
 bool InferenceNetwork::build(InferenceLayout layout, const torch::Tensor& probe, const torch::Tensor& expected) {
   layout_ = layout;
   skipped_.clear();
+  fused_.reset();
   try {
+    if (layout == InferenceLayout::Fused) {
+      FoldedResNet folded = fold_resnet(spec_, source_, probe);
+      folded_norms_ = folded.folded_norms;
+      fused_ = std::make_unique<FusedResNet>(std::move(folded), probe);
+      return relative_error(forward(probe), expected) <= 1e-4;
+    }
     net_ = layout == InferenceLayout::Plain ? eval_copy(spec_, source_) : folded_copy(spec_, source_, probe, skipped_);
+    folded_norms_ = static_cast<int64_t>(skipped_.size());
     if (layout == InferenceLayout::OneDnn) to_onednn(*net_);
     return relative_error(forward(probe), expected) <= 1e-4;
   } catch (const c10::Error&) {
@@ -113,6 +125,7 @@ bool InferenceNetwork::build(InferenceLayout layout, const torch::Tensor& probe,
 
 torch::Tensor InferenceNetwork::forward(const torch::Tensor& input) {
   c10::InferenceMode inference;
+  if (layout_ == InferenceLayout::Fused) return fused_->forward(input);
   ServingHook hook(skipped_);
   if (layout_ != InferenceLayout::OneDnn) return net_->forward(input);
   // Units on oneDNN tensors end to end; the head (pooling, linear) back on strided ones.

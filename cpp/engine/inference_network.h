@@ -1,17 +1,20 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <unordered_set>
 
 #include "core/arch.h"
 #include "core/backbone.h"
+#include "engine/fused_resnet.h"
 
 namespace ttl {
 
 // How a serving copy computes, from fastest to plainest; each is kept only if its output on a probe
 // matches the source network's eval output to 1e-4 relative.
 enum class InferenceLayout {
+  Fused,   // ResNet v1 on LibTorch 2.x: FusedResNet (convolution, ReLU and residual sum in one oneDNN kernel)
   OneDnn,  // folded, units on oneDNN (mkldnn) tensors with convolution weights reordered once
   Dense,   // folded, ordinary strided tensors
   Plain,   // nothing folded (folding did not reproduce the source network)
@@ -35,7 +38,7 @@ class InferenceNetwork {
 
   torch::Tensor forward(const torch::Tensor& input);
   InferenceLayout layout() const { return layout_; }
-  int64_t folded_norms() const { return static_cast<int64_t>(skipped_.size()); }
+  int64_t folded_norms() const { return folded_norms_; }
 
  private:
   // Builds the copy for `layout`; false when it fails or does not reproduce `expected`.
@@ -43,9 +46,11 @@ class InferenceNetwork {
 
   ArchSpec spec_;
   BackboneImpl& source_;  // read while building only
-  Backbone net_;
+  Backbone net_;                        // every layout but Fused
+  std::unique_ptr<FusedResNet> fused_;  // Fused
   InferenceLayout layout_ = InferenceLayout::Plain;
   std::unordered_set<const torch::nn::Module*> skipped_;
+  int64_t folded_norms_ = 0;
 };
 
 }  // namespace ttl

@@ -1,72 +1,27 @@
 #include "engine/int8_resnet.h"
 
-#include <unordered_set>
-
 #include "core/error.h"
-#include "engine/inference_network.h"
-#include "models/conv.h"
 
 namespace ttl {
-namespace {
-
-using torch::nn::Module;
-
-template <typename Impl>
-Impl* find(const torch::OrderedDict<std::string, std::shared_ptr<Module>>& modules, const std::string& name) {
-  const auto* m = modules.find(name);
-  return m ? (*m)->as<Impl>() : nullptr;
-}
-
-}  // namespace
 
 Int8ResNet::Int8ResNet(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe) {
   // Checked in TypeScript first, with the model's name (src/predictor.ts); this is the second line.
-  if (spec.family != "resnet" || (source.head_kind() != HeadKind::Linear && source.head_kind() != HeadKind::Original))
+  if (!is_resnet_classifier(spec, source))
     throw Error("E_INT8_UNSUPPORTED", "int8 serving supports ResNet v1 classifiers (family 'resnet', a linear head), not a '" +
                                           spec.family + "' network with this head");
   TORCH_CHECK(probe.device().is_cpu(), "LibTorch's quantized kernels run on the CPU only");
-  std::unordered_set<const Module*> folded;
-  Backbone copy = folded_copy(spec, source, probe, folded);
-  const auto modules = copy->named_modules();
-  int64_t norms = 0;
-  for (const auto& m : modules) norms += m.value()->as<torch::nn::BatchNorm2d>() != nullptr;
-  // Every norm in a convolution, so the walk below (which calls no norm) computes what the network does.
-  TORCH_CHECK(norms == static_cast<int64_t>(folded.size()), "int8: ", norms - static_cast<int64_t>(folded.size()),
-              " batch norms of ", spec.family, " could not be folded");
-
-  const auto conv_at = [&](const std::string& name, bool relu) {
-    auto* c = find<torch::nn::Conv2dImpl>(modules, name);
-    TORCH_CHECK(c && c->bias.defined(), "int8: no folded convolution ", name);
-    const auto& o = c->options;
-    Conv out;
-    out.weight = c->weight.detach();
-    out.bias = c->bias.detach();
-    out.stride = at::IntArrayRef(o.stride()).vec();
-    out.padding = explicit_padding(o.padding());
-    out.dilation = at::IntArrayRef(o.dilation()).vec();
-    out.groups = o.groups();
-    out.relu = relu;
-    return out;
-  };
-  stem_ = conv_at("conv1", true);
-  auto* pool = find<torch::nn::MaxPool2dImpl>(modules, "maxpool");
-  TORCH_CHECK(pool, "int8: no stem max pool");
-  pool_ = pool->options;
-  const auto& units = copy->units();
-  for (int64_t i = 1; i < copy->num_built_units(); ++i) {
-    const std::string prefix = units[i].name + ".";
+  FoldedResNet net = fold_resnet(spec, source, probe);
+  const auto conv = [](FoldedConv& c) { return Conv{std::move(c), {}, {}}; };
+  stem_ = conv(net.stem);
+  pool_ = net.pool;
+  for (FoldedBlock& b : net.blocks) {
     Block block;
-    for (int n = 1; find<torch::nn::Conv2dImpl>(modules, prefix + "conv" + std::to_string(n)); ++n)
-      block.branch.push_back(conv_at(prefix + "conv" + std::to_string(n), true));
-    TORCH_CHECK(block.branch.size() >= 2, "int8: block ", units[i].name, " has ", block.branch.size(), " convolutions");
-    block.branch.back().relu = false;  // the ReLU comes after the sum
-    if (find<torch::nn::Conv2dImpl>(modules, prefix + "downsample.0")) block.shortcut = conv_at(prefix + "downsample.0", false);
+    for (FoldedConv& c : b.branch) block.branch.push_back(conv(c));
+    if (b.shortcut) block.shortcut = conv(*b.shortcut);
     blocks_.push_back(std::move(block));
   }
-  auto* fc = find<torch::nn::LinearImpl>(modules, copy->head_name());
-  TORCH_CHECK(fc, "int8: no linear head ", copy->head_name());
-  fc_weight_ = fc->weight.detach();
-  fc_bias_ = fc->bias.detach();
+  fc_weight_ = net.fc_weight;
+  fc_bias_ = net.fc_bias;
 }
 
 int64_t Int8ResNet::convolutions() const {
@@ -76,9 +31,10 @@ int64_t Int8ResNet::convolutions() const {
 }
 
 torch::Tensor Int8ResNet::conv(Conv& c, const torch::Tensor& x) {
-  if (!engine_.empty()) return quantized_conv2d(x, c.packed, c.out.params, c.relu);
-  torch::Tensor y = at::conv2d(x, c.weight, c.bias, c.stride, c.padding, c.dilation, c.groups);
-  return c.out.observer.observe(c.relu ? y.relu_() : y);
+  const FoldedConv& f = c.folded;
+  if (!engine_.empty()) return quantized_conv2d(x, c.packed, c.out.params, f.relu);
+  torch::Tensor y = at::conv2d(x, f.weight, f.bias, f.stride, f.padding, f.dilation, f.groups);
+  return c.out.observer.observe(f.relu ? y.relu_() : y);
 }
 
 torch::Tensor Int8ResNet::add_relu(Activation& a, const torch::Tensor& branch, const torch::Tensor& shortcut) {
@@ -133,7 +89,10 @@ void Int8ResNet::quantize(const std::string& engine) {
     const auto [lo, hi] = a.observer.range(levels);
     a.params = activation_params(lo, hi, levels);
   });
-  const auto pack = [](Conv& c) { c.packed = pack_conv2d(c.weight, c.bias, c.stride, c.padding, c.dilation, c.groups); };
+  const auto pack = [](Conv& c) {
+    const FoldedConv& f = c.folded;
+    c.packed = pack_conv2d(f.weight, f.bias, f.stride, f.padding, f.dilation, f.groups);
+  };
   pack(stem_);
   for (Block& b : blocks_) {
     for (Conv& c : b.branch) pack(c);

@@ -12,6 +12,7 @@
 #include "core/backbone.h"
 #include "engine/activation_observer.h"
 #include "engine/batch_pipeline.h"
+#include "engine/folded_resnet.h"
 #include "engine/image_store.h"
 #include "engine/quantized_ops.h"
 
@@ -23,7 +24,7 @@ namespace ttl {
 // run on LibTorch's quantized kernels end to end (convolution+ReLU fused, the residual sum as add+ReLU, max
 // pooling on quantized tensors); the average pool and the linear head run in float on the dequantized features,
 // so the logits are not rounded (the head is a few thousand MACs of the network's billions).
-// Built from the network's structure by torchvision's module names; other families are refused.
+// Built from the network's folded structure (FoldedResNet); other families are refused.
 class Int8ResNet {
  public:
   // Folds a private copy of `source` (CPU, eval mode) on `probe` (one input of the shape to serve).
@@ -49,17 +50,14 @@ class Int8ResNet {
     QuantParams params;
   };
   struct Conv {
-    torch::Tensor weight, bias;  // folded, float
-    std::vector<int64_t> stride, padding, dilation;
-    int64_t groups = 1;
-    bool relu = false;
+    FoldedConv folded;
     Activation out;
     c10::IValue packed;
   };
   struct Block {
-    std::vector<Conv> branch;     // conv1..convN, a ReLU after all but the last
-    std::optional<Conv> shortcut; // the projection (downsample.0), or the identity
-    Activation sum;               // relu(branch + shortcut)
+    std::vector<Conv> branch;      // as FoldedBlock's
+    std::optional<Conv> shortcut;
+    Activation sum;                // relu(branch + shortcut)
   };
 
   // One walk of the network for both passes: float with range recording, or int8 once quantized.

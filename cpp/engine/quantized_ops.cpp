@@ -1,13 +1,13 @@
 #include "engine/quantized_ops.h"
 
 #include <ATen/Context.h>
-#include <ATen/core/dispatch/Dispatcher.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 
 #include "core/error.h"
+#include "engine/boxed_op.h"
 
 namespace ttl {
 namespace {
@@ -19,15 +19,6 @@ const char* const kEnginePreference[] = {"onednn", "fbgemm", "x86", "qnnpack"};
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-c10::OperatorHandle op(const char* name, const char* overload) {
-  return c10::Dispatcher::singleton().findSchemaOrThrow(name, overload);
-}
-
-torch::Tensor call(const c10::OperatorHandle& handle, std::vector<c10::IValue> stack) {
-  handle.callBoxed(&stack);
-  return stack.at(0).toTensor();
 }
 
 }  // namespace
@@ -72,21 +63,19 @@ c10::IValue pack_conv2d(const torch::Tensor& weight, const torch::Tensor& bias, 
   const torch::Tensor scales = (w.abs().amax({1, 2, 3}) / 127.0).clamp_min(1e-12).to(torch::kDouble);
   const torch::Tensor zeros = torch::zeros({w.size(0)}, torch::kLong);
   const torch::Tensor q = at::quantize_per_channel(w, scales, zeros, 0, torch::kQInt8);
-  static const c10::OperatorHandle prepack = op("quantized::conv2d_prepack", "");
-  std::vector<c10::IValue> stack{q, bias.to(torch::kFloat), stride.vec(), padding.vec(), dilation.vec(), groups};
-  prepack.callBoxed(&stack);
-  return stack.at(0);
+  static const c10::OperatorHandle prepack = require_op("quantized::conv2d_prepack", "");
+  return call_op_value(prepack, {q, bias.to(torch::kFloat), stride.vec(), padding.vec(), dilation.vec(), groups});
 }
 
 torch::Tensor quantized_conv2d(const torch::Tensor& input, const c10::IValue& packed, const QuantParams& out, bool relu) {
-  static const c10::OperatorHandle conv = op("quantized::conv2d", "new");
-  static const c10::OperatorHandle conv_relu = op("quantized::conv2d_relu", "new");
-  return call(relu ? conv_relu : conv, {input, packed, out.scale, out.zero_point});
+  static const c10::OperatorHandle conv = require_op("quantized::conv2d", "new");
+  static const c10::OperatorHandle conv_relu = require_op("quantized::conv2d_relu", "new");
+  return call_op(relu ? conv_relu : conv, {input, packed, out.scale, out.zero_point});
 }
 
 torch::Tensor quantized_add_relu(const torch::Tensor& a, const torch::Tensor& b, const QuantParams& out) {
-  static const c10::OperatorHandle add_relu = op("quantized::add_relu", "");
-  return call(add_relu, {a, b, out.scale, out.zero_point});
+  static const c10::OperatorHandle add_relu = require_op("quantized::add_relu", "");
+  return call_op(add_relu, {a, b, out.scale, out.zero_point});
 }
 
 }  // namespace ttl

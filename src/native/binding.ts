@@ -135,8 +135,11 @@ export interface NativeEpochStats {
 }
 
 export interface InferenceCopyInfo {
-  /** 'onednn': units on oneDNN tensors; 'dense': ordinary tensors; 'plain': nothing folded. */
-  layout: 'onednn' | 'dense' | 'plain';
+  /**
+   * 'fused': ResNet v1 on LibTorch 2.x, convolutions with their ReLU and residual sum in one oneDNN kernel;
+   * 'onednn': units on oneDNN tensors; 'dense': ordinary tensors; 'plain': nothing folded.
+   */
+  layout: 'fused' | 'onednn' | 'dense' | 'plain';
   /** Batch norms folded into the convolution before them. */
   foldedNorms: number;
 }
