@@ -10,6 +10,7 @@
 // Options: --ks 17,14,12 --threads 2 --size 224 --rounds 3 --runs 30 --warmup 10 --epochs 3 --train-size 64
 //          --train-limit 1000 --calibration 256 --sets breastmnist,pneumoniamnist --skip-accuracy
 //          --engines onednn,x86 (default: every quantized engine this LibTorch has)
+// --skip-accuracy times latency only and keeps the accuracy rows an earlier run wrote for this LibTorch.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -112,10 +113,16 @@ if (!values['skip-accuracy']) {
 
 const file = join(here, 'results', 'int8.json');
 const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { builds: {} };
+const previous = results.builds[runtime.libtorch];
+// --skip-accuracy re-times latency and keeps this LibTorch's accuracy rows from the run that measured them.
+const accuracy = values['skip-accuracy'] && previous
+  ? { ...previous.accuracy, measuredAt: previous.accuracy.measuredAt ?? previous.measuredAt }
+  : { measuredAt: new Date().toISOString(), trainSize, epochs, trainLimit, calibration: calibrationCount, rows: accuracyRows };
 results.builds[runtime.libtorch] = {
-  measuredAt: new Date().toISOString(), cpuCapability: runtime.cpuCapability, available: runtime.quantizedEngines, engines, autoEngine,
+  measuredAt: new Date().toISOString(), cpuCapability: runtime.cpuCapability, available: runtime.quantizedEngines, engines,
+  autoEngine: autoEngine ?? (values['skip-accuracy'] ? previous?.autoEngine : undefined),
   latency: { size, threads, rounds, warmup, runs, rows: latencyRows },
-  accuracy: { trainSize, epochs, trainLimit, calibration: calibrationCount, rows: accuracyRows },
+  accuracy,
 };
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

@@ -113,7 +113,8 @@ function int8(results) {
     for (const r of l.rows) out.push(`| ${r.k} | ${cell(r.fp32Ms)} | ${b.engines.map((e) => `${cell(r.int8Ms[e])} (${r.ratios[e].toFixed(2)}x)`).join(' | ')} |`);
     const a = b.accuracy;
     if (a.rows.length) {
-      out.push('', `Test sets, networks trained from scratch at ${a.trainSize} px for ${a.epochs} epochs (at most ${a.trainLimit} training images), ` +
+      const day = (a.measuredAt ?? b.measuredAt).slice(0, 10);
+      out.push('', `Test sets (${day}), networks trained from scratch at ${a.trainSize} px for ${a.epochs} epochs (at most ${a.trainLimit} training images), ` +
         `int8 with the predictor's engine (${b.autoEngine}) calibrated on ${a.calibration} training images:`, '',
         '| set | k | AUROC fp32 | AUROC int8 | difference | identical labels |', '|---|---|---|---|---|---|');
       for (const r of a.rows)
