@@ -59,6 +59,19 @@ function step(results) {
   return out.join('\n');
 }
 
+/** bench/results/step-profile.json (npm run bench -- profile): a training step's self CPU time by kind of work. */
+function stepProfile(results) {
+  const kinds = [...new Set(results.rows.flatMap((r) => Object.keys(r.kinds)))];
+  const head = results.rows.map((r) => `${r.model} ${r.size} px, ${r.python}`);
+  const out = [`${results.threads} threads, ${results.steps} profiled steps after 3 warm-up steps, ${results.measuredAt.slice(0, 10)} (ms a step, share in brackets):`, '',
+    `| work | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`];
+  for (const k of kinds)
+    out.push(`| ${k} | ${results.rows.map((r) => (r.kinds[k] === undefined ? '-' : `${cell(r.kinds[k])} (${Math.round((100 * r.kinds[k]) / r.msPerStep)}%)`)).join(' | ')} |`);
+  out.push(`| **step** | ${results.rows.map((r) => cell(r.msPerStep)).join(' | ')} |`);
+  out.push(`| speed-up if all but the convolutions took no time | ${results.rows.map((r) => `${r.ceilingWithoutOtherWork.toFixed(2)}x`).join(' | ')} |`);
+  return out.join('\n');
+}
+
 /** bench/results/hostile-checkpoint.json (npm run bench -- hostile-checkpoint): peak memory per case. */
 function hostileCheckpoint(results) {
   const out = [`${results.model}, ${cell(results.weightBytes / 1e6)} MB of weights, ${results.measuredAt.slice(0, 10)}.`, '',
@@ -125,14 +138,15 @@ function int8(results) {
   return out.join('\n').trimEnd();
 }
 
-export const TABLES = { peers, quality, step, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData };
+export const TABLES = { peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData };
 
-const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g;
+// The block between the markers may be empty (a new table): the lazy body must not run on to the next block's end.
+const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)(?:[\s\S]*?\n)??(<!-- \/generated -->)/g;
 
 /** `markdown` with every generated block rewritten from its results file (paths relative to `root`). */
 export function fillGenerated(markdown, readResults) {
   return markdown.replace(MARKER, (_, open, kind, file, close) => {
     if (!TABLES[kind]) throw new Error(`unknown generated table '${kind}' (known: ${Object.keys(TABLES).join(', ')})`);
-    return `${open}${TABLES[kind](readResults(file))}${close}`;
+    return `${open}${TABLES[kind](readResults(file))}\n${close}`;
   });
 }

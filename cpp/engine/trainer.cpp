@@ -140,7 +140,7 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
       (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= model_.num_classes()))
     throw Error("E_BAD_INPUT", "labels must lie in [0, " + std::to_string(model_.num_classes()) + ")");
   set_train_mode();
-  optimizer_->zero_grad();
+  clear_gradients();
   torch::Tensor loss;
   {
     AutocastScope autocast(options_.autocast, input.device());
@@ -157,6 +157,13 @@ double Trainer::step(const torch::Tensor& input, const torch::Tensor& labels) {
   if (options_.clip_grad_norm > 0) clip_gradients();
   optimizer_->step();
   return value;
+}
+
+// Gradients undefined rather than zero, as LibTorch 2.x's zero_grad() leaves them by default: the backward then
+// writes each gradient once, where 1.13's zero_grad() fills it with zeros that the backward reads and adds to.
+void Trainer::clear_gradients() {
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
 }
 
 // One norm over every trained parameter, as torch.nn.utils.clip_grad_norm_: the update keeps its direction.

@@ -73,6 +73,7 @@ class Trainer {
   friend class EpochRun;
   void set_train_mode();
   void schedule(int64_t global_step);
+  void clear_gradients();
   void clip_gradients();
   torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& labels);
 

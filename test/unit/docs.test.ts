@@ -42,6 +42,15 @@ describe('docs', () => {
     expect(readFileSync(join(root, 'docs', 'benchmarks.md'), 'utf8').match(/<!-- generated: /g)?.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('an empty generated block is filled in place, the text after it kept', () => {
+    const results = { threads: 2, steps: 1, measuredAt: '2026-12-07T00:00:00Z', rows: [{ model: 'm', size: 8, python: 'p', msPerStep: 10, ceilingWithoutOtherWork: 2, kinds: { 'convolution forward': 5 } }] };
+    const page = '<!-- generated: step-profile a.json -->\n<!-- /generated -->\n\nkept\n\n<!-- generated: step-profile a.json -->\nold\n<!-- /generated -->\n';
+    const filled = fillGenerated(page, () => results);
+    expect(filled.match(/\| convolution forward \| 5\.0 \(50%\) \|/g)).toHaveLength(2);
+    expect(filled).toContain('<!-- /generated -->\n\nkept\n\n<!-- generated: ');
+    expect(filled).not.toContain('old');
+  });
+
   it('the README is a short page for users', () => {
     expect(readFileSync(join(root, 'README.md'), 'utf8').split('\n').length).toBeLessThan(300);
   });
