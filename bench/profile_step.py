@@ -9,32 +9,13 @@ import json
 import sys
 
 import torch
-from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from torch_models import build
+from torch_models import training_step
 
 name, layout = sys.argv[1], sys.argv[6]
 batch, size, steps, threads = (int(a) for a in sys.argv[2:6])
-torch.set_num_threads(threads)
-torch.set_flush_denormal(True)
-torch.manual_seed(0)
-model = build(name)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
-x = torch.randn(batch, 3, *([size] * (3 if name == 'resnet3d_18' else 2)))
-if layout == 'channels-last':
-    memory_format = torch.channels_last_3d if x.dim() == 5 else torch.channels_last
-    model = model.to(memory_format=memory_format)
-    x = x.contiguous(memory_format=memory_format)
-y = torch.randint(0, 2, (batch,))
-model.train()
-
-
-def step():
-    optimizer.zero_grad()
-    nn.functional.cross_entropy(model(x), y).backward()
-    optimizer.step()
-
+step = training_step(name, batch, size, threads, layout)
 
 # Kinds of work, by the ATen op that does it (first match wins); the rest is 'other'.
 KINDS = [

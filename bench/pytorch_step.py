@@ -8,36 +8,11 @@ python3-torch (1.13.1), or the 2.x venv.
 import sys
 import time
 
-import torch
-from torch import nn
-
-from torch_models import build
+from torch_models import training_step
 
 name = sys.argv[1]
 batch, size, steps, threads = (int(a) for a in sys.argv[2:6])
-channels_last = len(sys.argv) > 6 and sys.argv[6] == 'channels-last'
-torch.set_num_threads(threads)
-torch.set_flush_denormal(True)
-torch.manual_seed(0)
-
-model = build(name)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
-x = torch.randn(batch, 3, *([size] * (3 if name == 'resnet3d_18' else 2)))
-if channels_last:
-    layout = torch.channels_last_3d if x.dim() == 5 else torch.channels_last
-    model = model.to(memory_format=layout)
-    x = x.contiguous(memory_format=layout)
-y = torch.randint(0, 2, (batch,))
-model.train()
-
-
-def step():
-    optimizer.zero_grad()
-    loss = nn.functional.cross_entropy(model(x), y)
-    loss.backward()
-    optimizer.step()
-
-
+step = training_step(name, batch, size, threads, sys.argv[6] if len(sys.argv) > 6 else 'contiguous')
 for _ in range(5):
     step()
 start = time.perf_counter()

@@ -63,3 +63,26 @@ def densenet121():
 def build(name):
     """A fresh network by ttl-torch's model name."""
     return {'squeezenet1_1': squeezenet1_1, 'resnet50': resnet50, 'resnet3d_18': resnet3d_18, 'densenet121': densenet121}[name]()
+
+
+def training_step(name, batch, size, threads, layout):
+    """The step both scripts time: a fresh `name` on random input (SIZE^2, SIZE^3 for resnet3d_18) with 2 random
+    labels, SGD with momentum, `layout` 'contiguous' or 'channels-last' (model and input converted)."""
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    model = build(name)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
+    x = torch.randn(batch, 3, *([size] * (3 if name == 'resnet3d_18' else 2)))
+    if layout == 'channels-last':
+        memory_format = torch.channels_last_3d if x.dim() == 5 else torch.channels_last
+        model = model.to(memory_format=memory_format)
+        x = x.contiguous(memory_format=memory_format)
+    y = torch.randint(0, 2, (batch,))
+    model.train()
+
+    def step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    return step

@@ -55,7 +55,7 @@ FoldedResNet fold_resnet(const ArchSpec& spec, BackboneImpl& source, const torch
   const auto& units = copy->units();
   for (int64_t i = 1; i < copy->num_built_units(); ++i) {
     const std::string prefix = units[i].name + ".";
-    FoldedBlock block;
+    FoldedResNet::Block block;
     for (int n = 1; find<torch::nn::Conv2dImpl>(modules, prefix + "conv" + std::to_string(n)); ++n)
       block.branch.push_back(conv_at(prefix + "conv" + std::to_string(n), true));
     TORCH_CHECK(block.branch.size() >= 2, "block ", units[i].name, " has ", block.branch.size(), " convolutions");

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -20,18 +21,48 @@ struct FoldedConv {
   bool relu = false;  // a ReLU follows (a branch's last convolution has its ReLU after the residual sum)
 };
 
-struct FoldedBlock {
-  std::vector<FoldedConv> branch;      // conv1..convN
-  std::optional<FoldedConv> shortcut;  // the projection (downsample.0), or the identity
-};
-
-struct FoldedResNet {
-  FoldedConv stem;
+// The network's structure with one `Conv` per convolution: FoldedConv as folded, or a serving copy's own record
+// (the folded convolution plus its packed weights, observers, ...).
+template <typename Conv>
+struct ResNetOf {
+  struct Block {
+    std::vector<Conv> branch;      // conv1..convN
+    std::optional<Conv> shortcut;  // the projection (downsample.0), or the identity
+  };
+  Conv stem;
   torch::nn::MaxPool2dOptions pool{3};
-  std::vector<FoldedBlock> blocks;  // relu(branch(x) + shortcut(x)) each
+  std::vector<Block> blocks;         // relu(branch(x) + shortcut(x)) each
   torch::Tensor fc_weight, fc_bias;  // after global average pooling
   int64_t folded_norms = 0;
+
+  // The same network with every convolution replaced by make(std::move(conv)).
+  template <typename Make>
+  auto map(Make make) && {
+    ResNetOf<std::invoke_result_t<Make, Conv&&>> out;
+    out.stem = make(std::move(stem));
+    out.pool = pool;
+    for (Block& b : blocks) {
+      auto& mapped = out.blocks.emplace_back();
+      for (Conv& c : b.branch) mapped.branch.push_back(make(std::move(c)));
+      if (b.shortcut) mapped.shortcut = make(std::move(*b.shortcut));
+    }
+    out.fc_weight = fc_weight;
+    out.fc_bias = fc_bias;
+    out.folded_norms = folded_norms;
+    return out;
+  }
+
+  template <typename Visit>
+  void for_each_conv(Visit visit) {
+    visit(stem);
+    for (Block& b : blocks) {
+      for (Conv& c : b.branch) visit(c);
+      if (b.shortcut) visit(*b.shortcut);
+    }
+  }
 };
+
+using FoldedResNet = ResNetOf<FoldedConv>;
 
 // Whether `source` is such a network (family 'resnet', a linear head: the TTL head or torchvision's own).
 bool is_resnet_classifier(const ArchSpec& spec, const BackboneImpl& source);

@@ -21,20 +21,10 @@ c10::List<c10::optional<at::Scalar>> no_scalars() { return c10::List<c10::option
 
 bool FusedResNet::available() { return conv_unary() && conv_binary_inplace(); }
 
-FusedResNet::FusedResNet(FoldedResNet net, const torch::Tensor& probe) {
+FusedResNet::FusedResNet(FoldedResNet net, const torch::Tensor& probe)
+    : net_(std::move(net).map([](FoldedConv&& c) { return Conv{std::move(c), {}}; })) {
   TORCH_CHECK(available(), "this LibTorch has no fused oneDNN convolutions");
   TORCH_CHECK(probe.device().is_cpu() && probe.dim() == 4, "the fused copy runs 2D inputs on the CPU");
-  const auto conv = [](FoldedConv& c) { return Conv{std::move(c), {}}; };
-  stem_ = conv(net.stem);
-  pool_ = net.pool;
-  for (FoldedBlock& b : net.blocks) {
-    Block block;
-    for (FoldedConv& c : b.branch) block.branch.push_back(conv(c));
-    if (b.shortcut) block.shortcut = conv(*b.shortcut);
-    blocks_.push_back(std::move(block));
-  }
-  fc_weight_ = net.fc_weight;
-  fc_bias_ = net.fc_bias;
   c10::InferenceMode inference;
   forward(probe);
 }
@@ -63,10 +53,10 @@ torch::Tensor FusedResNet::conv_add_relu(Conv& c, const torch::Tensor& x, torch:
 }
 
 torch::Tensor FusedResNet::forward(const torch::Tensor& input) {
-  const auto& p = pool_;
+  const auto& p = net_.pool;
   torch::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
-  x = at::max_pool2d(conv(stem_, x), *p.kernel_size(), *p.stride(), *p.padding(), *p.dilation(), p.ceil_mode());
-  for (Block& b : blocks_) {
+  x = at::max_pool2d(conv(net_.stem, x), *p.kernel_size(), *p.stride(), *p.padding(), *p.dilation(), p.ceil_mode());
+  for (auto& b : net_.blocks) {
     // The block's input is its own tensor (the pool's or the previous block's output), so with an identity
     // shortcut the sum may overwrite it once the branch has read it.
     torch::Tensor shortcut = b.shortcut ? conv(*b.shortcut, x) : x;
@@ -74,7 +64,7 @@ torch::Tensor FusedResNet::forward(const torch::Tensor& input) {
     for (size_t i = 0; i + 1 < b.branch.size(); ++i) y = conv(b.branch[i], y);
     x = conv_add_relu(b.branch.back(), y, shortcut);
   }
-  return torch::linear(x.mean({2, 3}), fc_weight_, fc_bias_);
+  return torch::linear(x.mean({2, 3}), net_.fc_weight, net_.fc_bias);
 }
 
 }  // namespace ttl

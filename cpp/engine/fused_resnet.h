@@ -1,9 +1,6 @@
 #pragma once
 #include <torch/torch.h>
 
-#include <optional>
-#include <vector>
-
 #include "engine/folded_resnet.h"
 
 namespace ttl {
@@ -29,10 +26,6 @@ class FusedResNet {
     FoldedConv folded;
     torch::Tensor weight;  // reordered for oneDNN; undefined until the probe pass
   };
-  struct Block {
-    std::vector<Conv> branch;
-    std::optional<Conv> shortcut;
-  };
 
   torch::Tensor conv(Conv& c, const torch::Tensor& x);
   // relu(conv(x) + shortcut), computed into `shortcut`.
@@ -40,10 +33,7 @@ class FusedResNet {
   // The convolution's reordered weights: reordered on the first call, for that input's shape.
   const torch::Tensor& weight(Conv& c, const torch::Tensor& x);
 
-  Conv stem_;
-  torch::nn::MaxPool2dOptions pool_{3};
-  std::vector<Block> blocks_;
-  torch::Tensor fc_weight_, fc_bias_;
+  ResNetOf<Conv> net_;
 };
 
 }  // namespace ttl

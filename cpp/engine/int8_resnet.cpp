@@ -3,30 +3,26 @@
 #include "core/error.h"
 
 namespace ttl {
+namespace {
 
-Int8ResNet::Int8ResNet(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe) {
+FoldedResNet fold_supported(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe) {
   // Checked in TypeScript first, with the model's name (src/predictor.ts); this is the second line.
   if (!is_resnet_classifier(spec, source))
     throw Error("E_INT8_UNSUPPORTED", "int8 serving supports ResNet v1 classifiers (family 'resnet', a linear head), not a '" +
                                           spec.family + "' network with this head");
   TORCH_CHECK(probe.device().is_cpu(), "LibTorch's quantized kernels run on the CPU only");
-  FoldedResNet net = fold_resnet(spec, source, probe);
-  const auto conv = [](FoldedConv& c) { return Conv{std::move(c), {}, {}}; };
-  stem_ = conv(net.stem);
-  pool_ = net.pool;
-  for (FoldedBlock& b : net.blocks) {
-    Block block;
-    for (FoldedConv& c : b.branch) block.branch.push_back(conv(c));
-    if (b.shortcut) block.shortcut = conv(*b.shortcut);
-    blocks_.push_back(std::move(block));
-  }
-  fc_weight_ = net.fc_weight;
-  fc_bias_ = net.fc_bias;
+  return fold_resnet(spec, source, probe);
 }
+
+}  // namespace
+
+Int8ResNet::Int8ResNet(const ArchSpec& spec, BackboneImpl& source, const torch::Tensor& probe)
+    : net_(fold_supported(spec, source, probe).map([](FoldedConv&& c) { return Conv{std::move(c), {}, {}}; })),
+      sums_(net_.blocks.size()) {}
 
 int64_t Int8ResNet::convolutions() const {
   int64_t n = 1;
-  for (const Block& b : blocks_) n += static_cast<int64_t>(b.branch.size()) + (b.shortcut ? 1 : 0);
+  for (const auto& b : net_.blocks) n += static_cast<int64_t>(b.branch.size()) + (b.shortcut ? 1 : 0);
   return n;
 }
 
@@ -46,27 +42,24 @@ torch::Tensor Int8ResNet::run(torch::Tensor x) {
   x = x.contiguous(at::MemoryFormat::ChannelsLast);  // the quantized kernels' layout (NHWC)
   x = engine_.empty() ? input_.observer.observe(x)
                       : at::quantize_per_tensor(x, input_.params.scale, input_.params.zero_point, torch::kQUInt8);
-  const auto& p = pool_;
-  x = at::max_pool2d(conv(stem_, x), *p.kernel_size(), *p.stride(), *p.padding(), *p.dilation(), p.ceil_mode());
-  for (Block& b : blocks_) {
+  const auto& p = net_.pool;
+  x = at::max_pool2d(conv(net_.stem, x), *p.kernel_size(), *p.stride(), *p.padding(), *p.dilation(), p.ceil_mode());
+  for (size_t i = 0; i < net_.blocks.size(); ++i) {
+    auto& b = net_.blocks[i];
     torch::Tensor shortcut = b.shortcut ? conv(*b.shortcut, x) : x;
     torch::Tensor y = x;
     for (Conv& c : b.branch) y = conv(c, y);
-    x = add_relu(b.sum, y, shortcut);
+    x = add_relu(sums_[i], y, shortcut);
   }
   // Global average pool and the linear head in float (see the class comment).
   torch::Tensor features = (engine_.empty() ? x : x.dequantize()).mean({2, 3});
-  return torch::linear(features, fc_weight_, fc_bias_);
+  return torch::linear(features, net_.fc_weight, net_.fc_bias);
 }
 
 void Int8ResNet::for_each_activation(const std::function<void(Activation&)>& visit) {
   visit(input_);
-  visit(stem_.out);
-  for (Block& b : blocks_) {
-    for (Conv& c : b.branch) visit(c.out);
-    if (b.shortcut) visit(b.shortcut->out);
-    visit(b.sum);
-  }
+  net_.for_each_conv([&](Conv& c) { visit(c.out); });
+  for (Activation& sum : sums_) visit(sum);
 }
 
 void Int8ResNet::observe(const torch::Tensor& batch) {
@@ -89,15 +82,10 @@ void Int8ResNet::quantize(const std::string& engine) {
     const auto [lo, hi] = a.observer.range(levels);
     a.params = activation_params(lo, hi, levels);
   });
-  const auto pack = [](Conv& c) {
+  net_.for_each_conv([](Conv& c) {
     const FoldedConv& f = c.folded;
     c.packed = pack_conv2d(f.weight, f.bias, f.stride, f.padding, f.dilation, f.groups);
-  };
-  pack(stem_);
-  for (Block& b : blocks_) {
-    for (Conv& c : b.branch) pack(c);
-    if (b.shortcut) pack(*b.shortcut);
-  }
+  });
   engine_ = chosen;
 }
 

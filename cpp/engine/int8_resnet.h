@@ -54,11 +54,6 @@ class Int8ResNet {
     Activation out;
     c10::IValue packed;
   };
-  struct Block {
-    std::vector<Conv> branch;      // as FoldedBlock's
-    std::optional<Conv> shortcut;
-    Activation sum;                // relu(branch + shortcut)
-  };
 
   // One walk of the network for both passes: float with range recording, or int8 once quantized.
   torch::Tensor run(torch::Tensor x);
@@ -67,10 +62,8 @@ class Int8ResNet {
   void for_each_activation(const std::function<void(Activation&)>& visit);
 
   Activation input_;
-  Conv stem_;
-  torch::nn::MaxPool2dOptions pool_{3};
-  std::vector<Block> blocks_;
-  torch::Tensor fc_weight_, fc_bias_;
+  ResNetOf<Conv> net_;
+  std::vector<Activation> sums_;  // relu(branch + shortcut), one per block
   bool histograms_ = false;  // calibration's second pass
   std::string engine_;       // empty until quantized
   int64_t calibration_images_ = 0;
