@@ -10,7 +10,10 @@
 // Options: --ks 17,14,12 --threads 2 --size 224 --rounds 3 --runs 30 --warmup 10 --epochs 3 --train-size 64
 //          --train-limit 1000 --calibration 256 --sets breastmnist,pneumoniamnist --skip-accuracy
 //          --engines onednn,x86 (default: every quantized engine this LibTorch has)
-// --skip-accuracy times latency only and keeps the accuracy rows an earlier run wrote for this LibTorch.
+// --skip-accuracy / --skip-latency measure one part only and keep the other's rows from the run that measured them.
+// --compare-fx also quantizes each trained checkpoint with PyTorch's FX graph mode (bench/int8_fx.py, .venv's
+// PyTorch 2.x, its default x86 qconfig) on the same calibration and test images: the method's error on these weights.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,7 +32,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '10' },
     epochs: { type: 'string', default: '3' }, 'train-size': { type: 'string', default: '64' }, 'train-limit': { type: 'string', default: '1000' },
     calibration: { type: 'string', default: '256' }, sets: { type: 'string', default: 'breastmnist,pneumoniamnist' },
-    'skip-accuracy': { type: 'boolean', default: false }, engines: { type: 'string' }, shared: { type: 'string', default: resolve(here, '..', '..', 'shared') },
+    'skip-accuracy': { type: 'boolean', default: false }, 'compare-fx': { type: 'boolean', default: false },
+    'skip-latency': { type: 'boolean', default: false }, engines: { type: 'string' }, shared: { type: 'string', default: resolve(here, '..', '..', 'shared') },
   },
 });
 const ks = values.ks.split(',').map(Number);
@@ -61,21 +65,47 @@ async function latency(k, engine) {
   await net.close();
   return { ms: medianMs, info };
 }
-const contenders = ['fp32', ...engines];
-const times = new Map(ks.map((k) => [k, Object.fromEntries(contenders.map((c) => [c, []]))]));
-for (let round = 0; round < rounds; round++)
-  for (const k of ks)
-    for (const c of contenders) times.get(k)[c].push((await latency(k, c === 'fp32' ? undefined : c)).ms);
-const list = (a) => a.map((v) => v.toFixed(1)).join(', ');
-console.log(`LibTorch ${runtime.libtorch}; ResNet-50 cut at k + linear head, batch 1, ${size} px, ${threads} threads, ${warmup} + ${runs} runs, ${rounds} interleaved rounds`);
-const latencyRows = ks.map((k) => {
-  const t = times.get(k);
-  const fp32Ms = median(t.fp32);
-  const int8Ms = Object.fromEntries(engines.map((e) => [e, median(t[e])]));
-  console.log(`k=${k}: fp32 serving ${fp32Ms.toFixed(1)} ms (${list(t.fp32)}); ` +
-    engines.map((e) => `int8 ${e} ${int8Ms[e].toFixed(1)} ms (${list(t[e])}) = ${(int8Ms[e] / fp32Ms).toFixed(2)}x`).join('; '));
-  return { k, fp32Ms, int8Ms, ratios: Object.fromEntries(engines.map((e) => [e, int8Ms[e] / fp32Ms])), runs: t };
-});
+async function timeLatency() {
+  const contenders = ['fp32', ...engines];
+  const times = new Map(ks.map((k) => [k, Object.fromEntries(contenders.map((c) => [c, []]))]));
+  for (let round = 0; round < rounds; round++)
+    for (const k of ks)
+      for (const c of contenders) times.get(k)[c].push((await latency(k, c === 'fp32' ? undefined : c)).ms);
+  const list = (a) => a.map((v) => v.toFixed(1)).join(', ');
+  console.log(`LibTorch ${runtime.libtorch}; ResNet-50 cut at k + linear head, batch 1, ${size} px, ${threads} threads, ${warmup} + ${runs} runs, ${rounds} interleaved rounds`);
+  return ks.map((k) => {
+    const t = times.get(k);
+    const fp32Ms = median(t.fp32);
+    const int8Ms = Object.fromEntries(engines.map((e) => [e, median(t[e])]));
+    console.log(`k=${k}: fp32 serving ${fp32Ms.toFixed(1)} ms (${list(t.fp32)}); ` +
+      engines.map((e) => `int8 ${e} ${int8Ms[e].toFixed(1)} ms (${list(t[e])}) = ${(int8Ms[e] / fp32Ms).toFixed(2)}x`).join('; '));
+    return { k, fp32Ms, int8Ms, ratios: Object.fromEntries(engines.map((e) => [e, int8Ms[e] / fp32Ms])), runs: t };
+  });
+}
+const file = join(here, 'results', 'int8.json');
+const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { builds: {} };
+const previous = results.builds[runtime.libtorch];
+// --skip-latency / --skip-accuracy keep this LibTorch's rows of that kind from the run that measured them.
+const keepLatency = values['skip-latency'] && previous;
+const latencyResult = keepLatency
+  ? { ...previous.latency, measuredAt: previous.latency.measuredAt ?? previous.measuredAt }
+  : { measuredAt: new Date().toISOString(), size, threads, rounds, warmup, runs, rows: await timeLatency() };
+
+/** PyTorch's FX quantization of the same checkpoint (bench/int8_fx.py): AUROC of its float and int8 networks, their
+ * label agreement, and how often its float labels equal ttl-torch's (`ours`: a check that both run the same network). */
+function fxQuantized(checkpoint, data, k, truth, ours) {
+  const python = join(here, '..', '.venv', 'bin', 'python');
+  const r = spawnSync(python, [join(here, 'int8_fx.py'), checkpoint, data, String(k), String(calibrationCount), String(threads)], { encoding: 'utf8', cwd: here, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`int8_fx.py ${checkpoint} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  const label = (p) => p.indexOf(Math.max(...p));
+  const [fp32, int8] = [out.fp32.map(label), out.int8.map(label)];
+  const share = (a, b) => a.filter((v, i) => v === b[i]).length / a.length;
+  return {
+    torch: out.torch, engine: out.engine, fp32Auroc: auroc(truth, out.fp32.map((p) => p[1])), int8Auroc: auroc(truth, out.int8.map((p) => p[1])),
+    agreement: share(fp32, int8), fp32SameAsOurs: share(fp32, ours),
+  };
+}
 
 // Accuracy of the predictor's own choice of engine.
 const accuracyRows = [];
@@ -102,8 +132,10 @@ if (!values['skip-accuracy']) {
         const positive = (p) => p.probabilities[1];
         const agreement = scores.fp32.filter((p, i) => p.label === scores.int8[i].label).length / truth.length;
         const row = { set, k, fp32Auroc: auroc(truth, scores.fp32.map(positive)), int8Auroc: auroc(truth, scores.int8.map(positive)), agreement, testImages: truth.length };
+        if (values['compare-fx']) row.fx = fxQuantized(checkpoint, npz(set), k, truth, scores.fp32.map((p) => p.label));
         accuracyRows.push(row);
-        console.log(`${set} k=${k}: AUROC fp32 ${row.fp32Auroc.toFixed(4)}, int8 (${autoEngine}) ${row.int8Auroc.toFixed(4)}, labels agreeing ${(100 * agreement).toFixed(1)}%`);
+        console.log(`${set} k=${k}: AUROC fp32 ${row.fp32Auroc.toFixed(4)}, int8 (${autoEngine}) ${row.int8Auroc.toFixed(4)}, labels agreeing ${(100 * agreement).toFixed(1)}%` +
+          (row.fx ? `; PyTorch FX: fp32 ${row.fx.fp32Auroc.toFixed(4)}, int8 ${row.fx.int8Auroc.toFixed(4)}, labels agreeing ${(100 * row.fx.agreement).toFixed(1)}% (its fp32 labels = ours for ${(100 * row.fx.fp32SameAsOurs).toFixed(1)}%)` : ''));
       }
     }
   } finally {
@@ -111,17 +143,14 @@ if (!values['skip-accuracy']) {
   }
 }
 
-const file = join(here, 'results', 'int8.json');
-const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { builds: {} };
-const previous = results.builds[runtime.libtorch];
-// --skip-accuracy re-times latency and keeps this LibTorch's accuracy rows from the run that measured them.
 const accuracy = values['skip-accuracy'] && previous
   ? { ...previous.accuracy, measuredAt: previous.accuracy.measuredAt ?? previous.measuredAt }
   : { measuredAt: new Date().toISOString(), trainSize, epochs, trainLimit, calibration: calibrationCount, rows: accuracyRows };
 results.builds[runtime.libtorch] = {
-  measuredAt: new Date().toISOString(), cpuCapability: runtime.cpuCapability, available: runtime.quantizedEngines, engines,
+  measuredAt: new Date().toISOString(), cpuCapability: runtime.cpuCapability, available: runtime.quantizedEngines,
+  engines: keepLatency ? previous.engines : engines,
   autoEngine: autoEngine ?? (values['skip-accuracy'] ? previous?.autoEngine : undefined),
-  latency: { size, threads, rounds, warmup, runs, rows: latencyRows },
+  latency: latencyResult,
   accuracy,
 };
 mkdirSync(dirname(file), { recursive: true });

@@ -120,18 +120,21 @@ function int8(results) {
   const out = [];
   for (const [libtorch, b] of Object.entries(results.builds)) {
     const l = b.latency;
-    out.push(`**LibTorch ${libtorch}** (${b.cpuCapability}, quantized engines: ${b.available.join(', ')}; ${b.measuredAt.slice(0, 10)}). ` +
+    out.push(`**LibTorch ${libtorch}** (${b.cpuCapability}, quantized engines: ${b.available.join(', ')}; ${(l.measuredAt ?? b.measuredAt).slice(0, 10)}). ` +
       `Batch-1 latency, ResNet-50 cut at k + linear head, ${l.size} px, ${l.threads} threads, medians of ${l.rounds} interleaved rounds (ms; int8 / fp32 in brackets):`, '',
     `| k | fp32 serving copy | ${b.engines.map((e) => `int8 ${e}`).join(' | ')} |`, `|---|---|${b.engines.map(() => '---').join('|')}|`);
     for (const r of l.rows) out.push(`| ${r.k} | ${cell(r.fp32Ms)} | ${b.engines.map((e) => `${cell(r.int8Ms[e])} (${r.ratios[e].toFixed(2)}x)`).join(' | ')} |`);
     const a = b.accuracy;
     if (a.rows.length) {
       const day = (a.measuredAt ?? b.measuredAt).slice(0, 10);
+      const fx = a.rows.some((r) => r.fx);
       out.push('', `Test sets (${day}), networks trained from scratch at ${a.trainSize} px for ${a.epochs} epochs (at most ${a.trainLimit} training images), ` +
         `int8 with the predictor's engine (${b.autoEngine}) calibrated on ${a.calibration} training images:`, '',
-        '| set | k | AUROC fp32 | AUROC int8 | difference | identical labels |', '|---|---|---|---|---|---|');
+        '| set | k | AUROC fp32 | AUROC int8 | difference | identical labels |' + (fx ? ' PyTorch FX int8: AUROC difference | identical labels |' : ''),
+        '|---|---|---|---|---|---|' + (fx ? '---|---|' : ''));
       for (const r of a.rows)
-        out.push(`| ${r.set} | ${r.k} | ${cell(r.fp32Auroc, 4)} | ${cell(r.int8Auroc, 4)} | ${(r.int8Auroc - r.fp32Auroc).toFixed(4)} | ${cell(100 * r.agreement)}% of ${r.testImages} |`);
+        out.push(`| ${r.set} | ${r.k} | ${cell(r.fp32Auroc, 4)} | ${cell(r.int8Auroc, 4)} | ${(r.int8Auroc - r.fp32Auroc).toFixed(4)} | ${cell(100 * r.agreement)}% of ${r.testImages} |` +
+          (r.fx ? ` ${(r.fx.int8Auroc - r.fx.fp32Auroc).toFixed(4)} | ${cell(100 * r.fx.agreement)}% |` : ''));
     }
     out.push('');
   }
