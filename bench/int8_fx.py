@@ -52,9 +52,9 @@ if result.unexpected_keys:
 # Unit 0 is the stem, units 1..16 the bottlenecks in order: the first K units, then pooling and the linear head.
 blocks = [b for layer in (full.layer1, full.layer2, full.layer3, full.layer4) for b in layer][:k - 1]
 model = nn.Sequential(full.conv1, full.bn1, full.relu, full.maxpool, *blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), fc).eval()
-missing = [key for key in result.missing_keys if any(key.startswith(f'layer{i + 1}.') for i in range(4))]
-kept = {f'{name}.' for name, m in full.named_modules() if any(m is b for b in blocks)}
-if any(key.startswith(tuple(kept)) for key in missing) or blocks and blocks[-1].conv3.out_channels != fc.in_features:
+# Every kept module's weights must come from the checkpoint; the dropped blocks' may be missing.
+kept = tuple(f'{name}.' for name, m in full.named_modules() if any(m is b for b in blocks)) + ('conv1.', 'bn1.')
+if any(key.startswith(kept) for key in result.missing_keys) or (blocks and blocks[-1].conv3.out_channels != fc.in_features):
     raise SystemExit(f'{path}: not a ResNet-50 cut at k = {k} with a linear head')
 pipeline = json.loads(metadata['input'])
 size = pipeline['size'][-1] if isinstance(pipeline['size'], list) else pipeline['size']
