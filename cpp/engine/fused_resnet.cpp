@@ -21,12 +21,8 @@ c10::List<c10::optional<at::Scalar>> no_scalars() { return c10::List<c10::option
 
 bool FusedResNet::available() { return conv_unary() && conv_binary_inplace(); }
 
-FusedResNet::FusedResNet(FoldedResNet net, const torch::Tensor& probe)
-    : net_(std::move(net).map([](FoldedConv&& c) { return Conv{std::move(c), {}}; })) {
+FusedResNet::FusedResNet(FoldedResNet net) : net_(std::move(net).map([](FoldedConv&& c) { return Conv{std::move(c), {}}; })) {
   TORCH_CHECK(available(), "this LibTorch has no fused oneDNN convolutions");
-  TORCH_CHECK(probe.device().is_cpu() && probe.dim() == 4, "the fused copy runs 2D inputs on the CPU");
-  c10::InferenceMode inference;
-  forward(probe);
 }
 
 const torch::Tensor& FusedResNet::weight(Conv& c, const torch::Tensor& x) {

@@ -111,7 +111,7 @@ bool InferenceNetwork::build(InferenceLayout layout, const torch::Tensor& probe,
     if (layout == InferenceLayout::Fused) {
       FoldedResNet folded = fold_resnet(spec_, source_, probe);
       folded_norms_ = folded.folded_norms;
-      fused_ = std::make_unique<FusedResNet>(std::move(folded), probe);
+      fused_ = std::make_unique<FusedResNet>(std::move(folded));
       return relative_error(forward(probe), expected) <= 1e-4;
     }
     net_ = layout == InferenceLayout::Plain ? eval_copy(spec_, source_) : folded_copy(spec_, source_, probe, skipped_);
