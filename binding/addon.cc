@@ -105,6 +105,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// Sync, from the main thread's 'exit' event (src/native/loader.ts).
+Napi::Value StopComputeThread(const Napi::CallbackInfo& info) {
+  ComputeThread::stop();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 }  // namespace ttl_binding
 
@@ -115,6 +121,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic));
+  exports.Set("stopComputeThread", Napi::Function::New(env, StopComputeThread));
   exports.Set("cpuLimit", Napi::Function::New(env, CpuLimit));
   exports.Set("freeThreads", Napi::Function::New(env, FreeThreads));
   exports.Set("batchesPerEpoch", Napi::Function::New(env, BatchesPerEpoch));

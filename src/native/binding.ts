@@ -268,6 +268,8 @@ export interface Binding {
   info(): Promise<NativeRuntimeInfo>;
   setThreads(threads: number): void;
   setDeterministic(on: boolean): void;
+  /** Lets the compute thread's task in flight finish and starts no other (the process is exiting). */
+  stopComputeThread(): void;
   cpuLimit(): NativeCpuLimit;
   /** The batches an epoch of `samples` trains (cpp/engine/trainer.h plan_epoch, the one statement of the rule). */
   batchesPerEpoch(samples: number, batchSize: number, lastBatch: LastBatch, ranks: number): number;

@@ -1,7 +1,7 @@
 // The only module that loads the compiled addon; everything else imports its typed surface.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { dirname, join, relative, resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { findPipTorch, pipPython, preloadLibraries, wheelLibraries, type PipTorch } from './pip-torch.js';
@@ -279,6 +279,9 @@ export function native(): Binding {
     throw new TtlError('E_NATIVE', `loading ${choice.path} failed: ${(error as Error).message}. ${installHint}`, { cause: error });
   }
   loaded = choice;
+  // exit() destroys LibTorch's statics: no kernel may still run then. The compute thread serves the whole process,
+  // so only the main thread's exit stops it.
+  if (isMainThread) process.once('exit', () => binding!.stopComputeThread());
   const threads = envThreads();
   if (threads) binding.setThreads(threads);
   return binding;
