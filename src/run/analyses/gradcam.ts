@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { imageRows } from '../../data/dataset.js';
+import { imageRows, sampleBits, type ImageSplit } from '../../data/dataset.js';
 import { TtlError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic.js';
 import { createModel } from '../../model.js';
@@ -20,6 +20,28 @@ import { metricsOf } from '../task.js';
 /** Test images in the figure unless told. */
 export const GRADCAM_IMAGES = 4;
 
+/**
+ * The first `count` images of a grayscale split resized to `size`: as 8-bit grays for the figure, and as the
+ * network's normalised 3-channel input. 16-bit images are resized at 16 bits and scaled, never truncated to a byte.
+ */
+export async function figureInputs(split: ImageSplit, count: number, size: number, mean: number[], std: number[]): Promise<{ grays: Uint8Array[]; input: Float32Array }> {
+  const [h, w] = split.shape.slice(1);
+  const wide = sampleBits(split) === 16;
+  const range = wide ? 65535 : 255;
+  const resized = await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const out = await sharp(imageRows(split, i, i + 1), { raw: { width: w, height: h, channels: 1 } })
+      .resize(size, size, { fit: 'fill' }).toColourspace(wide ? 'grey16' : 'b-w').raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer();
+    // A copy: sharp's buffer need not start at an even offset.
+    return wide ? new Uint16Array(Uint8Array.from(out).buffer) : new Uint8Array(out);
+  }));
+  const input = new Float32Array(count * 3 * size * size);
+  resized.forEach((g, n) => {
+    for (let c = 0; c < 3; c++) for (let i = 0; i < size * size; i++) input[(n * 3 + c) * size * size + i] = (g[i] / range - mean[c]) / std[c];
+  });
+  const grays = resized.map((g) => (wide ? Uint8Array.from(g, (v) => Math.round(v / 257)) : (g as Uint8Array)));
+  return { grays, input };
+}
+
 /** The side-by-side Grad-CAM figure of a finished run's FTL and TTL networks on test images; returns its path. */
 export async function runGradcamFigure(dir: string, options: { count?: number; size?: number } = {}): Promise<string> {
   const config = readSavedConfig(dir);
@@ -35,15 +57,8 @@ export async function runGradcamFigure(dir: string, options: { count?: number; s
   if (data.kind !== 'gray') throw new TtlError('E_BAD_ARGUMENT', 'the side-by-side figure supports grayscale datasets');
   const count = Math.min(options.count ?? GRADCAM_IMAGES, data.test.labels.length);
   const size = options.size ?? 128;
-  const [h, w] = data.test.shape.slice(1);
   const { mean, std } = normalisation(card, config.weights);
-  const grays = await Promise.all(Array.from({ length: count }, (_, i) =>
-    sharp(Buffer.from(imageRows(data.test, i, i + 1)), { raw: { width: w, height: h, channels: 1 } })
-      .resize(size, size, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer().then((b) => new Uint8Array(b))));
-  const input = new Float32Array(count * 3 * size * size);
-  grays.forEach((g, n) => {
-    for (let c = 0; c < 3; c++) for (let i = 0; i < size * size; i++) input[(n * 3 + c) * size * size + i] = (g[i] / 255 - mean[c]) / std[c];
-  });
+  const { grays, input } = await figureInputs(data.test, count, size, mean, std);
   const tiles: Buffer[][] = grays.map((g) => [Buffer.from(overlayPixels(g, new Float32Array(size * size), 0))]);
   for (const row of [ftl, ttl]) {
     const trial = `${row.strategy}-k${row.cutoff}-s${config.seed}`;
