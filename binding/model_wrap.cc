@@ -554,7 +554,7 @@ Napi::Value ModelWrap::QuantizeForInference(const Napi::CallbackInfo& info) {
     const std::string engine = info[3].As<Napi::String>().Utf8Value();
     struct Info {
       std::string engine;
-      int64_t convolutions, images;
+      int64_t convolutions, images, fused_sums;
     };
     return run<Info>(
         env, acquire(env),
@@ -563,13 +563,14 @@ Napi::Value ModelWrap::QuantizeForInference(const Napi::CallbackInfo& info) {
           s.int8 = ttl::quantize_resnet(s.spec, *s.net, stores, pipeline, batch_size, engine, &s.cancel);
           s.int8_stale = false;
           s.serving = true;
-          return Info{s.int8->engine(), s.int8->convolutions(), s.int8->calibration_images()};
+          return Info{s.int8->engine(), s.int8->convolutions(), s.int8->calibration_images(), s.int8->fused_sums()};
         },
         [](Napi::Env env, Info& result) -> Napi::Value {
           Napi::Object out = Napi::Object::New(env);
           out.Set("engine", result.engine);
           out.Set("convolutions", Napi::Number::New(env, static_cast<double>(result.convolutions)));
           out.Set("calibrationImages", Napi::Number::New(env, static_cast<double>(result.images)));
+          out.Set("fusedSums", Napi::Number::New(env, static_cast<double>(result.fused_sums)));
           return out;
         });
   });

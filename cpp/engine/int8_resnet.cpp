@@ -33,9 +33,12 @@ torch::Tensor Int8ResNet::conv(Conv& c, const torch::Tensor& x) {
   return c.out.observer.observe(f.relu ? y.relu_() : y);
 }
 
-torch::Tensor Int8ResNet::add_relu(Activation& a, const torch::Tensor& branch, const torch::Tensor& shortcut) {
-  if (!engine_.empty()) return quantized_add_relu(branch, shortcut, a.params);
-  return a.observer.observe((branch + shortcut).relu_());
+torch::Tensor Int8ResNet::conv_add_relu(Conv& last, Activation& sum, const torch::Tensor& x, const torch::Tensor& shortcut) {
+  if (fused_sums_) return quantized_conv2d_add_relu(x, shortcut, last.packed, sum.params);
+  // Calibration records the convolution's own range too: the unfused kernels requantize its output.
+  const torch::Tensor branch = conv(last, x);
+  if (!engine_.empty()) return quantized_add_relu(branch, shortcut, sum.params);
+  return sum.observer.observe((branch + shortcut).relu_());
 }
 
 torch::Tensor Int8ResNet::run(torch::Tensor x) {
@@ -48,8 +51,8 @@ torch::Tensor Int8ResNet::run(torch::Tensor x) {
     auto& b = net_.blocks[i];
     torch::Tensor shortcut = b.shortcut ? conv(*b.shortcut, x) : x;
     torch::Tensor y = x;
-    for (Conv& c : b.branch) y = conv(c, y);
-    x = add_relu(sums_[i], y, shortcut);
+    for (size_t j = 0; j + 1 < b.branch.size(); ++j) y = conv(b.branch[j], y);
+    x = conv_add_relu(b.branch.back(), sums_[i], y, shortcut);
   }
   // Global average pool and the linear head in float (see the class comment).
   torch::Tensor features = (engine_.empty() ? x : x.dequantize()).mean({2, 3});
@@ -87,6 +90,7 @@ void Int8ResNet::quantize(const std::string& engine) {
     c.packed = pack_conv2d(f.weight, f.bias, f.stride, f.padding, f.dilation, f.groups);
   });
   engine_ = chosen;
+  fused_sums_ = has_quantized_conv2d_add_relu(chosen);
 }
 
 torch::Tensor Int8ResNet::forward(const torch::Tensor& input) {

@@ -21,8 +21,9 @@ namespace ttl {
 // The int8 serving copy of a ResNet v1 classifier (basic or bottleneck blocks, linear head): post-training static
 // quantization of the folded serving copy (batch norms in the convolutions), with per-channel symmetric int8
 // weights and per-tensor affine uint8 activations whose ranges were recorded on calibration images. The units
-// run on LibTorch's quantized kernels end to end (convolution+ReLU fused, the residual sum as add+ReLU, max
-// pooling on quantized tensors); the average pool and the linear head run in float on the dequantized features,
+// run on LibTorch's quantized kernels end to end (convolution+ReLU fused, a block's last convolution fused with
+// its residual sum and ReLU where the engine has that kernel, else the sum as add+ReLU; max pooling on quantized
+// tensors); the average pool and the linear head run in float on the dequantized features,
 // so the logits are not rounded (the head is a few thousand MACs of the network's billions).
 // Built from the network's folded structure (FoldedResNet); other families are refused.
 class Int8ResNet {
@@ -43,6 +44,8 @@ class Int8ResNet {
   const std::string& engine() const { return engine_; }
   int64_t convolutions() const;
   int64_t calibration_images() const { return calibration_images_; }
+  // Blocks whose residual sum and ReLU run inside their last convolution's kernel.
+  int64_t fused_sums() const { return fused_sums_ ? static_cast<int64_t>(net_.blocks.size()) : 0; }
 
  private:
   struct Activation {
@@ -58,7 +61,8 @@ class Int8ResNet {
   // One walk of the network for both passes: float with range recording, or int8 once quantized.
   torch::Tensor run(torch::Tensor x);
   torch::Tensor conv(Conv& c, const torch::Tensor& x);
-  torch::Tensor add_relu(Activation& a, const torch::Tensor& branch, const torch::Tensor& shortcut);
+  // relu(last(x) + shortcut), recorded in or requantized to `sum`.
+  torch::Tensor conv_add_relu(Conv& last, Activation& sum, const torch::Tensor& x, const torch::Tensor& shortcut);
   void for_each_activation(const std::function<void(Activation&)>& visit);
 
   Activation input_;
@@ -66,6 +70,7 @@ class Int8ResNet {
   std::vector<Activation> sums_;  // relu(branch + shortcut), one per block
   bool histograms_ = false;  // calibration's second pass
   std::string engine_;       // empty until quantized
+  bool fused_sums_ = false;  // the engine runs conv_add_relu as one kernel
   int64_t calibration_images_ = 0;
 };
 

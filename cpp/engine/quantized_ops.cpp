@@ -78,4 +78,14 @@ torch::Tensor quantized_add_relu(const torch::Tensor& a, const torch::Tensor& b,
   return call_op(add_relu, {a, b, out.scale, out.zero_point});
 }
 
+bool has_quantized_conv2d_add_relu(const std::string& engine) {
+  return engine == "onednn" && find_op("quantized::conv2d_add_relu", "").has_value();
+}
+
+torch::Tensor quantized_conv2d_add_relu(const torch::Tensor& input, const torch::Tensor& accum, const c10::IValue& packed,
+                                        const QuantParams& out) {
+  static const c10::OperatorHandle conv_add_relu = require_op("quantized::conv2d_add_relu", "");
+  return call_op(conv_add_relu, {input, accum, packed, out.scale, out.zero_point});
+}
+
 }  // namespace ttl

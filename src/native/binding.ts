@@ -151,6 +151,11 @@ export interface Int8CopyInfo {
   convolutions: number;
   /** Images whose activations set the quantization ranges. */
   calibrationImages: number;
+  /**
+   * Blocks whose residual sum and ReLU run inside their last convolution's kernel (oneDNN on LibTorch 2.x); 0
+   * where the engine has no such kernel and the sums run as a separate add+ReLU.
+   */
+  fusedSums: number;
 }
 
 export interface NativeModel {
