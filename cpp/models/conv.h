@@ -35,6 +35,9 @@ std::vector<int64_t> explicit_padding(const Padding& padding) {
 
 inline torch::nn::BatchNorm2d batch_norm2d(int64_t channels) { return torch::nn::BatchNorm2d(channels); }
 
-inline torch::nn::ReLU relu() { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(false)); }
+// In place, as torchvision's: every ReLU here follows a batch norm, a convolution or a residual sum whose output
+// nothing else reads and whose backward does not need it, so writing over it saves an activation-sized
+// allocation per ReLU in training.
+inline torch::nn::ReLU relu() { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)); }
 
 }  // namespace ttl

@@ -11,11 +11,10 @@ namespace ttl {
 template <typename Branch>
 torch::Tensor residual_sum(const torch::Tensor& x, torch::nn::Sequential& downsample, torch::nn::ReLU& relu, Branch branch) {
   torch::Tensor identity = downsample ? run_sequential(downsample, x) : x;
-  torch::Tensor sum = branch(x);
-  // oneDNN tensors occur only in the serving copy (inference): there the branch's output is this block's own,
-  // and adding into it saves a block-sized allocation per block, as PyTorch's frozen TorchScript does.
-  if (sum.is_mkldnn()) return call(relu, sum.add_(identity));
-  return call(relu, sum + identity);
+  // The branch's output is this block's own (a batch norm's, whose backward does not need it, or in the serving
+  // copy a convolution's): adding into it saves a block-sized allocation per block, as torchvision's `out +=
+  // identity` does.
+  return call(relu, branch(x).add_(identity));
 }
 
 // A bottleneck's residual branch, 2D or 3D: conv1-bn1-relu, conv2-bn2-relu, conv3-bn3.
