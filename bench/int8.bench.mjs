@@ -121,7 +121,7 @@ if (!values['skip-accuracy']) {
       const truth = Array.from(data.test.labels);
       for (const k of ks) {
         const checkpoint = join(dir, `${set}-k${k}.safetensors`);
-        await finetune({ model: 'resnet50', strategy: { kind: 'ttl', cutoff: k }, data: { ...data, train }, imageSize: trainSize, epochs, batchSize: 32, device: 'cpu', seed: 0, checkpoint });
+        await finetune({ model: 'resnet50', strategy: { kind: 'ttl', cutoff: k }, data: { ...data, train }, imageSize: trainSize, epochs, batchSize: 32, device: 'cpu', threads, seed: 0, checkpoint });
         const scores = {};
         for (const precision of ['fp32', 'int8']) {
           const predictor = await loadPredictor(checkpoint, { device: 'cpu', threads, precision, ...(precision === 'int8' ? { calibration } : {}) });
