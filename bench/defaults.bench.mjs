@@ -18,17 +18,12 @@
 // Every row says whether its training-batch losses spiked (bench/spikes.mjs); --trace FILE writes each row's
 // batch losses as JSON.
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lossSpike } from './spikes.mjs';
-import { finetune, getModelCard, runtimeInfo } from '../dist/index.js';
-import { loadDataset } from '../dist/data/index.js';
+import { shared, studyCases } from './study-sets.mjs';
+import { finetune, runtimeInfo } from '../dist/index.js';
 import { lrRangeTest, TRAINING_DEFAULTS, defaultLr } from '../dist/train/index.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const shared = resolve(here, '..', '..', 'shared');
 const { values } = parseArgs({
   options: {
     sets: { type: 'string', default: 'breastmnist,pneumoniamnist,bccd,adrenal' },
@@ -42,14 +37,6 @@ const { values } = parseArgs({
     trace: { type: 'string' },
   },
 });
-
-// Epoch budgets keep the whole study to about an hour on 2 cores; every recipe gets the same budget.
-const SETS = {
-  breastmnist: { path: join(shared, 'data', 'breastmnist', 'breastmnist.npz'), models: ['squeezenet1_1', 'resnet50_v2'], epochs: 10 },
-  pneumoniamnist: { path: join(shared, 'data', 'pneumoniamnist', 'pneumoniamnist.npz'), models: ['squeezenet1_1'], epochs: 3 },
-  bccd: { path: join(shared, 'data', 'bccd-cells', 'crops64_labels.csv'), models: ['squeezenet1_1'], epochs: 3, options: { columns: { label: 'label_name' } } },
-  adrenal: { path: join(shared, 'data', 'adrenalmnist3d', 'adrenalmnist3d.npz'), models: ['resnet3d_18'], epochs: 4, size: 28 },
-};
 
 const MODIFIERS = {
   clip: (value) => ({ clipGradNorm: value }),
@@ -83,51 +70,42 @@ const info = await runtimeInfo();
 console.log(`LibTorch ${info.libtorch}, ${info.defaultDevice}, ${info.threads} threads`);
 const rows = [];
 const traces = [];
-for (const setName of values.sets.split(',')) {
-  const set = SETS[setName];
-  if (!set) throw new Error(`unknown set ${setName}: ${Object.keys(SETS).join(', ')}`);
-  const size = set.size ?? Number(values.size);
-  for (const model of set.models.filter((m) => !values.models || values.models.split(',').includes(m))) {
-    const card = getModelCard(model);
-    const volumetric = Boolean(card.input.frames);
-    const { dataset } = await loadDataset(set.path, { size, seed: 0, ...set.options, ...(volumetric ? { volumeShape: [size, size, size] } : {}) });
-    const weights = card.weights.imagenet ? 'imagenet' : undefined;
-    const cutoffs = values.cutoffs ? values.cutoffs.split(',').map(Number) : [card.blocks.at(-2)];
-    const strategies = [{ kind: 'ftl' }, ...cutoffs.map((k) => ({ kind: 'ttl', cutoff: k }))].filter((st) => values.strategies.split(',').includes(st.kind));
-    for (const strategy of strategies)
-      for (const seed of values.seeds.split(',').map(Number))
-        for (const name of values.recipes.split(',')) {
-          const r = recipe(name, card);
-          const common = {
-            model, weights, allowMissing: true, strategy, data: dataset, imageSize: size, epochs: set.epochs, batchSize: r.batchSize,
-            weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared }, clipGradNorm: r.clipGradNorm, headInit: r.headInit,
-            pretrainedLrScale: r.pretrainedLrScale, lastBatch: r.lastBatch,
-            // 'old' warmed up for one whole epoch, whatever the budget.
-            warmup: r.warmup ?? Math.min(0.5, 1 / set.epochs),
-          };
-          const start = performance.now();
-          const lr = r.lr === 'auto' ? (await lrRangeTest(common)).suggested : r.lr;
-          const losses = [];
-          let outcome;
-          try {
-            const result = await finetune({
-              ...common, lr, onProgress: (e) => {
-                if (e.type === 'batch') losses.push({ epoch: e.epoch, loss: e.loss });
-              },
-            });
-            outcome = { auroc: result.test.auroc, acc: result.test.accuracy, best: result.bestEpoch };
-          } catch (e) {
-            if (e.code !== 'E_DIVERGED') throw e;
-            outcome = { auroc: NaN, acc: NaN, best: 0, diverged: true };
-          }
-          const spike = lossSpike(losses, dataset.classes.length);
-          const row = { set: setName, model, strategy: strategy.kind === 'ftl' ? 'FTL' : `TTL k=${strategy.k}`, recipe: name, seed, lr, spike, seconds: (performance.now() - start) / 1000, ...outcome };
-          rows.push(row);
-          traces.push({ ...row, losses: losses.map((b) => b.loss), batchesPerEpoch: losses.filter((b) => b.epoch === 1).length });
-          if (values.trace) writeFileSync(values.trace, JSON.stringify(traces));
-          console.log(`${setName} ${model} ${row.strategy} ${name} seed ${seed}: test AUROC ${row.auroc.toFixed(4)}, lr ${lr.toPrecision(2)}, ${spikeText(spike)}, ${row.seconds.toFixed(0)} s${row.diverged ? ' DIVERGED' : ''}`);
+for await (const { name: setName, set, model, card, dataset, size, weights } of studyCases(values.sets, values.models, Number(values.size))) {
+  const cutoffs = values.cutoffs ? values.cutoffs.split(',').map(Number) : [card.blocks.at(-2)];
+  const strategies = [{ kind: 'ftl' }, ...cutoffs.map((k) => ({ kind: 'ttl', cutoff: k }))].filter((st) => values.strategies.split(',').includes(st.kind));
+  for (const strategy of strategies)
+    for (const seed of values.seeds.split(',').map(Number))
+      for (const name of values.recipes.split(',')) {
+        const r = recipe(name, card);
+        const common = {
+          model, weights, allowMissing: true, strategy, data: dataset, imageSize: size, epochs: set.epochs, batchSize: r.batchSize,
+          weightDecay: 1e-4, seed, device: 'auto', resolve: { mirror: shared }, clipGradNorm: r.clipGradNorm, headInit: r.headInit,
+          pretrainedLrScale: r.pretrainedLrScale, lastBatch: r.lastBatch,
+          // 'old' warmed up for one whole epoch, whatever the budget.
+          warmup: r.warmup ?? Math.min(0.5, 1 / set.epochs),
+        };
+        const start = performance.now();
+        const lr = r.lr === 'auto' ? (await lrRangeTest(common)).suggested : r.lr;
+        const losses = [];
+        let outcome;
+        try {
+          const result = await finetune({
+            ...common, lr, onProgress: (e) => {
+              if (e.type === 'batch') losses.push({ epoch: e.epoch, loss: e.loss });
+            },
+          });
+          outcome = { auroc: result.test.auroc, acc: result.test.accuracy, best: result.bestEpoch };
+        } catch (e) {
+          if (e.code !== 'E_DIVERGED') throw e;
+          outcome = { auroc: NaN, acc: NaN, best: 0, diverged: true };
         }
-  }
+        const spike = lossSpike(losses, dataset.classes.length);
+        const row = { set: setName, model, strategy: strategy.kind === 'ftl' ? 'FTL' : `TTL k=${strategy.cutoff}`, recipe: name, seed, lr, spike, seconds: (performance.now() - start) / 1000, ...outcome };
+        rows.push(row);
+        traces.push({ ...row, losses: losses.map((b) => b.loss), batchesPerEpoch: losses.filter((b) => b.epoch === 1).length });
+        if (values.trace) writeFileSync(values.trace, JSON.stringify(traces));
+        console.log(`${setName} ${model} ${row.strategy} ${name} seed ${seed}: test AUROC ${row.auroc.toFixed(4)}, lr ${lr.toPrecision(2)}, ${spikeText(spike)}, ${row.seconds.toFixed(0)} s${row.diverged ? ' DIVERGED' : ''}`);
+      }
 }
 
 console.log('\n| set | model | strategy | ' + values.recipes.split(',').map((r) => `${r} AUROC (lr, spikes)`).join(' | ') + ' |');

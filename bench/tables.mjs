@@ -141,7 +141,24 @@ function int8(results) {
   return out.join('\n').trimEnd();
 }
 
-export const TABLES = { peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData };
+/** bench/results/bf16.json (npm run bench -- bf16): float32 against bf16 autocast per set, model and strategy. */
+function bf16(results) {
+  const m = results.machine;
+  const c = results.criteria;
+  const v = results.verdict;
+  const out = [`LibTorch ${m.libtorch} on ${m.device === 'cpu' ? `${m.cpu} (${m.cpuCapability}, BF16 instructions: ${m.bf16Instructions ? 'yes' : 'no'})` : m.device}, ` +
+    `${m.threads} threads, ${results.measuredAt.slice(0, 10)}. Mean test AUROC over the seeds; p: the smallest of the seeds' paired tests; ` +
+    'speed: median of the seeds\' bf16 / float32 epoch images/s.', '',
+  '| set | model | strategy | seeds | epochs, size | AUROC fp32 | AUROC bf16 | difference | p | speed |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const s of results.summary)
+    out.push(`| ${s.set} | ${s.model} | ${s.strategy} | ${s.seeds.join(', ')} | ${s.epochs}, ${s.size} px | ${cell(s.fp32Auroc, 4)} | ${cell(s.bf16Auroc, 4)} | ` +
+      `${s.difference.toFixed(4)} | ${s.minP.toPrecision(2)} | ${s.speedup.toFixed(2)}x |`);
+  out.push('', `Bar for a default: |difference| <= ${c.maxAurocDifference}, every p >= ${c.minP}, speed >= ${c.minSpeedup}x, on the whole protocol. ` +
+    (v.free ? '**Met.**' : `**Not met**${v.fullProtocol ? '' : ' (and this run covers only part of the protocol)'}: ${v.failed.length} failed check${v.failed.length === 1 ? '' : 's'}.`));
+  return out.join('\n');
+}
+
+export const TABLES = { peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData, bf16 };
 
 // The block between the markers may be empty (a new table): the lazy body must not run on to the next block's end.
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)(?:[\s\S]*?\n)??(<!-- \/generated -->)/g;

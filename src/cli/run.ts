@@ -172,7 +172,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const { progress, log, finish } = progressPrinter(flagged, Boolean(flags.json));
   const config = await withImageSize(flagged, log);
   // The first SIGINT/SIGTERM stops the trial at its next batch; trials already finished stay in the journal,
-  // so the run resumes where it stopped. A second signal exits at once.
+  // so the run resumes where it stopped. A second signal exits at once (once the batch in flight is done: the
+  // native code's exit hook lets it finish).
   const controller = new AbortController();
   const stop = (name: string) => {
     if (controller.signal.aborted) process.exit(130);
