@@ -7,13 +7,14 @@
 // mean test AUROC is within 0.005 of float32's, no seed's paired comparison of the two (DeLong for two classes,
 // a paired bootstrap for more) is significant at 0.05, and the median epoch throughput is >= 1.4x float32's.
 // Rows are written after each pair (--resume keeps them and trains the rest), so a long study survives a stop.
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { shared, studyCases, STUDY_SETS } from './study-sets.mjs';
 import { finetune, runtimeInfo } from '../dist/index.js';
-import { compareAuroc, median } from '../dist/metrics/index.js';
+import { writeFileAtomic } from '../dist/fs/atomic.js';
+import { compareAuroc, meanStd, median } from '../dist/metrics/index.js';
 import { setThreads } from '../dist/runtime.js';
 import { cpuHasBf16 } from '../dist/train/bf16-support.js';
 
@@ -47,11 +48,13 @@ const done = new Set(previous.map(keyOf));
 /** The summary, the verdict and the rows, written atomically so that a stop mid-write keeps the last complete file. */
 function save() {
   const groups = new Map();
-  for (const r of rows) groups.set(`${r.set}|${r.model}|${r.strategy}`, [...(groups.get(`${r.set}|${r.model}|${r.strategy}`) ?? []), r]);
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const r of rows) {
+    const group = `${r.set}|${r.model}|${r.strategy}`;
+    groups.set(group, [...(groups.get(group) ?? []), r]);
+  }
   const summary = [...groups.values()].map((g) => {
-    const fp32 = mean(g.map((r) => r.fp32.auroc));
-    const bf16 = mean(g.map((r) => r.bf16.auroc));
+    const fp32 = meanStd(g.map((r) => r.fp32.auroc)).mean;
+    const bf16 = meanStd(g.map((r) => r.bf16.auroc)).mean;
     return {
       set: g[0].set, model: g[0].model, strategy: g[0].strategy, seeds: g.map((r) => r.seed), epochs: g[0].epochs, size: g[0].size,
       fp32Auroc: fp32, bf16Auroc: bf16, difference: bf16 - fp32, minP: Math.min(...g.map((r) => r.p)),
@@ -65,13 +68,11 @@ function save() {
     if (s.minP < CRITERIA.minP) failed.push(`${name}: a seed's paired difference is significant (p = ${s.minP.toPrecision(2)})`);
     if (s.speedup < CRITERIA.minSpeedup) failed.push(`${name}: bf16 trains at ${s.speedup.toFixed(2)}x float32's images/s`);
   }
-  const protocol = { sets: Object.keys(STUDY_SETS).length, seeds: 3, strategies: 2 };
-  const full = summary.length === Object.values(STUDY_SETS).reduce((n, s) => n + s.models.length, 0) * protocol.strategies &&
-    summary.every((s) => s.seeds.length >= protocol.seeds && s.epochs === STUDY_SETS[s.set].epochs);
+  // The whole protocol: FTL and one TTL cutoff of every (set, model), 3 seeds each, at the set's epoch budget.
+  const full = summary.length === Object.values(STUDY_SETS).reduce((n, s) => n + s.models.length, 0) * 2 &&
+    summary.every((s) => s.seeds.length >= 3 && s.epochs === STUDY_SETS[s.set].epochs);
   const verdict = { free: full && failed.length === 0, fullProtocol: full, failed };
-  mkdirSync(dirname(values.out), { recursive: true });
-  writeFileSync(`${values.out}.tmp`, JSON.stringify({ machine, criteria: CRITERIA, measuredAt: new Date().toISOString(), verdict, summary, rows }, null, 2) + '\n');
-  renameSync(`${values.out}.tmp`, values.out);
+  writeFileAtomic(values.out, [JSON.stringify({ machine, criteria: CRITERIA, measuredAt: new Date().toISOString(), verdict, summary, rows }, null, 2) + '\n']);
   return verdict;
 }
 

@@ -20,13 +20,13 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { lossSpike } from './spikes.mjs';
-import { shared, studyCases } from './study-sets.mjs';
+import { shared, studyCases, STUDY_SETS } from './study-sets.mjs';
 import { finetune, runtimeInfo } from '../dist/index.js';
 import { lrRangeTest, TRAINING_DEFAULTS, defaultLr } from '../dist/train/index.js';
 
 const { values } = parseArgs({
   options: {
-    sets: { type: 'string', default: 'breastmnist,pneumoniamnist,bccd,adrenal' },
+    sets: { type: 'string', default: Object.keys(STUDY_SETS).join(',') },
     recipes: { type: 'string', default: 'old,new,auto' },
     seeds: { type: 'string', default: '0' },
     models: { type: 'string' },

@@ -1,7 +1,6 @@
 // The shared real sets that the training studies (npm run bench -- defaults, bf16) train on, each with its models
 // and an epoch budget that keeps a float32 study to about an hour on 2 cores.
-import { join, resolve } from 'node:path';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getModelCard } from '../dist/index.js';
 import { loadDataset } from '../dist/data/index.js';
