@@ -2,7 +2,7 @@
 // PneumoniaMNIST + SqueezeNet 1.1 ImageNet weights: linear-probe AUROC per unit, SVCCA per unit (pretrained vs
 // finetuned FTL, against a random-init baseline), and the probe search's chosen TTL cutoff against the
 // exhaustive two-stage search's, with the compute each one spent (MACs x images, training and probing).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ process.env.TTL_TORCH_MIRROR ??= shared;
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '3' }, size: { type: 'string', default: '64' } } });
 const base = { data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', epochs: Number(values.epochs), imageSize: Number(values.size), batchSize: 64, lr: 0.003 };
 const root = mkdtempSync(join(tmpdir(), 'ttl-analysis-'));
+process.once('exit', () => rmSync(root, { recursive: true, force: true }));
 const log = () => {};
 
 const ftl = await executeRun(checkConfig({ ...base, strategies: ['ftl'], out: join(root, 'ftl') }), { log });

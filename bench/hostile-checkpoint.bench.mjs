@@ -5,7 +5,7 @@
 // whose pickle inflates to 600 MB of zeros, and one whose first conv's storage inflates to 600 MB.
 // Writes bench/results/hostile-checkpoint.json.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ if (process.argv[2] === '--load') {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-hostile-bench-'));
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 const model = await createModel(MODEL);
 const state = [...(await model.state())];
 model.dispose();

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { createModel, exportOnnx } from '../dist/index.js';
@@ -35,6 +35,7 @@ async function ours(k, serving) {
 }
 
 const onnxDir = mkdtempSync(join(tmpdir(), 'ttl-latency-onnx-'));
+process.once('exit', () => rmSync(onnxDir, { recursive: true, force: true }));
 async function onnxruntime(k) {
   const net = await createModel({ model: 'resnet50', cutoff: k, numClasses: 2, device: 'cpu', threads });
   const path = join(onnxDir, `k${k}.onnx`);
