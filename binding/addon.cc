@@ -4,6 +4,7 @@
 
 #include "analysis.h"
 #include "async.h"
+#include "core/cpu_features.h"
 #include "core/cpu_limit.h"
 #include "convert.h"
 #include "core/runtime.h"
@@ -69,6 +70,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
       });
 }
 
+// Synchronous: CPUID and XGETBV only; the loader checks the ISA caps with it before LibTorch runs a kernel.
+Napi::Value CpuFeatures(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const auto features = ttl::cpu_features();
+    Napi::Array array = Napi::Array::New(info.Env(), features.size());
+    for (uint32_t i = 0; i < features.size(); ++i) array.Set(i, features[i]);
+    return array;
+  });
+}
+
 // Synchronous: it is read once per process from /proc and /sys, and a launcher needs it before any work.
 Napi::Value CpuLimit(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
@@ -123,6 +134,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic));
   exports.Set("stopComputeThread", Napi::Function::New(env, StopComputeThread));
   exports.Set("cpuLimit", Napi::Function::New(env, CpuLimit));
+  exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatures));
   exports.Set("freeThreads", Napi::Function::New(env, FreeThreads));
   exports.Set("batchesPerEpoch", Napi::Function::New(env, BatchesPerEpoch));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create));

@@ -4,6 +4,7 @@ import { invalidParameterError } from './errors.js';
 import { call, callSync } from './native/call.js';
 import { loadedAddon, native, type BuildInfo } from './native/loader.js';
 import type { NativeCpuLimit, NativeRuntimeInfo } from './native/binding.js';
+import { isaCaps, type IsaCapVariable } from './native/isa.js';
 
 export { loadNative } from './native/loader.js';
 export type { NativeCpuLimit as CpuLimit } from './native/binding.js';
@@ -22,6 +23,18 @@ export interface RuntimeInfo extends NativeRuntimeInfo {
   distributed: { gloo: boolean; nccl: boolean };
   /** The cores threads may use here (affinity and cgroup CPU quota); the adaptive count never exceeds it. */
   cpuLimit: NativeCpuLimit;
+  /**
+   * The instructions the CPU and OS offer, as /proc/cpuinfo names them, whatever the caps below allow: some of
+   * avx, fma, avx2, avx_vnni, avx512f, avx512bw, avx512_vnni, avx512_bf16, amx_bf16, amx_int8. bf16 is emulated
+   * (slow) without avx512_bf16 or amx_bf16; int8 convolutions saturate and run slower without a VNNI.
+   */
+  cpuFeatures: string[];
+  /**
+   * The environment variables set for this process that cap the ISA of LibTorch's kernels below what
+   * cpuFeatures offers (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS, OPENBLAS_CORETYPE, ...;
+   * src/native/isa.ts lists them); empty when none is.
+   */
+  isaCaps: Partial<Record<IsaCapVariable, string>>;
 }
 
 /** LibTorch version and origin, CUDA (compiled in, available), c10d backends and the compute thread's settings. */
@@ -43,6 +56,8 @@ export async function runtimeInfo(): Promise<RuntimeInfo> {
     ...(libtorchFrom ? { libtorchFrom } : {}),
     distributed: native().distributedSupport(),
     cpuLimit: cpuLimit(),
+    cpuFeatures: native().cpuFeatures(),
+    isaCaps: isaCaps(),
   };
 }
 

@@ -11,6 +11,19 @@ import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
+/**
+ * The instructions that decide ttl-torch's kernels and precisions, each yes or no, then the raw list: what a bug
+ * report about a number that moves between machines needs.
+ */
+function cpuFeatureLine(features: string[]): string {
+  const has = (...names: string[]) => (names.some((n) => features.includes(n)) ? 'yes' : 'no');
+  const groups = [
+    `AVX2 ${has('avx2')}`, `AVX-512 ${has('avx512f')}`, `VNNI ${has('avx512_vnni', 'avx_vnni')}`,
+    `BF16 ${has('avx512_bf16', 'amx_bf16')}`, `AMX ${has('amx_bf16', 'amx_int8')}`,
+  ];
+  return `${groups.join(', ')} (${features.join(' ') || 'none detected'})`;
+}
+
 const program = new Command();
 program.name('ttl-torch').description('Truncated transfer learning for medical image classification (LibTorch core)');
 
@@ -128,7 +141,7 @@ program
 
 program
   .command('info')
-  .description('LibTorch version, device, CUDA availability and threads')
+  .description('LibTorch version, device, CUDA availability, threads and the CPU instructions that decide kernels')
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
     const info = await runtimeInfo();
@@ -143,6 +156,8 @@ program
       `threads         ${info.threads} (compute thread; ${info.adaptiveThreads ? `follows the free cores, others kept ${info.othersBusyCores.toFixed(1)} busy` : 'fixed'})`,
       `usable cores    ${info.cpuLimit.cores} (${info.cpuLimit.affinity} in the affinity mask${info.cpuLimit.quota ? `, cgroup quota ${info.cpuLimit.quota} cores in ${info.cpuLimit.quotaFile}` : ', no cgroup CPU quota'})`,
       `CPU kernels     ${info.cpuCapability}`,
+      `CPU features    ${cpuFeatureLine(info.cpuFeatures)}`,
+      `ISA caps        ${Object.entries(info.isaCaps).map(([name, value]) => `${name}=${value}`).join(', ') || 'none'}`,
       `flush denormal  ${info.flushDenormal ? 'on' : 'unsupported on this CPU'}`,
       `addon           ${info.addon}`,
     ];

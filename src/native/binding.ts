@@ -276,6 +276,8 @@ export interface Binding {
   /** Lets the compute thread's task in flight finish and starts no other (the process is exiting). */
   stopComputeThread(): void;
   cpuLimit(): NativeCpuLimit;
+  /** RuntimeInfo.cpuFeatures (cpp/core/cpu_features.h); synchronous: the loader checks the ISA caps with it. */
+  cpuFeatures(): string[];
   /** The batches an epoch of `samples` trains (cpp/engine/trainer.h plan_epoch, the one statement of the rule). */
   batchesPerEpoch(samples: number, batchSize: number, lastBatch: LastBatch, ranks: number): number;
   /** Threads for the cores other processes leave free, measured over half a second on the compute thread. */

@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { TtlError } from '../errors.js';
 import { findPipTorch, pipPython, preloadLibraries, wheelLibraries, type PipTorch } from './pip-torch.js';
 import { packageRoot } from '../package-root.js';
+import { checkIsaCaps } from './isa.js';
 import type { Binding } from './binding.js';
 
 let binding: Binding | undefined;
@@ -272,12 +273,15 @@ export function native(): Binding {
   const choice = chosenAddon();
   const require = createRequire(import.meta.url);
   waitPassively();
+  let addon: Binding;
   try {
     preloadLibraries(choice.preload ?? []);
-    binding = require(choice.path) as Binding;
+    addon = require(choice.path) as Binding;
   } catch (error) {
     throw new TtlError('E_NATIVE', `loading ${choice.path} failed: ${(error as Error).message}. ${installHint}`, { cause: error });
   }
+  checkIsaCaps(addon.cpuFeatures());
+  binding = addon;
   loaded = choice;
   // exit() destroys LibTorch's statics: no kernel may still run then. The compute thread serves the whole process,
   // so only the main thread's exit stops it.

@@ -27,6 +27,10 @@ export interface TrialEnvironment {
   libtorch: string;
   /** The vector ISA ATen's CPU kernels used (DEFAULT, AVX2, AVX512, ...). */
   cpu: string;
+  /** The CPU's instructions that decide kernels and precisions (runtimeInfo().cpuFeatures). */
+  cpuFeatures?: string[];
+  /** The ISA caps set in the environment (runtimeInfo().isaCaps), when any was. */
+  isaCaps?: Record<string, string>;
   /** LibTorch's deterministic algorithms were on. */
   deterministic?: boolean;
 }

@@ -148,6 +148,7 @@ async function trialEnvironment(config: SizedRunConfig, threads: number): Promis
   const info = await runtimeInfo();
   return {
     threads, precision: config.autocast === 'bf16' ? 'bf16' : 'fp32', libtorch: info.libtorch, cpu: info.cpuCapability,
+    cpuFeatures: info.cpuFeatures, ...(Object.keys(info.isaCaps).length ? { isaCaps: info.isaCaps } : {}),
     ...(config.deterministic ? { deterministic: true } : {}),
   };
 }

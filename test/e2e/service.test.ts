@@ -84,28 +84,41 @@ describe('example service', () => {
     const card = (await (await fetch(`${base}/jobs/${id}/card`)).json()) as { model: string; classes: string[]; input: { size: number } };
     expect(card).toMatchObject({ model: 'squeezenet1_1', k: 4, classes: ['0', '1'], input: { size: 32 } });
 
-    // A long second job; predictions from the first are served while it trains.
+    // A long second job; predictions from the first are served while it trains. Its stream is read throughout,
+    // so that each prediction's wait is counted in the training batches that finished meanwhile: a count that
+    // does not depend on how fast this CPU is or how busy its neighbours are (an epoch here is 17 batches).
     const second = (await (await post('/jobs', { ...spec, epochs: 50, imageSize: 64 })).json()) as { id: string };
-    await events(second.id, (e) => e.type === 'batch');
+    let trained = 0;
+    let firstBatch!: () => void;
+    const training = new Promise<void>((r) => (firstBatch = r));
+    const secondEvents = events(second.id, (e) => {
+      if (e.type === 'batch') {
+        trained++;
+        firstBatch();
+      }
+      return false;
+    });
+    await training;
     const data = readMedMNIST(join(shared, 'data', 'breastmnist', 'breastmnist.npz'));
     const png = await sharp(Buffer.from(data.test.images.slice(0, 28 * 28)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
-    const latencies: number[] = [];
+    const waits: { batches: number; ms: number }[] = [];
     for (let i = 0; i < 5; i++) {
-      const t = performance.now();
+      const [before, t] = [trained, performance.now()];
       const res = await fetch(`${base}/jobs/${id}/predict`, { method: 'POST', body: png });
-      latencies.push(performance.now() - t);
+      waits.push({ batches: trained - before, ms: performance.now() - t });
       expect(res.status).toBe(200);
       const p = (await res.json()) as { className: string; probabilities: number[] };
       expect(p.probabilities).toHaveLength(2);
       expect(card.classes).toContain(p.className);
     }
-    console.log(`predict over HTTP during training: ${latencies.map((t) => t.toFixed(0)).join(', ')} ms`);
-    expect(Math.max(...latencies)).toBeLessThan(2000);
+    console.log(`predict over HTTP during training: ${waits.map((w) => `${w.ms.toFixed(0)} ms (${w.batches} batches)`).join(', ')}`);
+    // The batch in flight, one whose event was already on its way, and one event still in the socket.
+    expect(Math.max(...waits.map((w) => w.batches))).toBeLessThanOrEqual(3);
     expect((await fetch(`${base}/jobs/${id}/predict`, { method: 'POST', body: Buffer.from('no image') })).status).toBe(400);
 
     const cancelAt = performance.now();
     expect((await fetch(`${base}/jobs/${second.id}`, { method: 'DELETE' })).status).toBe(202);
-    const tail = await events(second.id);
+    const tail = await secondEvents;
     console.log(`cancel over HTTP: the job ended ${(performance.now() - cancelAt).toFixed(0)} ms after DELETE`);
     expect(tail.at(-1)).toMatchObject({ type: 'error', code: 'E_CANCELLED' });
     expect(tail.some((e) => e.type === 'epoch' && (e.epoch as number) >= 50)).toBe(false);

@@ -43,12 +43,12 @@ describe('cancellation', () => {
   it('within an epoch: the epoch stops at the next batch', async () => {
     const r = await abortWhen((e) => e.type === 'batch' && e.batch === 3);
     expect(r.error?.code).toBe('E_CANCELLED');
-    const batches = r.events.filter((e) => e.type === 'batch');
-    // 546 images / 32 = 18 batches: far fewer ran, and no epoch finished.
-    expect(batches.length).toBeLessThan(12);
+    // Counted in batches, not milliseconds (the same on a fast CPU and a busy one): the batch whose event was on
+    // its way at most, of the 18 an epoch has; and no epoch finished.
+    const after = r.after.filter((e) => e.type === 'batch').length;
+    expect(after).toBeLessThanOrEqual(1);
     expect(r.events.some((e) => e.type === 'epoch')).toBe(false);
-    expect(r.latencyMs).toBeLessThan(2000);
-    console.log(`abort within an epoch: ${batches.length - 3} batch events after the abort, rejected after ${r.latencyMs.toFixed(1)} ms`);
+    console.log(`abort within an epoch: ${after} batch events after the abort, rejected after ${r.latencyMs.toFixed(1)} ms`);
   });
 
   it('during validation: an abort at the last batch is not lost (the next epoch never starts)', async () => {
