@@ -34,7 +34,7 @@ const READERS = {
     scaled(readNifti(path));
   },
   async dicom() {
-    const { readDicom } = await load('data/dicom.js');
+    const { readDicom } = await load('data/dicom/index.js');
     readDicom(path);
   },
   async image() {

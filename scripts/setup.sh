@@ -10,8 +10,9 @@
 #                                  the addon compiled against it. TTL_TORCH_PIP_TORCH overrides the requirement.
 #   --test                         also what only the tests use: Debian's python3-torch (reference checks),
 #                                  chromium (the report test), and the ONNX checker and onnxruntime from PyPI
-#                                  (onnx, onnxruntime) and scikit-learn (the multi-label metrics fixture) in a small
-#                                  virtual environment of their own
+#                                  (onnx, onnxruntime), scikit-learn (the multi-label metrics fixture) and pydicom
+#                                  with pylibjpeg's decoders (the DICOM reference decoder; its wheel's test files
+#                                  are the DICOM corpus the tests read) in a small virtual environment of their own
 #                                  (TTL_TORCH_TEST_VENV, default .venv-test; the ONNX export's Python reference
 #                                  check). .ci/run uses this.
 # TTL_TORCH_BUILD_DIR (default build) is where the addon is compiled and where it is loaded from: .ci/run keeps
@@ -76,7 +77,7 @@ if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv
 elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then
-  step "test-only packages (python3-torch chromium python3-venv)" apt_install python3-torch chromium python3-venv
+  step "test-only packages (python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools)" apt_install python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools
 fi
 
 # The wheel's TorchConfig.cmake is a CUDA build's: configuring against it runs nvcc, so pip's nvcc, crt and nvvm
@@ -98,8 +99,9 @@ pip_libtorch() {
 test_venv() {
   local venv="${TTL_TORCH_TEST_VENV:-.venv-test}"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16' 'scikit-learn>=1.2'
-  "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__)'
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16' 'scikit-learn>=1.2' \
+    'pydicom==3.0.*' 'pylibjpeg>=2.0' 'pylibjpeg-libjpeg>=2.1' 'pylibjpeg-openjpeg>=2.3' 'pylibjpeg-rle>=2.0'
+  "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn, pydicom; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__, "pydicom", pydicom.__version__)'
 }
 if [ "$test_deps" -eq 1 ]; then
   step "onnx, onnxruntime and scikit-learn from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv

@@ -4,6 +4,7 @@ import { TtlError } from '../errors.js';
 import { listModels, getModelCard } from '../registry.js';
 import { computeThreadIdle } from '../native/loader.js';
 import { runtimeInfo } from '../runtime.js';
+import { hasBf16Instructions, hasVnni } from '../native/isa.js';
 import { cutoffsCommand } from './cutoffs.js';
 import { gradcamCommand, gradcamCompareCommand, svccaCommand } from './analysis.js';
 import { exportCommand } from './export.js';
@@ -16,10 +17,11 @@ import { runCommand } from './run.js';
  * report about a number that moves between machines needs.
  */
 function cpuFeatureLine(features: string[]): string {
-  const has = (...names: string[]) => (names.some((n) => features.includes(n)) ? 'yes' : 'no');
+  const yes = (on: boolean) => (on ? 'yes' : 'no');
+  const has = (...names: string[]) => yes(names.some((n) => features.includes(n)));
   const groups = [
-    `AVX2 ${has('avx2')}`, `AVX-512 ${has('avx512f')}`, `VNNI ${has('avx512_vnni', 'avx_vnni')}`,
-    `BF16 ${has('avx512_bf16', 'amx_bf16')}`, `AMX ${has('amx_bf16', 'amx_int8')}`,
+    `AVX2 ${has('avx2')}`, `AVX-512 ${has('avx512f')}`, `VNNI ${yes(hasVnni(features))}`,
+    `BF16 ${yes(hasBf16Instructions(features))}`, `AMX ${has('amx_bf16', 'amx_int8')}`,
   ];
   return `${groups.join(', ')} (${features.join(' ') || 'none detected'})`;
 }

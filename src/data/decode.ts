@@ -2,7 +2,7 @@
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import { TtlError } from '../errors.js';
-import { readDicom, type GrayImage } from './dicom.js';
+import { readDicom, type GrayImage } from './dicom/index.js';
 
 export interface Decoded {
   /** Row-major H x W x C samples at the file's depth (8 or 16 bits). */

@@ -8,8 +8,8 @@ export { folderEntries, csvEntries, type LoadImagesOptions, type ManifestEntry, 
 export { openImageCache, type CacheHeader, type CachedSplit } from './image-cache.js';
 export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
 export { resolveDataset, DATASETS, type KnownDataset } from './catalog.js';
-export { readDicom, type GrayImage } from './dicom.js';
-export { readDicomSeries, type DicomVolume } from './dicom-series.js';
+export { readDicom, type GrayImage } from './dicom/index.js';
+export { readDicomSeries, type DicomVolume } from './dicom/index.js';
 export { readNifti, scaled, type NiftiVolume, type VoxelArray } from './nifti.js';
 export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './volume.js';
 export {

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TtlError } from '../errors.js';
-import { readDicomSeries, type DicomVolume } from './dicom-series.js';
+import { readDicomSeries, type DicomVolume } from './dicom/index.js';
 import { readNifti, scaled } from './nifti.js';
 
 /** A NIfTI file or a DICOM series folder (no extension) rather than a 2D image. */

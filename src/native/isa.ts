@@ -59,6 +59,11 @@ export function checkIsaCaps(features: readonly string[], env: NodeJS.ProcessEnv
   }
 }
 
+/** BF16 dot products in hardware: without them LibTorch emulates bf16 autocast around fp32 kernels (slow). */
+export const hasBf16Instructions = (features: readonly string[]) => features.includes('avx512_bf16') || features.includes('amx_bf16');
+/** A VNNI (AVX-512 or AVX): int8 dot products without the int16 saturation and extra steps of AVX2's. */
+export const hasVnni = (features: readonly string[]) => features.includes('avx512_vnni') || features.includes('avx_vnni');
+
 /** The caps set in an environment, for runtimeInfo(), the run journal and bug reports. */
 export function isaCaps(env: NodeJS.ProcessEnv = process.env): Partial<Record<IsaCapVariable, string>> {
   return Object.fromEntries(ISA_CAP_VARIABLES.filter((name) => env[name]).map((name) => [name, env[name]!]));

@@ -3,11 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ISA_CAP_VARIABLES } from '../../src/native/isa.js';
 import { localBuildFile, readBuildInfo } from '../../src/native/loader.js';
 import { fixture, root } from '../support/helpers.js';
 
-const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, TTL_TORCH_THREADS: '1' } });
+const spawnCli = (env: NodeJS.ProcessEnv, args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...env, TTL_TORCH_THREADS: '1' } });
+const cli = (...args: string[]) => spawnCli(process.env, args);
+/** The CLI under exactly `caps`: the ISA caps this run may itself be under (scripts/isa-caps.mjs) are dropped. */
+const withCaps = (caps: NodeJS.ProcessEnv, ...args: string[]) =>
+  spawnCli({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !(ISA_CAP_VARIABLES as readonly string[]).includes(k))), ...caps }, args);
 
 describe('ttl-torch CLI', () => {
   it('cutoffs --json reproduces the ptflops fixture for every k', () => {
@@ -45,6 +50,25 @@ describe('ttl-torch CLI', () => {
     expect(text.stdout).toMatch(new RegExp(`^CUDA\\s+${built.variant === 'cuda' ? 'compiled in' : 'not compiled in'}; available: (no|yes)`, 'm'));
     expect(info.threads).toBe(1);
     expect(info.flushDenormal).toBe(true);
+  });
+
+  it("info's CPU features are the kernel's /proc/cpuinfo flags, and it names the ISA caps in force", () => {
+    // CPUID + XGETBV in the addon against Linux's own view of the same CPU: the instructions that decide bf16,
+    // int8 and the ISA caps, each present in one list exactly when it is in the other.
+    const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))![1].trim().split(/\s+/));
+    const named = ['avx', 'fma', 'avx2', 'avx_vnni', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx512_bf16', 'amx_bf16', 'amx_int8'];
+    const info = JSON.parse(cli('info', '--json').stdout) as { cpuFeatures: string[]; isaCaps: Record<string, string> };
+    expect(info.cpuFeatures).toEqual(named.filter((f) => flags.has(f)));
+    const yes = (f: string) => (flags.has(f) ? 'yes' : 'no');
+    const capped = withCaps({ ATEN_CPU_CAPABILITY: 'default', ONEDNN_MAX_CPU_ISA: 'SSE41' }, 'info');
+    expect(capped.stdout).toMatch(new RegExp(`^CPU features +AVX2 ${yes('avx2')}, AVX-512 ${yes('avx512f')}, `, 'm'));
+    expect(capped.stdout).toMatch(/^ISA caps +ATEN_CPU_CAPABILITY=default, ONEDNN_MAX_CPU_ISA=SSE41$/m);
+    expect(capped.stdout).not.toMatch(/^CPU kernels +AVX/m);
+    // A cap above the CPU is refused before a kernel runs (ATen ran AVX-512 code on an AVX2 CPU and died of
+    // SIGILL); 'avx512' can only be refused where the CPU lacks it, and is taken where it has it.
+    const above = withCaps({ ATEN_CPU_CAPABILITY: 'avx512' }, 'info');
+    if (flags.has('avx512f') && flags.has('avx512bw')) expect(above.stdout).toMatch(/^CPU kernels +AVX512$/m);
+    else expect(above.stderr).toMatch(/^ttl-torch \[E_BAD_ARGUMENT\]: ATEN_CPU_CAPABILITY=avx512 asks for instructions this CPU lacks \(avx512f/m);
   });
 
   it('bad input exits 1 with a message naming the problem', () => {

@@ -140,7 +140,8 @@ describe('DICOM', () => {
     const path = join(dir, 'ct.dcm');
     writeFileSync(path, dicomBytes({ rows: 2, columns: 2, pixels: stored, slope: 2, intercept: -100, window: [50, 200] }));
     const image = readDicom(path);
-    expect([...image.pixels].map((v) => +v.toFixed(4))).toEqual([0, 0.25, 0.75, 1]); // window [-50, 150]
+    // The standard's LINEAR window (PS3.3 C.11.2.1.2.1): centre 50, width 200 maps (c - 0.5) -+ (w - 1) / 2, i.e. -50 and 149, to 0 and 1.
+    expect([...image.pixels].map((v) => +v.toFixed(4))).toEqual([0, 0.2513, 0.7538, 1]);
     const inverted = join(dir, 'cr.dcm');
     writeFileSync(inverted, dicomBytes({ rows: 1, columns: 2, pixels: Uint16Array.from([0, 1000]), photometric: 'MONOCHROME1' }));
     expect([...readDicom(inverted).pixels]).toEqual([1, 0]);
@@ -164,10 +165,11 @@ describe('DICOM', () => {
   it('refuses compressed and malformed files clearly', () => {
     const jpeg = join(dir, 'jpeg.dcm');
     writeFileSync(jpeg, dicomBytes({ rows: 1, columns: 1, pixels: Uint16Array.from([1]), transferSyntax: '1.2.840.10008.1.2.4.50' }));
-    expect(() => readDicom(jpeg)).toThrow(`${jpeg}: unreadable DICOM (transfer syntax 1.2.840.10008.1.2.4.50 is compressed`);
+    // Native bytes under a JPEG transfer syntax: no encapsulated frame to decode.
+    expect(() => readDicom(jpeg)).toThrow(`${jpeg}: (7FE0,0010) PixelData: frame 1 of 1 cannot be read from the encapsulated fragments`);
     const junk = join(dir, 'junk.dcm');
     writeFileSync(junk, Buffer.alloc(300));
-    expect(() => readDicom(junk)).toThrow(`${junk}: unreadable DICOM`);
+    expect(() => readDicom(junk)).toThrow(`${junk}: not DICOM: no DICM preamble at byte 128`);
   });
 
   it('a folder of DICOM files trains like any other source', async () => {

@@ -2,8 +2,8 @@
 // slice normal by ImagePositionPatient.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TtlError } from '../errors.js';
-import { readDicomSlice, type DicomSlice } from './dicom.js';
+import { TtlError } from '../../errors.js';
+import { readDicomSlice, type DicomSlice } from './slice.js';
 
 export interface DicomVolume {
   /** [columns (x), rows (y), slices (z)], x fastest, like NIfTI. */

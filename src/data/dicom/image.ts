@@ -1,0 +1,101 @@
+// One DICOM file (a path, or its bytes) to an image in [0, 1]: gray through the Modality LUT and a window policy,
+// colour as RGB, palette colour looked up, every frame or a chosen one.
+import { readFile } from 'node:fs/promises';
+import { TtlError } from '../../errors.js';
+import { readPalette, colourToRgb, paletteToRgb } from './colour.js';
+import { modalityTransform } from './modality.js';
+import { dicomError, loadDicom, parseDicomBytes, type ParsedDicom } from './parse.js';
+import { describePixels, type PixelDescription } from './description.js';
+import { storedFrame } from './pixel-data.js';
+import { applyWindow, checkWindowPolicy, type AppliedWindow, type WindowPolicy } from './voi.js';
+
+/** A grayscale image in [0, 1]. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Intensities in [0, 1], row-major. */
+  pixels: Float32Array;
+}
+
+/** A DICOM image in [0, 1]: gray (1 channel) or colour (3, RGB), one frame or several. */
+export interface DicomImage extends GrayImage {
+  frames: number;
+  channels: 1 | 3;
+  /** frames x height x width x channels, in [0, 1]; MONOCHROME1 inverted, colour as RGB, palette looked up. */
+  pixels: Float32Array;
+  photometric: string;
+  transferSyntax: string;
+  /** Gray images: the window each frame was shown with (see WindowPolicy). */
+  windows?: AppliedWindow[];
+}
+
+export interface ReadDicomOptions {
+  /** Gray images: how modality values become [0, 1]; default 'auto'. */
+  window?: WindowPolicy;
+  /** Which frame (0-based) of a multi-frame object, or 'all' (the default). */
+  frame?: number | 'all';
+}
+
+/** Pixel Padding Value (and Range Limit) as a mask over stored values; undefined when the file has none. */
+function paddingMask(dicom: ParsedDicom, d: PixelDescription, stored: Int32Array): Uint8Array | undefined {
+  const read = (tag: string) => (!dicom.data.elements[tag] ? undefined : d.signed ? dicom.data.int16(tag) : dicom.data.uint16(tag));
+  const value = read('x00280120');
+  if (value === undefined) return undefined;
+  const limit = read('x00280121') ?? value;
+  const [lo, hi] = [Math.min(value, limit), Math.max(value, limit)];
+  return Uint8Array.from(stored, (v) => (v >= lo && v <= hi ? 1 : 0));
+}
+
+function framesOf(d: PixelDescription, frame: ReadDicomOptions['frame'], path: string): number[] {
+  if (frame === undefined || frame === 'all') return Array.from({ length: d.frames }, (_, i) => i);
+  if (!Number.isInteger(frame) || frame < 0 || frame >= d.frames) throw dicomError(path, `frame ${frame} was asked for; the file has ${d.frames} (0 to ${d.frames - 1})`);
+  return [frame];
+}
+
+function decode(dicom: ParsedDicom, options: ReadDicomOptions): DicomImage {
+  const policy = checkWindowPolicy(options.window ?? 'auto');
+  const d = describePixels(dicom);
+  const chosen = framesOf(d, options.frame, dicom.path);
+  const gray = d.photometric === 'MONOCHROME1' || d.photometric === 'MONOCHROME2';
+  const channels = gray ? 1 : 3;
+  const plane = d.rows * d.columns * channels;
+  const pixels = new Float32Array(plane * chosen.length);
+  const windows: AppliedWindow[] = [];
+  // Decoders of JPEG and JPEG 2000 return RGB for the YBR interpretations they encode (the colour transform is
+  // part of the codestream), so only native and RLE YBR frames are converted here.
+  const decodedAs = dicom.syntax.codec && dicom.syntax.codec !== 'rle' && d.photometric.startsWith('YBR') ? 'RGB' : d.photometric;
+  const toModality = gray ? modalityTransform(dicom, d) : undefined;
+  const palette = d.photometric === 'PALETTE COLOR' ? readPalette(dicom.data, dicom.path, d.signed) : undefined;
+  chosen.forEach((index, k) => {
+    const stored = storedFrame(dicom, d, index);
+    if (toModality) {
+      const shown = applyWindow(dicom, toModality(stored), paddingMask(dicom, d, stored), policy, d.photometric === 'MONOCHROME1');
+      pixels.set(shown.pixels, k * plane);
+      windows.push(shown.window);
+    } else pixels.set(palette ? paletteToRgb(stored, palette) : colourToRgb(stored, decodedAs, d), k * plane);
+  });
+  return {
+    width: d.columns, height: d.rows, frames: chosen.length, channels, pixels, photometric: d.photometric,
+    transferSyntax: dicom.syntaxUid, ...(gray ? { windows } : {}),
+  };
+}
+
+/**
+ * One DICOM file (a path, or its bytes) as an image in [0, 1]: every transfer syntax of TRANSFER_SYNTAXES, gray
+ * through the Modality LUT and the window policy, colour as RGB, every frame unless `frame` names one.
+ */
+export function readDicom(source: string | Uint8Array, options: ReadDicomOptions = {}): DicomImage {
+  return decode(loadDicom(source), options);
+}
+
+/** readDicom with the file read without blocking the event loop (decoding itself runs on the calling thread). */
+export async function readDicomAsync(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new TtlError('E_NO_FILE', `cannot open ${path}: ${(e as Error).message}`);
+  }
+  return decode(parseDicomBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path), options);
+}
+

@@ -1,0 +1,24 @@
+// Stored values to modality units (PS3.3 C.11.1): the Modality LUT Sequence when the file has one, else
+// RescaleSlope and RescaleIntercept (HU for CT). Skipping the sequence left every pixel of such a file wrong.
+import { lookUp, readLut } from './lut.js';
+import type { ParsedDicom } from './parse.js';
+import type { PixelDescription } from './description.js';
+
+const firstNumber = (value: string | undefined) => {
+  const n = value === undefined || value.trim() === '' ? NaN : Number(value.split('\\')[0]);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** The function from stored values to modality units this file defines. */
+export function modalityTransform(dicom: ParsedDicom, d: PixelDescription): (stored: Int32Array) => Float32Array {
+  const item = dicom.data.elements.x00283000?.items?.[0]?.dataSet;
+  if (item) {
+    const lut = readLut(item, 'x00283002', 'x00283006', dicom.path, 'ModalityLUTSequence', d.signed);
+    return (stored) => Float32Array.from(stored, (v) => lookUp(lut, v));
+  }
+  const slope = firstNumber(dicom.data.string('x00281053')) ?? 1;
+  const intercept = firstNumber(dicom.data.string('x00281052')) ?? 0;
+  return (stored) => Float32Array.from(stored, (v) => v * slope + intercept);
+}
+
+export { firstNumber };
