@@ -47,6 +47,8 @@ program
   .option('--data-cache <dir|off>', "folders and CSVs: where decoded images are cached for later runs (default $TTL_TORCH_CACHE/decoded, else ~/.cache/ttl-torch/decoded); 'off' decodes into memory")
   .option('--label-classes <json>', 'segmentation: foreground classes by label value, e.g. \'{"liver":[5]}\'')
   .option('--intensity <window>', "volumes: 'minmax', a CT window (abdomen, lung, bone, brain, mediastinum) or LOW,HIGH")
+  .option('--dicom-window <policy>', "DICOM images: 'auto' (the stored window unless it clamps most of the image, else its range), 'stored', 'minmax', a CT window or LOW,HIGH")
+  .option('--dicom-frame <frame>', "multi-frame DICOM with a 2D network: 'middle' or a 0-based frame (without it such files are refused)")
   .option('--slices', 'segmentation of volumes with a 2D network: train on axial slices')
   .option('--model <name>', 'backbone (ttl-torch models)')
   .option('--weights <name|path>', "weights name (e.g. imagenet), a checkpoint path, or 'none'")

@@ -23,6 +23,8 @@ export interface RunFlags {
   task?: string;
   labelClasses?: string;
   intensity?: string;
+  dicomWindow?: string;
+  dicomFrame?: string;
   slices?: boolean;
   data?: string;
   model?: string;
@@ -89,7 +91,10 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   if (flags.slices) fromFlags.slices = true;
   if (flags.deterministic) fromFlags.deterministic = true;
   if (flags.labelClasses !== undefined) fromFlags.classes = parseJsonFlag('--label-classes', flags.labelClasses);
-  if (flags.intensity !== undefined) fromFlags.intensity = /^-?[\d.]+,-?[\d.]+$/.test(flags.intensity) ? flags.intensity.split(',').map(Number) : flags.intensity;
+  const window = (text: string) => (/^-?[\d.]+,-?[\d.]+$/.test(text) ? text.split(',').map(Number) : text);
+  if (flags.intensity !== undefined) fromFlags.intensity = window(flags.intensity);
+  if (flags.dicomWindow !== undefined) fromFlags.dicomWindow = window(flags.dicomWindow);
+  if (flags.dicomFrame !== undefined) fromFlags.dicomFrame = flags.dicomFrame === 'middle' ? 'middle' : Number(flags.dicomFrame);
   const merged = { ...fromFile, ...fromFlags };
   if (merged.out === undefined) merged.out = `runs/${String(merged.model ?? 'squeezenet1_1')}-${String(merged.data ?? 'pneumoniamnist').replace(/[^\w.-]+/g, '_')}`;
   return checkConfig(merged);

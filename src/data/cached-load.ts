@@ -20,8 +20,8 @@ const MOVE_CHUNK = 16 * 1024 * 1024;
 
 /** The options that change what is decoded or how it is split (not how fast, nor what is reported). */
 function decodeSettings(options: LoadImagesOptions) {
-  const { size = 64, color = 'auto', fractions, seed = 0, classes, findings, volumeShape, spacing, intensity, skipBad = false } = options;
-  return { size, color, fractions, seed, classes, findings, volumeShape, spacing, intensity, skipBad };
+  const { size = 64, color = 'auto', fractions, seed = 0, classes, findings, volumeShape, spacing, intensity, dicom, skipBad = false } = options;
+  return { size, color, fractions, seed, classes, findings, volumeShape, spacing, intensity, dicom, skipBad };
 }
 
 /** The key a valid cache's header carries: the format, the settings, and each entry's file state and truth. */

@@ -1,8 +1,10 @@
-// Decodes one image file (PNG/JPEG, 8- or 16-bit, via sharp; DICOM via dicom-parser) to a fixed size.
+// Decodes one image file (PNG/JPEG, 8- or 16-bit, via sharp; DICOM, recognised by content, via data/dicom) to a
+// fixed size.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import { TtlError } from '../errors.js';
-import { readDicom, type GrayImage } from './dicom/index.js';
+import { invalidParameterError, TtlError } from '../errors.js';
+import { checkWindowPolicy, looksLikeDicom, readDicomAsync, readDicomHeader, type DicomImage, type WindowPolicy } from './dicom/index.js';
 
 export interface Decoded {
   /** Row-major H x W x C samples at the file's depth (8 or 16 bits). */
@@ -10,7 +12,15 @@ export interface Decoded {
   channels: 1 | 3;
 }
 
-const DICOM = new Set(['.dcm', '.dicom']);
+/** Formats sharp reads, by extension: their files are not opened once more to look for DICOM. */
+const SHARP_FORMATS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif', '.avif', '.heic']);
+
+/** How a DICOM file becomes one 2D image: its window policy, and which frame of a multi-frame object. */
+export interface DicomDecoding {
+  window?: WindowPolicy;
+  /** A 0-based frame, or 'middle'; without one a multi-frame file is refused rather than cut to its first frame. */
+  frame?: number | 'middle';
+}
 /** Images are downscaled for training; a larger file is refused from its header, before decoding. */
 export const MAX_PIXELS = 64 * 1024 * 1024;
 
@@ -27,39 +37,83 @@ async function checkedMetadata(path: string) {
   return meta;
 }
 
-export const isDicom = (path: string) => DICOM.has(extname(path).toLowerCase());
+/** Refuses DICOM decoding options that are not ones, naming the field, before any file is read. */
+export function checkDicomDecoding(options: DicomDecoding | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw invalidParameterError('dicom', "an object { window?, frame? }", options);
+  if (options.window !== undefined) checkWindowPolicy(options.window, 'dicom.window');
+  const { frame } = options;
+  if (frame !== undefined && frame !== 'middle' && !(Number.isInteger(frame) && frame >= 0)) throw invalidParameterError('dicom.frame', "'middle' or a frame number >= 0", frame);
+}
 
-/** Bilinear resize (pixel centres aligned, as align_corners=false) of a gray image to size x size, as uint16. */
-function resizeGray(image: GrayImage, size: number): Uint16Array {
-  const out = new Uint16Array(size * size);
-  const sx = image.width / size;
-  const sy = image.height / size;
+/**
+ * Whether a file is DICOM, by its content (the DICM preamble, or a data set without one): PACS exports are named
+ * by UID or not at all. Files with the extension of a format sharp reads are taken as that format.
+ */
+export function isDicom(path: string): boolean {
+  if (SHARP_FORMATS.has(extname(path).toLowerCase())) return false;
+  const head = new Uint8Array(132);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return looksLikeDicom(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+  } catch {
+    return false; // unreadable: the decoder that is tried next says why
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Bilinear resize (pixel centres aligned, as align_corners=false) of one frame of `channels` interleaved samples in
+ * [0, 1] to size x size, as uint16.
+ */
+function resize(pixels: Float32Array, width: number, height: number, channels: number, size: number): Uint16Array {
+  const out = new Uint16Array(size * size * channels);
+  const sx = width / size;
+  const sy = height / size;
   for (let y = 0; y < size; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), image.height - 1);
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, image.height - 1);
+    const y1 = Math.min(y0 + 1, height - 1);
     for (let x = 0; x < size; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), image.width - 1);
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
       const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, image.width - 1);
-      const p = image.pixels;
-      const top = p[y0 * image.width + x0] * (1 - (fx - x0)) + p[y0 * image.width + x1] * (fx - x0);
-      const bottom = p[y1 * image.width + x0] * (1 - (fx - x0)) + p[y1 * image.width + x1] * (fx - x0);
-      out[y * size + x] = Math.round((top * (1 - (fy - y0)) + bottom * (fy - y0)) * 65535);
+      const x1 = Math.min(x0 + 1, width - 1);
+      for (let c = 0; c < channels; c++) {
+        const at = (yy: number, xx: number) => pixels[(yy * width + xx) * channels + c];
+        const top = at(y0, x0) * (1 - (fx - x0)) + at(y0, x1) * (fx - x0);
+        const bottom = at(y1, x0) * (1 - (fx - x0)) + at(y1, x1) * (fx - x0);
+        out[(y * size + x) * channels + c] = Math.round((top * (1 - (fy - y0)) + bottom * (fy - y0)) * 65535);
+      }
     }
   }
   return out;
+}
+
+/** A decoded DICOM image with `channels` channels: gray repeated to RGB, or RGB to gray by BT.601 luma (as PIL). */
+function withChannels(image: DicomImage, channels: 1 | 3): Float32Array {
+  if (image.channels === channels) return image.pixels;
+  const n = image.width * image.height;
+  if (channels === 3) return Float32Array.from({ length: 3 * n }, (_, i) => image.pixels[Math.floor(i / 3)]);
+  return Float32Array.from({ length: n }, (_, i) => 0.299 * image.pixels[3 * i] + 0.587 * image.pixels[3 * i + 1] + 0.114 * image.pixels[3 * i + 2]);
+}
+
+async function decodeDicom(path: string, size: number, channels: 1 | 3, options: DicomDecoding): Promise<Decoded> {
+  const { frames } = readDicomHeader(path);
+  if (frames > 1 && options.frame === undefined)
+    throw new TtlError('E_BAD_IMAGE', `${path}: (0028,0008) NumberOfFrames is ${frames}: a multi-frame object needs a frame policy for a 2D network (dicom.frame: 'middle' or a frame number, --dicom-frame)`);
+  const frame = options.frame === 'middle' ? Math.floor(frames / 2) : options.frame ?? 0;
+  const image = await readDicomAsync(path, { window: options.window, frame });
+  return { data: resize(withChannels(image, channels), image.width, image.height, channels, size), channels };
 }
 
 /**
  * Decodes `path` resized to size x size with `channels` channels. `sixteenBit` keeps 16-bit samples
  * (16-bit PNGs and DICOM); 8-bit files are then scaled to 16 bits so one dataset has one depth.
  */
-export async function decodeImage(path: string, size: number, channels: 1 | 3, sixteenBit: boolean): Promise<Decoded> {
-  if (isDicom(path)) {
-    if (channels !== 1) throw new TtlError('E_BAD_IMAGE', `${path}: DICOM images are grayscale; use channels 1 (gray)`);
-    return { data: resizeGray(readDicom(path), size), channels: 1 };
-  }
+export async function decodeImage(path: string, size: number, channels: 1 | 3, sixteenBit: boolean, dicom: DicomDecoding = {}): Promise<Decoded> {
+  if (isDicom(path)) return decodeDicom(path, size, channels, dicom);
   try {
     let pipeline = sharp(path, { failOn: 'error', limitInputPixels: MAX_PIXELS }).resize(size, size, { fit: 'fill' });
     pipeline = channels === 1 ? pipeline.toColourspace(sixteenBit ? 'grey16' : 'b-w') : pipeline.removeAlpha().toColourspace(sixteenBit ? 'rgb16' : 'srgb');
@@ -84,9 +138,9 @@ export async function isHighDepth(path: string): Promise<boolean> {
   return meta.depth === 'ushort' || meta.depth === 'short';
 }
 
-/** Number of colour channels of a file (1 gray, 3 colour). */
+/** Number of colour channels of a file (1 gray, 3 colour: RGB, YBR and palette DICOM included). */
 export async function channelsOf(path: string): Promise<1 | 3> {
-  if (isDicom(path)) return 1;
+  if (isDicom(path)) return readDicomHeader(path).channels;
   const meta = await checkedMetadata(path);
   return meta.channels && meta.channels >= 3 && meta.space !== 'b-w' ? 3 : 1;
 }

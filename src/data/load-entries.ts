@@ -102,7 +102,7 @@ export async function planEntries(name: string, entries: ManifestEntry[], option
     itemShape: volumes ? [volumeShape[2], volumeShape[1], volumeShape[0]] : channels === 3 ? [size, size, 3] : [size, size],
     ...(volumes ? { volume: decoding } : {}),
     splits: { train: split('train'), val: split('val'), test: split('test') },
-    decode: async (e) => volumes ? decodeVolume(e.file, volumeShape, decoding, e.origin) : (await decodeImage(e.file, size, channels, sixteenBit)).data,
+    decode: async (e) => volumes ? decodeVolume(e.file, volumeShape, decoding, e.origin) : (await decodeImage(e.file, size, channels, sixteenBit, options.dicom)).data,
   };
 }
 

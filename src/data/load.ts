@@ -7,6 +7,7 @@ import { csvEntries, folderEntries, type LoadImagesOptions, type DatasetLoadRepo
 import { loadThroughCache } from './cached-load.js';
 import { decodeToMemory, planEntries } from './load-entries.js';
 import { readMedMNISTAsync } from './medmnist.js';
+import { checkDicomDecoding } from './decode.js';
 import { defaultCacheDir } from '../weights/resolve.js';
 
 /**
@@ -17,6 +18,7 @@ import { defaultCacheDir } from '../weights/resolve.js';
 export async function loadDataset(source: string, options?: LoadImagesOptions & { cache?: false }): Promise<{ dataset: ImageDataset<MemorySplit>; report: DatasetLoadReport }>;
 export async function loadDataset(source: string, options?: LoadImagesOptions): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }>;
 export async function loadDataset(source: string, options: LoadImagesOptions = {}): Promise<{ dataset: ImageDataset; report: DatasetLoadReport }> {
+  checkDicomDecoding(options.dicom);
   let stat;
   try {
     stat = statSync(source);

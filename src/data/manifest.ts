@@ -8,6 +8,7 @@ import { parseCsv } from './csv.js';
 import { checkSingleLabelColumn, rowFindings, type FindingColumns, type FindingsOptions } from './findings.js';
 import type { SplitFractions, SplitName } from './split.js';
 import type { Intensity } from './volume.js';
+import { isDicom, type DicomDecoding } from './decode.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
 
@@ -49,6 +50,12 @@ export interface LoadImagesOptions {
   spacing?: [number, number, number];
   /** Volume rows: intensity window, e.g. [-1000, 400] HU or 'lung' (default 'minmax' per volume). */
   intensity?: Intensity;
+  /**
+   * DICOM images: the window policy (default 'auto': the stored window unless it clamps most of the image, else
+   * the image's range) and, for multi-frame objects, which frame a 2D network sees ('middle' or a 0-based number;
+   * without one such a file is refused, never cut to its first frame in silence).
+   */
+  dicom?: DicomDecoding;
   /** Files decoded at once (default: the cores this process may use, at least 4). */
   concurrency?: number;
   onWarning?: (message: string) => void;
@@ -91,7 +98,7 @@ export function folderEntries(root: string): ManifestEntry[] {
   if (classes.length < 2) throw new TtlError('E_BAD_INPUT', `${root}: expected one sub-folder per class, found ${classes.length}`);
   return classes.flatMap((label) =>
     readdirSync(join(root, label))
-      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) || /\.nii(\.gz)?$/i.test(f))
+      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) || /\.nii(\.gz)?$/i.test(f) || isDicom(join(root, label, f)))
       .sort()
       .map((f) => ({ file: join(root, label, f), label, origin: join(label, f) })),
   );

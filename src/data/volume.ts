@@ -1,28 +1,31 @@
 // Volumes in physical units (HU for CT) from NIfTI files or DICOM series, resampled to a shape or a
 // voxel spacing, and mapped to the 16-bit intensities the native store holds (windowing).
 import { statSync } from 'node:fs';
-import { extname } from 'node:path';
 import { TtlError } from '../errors.js';
-import { readDicomSeries, type DicomVolume } from './dicom/index.js';
+import { CT_WINDOWS, readDicomSeries, type DicomVolume } from './dicom/index.js';
 import { readNifti, scaled } from './nifti.js';
 
-/** A NIfTI file or a DICOM series folder (no extension) rather than a 2D image. */
-export const isVolumePath = (path: string) => /\.nii(\.gz)?$/i.test(path) || extname(path) === '';
+export { CT_WINDOWS };
+
+/**
+ * A NIfTI file or a DICOM series folder rather than a 2D image. Only a folder is a series: a file without an
+ * extension is a PACS export's single image (DICOM is recognised by content, data/decode.ts).
+ */
+export const isVolumePath = (path: string) => /\.nii(\.gz)?$/i.test(path) || isFolder(path);
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** [x, y, z] voxels, x fastest (NIfTI order): as a row-major array it is [D = z, H = y, W = x]. */
 export type Volume = DicomVolume;
 
 /** How values map to intensities: a [low, high] window (e.g. HU), a CT window by name, or each volume's min..max. */
 export type Intensity = [number, number] | 'minmax' | keyof typeof CT_WINDOWS;
-
-/** Common CT windows as [low, high] HU (centre -+ width / 2). */
-export const CT_WINDOWS = {
-  abdomen: [-160, 240],
-  lung: [-1350, 150],
-  bone: [-450, 1050],
-  brain: [0, 80],
-  mediastinum: [-125, 225],
-} as const;
 
 /** A NIfTI file (.nii / .nii.gz, scl_slope/inter applied) or a folder of DICOM slices. */
 export function readVolume(path: string): Volume {

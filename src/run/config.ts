@@ -8,6 +8,7 @@ import type { Device } from '../model.js';
 import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf, trainingAutocast } from '../validate.js';
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
+import { checkWindowPolicy, type WindowPolicy } from '../data/dicom/index.js';
 import { TASKS, type Task } from './task.js';
 import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/defaults.js';
 import type { LastBatch } from '../native/binding.js';
@@ -29,6 +30,10 @@ export interface RunConfig {
   classes: LabelClasses | null;
   /** Volumes: intensity window ([low, high], a CT window name, or 'minmax'). */
   intensity: Intensity;
+  /** DICOM images: the window policy ('auto', 'stored', 'minmax', [low, high] or a CT window name). */
+  dicomWindow: WindowPolicy;
+  /** Multi-frame DICOM images with a 2D network: 'middle' or a 0-based frame; null refuses them. */
+  dicomFrame: number | 'middle' | null;
   /** Volumes: [x, y, z] voxels each volume is brought to (default imageSize^3). */
   volumeShape: [number, number, number] | null;
   /** Volumes: resample to this spacing (mm) first, then centre crop / pad to volumeShape. */
@@ -98,7 +103,7 @@ export type AnalysisKind = (typeof ANALYSES)[number];
  * `npx ttl-torch run` a small, complete demo that finishes in minutes on a laptop CPU.
  */
 export const RUN_DEFAULTS: Omit<RunConfig, 'out' | 'lr' | 'analyses'> = {
-  task: 'classification', classes: null, intensity: 'minmax', volumeShape: null, spacing: null, slices: false,
+  task: 'classification', classes: null, intensity: 'minmax', dicomWindow: 'auto', dicomFrame: null, volumeShape: null, spacing: null, slices: false,
   data: 'pneumoniamnist', model: 'squeezenet1_1', weights: 'imagenet', allowMissing: false, allowOutsidePaths: false, dataCache: null, strategies: ['ftl', 'ttl'],
   search: 'block', radius: 1, probeTop: 3, repeats: 1, seed: 0, epochs: 3, imageSize: 'auto', batchSize: TRAINING_DEFAULTS.batchSize,
   pretrainedLrScale: TRAINING_DEFAULTS.pretrainedLrScale, optimizer: TRAINING_DEFAULTS.optimizer, weightDecay: TRAINING_DEFAULTS.weightDecay, warmup: TRAINING_DEFAULTS.warmup, clipGradNorm: TRAINING_DEFAULTS.clipGradNorm, lastBatch: TRAINING_DEFAULTS.lastBatch, patience: 100, autocast: '', augment: true, device: 'auto',
@@ -187,6 +192,8 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     data: String(merged.data),
     classes: merged.classes as LabelClasses | null,
     intensity: checkIntensity(merged.intensity),
+    dicomWindow: checkWindowPolicy(merged.dicomWindow, 'dicomWindow'),
+    dicomFrame: merged.dicomFrame === null || merged.dicomFrame === 'middle' ? merged.dicomFrame : integerIn('dicomFrame', Number(merged.dicomFrame), 0, 1e6),
     volumeShape: triple('volumeShape', merged.volumeShape),
     spacing: checkSpacing(merged.spacing),
     slices: Boolean(merged.slices),

@@ -40,6 +40,7 @@ export async function loadRunData(config: SizedRunConfig, log?: (line: string) =
   }
   const { dataset: data, report } = await loadDataset(path, {
     ...volumes, size: config.imageSize, seed: config.seed, volumeShape: config.volumeShape ?? undefined,
+    dicom: { window: config.dicomWindow, ...(config.dicomFrame !== null ? { frame: config.dicomFrame } : {}) },
     cache: config.dataCache ?? true,
     ...(log ? { onWarning: log, onProgress: decodeProgressLine(log) } : {}),
   });

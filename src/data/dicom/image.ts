@@ -7,6 +7,7 @@ import { modalityTransform } from './modality.js';
 import { dicomError, loadDicom, parseDicomBytes, type ParsedDicom } from './parse.js';
 import { describePixels, type PixelDescription } from './description.js';
 import { storedFrame } from './pixel-data.js';
+import type { Codec } from './transfer-syntax.js';
 import { applyWindow, checkWindowPolicy, type AppliedWindow, type WindowPolicy } from './voi.js';
 
 /** A grayscale image in [0, 1]. */
@@ -46,6 +47,17 @@ function paddingMask(dicom: ParsedDicom, d: PixelDescription, stored: Int32Array
   return Uint8Array.from(stored, (v) => (v >= lo && v <= hi ? 1 : 0));
 }
 
+/**
+ * The colour space a frame is in once decoded: JPEG decoders turn YBR_FULL(_422) into RGB themselves, JPEG 2000
+ * decoders undo YBR_ICT/YBR_RCT (the codestream's component transform); JPEG-LS, RLE and native YBR stay YBR and
+ * are converted here.
+ */
+function photometricAfterDecoding(codec: Codec | undefined, photometric: string): string {
+  if ((codec === 'jpeg-baseline' || codec === 'jpeg-extended') && (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422')) return 'RGB';
+  if ((codec === 'jpeg2000' || codec === 'htj2k') && (photometric === 'YBR_ICT' || photometric === 'YBR_RCT')) return 'RGB';
+  return photometric;
+}
+
 function framesOf(d: PixelDescription, frame: ReadDicomOptions['frame'], path: string): number[] {
   if (frame === undefined || frame === 'all') return Array.from({ length: d.frames }, (_, i) => i);
   if (!Number.isInteger(frame) || frame < 0 || frame >= d.frames) throw dicomError(path, `frame ${frame} was asked for; the file has ${d.frames} (0 to ${d.frames - 1})`);
@@ -61,9 +73,7 @@ function decode(dicom: ParsedDicom, options: ReadDicomOptions): DicomImage {
   const plane = d.rows * d.columns * channels;
   const pixels = new Float32Array(plane * chosen.length);
   const windows: AppliedWindow[] = [];
-  // Decoders of JPEG and JPEG 2000 return RGB for the YBR interpretations they encode (the colour transform is
-  // part of the codestream), so only native and RLE YBR frames are converted here.
-  const decodedAs = dicom.syntax.codec && dicom.syntax.codec !== 'rle' && d.photometric.startsWith('YBR') ? 'RGB' : d.photometric;
+  const decodedAs = photometricAfterDecoding(dicom.syntax.codec, d.photometric);
   const toModality = gray ? modalityTransform(dicom, d) : undefined;
   const palette = d.photometric === 'PALETTE COLOR' ? readPalette(dicom.data, dicom.path, d.signed) : undefined;
   chosen.forEach((index, k) => {
@@ -99,3 +109,10 @@ export async function readDicomAsync(path: string, options: ReadDicomOptions = {
   return decode(parseDicomBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path), options);
 }
 
+
+/** What a file holds without decoding its pixels: frames and channels (colour and palette images have 3). */
+export function readDicomHeader(source: string | Uint8Array): { width: number; height: number; frames: number; channels: 1 | 3; photometric: string } {
+  const d = describePixels(loadDicom(source));
+  const gray = d.photometric === 'MONOCHROME1' || d.photometric === 'MONOCHROME2';
+  return { width: d.columns, height: d.rows, frames: d.frames, channels: gray ? 1 : 3, photometric: d.photometric };
+}
