@@ -1,6 +1,7 @@
 // The fuzzed formats: each makes one case (files + the entry handed to the reader) from a seeded rng.
 import * as csv from './csv.mjs';
 import * as dicom from './dicom.mjs';
+import * as dicomCodecs from './dicom-codecs.mjs';
 import * as image from './image.mjs';
 import * as nifti from './nifti.mjs';
 import * as npy from './npy.mjs';
@@ -16,6 +17,7 @@ export const FORMATS = {
   npy: npy.generateNpy,
   nifti: nifti.generate,
   dicom: dicom.generate,
+  'dicom-codecs': dicomCodecs.generate,
   image: image.generate,
   csv: csv.generate,
   rundir: rundir.generate,

@@ -8,8 +8,11 @@ export { folderEntries, csvEntries, type LoadImagesOptions, type ManifestEntry, 
 export { openImageCache, type CacheHeader, type CachedSplit } from './image-cache.js';
 export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
 export { resolveDataset, DATASETS, type KnownDataset } from './catalog.js';
-export { readDicom, type GrayImage } from './dicom/index.js';
-export { readDicomSeries, type DicomVolume } from './dicom/index.js';
+export {
+  readDicom, readDicomAsync, readDicomHeader, readDicomSeries, looksLikeDicom, TRANSFER_SYNTAXES,
+  type DicomImage, type GrayImage, type ReadDicomOptions, type WindowPolicy, type AppliedWindow, type DicomVolume,
+} from './dicom/index.js';
+export { type DicomDecoding } from './decode.js';
 export { readNifti, scaled, type NiftiVolume, type VoxelArray } from './nifti.js';
 export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './volume.js';
 export {

@@ -146,6 +146,13 @@ export async function decodePlan(plan: DecodePlan, sink: SplitSink, options: Loa
     const count = plan.splits[split].entries.length;
     kept[split] = Array.from({ length: count }, (_, slot) => slot).filter((slot) => ok[next + slot]);
     next += count;
+    // skipBad counts each failure, but a split emptied by them is no dataset (a colour option wrong for every
+    // file once loaded 0 images in every split without an error).
+    if (count && !kept[split].length) {
+      const origins = new Set(plan.splits[split].entries.map((e) => e.origin));
+      const first = plan.skipped.find((s) => origins.has(s.origin));
+      throw new TtlError('E_BAD_INPUT', `${plan.name}: none of the ${count} ${split} images could be decoded (skipBad skipped them all); ${first?.origin}: ${first?.reason}`);
+    }
   }
   return kept;
 }

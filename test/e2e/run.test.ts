@@ -1,6 +1,6 @@
 // `ttl-torch run` end to end as a child process on real data (BreastMNIST, real SqueezeNet weights),
 // including killing it mid-run and resuming, and regenerating reports from the journal alone.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { getModelCard } from '../../src/index.js';
 import { checkConfig, executeRun, planStageOne, planStageTwo, readRunConfig } from '../../src/run/index.js';
 import { report, resume, run } from '../../src/index.js';
 import { chooseImageSize } from '../../src/run/image-size.js';
-import { root, shared, testCacheDir } from '../support/helpers.js';
+import { root, shared, spawnNode, testCacheDir } from '../support/helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const env = { ...process.env, TTL_TORCH_MIRROR: shared, TTL_TORCH_OFFLINE: '1', TTL_TORCH_CACHE: testCacheDir, TTL_TORCH_THREADS: '1' };
@@ -66,9 +66,9 @@ describe('search plan', () => {
 });
 
 describe('ttl-torch run (child process)', () => {
-  it('produces the table, the journal, checkpoints and a report; `report` regenerates them from the journal', () => {
+  it('produces the table, the journal, checkpoints and a report; `report` regenerates them from the journal', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-run-')), 'breast');
-    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ffe,ttl', '--search', 'two-stage', '--out', out], { env, encoding: 'utf8' });
+    const run = await spawnNode([cli, 'run', ...tiny, '--strategies', 'ftl,ffe,ttl', '--search', 'two-stage', '--out', out], { env });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/breastmnist: 2 classes \[0, 1\], train 546 \(147\/399\)/);
@@ -99,7 +99,7 @@ describe('ttl-torch run (child process)', () => {
 
     rmSync(join(out, 'results.json'));
     rmSync(join(out, 'report.html'));
-    const report = spawnSync(process.execPath, [cli, 'report', out], { env, encoding: 'utf8' });
+    const report = await spawnNode([cli, 'report', out], { env });
     expect(report.status).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).rows).toEqual(results.rows);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe(html);
@@ -122,7 +122,7 @@ describe('ttl-torch run (child process)', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     const before = lines(journal).map((r) => r.id);
     expect(before.length).toBeLessThan(10);
-    const resumed = spawnSync(process.execPath, [cli, 'run', '--resume', out], { env, encoding: 'utf8' });
+    const resumed = await spawnNode([cli, 'run', '--resume', out], { env });
     expect(resumed.status).toBe(0);
     for (const id of before) expect(resumed.stdout).toContain(`skip ${id} (journaled)`);
     const ids = lines(journal).filter((r) => r.type === 'trial').map((r) => r.id);
@@ -132,16 +132,16 @@ describe('ttl-torch run (child process)', () => {
     expect(readdirSync(join(out, 'trials'))).toHaveLength(9);
   });
 
-  it('reports the run\'s progress to its end: trial i of N with a run ETA, each step after the trials with its estimate, and JSON-lines events with --json', () => {
+  it('reports the run\'s progress to its end: trial i of N with a run ETA, each step after the trials with its estimate, and JSON-lines events with --json', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-progress-')), 'breast');
-    const plain = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--analyses', 'svcca,gradcam'], { env, encoding: 'utf8' });
+    const plain = await spawnNode([cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--analyses', 'svcca,gradcam'], { env });
     expect(plain.status, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/^\[trial 1\/3\] ftl-k9-s0: stage 0 \(full network\)$/m);
     expect(plain.stdout).toMatch(/^\[trial 3\/3, run ETA \d+ s\] ttl-k5-s0: stage 1$/m);
     expect(plain.stdout).toMatch(/^after the trials: latency of 3 models \(~\d+ s\), analysis svcca \(~\d+ s\), analysis gradcam \(~\d+ s\)$/m);
     expect(plain.stdout).toMatch(/^\[finishing 2\/3, ETA \d+ s\] analysis svcca$/m);
     expect(plain.stdout).toMatch(/^analysis svcca: written to .*analysis \(\d+ s, estimated \d+ s\)$/m);
-    const json = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', `${out}-json`, '--json'], { env, encoding: 'utf8' });
+    const json = await spawnNode([cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', `${out}-json`, '--json'], { env });
     expect(json.status, json.stderr).toBe(0);
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === 'trial').map((e) => [e.trial, e.index, e.total])).toEqual([['ftl-k9-s0', 1, 3], ['ttl-k3-s0', 2, 3], ['ttl-k5-s0', 3, 3]]);
@@ -152,9 +152,9 @@ describe('ttl-torch run (child process)', () => {
     expect(events.at(-1).rows.map((r: { method: string }) => r.method)).toContain('TTL-1');
   });
 
-  it('--dry-run prints the plan and an estimate, and trains nothing', () => {
+  it('--dry-run prints the plan and an estimate, and trains nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-dry-')), 'breast');
-    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--dry-run'], { env, encoding: 'utf8' });
+    const run = await spawnNode([cli, 'run', ...tiny, '--strategies', 'ftl,ttl', '--out', out, '--dry-run'], { env });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ttl-k5-s0\s+stage 1\s+~\d+ s/);
     expect(run.stdout).toMatch(/3 trials, estimated [\d.]+ min from a \d+ img\/s probe/);
@@ -163,9 +163,9 @@ describe('ttl-torch run (child process)', () => {
 });
 
 describe('probe search', () => {
-  it('probes every unit once, then finetunes only the top cutoffs by probe validation AUROC', () => {
+  it('probes every unit once, then finetunes only the top cutoffs by probe validation AUROC', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-probe-')), 'probe');
-    const run = spawnSync(process.execPath, [cli, 'run', ...tiny, '--strategies', 'ttl', '--search', 'probe', '--probe-top', '2', '--out', out], { env, encoding: 'utf8' });
+    const run = await spawnNode([cli, 'run', ...tiny, '--strategies', 'ttl', '--search', 'probe', '--probe-top', '2', '--out', out], { env });
     expect(run.status, run.stderr).toBe(0);
     const journal = lines(join(out, 'journal.jsonl'));
     const probes = journal.filter((r) => r.type === 'probe');
@@ -177,10 +177,10 @@ describe('probe search', () => {
 });
 
 describe('the default demo', () => {
-  it('offline with nothing cached, names every missing file and where to put it', () => {
+  it('offline with nothing cached, names every missing file and where to put it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-demo-')), 'demo');
-    const run = spawnSync(process.execPath, [cli, 'run', '--out', out], {
-      env: { ...env, TTL_TORCH_MIRROR: '', TTL_TORCH_CACHE: join(out, 'cache') }, encoding: 'utf8',
+    const run = await spawnNode([cli, 'run', '--out', out], {
+      env: { ...env, TTL_TORCH_MIRROR: '', TTL_TORCH_CACHE: join(out, 'cache') },
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('cannot start the run:');
@@ -189,9 +189,9 @@ describe('the default demo', () => {
     expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
   });
 
-  it('with the mirror, the no-argument command is a complete FTL vs TTL block search (dry run)', () => {
+  it('with the mirror, the no-argument command is a complete FTL vs TTL block search (dry run)', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ttl-cwd-'));
-    const run = spawnSync(process.execPath, [cli, 'run', '--dry-run'], { env, encoding: 'utf8', cwd });
+    const run = await spawnNode([cli, 'run', '--dry-run'], { env, cwd });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/plan for .*runs\/squeezenet1_1-pneumoniamnist: squeezenet1_1 on pneumoniamnist \(4708 training images\), 3 epochs/);
     expect(run.stdout.match(/^  (ftl|ttl)-k\d+-s0/gm)).toEqual(['  ftl-k9-s0', '  ttl-k3-s0', '  ttl-k5-s0']);
@@ -210,9 +210,9 @@ describe('sizes that follow the data', () => {
     expect(await choose({ data: 'breastmnist', model: 'squeezenet1_1' })).toEqual({ size: 64, reason: 'default' });
   });
 
-  it('the dry run says which size it uses, and why', () => {
+  it('the dry run says which size it uses, and why', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ttl-dry3d-')), 'adrenal');
-    const run = spawnSync(process.execPath, [cli, 'run', '--data', 'adrenalmnist3d', '--model', 'resnet3d_18', '--weights', 'none', '--strategies', 'ftl', '--out', out, '--dry-run'], { env, encoding: 'utf8' });
+    const run = await spawnNode([cli, 'run', '--data', 'adrenalmnist3d', '--model', 'resnet3d_18', '--weights', 'none', '--strategies', 'ftl', '--out', out, '--dry-run'], { env });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("image size 28 (the volumes' own size (28x28x28); the default 64 would upsample them; set imageSize to choose)");
     expect(run.stdout).toMatch(/resnet3d_18 on adrenalmnist3d \(1188 training images\), 3 epochs at 28 px/);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeDicom, readDicom, readDicomAsync, TRANSFER_SYNTAXES } from '../../src/data/dicom/index.js';
+import { loadDataset } from '../../src/data/index.js';
 import { loadDicom } from '../../src/data/dicom/parse.js';
 import { describePixels } from '../../src/data/dicom/description.js';
 import { storedFrame } from '../../src/data/dicom/pixel-data.js';
@@ -206,6 +207,27 @@ describe.skipIf(!!lacking && !process.env.CI)('DICOM decoding against pydicom + 
     expect(maxDiff(frame7.pixels, all.pixels.subarray(7 * plane, 8 * plane))).toBe(0);
     expect(maxDiff((await readDicomAsync(cine, { frame: 7 })).pixels, frame7.pixels)).toBe(0);
     expect(() => readDicom(cine, { frame: 30 })).toThrow(`${cine}: frame 30 was asked for; the file has 30 (0 to 29)`);
+  });
+
+  it('a dataset of multi-frame files needs a frame policy, and skipBad never turns every file into none', async () => {
+    const folder = join(work, 'cine');
+    for (const label of ['a', 'b']) {
+      mkdirSync(join(folder, label), { recursive: true });
+      for (let i = 0; i < 6; i++) copyFileSync(join(corpus, 'SC_rgb_rle_2frame.dcm'), join(folder, label, String(i)));
+    }
+    const options = { size: 16, fractions: { val: 0.25, test: 0.25 } };
+    await expect(loadDataset(folder, options)).rejects.toMatchObject({
+      code: 'E_BAD_IMAGE', message: expect.stringMatching(/\(0028,0008\) NumberOfFrames is 2: a multi-frame object needs a frame policy for a 2D network \(dicom\.frame: 'middle' or a frame number, --dicom-frame\)/),
+    });
+    await expect(loadDataset(folder, { ...options, skipBad: true })).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringMatching(/cine: none of the \d+ train images could be decoded \(skipBad skipped them all\); a\/\d: \(0028,0008\)/) });
+    await expect(loadDataset(folder, { ...options, dicom: { frame: -1 } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: "Expected 'middle' or a frame number >= 0 for dicom.frame but received -1 of type number" });
+    const { dataset } = await loadDataset(folder, { ...options, dicom: { frame: 'middle' } });
+    expect(dataset.kind).toBe('rgb');
+    expect(dataset.train.labels.length + dataset.val.labels.length + dataset.test.labels.length).toBe(12);
+    // The two frames differ, so which one a policy picks matters.
+    const second = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 1 });
+    const first = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 0 });
+    expect(maxDiff(second.pixels, first.pixels)).toBeGreaterThan(0);
   });
 
   it('what cannot be an image to classify is refused with a coded error naming the file and the tag', () => {

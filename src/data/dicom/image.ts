@@ -1,7 +1,5 @@
 // One DICOM file (a path, or its bytes) to an image in [0, 1]: gray through the Modality LUT and a window policy,
 // colour as RGB, palette colour looked up, every frame or a chosen one.
-import { readFile } from 'node:fs/promises';
-import { TtlError } from '../../errors.js';
 import { readPalette, colourToRgb, paletteToRgb } from './colour.js';
 import { modalityTransform } from './modality.js';
 import { dicomError, loadDicom, parseDicomBytes, type ParsedDicom } from './parse.js';
@@ -31,6 +29,8 @@ export interface DicomImage extends GrayImage {
 }
 
 export interface ReadDicomOptions {
+  /** What messages call bytes given instead of a path (default '<DICOM bytes>'). */
+  name?: string;
   /** Gray images: how modality values become [0, 1]; default 'auto'. */
   window?: WindowPolicy;
   /** Which frame (0-based) of a multi-frame object, or 'all' (the default). */
@@ -95,20 +95,8 @@ function decode(dicom: ParsedDicom, options: ReadDicomOptions): DicomImage {
  * through the Modality LUT and the window policy, colour as RGB, every frame unless `frame` names one.
  */
 export function readDicom(source: string | Uint8Array, options: ReadDicomOptions = {}): DicomImage {
-  return decode(loadDicom(source), options);
+  return decode(typeof source === 'string' ? loadDicom(source) : parseDicomBytes(source, options.name ?? '<DICOM bytes>'), options);
 }
-
-/** readDicom with the file read without blocking the event loop (decoding itself runs on the calling thread). */
-export async function readDicomAsync(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new TtlError('E_NO_FILE', `cannot open ${path}: ${(e as Error).message}`);
-  }
-  return decode(parseDicomBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path), options);
-}
-
 
 /** What a file holds without decoding its pixels: frames and channels (colour and palette images have 3). */
 export function readDicomHeader(source: string | Uint8Array): { width: number; height: number; frames: number; channels: 1 | 3; photometric: string } {

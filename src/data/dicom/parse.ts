@@ -15,8 +15,11 @@ export interface ParsedDicom {
   syntax: TransferSyntax;
 }
 
-/** A deflated data set is refused when it would inflate past this: a bomb, not an image. */
-export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+/**
+ * A deflated data set is refused when it would inflate past this: a bomb, not an image (the deflated syntax is
+ * used for reports and small images; a 100-frame 512 x 512 CT is 50 MiB). Inflating then copies once more.
+ */
+export const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 
 /** The error every DICOM refusal raises: the file, then what is wrong (naming the tag where one is at fault). */
 export const dicomError = (path: string, what: string) => new TtlError('E_BAD_IMAGE', `${path}: ${what}`);

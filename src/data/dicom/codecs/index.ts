@@ -6,6 +6,7 @@ import { dicomError, type ParsedDicom } from '../parse.js';
 import type { PixelDescription } from '../description.js';
 import { asDeclaredRgb } from './jpeg-rgb.js';
 import { decodeRle } from './rle.js';
+import { streamSize } from './stream-header.js';
 import { decodeWasm, type WasmCodec, type WasmFrame } from './wasm.js';
 
 const require = createRequire(import.meta.url);
@@ -44,6 +45,10 @@ export function decodeFrame(dicom: ParsedDicom, d: PixelDescription, encoded: Ui
   const { syntax, path } = dicom;
   const codec = syntax.codec!;
   if (codec === 'rle') return decodeRle(encoded, d, path, index);
+  const declared = streamSize(codec, encoded);
+  if (!declared) throw dicomError(path, `${syntax.name}: frame ${index + 1} of ${d.frames} has no ${codec} header to read its size from`);
+  if (declared.width !== d.columns || declared.height !== d.rows || declared.components !== d.samples)
+    throw dicomError(path, `${syntax.name}: frame ${index + 1} of ${d.frames} is a ${declared.width}x${declared.height} stream with ${declared.components} component(s); (0028,0010) Rows, (0028,0011) Columns and (0028,0002) SamplesPerPixel say ${d.columns}x${d.rows} with ${d.samples}`);
   try {
     if (codec === 'jpeg-lossless') return decodeJpegLossless(encoded, d);
     const jpeg8 = codec === 'jpeg-baseline' || (codec === 'jpeg-extended' && d.bitsStored <= 8);
