@@ -292,16 +292,15 @@ export class Predictor {
     const channels = kind === 'rgb' ? 3 : 1;
     const sixteen = (storage?.depth ?? 8) === 16;
     if (typeof input === 'string') {
-      const d = await decodeImage(input, size, channels, sixteen);
+      const d = await decodeImage(input, size, channels, sixteen, this.info.dicom);
       return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
     }
     // Bytes go through the file decoder too, so a Buffer and its file give the same pixels.
     const dir = mkdtempSync(join(tmpdir(), 'ttl-predict-'));
-    const dicom = input.length > 132 && input.toString('latin1', 128, 132) === 'DICM';
-    const path = join(dir, dicom ? 'input.dcm' : 'input.img');
+    const path = join(dir, 'input');  // DICOM or not, the decoder tells by content
     try {
       writeFileSync(path, input);
-      const d = await decodeImage(path, size, channels, sixteen);
+      const d = await decodeImage(path, size, channels, sixteen, this.info.dicom);
       return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
     } catch (e) {
       if (e instanceof TtlError) throw new TtlError(e.code, e.message.replace(path, name), { cause: e });

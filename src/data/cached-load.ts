@@ -109,6 +109,7 @@ function fromCache(splits: Record<SplitName, CachedSplit>, stem: string, replay?
   const dataset: ImageDataset = {
     name: header.name, classes: header.classes, kind: header.kind, train: split('train'), val: split('val'), test: split('test'),
     ...(header.volume ? { volume: header.volume } : {}),
+    ...(header.dicom ? { dicom: header.dicom } : {}),
   };
   return { dataset, report: { skipped: header.skipped, source, decodeSeconds: header.decodeSeconds, cacheFiles: SPLITS.map((s) => splitFile(stem, s)) } };
 }
@@ -178,7 +179,7 @@ async function buildCache(plan: DecodePlan, stem: string, key: string, options: 
       const { labels, targets } = keptTruth(plan, s, kept[s]);
       const header = {
         key, split: s, name: plan.name, classes: plan.classes, kind: plan.kind, shape: [kept[s].length, ...plan.itemShape], bits: plan.bits,
-        checksum: sums[s].digest(kept[s].length, labels, targets), skipped: plan.skipped, ...(plan.volume ? { volume: plan.volume } : {}),
+        checksum: sums[s].digest(kept[s].length, labels, targets), skipped: plan.skipped, ...(plan.volume ? { volume: plan.volume } : {}), ...(plan.dicom ? { dicom: plan.dicom } : {}),
         decodeSeconds, builtAt: new Date().toISOString(),
       };
       const written = await finishCacheFile(handles[s], header, labels, targets);

@@ -4,6 +4,7 @@ import { native } from '../native/loader.js';
 import type { NativeStore } from '../native/binding.js';
 import { TtlError } from '../errors.js';
 import type { VolumeDecoding } from './volume.js';
+import type { DicomDecoding } from './decode.js';
 
 /**
  * A split's images in a decoded-image cache file (data/image-cache.ts), laid out as an in-memory split's array:
@@ -47,6 +48,8 @@ export interface ImageDataset<Split extends ImageSplit = ImageSplit> {
   test: Split;
   /** Volumes decoded from files: how (a predictor decodes its inputs the same way). */
   volume?: VolumeDecoding;
+  /** DICOM images decoded with a window or frame policy given: which (a predictor decodes its inputs the same way). */
+  dicom?: DicomDecoding;
 }
 
 /** A multi-label dataset (one sigmoid per label) rather than one class per image. */

@@ -16,6 +16,7 @@ import type { MappedImages } from './dataset.js';
 import type { DatasetLoadReport } from './manifest.js';
 import type { SplitName } from './split.js';
 import type { VolumeDecoding } from './volume.js';
+import type { DicomDecoding } from './decode.js';
 
 export const CACHE_FORMAT = 1;
 const MAGIC = 'TTLCACHE';
@@ -45,6 +46,7 @@ export interface CacheHeader {
   /** Files the build skipped (skipBad), reported again by every load. */
   skipped: DatasetLoadReport['skipped'];
   volume?: VolumeDecoding;
+  dicom?: DicomDecoding;
   /** Seconds the build spent decoding, and when it finished. */
   decodeSeconds: number;
   builtAt: string;

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { TtlError, type ErrorCode } from '../errors.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
-import { channelsOf, decodeImage, isHighDepth, type Decoded } from './decode.js';
+import { channelsOf, decodeImage, isHighDepth, type Decoded, type DicomDecoding } from './decode.js';
 import { findingStrata, multiHot } from './findings.js';
 import type { DatasetLoadReport, LoadImagesOptions, ManifestEntry } from './manifest.js';
 import { stratifiedSplit, type SplitName } from './split.js';
@@ -22,6 +22,7 @@ export interface DecodePlan {
   itemShape: number[];
   bits: 8 | 16;
   volume?: VolumeDecoding;
+  dicom?: DicomDecoding;
   /** Per split, the entries in slot order, with their class labels and (multi-label) target rows. */
   splits: Record<SplitName, { entries: ManifestEntry[]; labels: Int32Array; targets?: Uint8Array }>;
   decode: (entry: ManifestEntry) => Promise<Decoded['data']>;
@@ -101,6 +102,7 @@ export async function planEntries(name: string, entries: ManifestEntry[], option
     kind: volumes ? 'volume' : channels === 3 ? 'rgb' : 'gray',
     itemShape: volumes ? [volumeShape[2], volumeShape[1], volumeShape[0]] : channels === 3 ? [size, size, 3] : [size, size],
     ...(volumes ? { volume: decoding } : {}),
+    ...(!volumes && options.dicom ? { dicom: options.dicom } : {}),
     splits: { train: split('train'), val: split('val'), test: split('test') },
     decode: async (e) => volumes ? decodeVolume(e.file, volumeShape, decoding, e.origin) : (await decodeImage(e.file, size, channels, sixteenBit, options.dicom)).data,
   };
@@ -183,6 +185,7 @@ export async function decodeToMemory(plan: DecodePlan, options: LoadImagesOption
   const dataset: ImageDataset = {
     name: plan.name, classes: plan.classes, kind: plan.kind, train: build('train'), val: build('val'), test: build('test'),
     ...(plan.volume ? { volume: plan.volume } : {}),
+    ...(plan.dicom ? { dicom: plan.dicom } : {}),
   };
   return { dataset, report: { skipped: plan.skipped, source: 'decoded', decodeSeconds } };
 }

@@ -149,7 +149,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const result = trialResult(s, model, loop, splitMetrics(data, 'test', testProbs), curves, complexity);
     return { ...result, predictions: { val: valProbs, test: testProbs } };
   }, {
-    task: isMultiLabel(data) ? 'multilabel' : 'classification', classes: data.classes, volume: data.volume,
+    task: isMultiLabel(data) ? 'multilabel' : 'classification', classes: data.classes, volume: data.volume, dicom: data.dicom,
     storage: { kind: data.kind, shape: data.train.shape.slice(1), depth: sampleBits(data.train) },
   });
 }

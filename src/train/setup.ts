@@ -212,7 +212,7 @@ export function trainingConfigHash(options: TrainingOptions & Record<string, unk
 }
 
 /** What a task adds to a checkpoint's metadata beyond the model's identity and the settings' pipeline. */
-export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow' | 'volume'>;
+export type CheckpointDescription = Pick<CheckpointInfo, 'task' | 'classes' | 'storage' | 'intensityWindow' | 'volume' | 'dicom'>;
 
 /** The checkpoint metadata of a trial: identity comes from the model, the input pipeline from the plan. */
 export function describeTrial(t: TrainingPlan, description: CheckpointDescription): Partial<CheckpointInfo> {

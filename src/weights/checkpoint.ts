@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { TtlError } from '../errors.js';
 import type { HeadKind } from '../registry.js';
 import type { VolumeDecoding } from '../data/volume.js';
+import type { DicomDecoding } from '../data/decode.js';
 import { readSafetensors } from './safetensors.js';
 import { packageRoot } from '../package-root.js';
 
@@ -56,6 +57,8 @@ export interface CheckpointInfo {
   intensityWindow?: [number, number];
   /** How volume files were decoded to the stored voxels (intensity window, spacing), for volume datasets read from files. */
   volume?: VolumeDecoding;
+  /** How DICOM images were decoded (window, frame), when a policy was given. */
+  dicom?: DicomDecoding;
   preprocessing?: number;
   ttlTorch?: string;
   /** sha256 (16 hex) of the training options that shaped the weights. */
@@ -97,6 +100,7 @@ export function checkpointMetadata(info: Omit<CheckpointInfo, 'format'>): Record
   if (info.storage) meta.storage = JSON.stringify(info.storage);
   if (info.intensityWindow) meta.intensityWindow = JSON.stringify(info.intensityWindow);
   if (info.volume) meta.volume = JSON.stringify(info.volume);
+  if (info.dicom) meta.dicom = JSON.stringify(info.dicom);
   if (info.configHash) meta.configHash = info.configHash;
   return meta;
 }
@@ -126,6 +130,7 @@ export function describeMetadata(path: string, meta: Record<string, string>): Ch
     task: meta.task as CheckpointInfo['task'], classes: json(path, meta, 'classes'), input: json(path, meta, 'input'),
     storage: json(path, meta, 'storage'), intensityWindow: json(path, meta, 'intensityWindow'),
     volume: json(path, meta, 'volume'),
+    dicom: json(path, meta, 'dicom'),
     preprocessing: meta.preprocessing === undefined ? undefined : int('preprocessing', 0), ttlTorch: meta.ttlTorch, configHash: meta.configHash,
   };
 }

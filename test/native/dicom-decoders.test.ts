@@ -11,6 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeDicom, readDicom, readDicomAsync, TRANSFER_SYNTAXES } from '../../src/data/dicom/index.js';
 import { loadDataset } from '../../src/data/index.js';
+import { finetune, loadPredictor, type Prediction } from '../../src/index.js';
 import { loadDicom } from '../../src/data/dicom/parse.js';
 import { describePixels } from '../../src/data/dicom/description.js';
 import { storedFrame } from '../../src/data/dicom/pixel-data.js';
@@ -221,9 +222,17 @@ describe.skipIf(!!lacking && !process.env.CI)('DICOM decoding against pydicom + 
     });
     await expect(loadDataset(folder, { ...options, skipBad: true })).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringMatching(/cine: none of the \d+ train images could be decoded \(skipBad skipped them all\); a\/\d: \(0028,0008\)/) });
     await expect(loadDataset(folder, { ...options, dicom: { frame: -1 } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: "Expected 'middle' or a frame number >= 0 for dicom.frame but received -1 of type number" });
-    const { dataset } = await loadDataset(folder, { ...options, dicom: { frame: 'middle' } });
+    const { dataset } = await loadDataset(folder, { ...options, size: 32, dicom: { frame: 'middle' } });
     expect(dataset.kind).toBe('rgb');
     expect(dataset.train.labels.length + dataset.val.labels.length + dataset.test.labels.length).toBe(12);
+    // The checkpoint keeps the policy: its predictor reads the same multi-frame file the way training did.
+    const checkpoint = join(work, 'cine.safetensors');
+    await finetune({ model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 3 }, data: dataset, imageSize: 32, epochs: 1, batchSize: 4, device: 'cpu', checkpoint });
+    const predictor = await loadPredictor(checkpoint);
+    expect(predictor.info.dicom).toEqual({ frame: 'middle' });
+    const [prediction] = (await predictor.predictBatch([join(folder, 'a', '0')])) as Prediction[];
+    expect(prediction.probabilities).toHaveLength(2);
+    await predictor.close();
     // The two frames differ, so which one a policy picks matters.
     const second = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 1 });
     const first = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 0 });
