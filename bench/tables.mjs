@@ -158,7 +158,22 @@ function bf16(results) {
   return out.join('\n');
 }
 
-export const TABLES = { peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData, bf16 };
+/** bench/results/dicom.json (npm run bench -- dicom): decode time per syntax against pydicom, and the cache build rate. */
+function dicom(results) {
+  const m = results.machine;
+  const out = [
+    `${m.cpu}, ${m.cores} cores, ${m.date.slice(0, 10)}; medians of ${m.rounds} interleaved rounds of ${m.reps} decodes after a warm-up, each side a fresh process a round. ` +
+      `Stored values: ttl-torch's parse and decode on the calling thread, against pydicom ${m.pydicom} with pylibjpeg ${m.pylibjpeg}'s \`dcmread(...).pixel_array\`; ` +
+      '`readDicom` adds the Modality LUT and the window to [0, 1] (float32).', '',
+    '| image | transfer syntax | ttl-torch stored values, ms | pydicom + pylibjpeg, ms | pydicom / ttl-torch | ttl-torch `readDicom`, ms |', '|---|---|---|---|---|---|',
+  ];
+  for (const r of results.rows) out.push(`| ${r.image} | ${r.syntax} | ${cell(r.storedMs)} | ${cell(r.pydicomMs)} | ${r.ratio.toFixed(2)}x | ${cell(r.readDicomMs)} |`);
+  const c = results.cache;
+  out.push('', `Decoded-image cache built from a folder of ${c.images} DICOM files (${c.source}) at ${c.size} px: ${cell(c.imagesPerSecond)} images/s (${cell(c.decodeSeconds)} s).`);
+  return out.join('\n');
+}
+
+export const TABLES = { dicom, peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData, bf16 };
 
 // The block between the markers may be empty (a new table): the lazy body must not run on to the next block's end.
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)(?:[\s\S]*?\n)??(<!-- \/generated -->)/g;

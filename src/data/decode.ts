@@ -95,8 +95,11 @@ function resize(pixels: Float32Array, width: number, height: number, channels: n
 function withChannels(image: DicomImage, channels: 1 | 3): Float32Array {
   if (image.channels === channels) return image.pixels;
   const n = image.width * image.height;
-  if (channels === 3) return Float32Array.from({ length: 3 * n }, (_, i) => image.pixels[Math.floor(i / 3)]);
-  return Float32Array.from({ length: n }, (_, i) => 0.299 * image.pixels[3 * i] + 0.587 * image.pixels[3 * i + 1] + 0.114 * image.pixels[3 * i + 2]);
+  const p = image.pixels;
+  const out = new Float32Array(n * channels);
+  if (channels === 3) for (let i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = p[i];
+  else for (let i = 0; i < n; i++) out[i] = 0.299 * p[3 * i] + 0.587 * p[3 * i + 1] + 0.114 * p[3 * i + 2];
+  return out;
 }
 
 async function decodeDicom(path: string, size: number, channels: 1 | 3, options: DicomDecoding): Promise<Decoded> {

@@ -20,7 +20,7 @@ function ybrToRgb(values: Float32Array, max: number): void {
 /** A frame of 3-sample stored values, in the photometric interpretation the decoder left it in, as RGB in [0, 1]. */
 export function colourToRgb(stored: Int32Array, photometric: string, d: PixelDescription): Float32Array {
   const max = 2 ** d.bitsStored - 1;
-  const out = Float32Array.from(stored);
+  const out = new Float32Array(stored);
   if (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422') ybrToRgb(out, max);
   else for (let i = 0; i < out.length; i++) out[i] /= max;
   return out;

@@ -44,7 +44,9 @@ function paddingMask(dicom: ParsedDicom, d: PixelDescription, stored: Int32Array
   if (value === undefined) return undefined;
   const limit = read('x00280121') ?? value;
   const [lo, hi] = [Math.min(value, limit), Math.max(value, limit)];
-  return Uint8Array.from(stored, (v) => (v >= lo && v <= hi ? 1 : 0));
+  const mask = new Uint8Array(stored.length);
+  for (let i = 0; i < stored.length; i++) mask[i] = stored[i] >= lo && stored[i] <= hi ? 1 : 0;
+  return mask;
 }
 
 /**

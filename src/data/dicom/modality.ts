@@ -14,11 +14,22 @@ export function modalityTransform(dicom: ParsedDicom, d: PixelDescription): (sto
   const item = dicom.data.elements.x00283000?.items?.[0]?.dataSet;
   if (item) {
     const lut = readLut(item, 'x00283002', 'x00283006', dicom.path, 'ModalityLUTSequence', d.signed);
-    return (stored) => Float32Array.from(stored, (v) => lookUp(lut, v));
+    return (stored) => map(stored, (v) => lookUp(lut, v));
   }
   const slope = firstNumber(dicom.data.string('x00281053')) ?? 1;
   const intercept = firstNumber(dicom.data.string('x00281052')) ?? 0;
-  return (stored) => Float32Array.from(stored, (v) => v * slope + intercept);
+  return (stored) => {
+    const out = new Float32Array(stored.length);
+    for (let i = 0; i < stored.length; i++) out[i] = stored[i] * slope + intercept;
+    return out;
+  };
+}
+
+// A plain loop: Float32Array.from(array, fn) goes through the iterator protocol, 10-30x slower on a 2560 x 2560 frame.
+function map(values: Int32Array, fn: (v: number) => number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = fn(values[i]);
+  return out;
 }
 
 export { firstNumber };

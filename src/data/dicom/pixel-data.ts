@@ -14,6 +14,10 @@ import { dicomError, type ParsedDicom } from './parse.js';
  */
 export function maskStored(raw: ArrayLike<number>, d: PixelDescription): Int32Array {
   const out = new Int32Array(raw.length);
+  if (!d.signed && d.bitsStored === d.bitsAllocated) {
+    out.set(raw); // every bit is the value: nothing to mask or extend (most files)
+    return out;
+  }
   const shift = d.highBit + 1 - d.bitsStored;
   const mask = d.bitsStored >= 32 ? -1 : (1 << d.bitsStored) - 1;
   const sign = 1 << (d.bitsStored - 1);
@@ -44,6 +48,11 @@ function nativeFrame(dicom: ParsedDicom, d: PixelDescription, index: number): Ar
   // byte by byte had its samples swapped in pairs); the element's padding byte holds the odd frame's last sample.
   const swappedBytes = !little && bytesPer === 1 && pixel.vr === 'OW';
   const view = new DataView(data.byteArray.buffer, start, Math.min(perFrame + (swappedBytes ? perFrame & 1 : 0), pixel.dataOffset + pixel.length - (start - data.byteArray.byteOffset)));
+  // The common case, interleaved little-endian samples, is copied whole; the rest goes sample by sample.
+  if (little && !subsampled && !d.planar) {
+    const bytes = new Uint8Array(data.byteArray.buffer, start, perFrame).slice();
+    return bytesPer === 2 ? new Uint16Array(bytes.buffer) : bytes;
+  }
   const raw = new Uint16Array(n);
   const at = (k: number) => (bytesPer === 2 ? view.getUint16(2 * k, little) : view.getUint8(swappedBytes ? k ^ 1 : k));
   if (subsampled) {
