@@ -4,6 +4,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import { invalidParameterError, TtlError } from '../errors.js';
+import { MAX_PIXELS } from './limits.js';
 import { checkWindowPolicy, looksLikeDicom, readDicomAsync, readDicomHeader, type DicomImage, type WindowPolicy } from './dicom/index.js';
 
 export interface Decoded {
@@ -21,8 +22,6 @@ export interface DicomDecoding {
   /** A 0-based frame, or 'middle'; without one a multi-frame file is refused rather than cut to its first frame. */
   frame?: number | 'middle';
 }
-/** Images are downscaled for training; a larger file is refused from its header, before decoding. */
-export const MAX_PIXELS = 64 * 1024 * 1024;
 
 async function checkedMetadata(path: string) {
   let meta;

@@ -1,5 +1,6 @@
 // The Image Pixel module's description of the pixels (PS3.3 C.7.6.3), checked: what every later step (frames,
 // codecs, colour) reads instead of the tags.
+import { MAX_DICOM_SAMPLES, MAX_PIXELS } from '../limits.js';
 import { dicomError, type ParsedDicom } from './parse.js';
 
 export interface PixelDescription {
@@ -52,6 +53,10 @@ export function describePixels(dicom: ParsedDicom): PixelDescription {
   if (!Number.isInteger(frames) || frames < 1) throw fail(`${TAG.frames} is '${framesText}': expected a whole number >= 1`);
   const expected = samples === 3 ? ['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_RCT', 'YBR_ICT', 'YBR_PARTIAL_420'] : ['MONOCHROME1', 'MONOCHROME2', 'PALETTE COLOR'];
   if (!expected.includes(photometric)) throw fail(`${TAG.photometric} is '${photometric}' with ${samples} sample(s) per pixel: expected one of ${expected.join(', ')}`);
+  if (rows * columns > MAX_PIXELS)
+    throw fail(`${TAG.rows} x ${TAG.columns} is ${rows} x ${columns} (${((rows * columns) / 1e6).toFixed(0)} Mpx), over the ${MAX_PIXELS / 2 ** 20} Mpx limit of one image`);
+  if (rows * columns * samples * frames > MAX_DICOM_SAMPLES)
+    throw fail(`${TAG.frames} is ${frames}: ${frames} frame(s) of ${rows} x ${columns} x ${samples} are ${((rows * columns * samples * frames) / 1e6).toFixed(0)} M samples, over the ${MAX_DICOM_SAMPLES / 2 ** 20} M a file may decode to`);
   return {
     rows, columns, frames, samples, bitsAllocated, bitsStored, highBit,
     signed: data.uint16('x00280103') === 1, planar: samples === 3 && data.uint16('x00280006') === 1, photometric,

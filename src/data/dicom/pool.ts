@@ -43,7 +43,9 @@ function spawn(slot: Partial<Slot>): Slot {
   worker.on('message', (reply: { image?: DicomImage; error?: { code?: string; message: string } }) => {
     const job = done(slot as Slot);
     if (reply.image) job.resolve(reply.image);
-    else job.reject(new TtlError((reply.error!.code ?? 'E_BAD_IMAGE') as never, reply.error!.message));
+    else if (reply.error!.code) job.reject(new TtlError(reply.error!.code as never, reply.error!.message));
+    // Anything else a decoder throws is still this file's fault, and named so.
+    else job.reject(new TtlError('E_BAD_IMAGE', `${job.request.name}: the decoder failed (${reply.error!.message})`));
   });
   worker.on('error', (e) => {
     const job = stop(slot as Slot);
