@@ -22,7 +22,7 @@ const image = (split: ImageSplit, i: number) => {
 };
 const images = (split: ImageSplit, n = split.labels.length) => Array.from({ length: n }, (_, i) => image(split, i));
 const calibration = images(data.train, 256);
-/** A float probability at least this far from 0.5 is a label int8's error (at most 0.04 measured) cannot flip. */
+/** A float probability at least this far from 0.5 is a label int8's error (at most 0.053 measured) cannot flip. */
 const CONFIDENT_MARGIN = 0.1;
 
 beforeAll(async () => {
@@ -45,7 +45,8 @@ describe('int8 serving', () => {
   // trained in beforeAll differs with the CPU's kernels and thread count, and int8 kernels round differently with
   // and without VNNI. So labels are compared where the float copy is confident (a label within the noise of 0.5
   // may flip on one CPU and not another: 154 and 156 of 156 on two EPYCs), and each bound leaves headroom over
-  // what both LibTorch lines measure here (largest error 0.03-0.04, AUROC moved by at most 0.009).
+  // what both LibTorch lines measure here and under capped ISAs (largest error 0.024-0.053, AUROC moved by at most
+  // 0.009, the issue's AVX-512 run included).
   it('ResNet-50 cut at k = 8: errors of quantization size, every confident label kept, AUROC within 0.02', async () => {
     const fp32 = await testScores(bottleneck, { device: 'cpu' });
     const int8 = await testScores(bottleneck, { precision: 'int8', calibration });
@@ -62,7 +63,7 @@ describe('int8 serving', () => {
       `max ${errors.at(-1)!.toFixed(4)}; ${confident.length} of ${errors.length} labels confident; ` +
       `${fp32.labels.filter((l, i) => l === int8.labels[i]).length} labels kept; AUROC moved ${aurocMoved.toFixed(4)}`);
     expect(errors[errors.length >> 1]).toBeLessThanOrEqual(0.02);
-    expect(errors.at(-1)).toBeLessThanOrEqual(0.1);
+    expect(errors.at(-1)).toBeLessThanOrEqual(0.15); // one image's error, the most CPU-dependent number: 0.024-0.053 measured
     // The criterion covers most of the test set: 128-150 of 156 labels on the runs measured; the bound leaves room for
     // a network trained on another CPU to be less sure of itself.
     expect(confident.length).toBeGreaterThanOrEqual(0.5 * errors.length);
