@@ -104,7 +104,7 @@ test_venv() {
   "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn, pydicom; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__, "pydicom", pydicom.__version__)'
 }
 if [ "$test_deps" -eq 1 ]; then
-  step "onnx, onnxruntime and scikit-learn from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
+  step "onnx, onnxruntime, scikit-learn, pydicom + pylibjpeg from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
 fi
 if [ "$libtorch" = pip ]; then
   step "PyTorch wheel and pip's CUDA toolkit (${TTL_TORCH_VENV:-.venv})" pip_libtorch
