@@ -79,11 +79,11 @@ function resize(pixels: Float32Array, width: number, height: number, channels: n
       const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
       const x0 = Math.floor(fx);
       const x1 = Math.min(x0 + 1, width - 1);
-      for (let c = 0; c < channels; c++) {
-        const at = (yy: number, xx: number) => pixels[(yy * width + xx) * channels + c];
-        const top = at(y0, x0) * (1 - (fx - x0)) + at(y0, x1) * (fx - x0);
-        const bottom = at(y1, x0) * (1 - (fx - x0)) + at(y1, x1) * (fx - x0);
-        out[(y * size + x) * channels + c] = Math.round((top * (1 - (fy - y0)) + bottom * (fy - y0)) * 65535);
+      const [a, b, c, d] = [(y0 * width + x0) * channels, (y0 * width + x1) * channels, (y1 * width + x0) * channels, (y1 * width + x1) * channels];
+      for (let k = 0; k < channels; k++) {
+        const top = pixels[a + k] * (1 - (fx - x0)) + pixels[b + k] * (fx - x0);
+        const bottom = pixels[c + k] * (1 - (fx - x0)) + pixels[d + k] * (fx - x0);
+        out[(y * size + x) * channels + k] = Math.round((top * (1 - (fy - y0)) + bottom * (fy - y0)) * 65535);
       }
     }
   }

@@ -49,7 +49,6 @@ export function looksLikeDicom(bytes: Uint8Array): boolean {
 
 /** dicom-parser throws strings and plain objects ({ exception, dataSet }), not only Errors. */
 function parserMessage(e: unknown): string {
-  if (e instanceof TtlError) throw e;
   if (e instanceof Error) return e.message;
   if (typeof e === 'string') return e;
   const exception = (e as { exception?: unknown } | null)?.exception;
@@ -90,6 +89,7 @@ export function parseDicomBytes(bytes: Uint8Array, path: string): ParsedDicom {
   try {
     data = dicomParser.parseDicom(bytes, { inflater, ...(guessed ? { TransferSyntaxUID: guessed } : {}) } as dicomParser.ParseDicomOptions);
   } catch (e) {
+    if (e instanceof TtlError) throw e; // the inflater's own refusal, already coded and named
     throw dicomError(path, `unreadable DICOM (${parserMessage(e)})`);
   }
   const syntaxUid = (data.string('x00020010') ?? guessed ?? IMPLICIT_LITTLE_ENDIAN).replace(/\0/g, '').trim();

@@ -23,11 +23,12 @@ function decodeJpegLossless(encoded: Uint8Array, d: PixelDescription): ArrayLike
   return d.bitsAllocated > 8 ? new Uint16Array(out) : new Uint8Array(out);
 }
 
-/** A WebAssembly decoder's output as samples interleaved per pixel, checked against the header. */
-function samplesOf(frame: WasmFrame, d: PixelDescription, what: string): ArrayLike<number> {
+/**
+ * A WebAssembly decoder's output as samples interleaved per pixel. Its size was checked against the header before
+ * decoding (stream-header.ts), and its length is checked again with every frame's (pixel-data.ts).
+ */
+function samplesOf(frame: WasmFrame, d: PixelDescription): ArrayLike<number> {
   const { info, bytes } = frame;
-  if (info.width !== d.columns || info.height !== d.rows || info.componentCount !== d.samples)
-    throw new Error(`the ${what} stream is ${info.width}x${info.height} with ${info.componentCount} component(s); the header says ${d.columns}x${d.rows} with ${d.samples}`);
   const wide = info.bitsPerSample > 8;
   const values = wide ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1) : bytes;
   const plane = d.rows * d.columns;
@@ -52,11 +53,11 @@ export function decodeFrame(dicom: ParsedDicom, d: PixelDescription, encoded: Ui
   try {
     if (codec === 'jpeg-lossless') return decodeJpegLossless(encoded, d);
     const jpeg8 = codec === 'jpeg-baseline' || (codec === 'jpeg-extended' && d.bitsStored <= 8);
-    if (jpeg8) return samplesOf(decodeWasm('libjpegTurbo', d.photometric === 'RGB' ? asDeclaredRgb(encoded) : encoded), d, syntax.name);
+    if (jpeg8) return samplesOf(decodeWasm('libjpegTurbo', d.photometric === 'RGB' ? asDeclaredRgb(encoded) : encoded), d);
     const wasm = WASM_CODECS[codec];
     // 12-bit JPEG (Process 4) has no well-kept JavaScript or WebAssembly decoder yet: refused by name.
     if (!wasm) throw new Error(`no decoder for ${syntax.name} with ${d.bitsStored} bits stored: transcode the file first (dcmdjpeg, or gdcmconv --raw)`);
-    return samplesOf(decodeWasm(wasm, encoded), d, syntax.name);
+    return samplesOf(decodeWasm(wasm, encoded), d);
   } catch (e) {
     const reason = e instanceof Error ? e.message : typeof e === 'number' ? `the decoder aborted (${e})` : String(e);
     throw dicomError(path, `${syntax.name}: frame ${index + 1} of ${d.frames} cannot be decoded (${reason})`);
