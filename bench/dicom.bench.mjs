@@ -54,7 +54,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const tool = (command, ...args) => execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
-const { readNifti, scaled } = await dist('data/nifti.js');
+const { readNifti, scaled } = await dist('data/volumes/nifti.js');
 
 /** Slice z of a NIfTI volume as HU, bilinearly resampled to size x size, written as raw int16. */
 function rawSlice(file, z, size, out) {

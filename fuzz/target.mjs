@@ -30,8 +30,12 @@ const READERS = {
     parseNpy(readFileSync(path), path);
   },
   async nifti() {
-    const { readNifti, scaled } = await load('data/nifti.js');
+    const { readNifti, scaled } = await load('data/volumes/nifti.js');
     scaled(readNifti(path));
+  },
+  async nrrd() {
+    const { readVolumeFile } = await load('data/volumes/index.js');
+    readVolumeFile(path);
   },
   async dicom() {
     // The path datasets and services take: decoded on a worker thread, within a time budget.
@@ -62,6 +66,8 @@ const READERS = {
 };
 // Compressed DICOM goes through the same reader; only the generator differs.
 READERS['dicom-codecs'] = READERS.dicom;
+// NRRD and MetaImage share the volume files' door, which picks the reader by extension.
+READERS.metaimage = READERS.nrrd;
 
 function report(result) {
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

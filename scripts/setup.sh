@@ -77,7 +77,7 @@ if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv
 elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then
-  step "test-only packages (python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools)" apt_install python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools
+  step "test-only packages (python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps)" apt_install python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps
 fi
 
 # The wheel's TorchConfig.cmake is a CUDA build's: configuring against it runs nvcc, so pip's nvcc, crt and nvvm
@@ -100,11 +100,12 @@ test_venv() {
   local venv="${TTL_TORCH_TEST_VENV:-.venv-test}"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16' 'scikit-learn>=1.2' \
-    'pydicom==3.0.*' 'pylibjpeg>=2.0' 'pylibjpeg-libjpeg>=2.1' 'pylibjpeg-openjpeg>=2.3' 'pylibjpeg-rle>=2.0'
-  "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn, pydicom; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__, "pydicom", pydicom.__version__)'
+    'pydicom==3.0.*' 'pylibjpeg>=2.0' 'pylibjpeg-libjpeg>=2.1' 'pylibjpeg-openjpeg>=2.3' 'pylibjpeg-rle>=2.0' \
+    'SimpleITK>=2.3'
+  "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn, pydicom, SimpleITK; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__, "pydicom", pydicom.__version__, "SimpleITK", SimpleITK.__version__)'
 }
 if [ "$test_deps" -eq 1 ]; then
-  step "onnx, onnxruntime, scikit-learn, pydicom + pylibjpeg from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
+  step "onnx, onnxruntime, scikit-learn, pydicom + pylibjpeg, SimpleITK from PyPI (${TTL_TORCH_TEST_VENV:-.venv-test})" test_venv
 fi
 if [ "$libtorch" = pip ]; then
   step "PyTorch wheel and pip's CUDA toolkit (${TTL_TORCH_VENV:-.venv})" pip_libtorch

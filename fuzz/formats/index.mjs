@@ -8,6 +8,7 @@ import * as npy from './npy.mjs';
 import * as pth from './pth.mjs';
 import * as rundir from './rundir.mjs';
 import * as safetensors from './safetensors.mjs';
+import * as textHeaderVolumes from './text-header-volumes.mjs';
 
 export const FORMATS = {
   safetensors: safetensors.generate,
@@ -16,6 +17,8 @@ export const FORMATS = {
   npz: npy.generateNpz,
   npy: npy.generateNpy,
   nifti: nifti.generate,
+  nrrd: textHeaderVolumes.generateNrrd,
+  metaimage: textHeaderVolumes.generateMetaImage,
   dicom: dicom.generate,
   'dicom-codecs': dicomCodecs.generate,
   image: image.generate,

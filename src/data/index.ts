@@ -1,4 +1,4 @@
-// ttl-torch/data: datasets by name, folders and CSV manifests, MedMNIST .npz, DICOM and NIfTI volumes, splits,
+// ttl-torch/data: datasets by name, folders and CSV manifests, MedMNIST .npz, DICOM, NIfTI, NRRD and MetaImage volumes, splits,
 // and segmentation pairs; what finetune() and trainSegmentation() take.
 export { readMedMNIST, readMedMNISTAsync } from './medmnist.js';
 export { classCounts, imageRows, isMultiLabel, sampleBits, type ImageDataset, type ImageSplit, type MappedImages, type MemorySplit } from './dataset.js';
@@ -13,7 +13,7 @@ export {
   type DicomImage, type GrayImage, type ReadDicomOptions, type WindowPolicy, type AppliedWindow, type DicomVolume,
 } from './dicom/index.js';
 export { type DicomDecoding } from './decode.js';
-export { readNifti, scaled, type NiftiVolume, type VoxelArray } from './nifti.js';
+export { readNifti, readNrrd, readMetaImage, scaled, type NiftiVolume, type VoxelArray } from './volumes/index.js';
 export { readVolume, resampleVolume, shapeForSpacing, windowed, CT_WINDOWS, type Volume, type VolumeDecoding, type Intensity } from './volume.js';
 export {
   loadSegmentationManifest, loadSegmentationPairs, segmentationPairs, toNativeSegmentationStore,

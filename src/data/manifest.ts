@@ -9,6 +9,7 @@ import { checkSingleLabelColumn, rowFindings, type FindingColumns, type Findings
 import type { SplitFractions, SplitName } from './split.js';
 import type { Intensity } from './volume.js';
 import { isDicom, type DicomDecoding } from './decode.js';
+import { VOLUME_FILE } from './volumes/index.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.dicom']);
 
@@ -98,7 +99,7 @@ export function folderEntries(root: string): ManifestEntry[] {
   if (classes.length < 2) throw new TtlError('E_BAD_INPUT', `${root}: expected one sub-folder per class, found ${classes.length}`);
   return classes.flatMap((label) =>
     readdirSync(join(root, label))
-      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) || /\.nii(\.gz)?$/i.test(f) || isDicom(join(root, label, f)))
+      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) || VOLUME_FILE.test(f) || isDicom(join(root, label, f)))
       .sort()
       .map((f) => ({ file: join(root, label, f), label, origin: join(label, f) })),
   );

@@ -1,17 +1,17 @@
-// Volumes in physical units (HU for CT) from NIfTI files or DICOM series, resampled to a shape or a
+// Volumes in physical units (HU for CT) from volume files (NIfTI, NRRD, MetaImage) or DICOM series, resampled to a shape or a
 // voxel spacing, and mapped to the 16-bit intensities the native store holds (windowing).
 import { statSync } from 'node:fs';
 import { TtlError } from '../errors.js';
 import { CT_WINDOWS, readDicomSeries, type DicomVolume } from './dicom/index.js';
-import { readNifti, scaled } from './nifti.js';
+import { readVolumeFile, VOLUME_FILE } from './volumes/index.js';
 
 export { CT_WINDOWS };
 
 /**
- * A NIfTI file or a DICOM series folder rather than a 2D image. Only a folder is a series: a file without an
- * extension is a PACS export's single image (DICOM is recognised by content, data/decode.ts).
+ * A volume file (NIfTI, NRRD, MetaImage) or a DICOM series folder rather than a 2D image. Only a folder is a series:
+ * a file without an extension is a PACS export's single image (DICOM is recognised by content, data/decode.ts).
  */
-export const isVolumePath = (path: string) => /\.nii(\.gz)?$/i.test(path) || isFolder(path);
+export const isVolumePath = (path: string) => VOLUME_FILE.test(path) || isFolder(path);
 
 function isFolder(path: string): boolean {
   try {
@@ -27,7 +27,7 @@ export type Volume = DicomVolume;
 /** How values map to intensities: a [low, high] window (e.g. HU), a CT window by name, or each volume's min..max. */
 export type Intensity = [number, number] | 'minmax' | keyof typeof CT_WINDOWS;
 
-/** A NIfTI file (.nii / .nii.gz, scl_slope/inter applied) or a folder of DICOM slices. */
+/** A volume file (.nii / .nii.gz with scl_slope/inter applied, .nrrd / .nhdr, .mha / .mhd) or a folder of DICOM slices. */
 export function readVolume(path: string): Volume {
   let directory: boolean;
   try {
@@ -35,12 +35,7 @@ export function readVolume(path: string): Volume {
   } catch {
     throw new TtlError('E_NO_FILE', `volume not found: ${path}`);
   }
-  if (directory) return readDicomSeries(path);
-  const nifti = readNifti(path);
-  if (nifti.shape.length < 3 || nifti.shape.slice(3).some((d) => d !== 1))
-    throw new TtlError('E_BAD_IMAGE', `${path}: expected a 3D volume, got shape [${nifti.shape.join(', ')}]`);
-  const [x, y, z] = nifti.shape;
-  return { shape: [x, y, z], spacing: [nifti.pixdim[0], nifti.pixdim[1], nifti.pixdim[2]], values: scaled(nifti) };
+  return directory ? readDicomSeries(path) : readVolumeFile(path);
 }
 
 /** The shape that `volume` has when resampled to `spacing` (mm per voxel along x, y, z). */

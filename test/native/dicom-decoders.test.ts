@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeDicom, readDicom, readDicomAsync, TRANSFER_SYNTAXES } from '../../src/data/dicom/index.js';
 import { loadDataset } from '../../src/data/index.js';
@@ -17,9 +17,10 @@ import { describePixels } from '../../src/data/dicom/description.js';
 import { storedFrame } from '../../src/data/dicom/pixel-data.js';
 import { modalityTransform } from '../../src/data/dicom/modality.js';
 import { root } from '../support/paths.js';
+import { testVenv, venvPython } from '../support/test-venv.js';
 
-const venv = resolve(root, process.env.TTL_TORCH_TEST_VENV || '.venv-test');
-const python = join(venv, 'bin', 'python');
+const python = venvPython;
+const venv = testVenv;
 const tools = join(root, 'test', 'support', 'tools');
 const probe = existsSync(python) ? spawnSync(python, ['-c', 'import os, pydicom, pylibjpeg, openjpeg, libjpeg, rle; print(os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files"))'], { encoding: 'utf8' }) : undefined;
 const lacking = !probe ? `pydicom and pylibjpeg (no venv at ${venv})` : probe.status !== 0 ? `pydicom and pylibjpeg (${probe.stderr.trim().split('\n').at(-1)})` : undefined;

@@ -3,17 +3,15 @@
 // --test` installs scikit-learn there; TTL_TORCH_TEST_VENV, default .venv-test). Without it the comparison is skipped
 // with a note naming what is missing, except under CI, where a skip would hide a break.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { delongInterval, multiLabelMetrics } from '../../src/metrics/index.js';
 import { rng } from '../../src/data/split.js';
 import { root } from '../support/paths.js';
+import { venvLacks, venvPython } from '../support/test-venv.js';
 
-const venv = resolve(root, process.env.TTL_TORCH_TEST_VENV || '.venv-test');
-const python = join(venv, 'bin', 'python');
-const probe = existsSync(python) ? spawnSync(python, ['-c', 'import sklearn, numpy'], { encoding: 'utf8' }) : undefined;
-const lacking = !probe ? `scikit-learn (no venv at ${venv})` : probe.status !== 0 ? `scikit-learn (not importable in ${venv}: ${probe.stderr.trim().split('\n').at(-1)})` : undefined;
+const python = venvPython;
+const lacking = venvLacks(['sklearn', 'numpy']);
 
 // 4 labels over 60 images: prevalences from 10% to 60%, scores correlated with the truth, rounded to 2 decimals so
 // that ties (which the two AUPRC conventions treat differently) occur.

@@ -4,25 +4,16 @@
 // `bash scripts/setup.sh --test` makes (TTL_TORCH_TEST_VENV, default .venv-test); without them the test is skipped
 // with a note naming what is missing, except under CI, where setup.sh installs them and a skip would hide a break.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createModel, exportOnnx, type CreateModelOptions } from '../../src/index.js';
 import { expectMaskOf, relativeError, root, softmaxClasses } from '../support/helpers.js';
+import { venvLacks, venvPython } from '../support/test-venv.js';
 
-const venv = resolve(root, process.env.TTL_TORCH_TEST_VENV || '.venv-test');
-const python = join(venv, 'bin', 'python');
-
-/** What the test venv lacks of onnx, onnxruntime and numpy (their dependency), said with where it looked. */
-function missing(): string | undefined {
-  if (!existsSync(python)) return `onnx, onnxruntime (no venv at ${venv})`;
-  const probe = spawnSync(python, ['-c', "import importlib.util as u; print(' '.join(m for m in ('onnx', 'onnxruntime', 'numpy') if u.find_spec(m) is None))"], { encoding: 'utf8' });
-  if (probe.status !== 0) return `onnx, onnxruntime (${python} does not run: ${probe.stderr.trim()})`;
-  const packages = probe.stdout.trim().split(' ').filter(Boolean);
-  return packages.length ? `${packages.join(', ')} (not in ${venv})` : undefined;
-}
-const lacking = missing();
+const python = venvPython;
+const lacking = venvLacks(['onnx', 'onnxruntime', 'numpy']);
 
 const size = 64;
 const shape = [2, 3, size, size];

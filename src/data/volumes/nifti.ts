@@ -1,8 +1,8 @@
 // NIfTI-1 (.nii / .nii.gz): header (either byte order), extensions skipped via vox_offset, sform/qform
 // affine, scl_slope/scl_inter, uint8/int8/int16/uint16/int32/uint32/float32/float64 voxels (x fastest).
-import { readFileSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { TtlError } from '../errors.js';
+import { TtlError } from '../../errors.js';
+import { inflateAtMost, MAX_VOXEL_BYTES, readWholeFile } from './voxels.js';
 
 export type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
@@ -51,17 +51,7 @@ function axcodes(affine: number[][]): string {
   }).join('');
 }
 
-/** Explicit cap on a volume's voxel data (a 1024^3 uint8 or 512^3 float64 volume). */
-export const MAX_VOXEL_BYTES = 1024 ** 3;
 const HEADER_BYTES = 352;
-
-function readFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TtlError('E_NO_FILE', `cannot open ${path}: ${(e as Error).message}`);
-  }
-}
 
 /** The first bytes a gzip stream inflates to, without inflating the rest (a bomb's header costs little). */
 function gunzipPrefix(bytes: Buffer, want: number): Buffer {
@@ -110,7 +100,7 @@ function parseHeader(bytes: Buffer, fail: (what: string) => TtlError): Header {
 
 /** The file's bytes up to the end of its voxel data, the header checked before the bulk is inflated. */
 function headerAndData(path: string, fail: (what: string) => TtlError): { bytes: Buffer; header: Header } {
-  const file = readFile(path);
+  const file = readWholeFile(path);
   if (file[0] !== 0x1f || file[1] !== 0x8b) return { bytes: file, header: parseHeader(file, fail) };
   let header: Header;
   try {
@@ -119,15 +109,8 @@ function headerAndData(path: string, fail: (what: string) => TtlError): { bytes:
     if (e instanceof TtlError) throw e;
     throw fail(`gzip: ${(e as Error).message}`);
   }
-  try {
-    // Inflating stops at the declared size: data past the voxels is never needed.
-    const bytes = gunzipSync(file, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: header.needed });
-    return { bytes, header };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw fail(`it inflates to more than the ${header.needed} bytes its header declares`);
-    throw fail(`gzip: ${(e as Error).message}`);
-  }
+  // Inflating stops at the declared size: data past the voxels is never needed.
+  return { bytes: inflateAtMost(file, header.needed, fail), header };
 }
 
 /** A NIfTI-1 volume (.nii or .nii.gz) with its header fields (shape, voxel sizes); a malformed file is E_BAD_IMAGE. */
