@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PREPROCESSING_VERSION, readCheckpointInfo, type CheckpointInfo } from './weights/checkpoint.js';
-import { decodeImage } from './data/decode.js';
+import { decodeImage, isDicom } from './data/decode.js';
+import { looksLikeDicom, readDicomHeader } from './data/dicom/index.js';
 import { decodeVolume } from './data/volume.js';
 import { TtlError, invalidParameterError } from './errors.js';
 import { callSync } from './native/call.js';
@@ -150,7 +151,8 @@ export class Predictor {
   async predict(input: PredictInput, options: { signal?: AbortSignal } = {}): Promise<AnyPrediction> {
     if (!this.maxBatch) return (await this.predictBatch([input], { signal: options.signal }))[0];
     checkAborted(options.signal, 'prediction');
-    const pixels = await this.pixelsOf(input, 'input');
+    const pixels = await this.pixelsOrFrames(input, 'input');
+    if (Array.isArray(pixels)) return this.averageFrames(pixels);
     return new Promise((resolve, reject) => {
       this.queue.push({ pixels, resolve, reject, signal: options.signal });
       if (!this.flushing) {
@@ -191,12 +193,18 @@ export class Predictor {
     const out: (AnyPrediction)[] = [];
     for (let start = 0; start < inputs.length; start += batchSize) {
       checkAborted(options.signal, 'prediction');
-      const pixels = await Promise.all(inputs.slice(start, start + batchSize).map((input, i) => this.pixelsOf(input, `inputs[${start + i}]`)));
-      // One native store per run of equally shaped inputs (a store holds one shape).
+      const pixels = await Promise.all(inputs.slice(start, start + batchSize).map((input, i) => this.pixelsOrFrames(input, `inputs[${start + i}]`)));
+      // One native store per run of equally shaped inputs (a store holds one shape); a file's frames on their own.
       for (let i = 0; i < pixels.length; ) {
+        const first = pixels[i];
+        if (Array.isArray(first)) {
+          out.push(await this.averageFrames(first));
+          i++;
+          continue;
+        }
         let j = i + 1;
-        while (j < pixels.length && storeKey(pixels[j]) === storeKey(pixels[i])) j++;
-        out.push(...(await this.run(pixels.slice(i, j))));
+        while (j < pixels.length && !Array.isArray(pixels[j]) && storeKey(pixels[j] as PixelInput) === storeKey(first)) j++;
+        out.push(...(await this.run(pixels.slice(i, j) as PixelInput[])));
         i = j;
       }
     }
@@ -217,8 +225,7 @@ export class Predictor {
   /** @internal loadPredictor's precision 'int8': decodes the calibration inputs as predictions are, then quantizes. */
   async quantize(calibration: PredictInput[]): Promise<void> {
     const groups = new Map<string, PixelInput[]>();
-    for (const [i, input] of calibration.entries()) {
-      const pixels = await this.pixelsOf(input, `calibration[${i}]`);
+    for (const [i, input] of calibration.entries()) for (const pixels of [await this.pixelsOrFrames(input, `calibration[${i}]`)].flat()) {
       const group = groups.get(storeKey(pixels));
       if (group) group.push(pixels);
       else groups.set(storeKey(pixels), [pixels]);
@@ -249,22 +256,40 @@ export class Predictor {
         return { mask, shape: spatial };
       });
     }
-    if (this.task === 'multilabel') {
-      return Array.from({ length: n }, (_, i) => {
-        const probabilities = probs.data.slice(i * c, (i + 1) * c);
-        return { probabilities, findings: this.classes.filter((_, k) => probabilities[k] >= 0.5) };
-      });
-    }
-    return Array.from({ length: n }, (_, i) => {
-      const probabilities = probs.data.slice(i * c, (i + 1) * c);
-      let label = 0;
-      for (let k = 1; k < c; k++) if (probabilities[k] > probabilities[label]) label = k;
-      return { probabilities, label, className: this.classes[label] };
-    });
+    return Array.from({ length: n }, (_, i) => this.answer(probs.data.slice(i * c, (i + 1) * c)));
+  }
+
+  /** A classification or multi-label prediction from its probabilities. */
+  private answer(probabilities: Float32Array): Prediction | MultiLabelPrediction {
+    if (this.task === 'multilabel') return { probabilities, findings: this.classes.filter((_, k) => probabilities[k] >= 0.5) };
+    let label = 0;
+    for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[label]) label = k;
+    return { probabilities, label, className: this.classes[label] };
+  }
+
+  /** The 'all' frame policy's answer for a multi-frame file: its frames' probabilities averaged. */
+  private async averageFrames(frames: PixelInput[]): Promise<AnyPrediction> {
+    const mean = new Float32Array(this.classes.length);
+    for (let start = 0; start < frames.length; start += 16)
+      for (const p of await this.run(frames.slice(start, start + 16)))
+        (p as Prediction).probabilities.forEach((v, k) => (mean[k] += v / frames.length));
+    return this.answer(mean);
+  }
+
+  /**
+   * An input as the stored form training used; under the 'all' frame policy a multi-frame DICOM input is its
+   * frames, each decoded as training decoded it.
+   */
+  private async pixelsOrFrames(input: PredictInput, name: string): Promise<PixelInput | PixelInput[]> {
+    if (this.info.dicom?.frame !== 'all' || isPixels(input) || this.task === 'segmentation') return this.pixelsOf(input, name);
+    const dicom = typeof input === 'string' ? isDicom(input) : looksLikeDicom(input);
+    const frames = dicom ? readDicomHeader(input).frames : 1;
+    if (frames === 1) return this.pixelsOf(input, name);
+    return Promise.all(Array.from({ length: frames }, (_, frame) => this.pixelsOf(input, name, frame)));
   }
 
   /** Brings an input to the stored form training used (decoded size, channels, depth). */
-  private async pixelsOf(input: PredictInput, name: string): Promise<PixelInput> {
+  private async pixelsOf(input: PredictInput, name: string, frame?: number): Promise<PixelInput> {
     const storage = this.info.storage;
     // Checkpoints from before self-description do not say how images were stored: raw pixels then may be
     // gray or colour (the native pipeline replicates gray channels either way).
@@ -291,8 +316,9 @@ export class Predictor {
     const size = storage?.shape[0] ?? this.pipeline.size;
     const channels = kind === 'rgb' ? 3 : 1;
     const sixteen = (storage?.depth ?? 8) === 16;
+    const dicom = frame === undefined ? this.info.dicom : { ...this.info.dicom, frame };
     if (typeof input === 'string') {
-      const d = await decodeImage(input, size, channels, sixteen, this.info.dicom);
+      const d = await decodeImage(input, size, channels, sixteen, dicom);
       return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
     }
     // Bytes go through the file decoder too, so a Buffer and its file give the same pixels.
@@ -300,7 +326,7 @@ export class Predictor {
     const path = join(dir, 'input');  // DICOM or not, the decoder tells by content
     try {
       writeFileSync(path, input);
-      const d = await decodeImage(path, size, channels, sixteen, this.info.dicom);
+      const d = await decodeImage(path, size, channels, sixteen, dicom);
       return { data: d.data, shape: channels === 3 ? [size, size, 3] : [size, size] };
     } catch (e) {
       if (e instanceof TtlError) throw new TtlError(e.code, e.message.replace(path, name), { cause: e });

@@ -48,7 +48,7 @@ program
   .option('--label-classes <json>', 'segmentation: foreground classes by label value, e.g. \'{"liver":[5]}\'')
   .option('--intensity <window>', "volumes: 'minmax', a CT window (abdomen, lung, bone, brain, mediastinum) or LOW,HIGH")
   .option('--dicom-window <policy>', "DICOM images: 'auto' (the stored window unless it clamps most of the image, else its range), 'stored', 'minmax', a CT window or LOW,HIGH")
-  .option('--dicom-frame <frame>', "multi-frame DICOM with a 2D network: 'middle' or a 0-based frame (without it such files are refused)")
+  .option('--dicom-frame <frame>', "multi-frame DICOM: 'middle', 'all' (every frame a sample) or a 0-based frame for a 2D network, 'volume' for a 3D one (without it such files are refused)")
   .option('--slices', 'segmentation of volumes with a 2D network: train on axial slices')
   .option('--model <name>', 'backbone (ttl-torch models)')
   .option('--weights <name|path>', "weights name (e.g. imagenet), a checkpoint path, or 'none'")

@@ -3,6 +3,7 @@ import { TtlError } from '../errors.js';
 import { createModel } from '../model.js';
 import { getModelCard } from '../registry.js';
 import { checkConfig, readConfigFile, readSavedConfig, type RunConfig, type SizedRunConfig } from '../run/config.js';
+import { FRAME_POLICIES } from '../data/decode.js';
 import { SEARCHED_STRATEGIES, planStageOne, validCutoffs } from '../run/plan.js';
 import { markdownTable } from '../run/report.js';
 import { executeRun } from '../run/runner.js';
@@ -94,7 +95,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   const window = (text: string) => (/^-?[\d.]+,-?[\d.]+$/.test(text) ? text.split(',').map(Number) : text);
   if (flags.intensity !== undefined) fromFlags.intensity = window(flags.intensity);
   if (flags.dicomWindow !== undefined) fromFlags.dicomWindow = window(flags.dicomWindow);
-  if (flags.dicomFrame !== undefined) fromFlags.dicomFrame = flags.dicomFrame === 'middle' ? 'middle' : Number(flags.dicomFrame);
+  if (flags.dicomFrame !== undefined) fromFlags.dicomFrame = FRAME_POLICIES.includes(flags.dicomFrame as never) ? flags.dicomFrame as RunConfig['dicomFrame'] : Number(flags.dicomFrame);
   const merged = { ...fromFile, ...fromFlags };
   if (merged.out === undefined) merged.out = `runs/${String(merged.model ?? 'squeezenet1_1')}-${String(merged.data ?? 'pneumoniamnist').replace(/[^\w.-]+/g, '_')}`;
   return checkConfig(merged);

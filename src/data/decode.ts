@@ -16,11 +16,19 @@ export interface Decoded {
 /** Formats sharp reads, by extension: their files are not opened once more to look for DICOM. */
 const SHARP_FORMATS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif', '.avif', '.heic']);
 
-/** How a DICOM file becomes one 2D image: its window policy, and which frame of a multi-frame object. */
+/** The frame policies for multi-frame DICOM: see DicomDecoding.frame. */
+export const FRAME_POLICIES = ['middle', 'all', 'volume'] as const;
+
+/** How a DICOM file becomes network input: its window policy, and what becomes of a multi-frame object. */
 export interface DicomDecoding {
   window?: WindowPolicy;
-  /** A 0-based frame, or 'middle'; without one a multi-frame file is refused rather than cut to its first frame. */
-  frame?: number | 'middle';
+  /**
+   * Multi-frame objects: with a 2D network one 0-based frame, 'middle', or 'all' (every frame a sample with the
+   * file's label, the frames of one file kept in one split; a predictor averages the frames' probabilities);
+   * 'volume' makes each file's frames one volume for a 3D network. Without a policy a multi-frame file is refused
+   * rather than cut to its first frame.
+   */
+  frame?: number | (typeof FRAME_POLICIES)[number];
 }
 
 async function checkedMetadata(path: string) {
@@ -42,7 +50,8 @@ export function checkDicomDecoding(options: DicomDecoding | undefined): void {
   if (typeof options !== 'object' || options === null) throw invalidParameterError('dicom', "an object { window?, frame? }", options);
   if (options.window !== undefined) checkWindowPolicy(options.window, 'dicom.window');
   const { frame } = options;
-  if (frame !== undefined && frame !== 'middle' && !(Number.isInteger(frame) && frame >= 0)) throw invalidParameterError('dicom.frame', "'middle' or a frame number >= 0", frame);
+  if (frame !== undefined && !FRAME_POLICIES.includes(frame as never) && !(Number.isInteger(frame) && (frame as number) >= 0))
+    throw invalidParameterError('dicom.frame', `${FRAME_POLICIES.map((p) => `'${p}'`).join(', ')} or a frame number >= 0`, frame);
 }
 
 /**
@@ -103,9 +112,10 @@ function withChannels(image: DicomImage, channels: 1 | 3): Float32Array {
 
 async function decodeDicom(path: string, size: number, channels: 1 | 3, options: DicomDecoding): Promise<Decoded> {
   const { frames } = readDicomHeader(path);
-  if (frames > 1 && options.frame === undefined)
-    throw new TtlError('E_BAD_IMAGE', `${path}: (0028,0008) NumberOfFrames is ${frames}: a multi-frame object needs a frame policy for a 2D network (dicom.frame: 'middle' or a frame number, --dicom-frame)`);
-  const frame = options.frame === 'middle' ? Math.floor(frames / 2) : options.frame ?? 0;
+  // 'all' reaches here per frame (a dataset's entries, a predictor's frames); 'volume' files are read as volumes.
+  if (frames > 1 && (options.frame === undefined || options.frame === 'all' || options.frame === 'volume'))
+    throw new TtlError('E_BAD_IMAGE', `${path}: (0028,0008) NumberOfFrames is ${frames}: a multi-frame object needs a frame policy for a 2D network (dicom.frame: 'middle', 'all' or a frame number, --dicom-frame)`);
+  const frame = options.frame === 'middle' ? Math.floor(frames / 2) : typeof options.frame === 'number' ? options.frame : 0;
   const image = await readDicomAsync(path, { window: options.window, frame });
   return { data: resize(withChannels(image, channels), image.width, image.height, channels, size), channels };
 }

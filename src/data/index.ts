@@ -9,7 +9,7 @@ export { openImageCache, type CacheHeader, type CachedSplit } from './image-cach
 export { stratifiedSplit, type SplitFractions, type SplitName } from './split.js';
 export { resolveDataset, DATASETS, type KnownDataset } from './catalog.js';
 export {
-  readDicom, readDicomAsync, readDicomHeader, readDicomSeries, looksLikeDicom, TRANSFER_SYNTAXES,
+  readDicom, readDicomAsync, readDicomHeader, readDicomSeries, readDicomFramesVolume, looksLikeDicom, TRANSFER_SYNTAXES,
   type DicomImage, type GrayImage, type ReadDicomOptions, type WindowPolicy, type AppliedWindow, type DicomVolume,
 } from './dicom/index.js';
 export { type DicomDecoding } from './decode.js';

@@ -5,7 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { TtlError, type ErrorCode } from '../errors.js';
 import type { ImageDataset, ImageSplit } from './dataset.js';
-import { channelsOf, decodeImage, isHighDepth, type Decoded, type DicomDecoding } from './decode.js';
+import { channelsOf, decodeImage, isDicom, isHighDepth, type Decoded, type DicomDecoding } from './decode.js';
+import { readDicomHeader } from './dicom/index.js';
 import { findingStrata, multiHot } from './findings.js';
 import type { DatasetLoadReport, LoadImagesOptions, ManifestEntry } from './manifest.js';
 import { stratifiedSplit, type SplitName } from './split.js';
@@ -69,8 +70,12 @@ export async function planEntries(name: string, entries: ManifestEntry[], option
     return !problem;
   });
   if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
-  const volumes = isVolumePath(usable[0].file);
-  const mixed = usable.find((e) => isVolumePath(e.file) !== volumes);
+  // The 'volume' frame policy makes DICOM files volumes; 'all' makes each frame an entry.
+  const isVolume = (file: string) => isVolumePath(file) || (options.dicom?.frame === 'volume' && isDicom(file));
+  if (options.dicom?.frame === 'all') usable = usable.flatMap((e) => everyFrame(e, bad));
+  if (!usable.length) throw new TtlError('E_BAD_INPUT', `${name}: no usable images`);
+  const volumes = isVolume(usable[0].file);
+  const mixed = usable.find((e) => isVolume(e.file) !== volumes);
   if (mixed) throw new TtlError('E_BAD_INPUT', `${mixed.origin}: mixes volumes and 2D images in one dataset`);
   const volumeShape = options.volumeShape ?? [size, size, size];
   const decoding: VolumeDecoding = { intensity: options.intensity ?? 'minmax', ...(options.spacing ? { spacing: options.spacing } : {}) };
@@ -104,8 +109,26 @@ export async function planEntries(name: string, entries: ManifestEntry[], option
     ...(volumes ? { volume: decoding } : {}),
     ...(!volumes && options.dicom ? { dicom: options.dicom } : {}),
     splits: { train: split('train'), val: split('val'), test: split('test') },
-    decode: async (e) => volumes ? decodeVolume(e.file, volumeShape, decoding, e.origin) : (await decodeImage(e.file, size, channels, sixteenBit, options.dicom)).data,
+    decode: async (e) => volumes ? decodeVolume(e.file, volumeShape, decoding, e.origin)
+      : (await decodeImage(e.file, size, channels, sixteenBit, e.frame === undefined ? options.dicom : { ...options.dicom, frame: e.frame })).data,
   };
+}
+
+/**
+ * The 'all' frame policy: a DICOM entry becomes one entry per frame with its label. The frames of one file are one
+ * group for the split (its patient, else the file), so that no file is in two splits.
+ */
+function everyFrame(entry: ManifestEntry, bad: DecodePlan['bad']): ManifestEntry[] {
+  if (!isDicom(entry.file)) return [entry];
+  let frames: number;
+  try {
+    frames = readDicomHeader(entry.file).frames;
+  } catch (e) {
+    bad(entry, (e as Error).message.replace(`${entry.file}: `, ''));
+    return [];
+  }
+  if (frames === 1) return [entry];
+  return Array.from({ length: frames }, (_, frame) => ({ ...entry, frame, patient: entry.patient ?? `file:${entry.file}`, origin: `${entry.origin} frame ${frame}` }));
 }
 
 function rowsOf(matrix: Uint8Array, index: number[], width: number): Uint8Array {

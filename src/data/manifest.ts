@@ -21,6 +21,8 @@ export interface ManifestEntry {
   findings?: string[];
   split?: SplitName;
   patient?: string;
+  /** A multi-frame DICOM's frame, when the 'all' frame policy made one entry per frame. */
+  frame?: number;
   /** Where the entry came from, for messages (e.g. "labels.csv line 7"). */
   origin: string;
 }

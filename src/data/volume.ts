@@ -2,8 +2,9 @@
 // voxel spacing, and mapped to the 16-bit intensities the native store holds (windowing).
 import { statSync } from 'node:fs';
 import { TtlError } from '../errors.js';
-import { CT_WINDOWS, readDicomSeries, type DicomVolume } from './dicom/index.js';
-import { readVolumeFile, VOLUME_FILE } from './volumes/index.js';
+import { CT_WINDOWS, readDicomFramesVolume, readDicomSeries } from './dicom/index.js';
+import { isDicom } from './decode.js';
+import { readVolumeFile, VOLUME_FILE, type Volume } from './volumes/index.js';
 
 export { CT_WINDOWS };
 
@@ -22,12 +23,15 @@ function isFolder(path: string): boolean {
 }
 
 /** [x, y, z] voxels, x fastest (NIfTI order): as a row-major array it is [D = z, H = y, W = x]. */
-export type Volume = DicomVolume;
+export type { Volume };
 
 /** How values map to intensities: a [low, high] window (e.g. HU), a CT window by name, or each volume's min..max. */
 export type Intensity = [number, number] | 'minmax' | keyof typeof CT_WINDOWS;
 
-/** A volume file (.nii / .nii.gz with scl_slope/inter applied, .nrrd / .nhdr, .mha / .mhd) or a folder of DICOM slices. */
+/**
+ * A volume file (.nii / .nii.gz with scl_slope/inter applied, .nrrd / .nhdr, .mha / .mhd), a folder of DICOM slices,
+ * or a multi-frame DICOM file (its frames as slices).
+ */
 export function readVolume(path: string): Volume {
   let directory: boolean;
   try {
@@ -35,7 +39,9 @@ export function readVolume(path: string): Volume {
   } catch {
     throw new TtlError('E_NO_FILE', `volume not found: ${path}`);
   }
-  return directory ? readDicomSeries(path) : readVolumeFile(path);
+  if (directory) return readDicomSeries(path);
+  // A file that is no volume format by name may be a multi-frame DICOM (recognised by content).
+  return !VOLUME_FILE.test(path) && isDicom(path) ? readDicomFramesVolume(path) : readVolumeFile(path);
 }
 
 /** The shape that `volume` has when resampled to `spacing` (mm per voxel along x, y, z). */

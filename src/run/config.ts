@@ -9,6 +9,7 @@ import { deviceOf, integerIn, isObject, numberIn, oneOf, shapeOf, trainingAutoca
 import type { LabelClasses } from '../data/segmentation.js';
 import { CT_WINDOWS, type Intensity } from '../data/volume.js';
 import { checkWindowPolicy, type WindowPolicy } from '../data/dicom/index.js';
+import { FRAME_POLICIES } from '../data/decode.js';
 import { TASKS, type Task } from './task.js';
 import { LAST_BATCH, TRAINING_DEFAULTS, defaultLr } from '../train/defaults.js';
 import type { LastBatch } from '../native/binding.js';
@@ -32,8 +33,8 @@ export interface RunConfig {
   intensity: Intensity;
   /** DICOM images: the window policy ('auto', 'stored', 'minmax', [low, high] or a CT window name). */
   dicomWindow: WindowPolicy;
-  /** Multi-frame DICOM images with a 2D network: 'middle' or a 0-based frame; null refuses them. */
-  dicomFrame: number | 'middle' | null;
+  /** Multi-frame DICOM: 'middle', 'all' or a 0-based frame for a 2D network, 'volume' for a 3D one; null refuses them. */
+  dicomFrame: number | 'middle' | 'all' | 'volume' | null;
   /** Volumes: [x, y, z] voxels each volume is brought to (default imageSize^3). */
   volumeShape: [number, number, number] | null;
   /** Volumes: resample to this spacing (mm) first, then centre crop / pad to volumeShape. */
@@ -193,7 +194,7 @@ export function checkConfig(raw: Record<string, unknown>): RunConfig {
     classes: merged.classes as LabelClasses | null,
     intensity: checkIntensity(merged.intensity),
     dicomWindow: checkWindowPolicy(merged.dicomWindow, 'dicomWindow'),
-    dicomFrame: merged.dicomFrame === null || merged.dicomFrame === 'middle' ? merged.dicomFrame : integerIn('dicomFrame', Number(merged.dicomFrame), 0, 1e6),
+    dicomFrame: merged.dicomFrame === null || FRAME_POLICIES.includes(merged.dicomFrame as never) ? merged.dicomFrame as RunConfig['dicomFrame'] : integerIn('dicomFrame', Number(merged.dicomFrame), 0, 1e6),
     volumeShape: triple('volumeShape', merged.volumeShape),
     spacing: checkSpacing(merged.spacing),
     slices: Boolean(merged.slices),

@@ -211,18 +211,24 @@ describe.skipIf(!!lacking && !process.env.CI)('DICOM decoding against pydicom + 
     expect(() => readDicom(cine, { frame: 30 })).toThrow(`${cine}: frame 30 was asked for; the file has 30 (0 to 29)`);
   });
 
-  it('a dataset of multi-frame files needs a frame policy, and skipBad never turns every file into none', async () => {
-    const folder = join(work, 'cine');
+  /** Two classes of six copies of a two-frame colour file, named as a PACS names files (no extension). */
+  const cineFolder = (name: string) => {
+    const folder = join(work, name);
     for (const label of ['a', 'b']) {
       mkdirSync(join(folder, label), { recursive: true });
       for (let i = 0; i < 6; i++) copyFileSync(join(corpus, 'SC_rgb_rle_2frame.dcm'), join(folder, label, String(i)));
     }
+    return folder;
+  };
+
+  it('a dataset of multi-frame files needs a frame policy, and skipBad never turns every file into none', async () => {
+    const folder = cineFolder('cine');
     const options = { size: 16, fractions: { val: 0.25, test: 0.25 } };
     await expect(loadDataset(folder, options)).rejects.toMatchObject({
-      code: 'E_BAD_IMAGE', message: expect.stringMatching(/\(0028,0008\) NumberOfFrames is 2: a multi-frame object needs a frame policy for a 2D network \(dicom\.frame: 'middle' or a frame number, --dicom-frame\)/),
+      code: 'E_BAD_IMAGE', message: expect.stringMatching(/\(0028,0008\) NumberOfFrames is 2: a multi-frame object needs a frame policy for a 2D network \(dicom\.frame: 'middle', 'all' or a frame number, --dicom-frame\)/),
     });
     await expect(loadDataset(folder, { ...options, skipBad: true })).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringMatching(/cine: none of the \d+ train images could be decoded \(skipBad skipped them all\); a\/\d: \(0028,0008\)/) });
-    await expect(loadDataset(folder, { ...options, dicom: { frame: -1 } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: "Expected 'middle' or a frame number >= 0 for dicom.frame but received -1 of type number" });
+    await expect(loadDataset(folder, { ...options, dicom: { frame: -1 } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: "Expected 'middle', 'all', 'volume' or a frame number >= 0 for dicom.frame but received -1 of type number" });
     const { dataset } = await loadDataset(folder, { ...options, size: 32, dicom: { frame: 'middle' } });
     expect(dataset.kind).toBe('rgb');
     expect(dataset.train.labels.length + dataset.val.labels.length + dataset.test.labels.length).toBe(12);
@@ -238,6 +244,31 @@ describe.skipIf(!!lacking && !process.env.CI)('DICOM decoding against pydicom + 
     const second = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 1 });
     const first = readDicom(join(corpus, 'SC_rgb_rle_2frame.dcm'), { frame: 0 });
     expect(maxDiff(second.pixels, first.pixels)).toBeGreaterThan(0);
+  });
+
+  it("'all' frames: every frame a sample, one file's frames in one split; a predictor averages a file's frames", async () => {
+    const folder = cineFolder('cine-all');
+    const { dataset } = await loadDataset(folder, { size: 32, fractions: { val: 0.25, test: 0.25 }, dicom: { frame: 'all' }, cache: false });
+    const counts = (['train', 'val', 'test'] as const).map((s) => dataset[s].labels.length);
+    expect(counts.reduce((a, b) => a + b)).toBe(24);
+    // Frames of one file stay together: every split holds whole files (an even count), none of them empty.
+    for (const n of counts) expect(n % 2 === 0 && n > 0, `split sizes ${counts}`).toBe(true);
+    const stride = 32 * 32 * 3;
+    const train = dataset.train.images;
+    const framesDiffer = Array.from({ length: counts[0] / 2 }, (_, f) => maxDiff(train.subarray(2 * f * stride, (2 * f + 1) * stride), train.subarray((2 * f + 1) * stride, (2 * f + 2) * stride)));
+    expect(Math.min(...framesDiffer)).toBeGreaterThan(0);
+    const checkpoint = join(work, 'cine-all.safetensors');
+    await finetune({ model: 'squeezenet1_1', strategy: { kind: 'ttl', cutoff: 3 }, data: dataset, imageSize: 32, epochs: 1, batchSize: 4, device: 'cpu', checkpoint });
+    const predictor = await loadPredictor(checkpoint);
+    expect(predictor.info.dicom).toEqual({ frame: 'all' });
+    const file = join(folder, 'a', '0');
+    const [whole] = (await predictor.predictBatch([file])) as Prediction[];
+    const frames = train.subarray(0, 2 * stride);  // decoded as the dataset decodes: the same file's two frames
+    const perFrame = (await predictor.predictBatch([0, 1].map((k) => ({ data: frames.subarray(k * stride, (k + 1) * stride), shape: [32, 32, 3] })))) as Prediction[];
+    const mean = perFrame[0].probabilities.map((p, k) => (p + perFrame[1].probabilities[k]) / 2);
+    expect(maxDiff(whole.probabilities, mean)).toBeLessThan(1e-6);
+    expect(maxDiff(((await predictor.predict(file)) as Prediction).probabilities, mean)).toBeLessThan(1e-6);
+    await predictor.close();
   });
 
   it('what cannot be an image to classify is refused with a coded error naming the file and the tag', () => {

@@ -1,7 +1,7 @@
-// NRRD and MetaImage volumes against ITK: the shared NIfTI samples re-encoded by SimpleITK (ITK's NrrdIO and MetaIO
-// writers) and by teem's `unu` (the NRRD reference implementation: text, hex, big endian), then read back by
-// SimpleITK (test/support/tools/volume_files.py, in the test venv). Every voxel must equal ITK's, and the spacing
-// too; malformed files are refused naming the file and the field.
+// NRRD, MetaImage and multi-frame DICOM volumes against ITK: the shared NIfTI samples re-encoded by SimpleITK (ITK's
+// NrrdIO, MetaIO and GDCM writers) and by teem's `unu` (the NRRD reference implementation: text, hex, big endian),
+// then read back by SimpleITK (test/support/tools/volume_files.py, in the test venv). Every voxel must equal ITK's,
+// and the spacing too; malformed files are refused naming the file and the field.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { root, shared } from '../support/paths.js';
 import { venvLacks, venvPython } from '../support/test-venv.js';
 
 const unu = 'teem-unu';
-const lacking = [venvLacks(['SimpleITK', 'numpy']), spawnSync('which', [unu]).status !== 0 ? `${unu} (Debian's teem-apps)` : undefined].filter(Boolean).join('; ') || undefined;
+const lacking = [venvLacks(['SimpleITK', 'numpy', 'pydicom']), spawnSync('which', [unu]).status !== 0 ? `${unu} (Debian's teem-apps)` : undefined].filter(Boolean).join('; ') || undefined;
 const work = mkdtempSync(join(tmpdir(), 'ttl-volume-files-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -27,13 +27,14 @@ beforeAll(() => {
   references = JSON.parse(r.stdout) as Reference[];
 }, 120_000);
 
-describe.skipIf(!!lacking && !process.env.CI)('NRRD and MetaImage against ITK', () => {
+describe.skipIf(!!lacking && !process.env.CI)('NRRD, MetaImage and multi-frame DICOM against ITK', () => {
   it('SimpleITK and teem are installed', () => {
     expect(lacking, `missing ${lacking}: run bash scripts/setup.sh --test`).toBeUndefined();
-    // 13 files: NRRD attached and detached, raw, gzip, text, hex, big endian; MetaImage .mha and .mhd, zlib or not,
-    // big endian, text; int8, uint8, int16, float32, float64 voxels.
-    expect(references.map((r) => r.name).sort()).toHaveLength(15);
-    expect(new Set(references.map((r) => r.type))).toEqual(new Set(['16-bit signed integer', '8-bit unsigned integer', '8-bit signed integer', '32-bit float', '64-bit float']));
+    // 19 files: NRRD attached and detached, raw, gzip, text, hex, big endian; MetaImage .mha and .mhd, zlib or not,
+    // big endian, text; multi-frame DICOM (ITK's, frames reversed, rescale in a functional group); int8, uint8,
+    // int16, uint16, float32, float64 voxels.
+    expect(references.map((r) => r.name).sort()).toHaveLength(19);
+    expect(new Set(references.map((r) => r.type))).toEqual(new Set(['16-bit signed integer', '16-bit unsigned integer', '8-bit unsigned integer', '8-bit signed integer', '32-bit float', '64-bit float']));
   });
 
   it('every file reads to ITK\'s voxels, size and spacing', () => {
@@ -47,6 +48,18 @@ describe.skipIf(!!lacking && !process.env.CI)('NRRD and MetaImage against ITK', 
       for (let i = 0; i < expected.length; i++) if (volume.values[i] !== expected[i]) wrong++;
       expect(wrong, `${ref.name}: voxels unlike ITK's`).toBe(0);
     }
+  });
+
+  it("multi-frame DICOM files load as volumes under the 'volume' frame policy", async () => {
+    const folder = join(work, 'multiframe');
+    for (const [label, name] of [['ct', 'ct_multiframe.dcm'], ['ct', 'ct_multiframe_rescaled.dcm'], ['mr', 'mr_multiframe.dcm'], ['mr', 'mr_multiframe_reversed.dcm']]) {
+      mkdirSync(join(folder, label), { recursive: true });
+      writeFileSync(join(folder, label, name.replace('.dcm', '')), readFileSync(join(work, name))); // named as a PACS names them: no extension
+    }
+    await expect(loadDataset(folder, { size: 16, cache: false })).rejects.toMatchObject({ message: expect.stringMatching(/NumberOfFrames is \d+: a multi-frame object needs a frame policy/) });
+    const { dataset } = await loadDataset(folder, { volumeShape: [12, 10, 8], intensity: [0, 1000], dicom: { frame: 'volume' }, fractions: { val: 0, test: 0 }, cache: false });
+    expect(dataset.kind).toBe('volume');
+    expect(dataset.train.shape).toEqual([4, 8, 10, 12]);
   });
 
   it('a folder of NRRD and MetaImage files loads as a volume dataset', async () => {

@@ -76,12 +76,11 @@ function decode(dicom: ParsedDicom, options: ReadDicomOptions): DicomImage {
   const pixels = new Float32Array(plane * chosen.length);
   const windows: AppliedWindow[] = [];
   const decodedAs = photometricAfterDecoding(dicom.syntax.codec, d.photometric);
-  const toModality = gray ? modalityTransform(dicom, d) : undefined;
   const palette = d.photometric === 'PALETTE COLOR' ? readPalette(dicom.data, dicom.path, d.signed) : undefined;
   chosen.forEach((index, k) => {
     const stored = storedFrame(dicom, d, index);
-    if (toModality) {
-      const shown = applyWindow(dicom, toModality(stored), paddingMask(dicom, d, stored), policy, d.photometric === 'MONOCHROME1');
+    if (gray) {
+      const shown = applyWindow(dicom, modalityTransform(dicom, d, index)(stored), paddingMask(dicom, d, stored), policy, d.photometric === 'MONOCHROME1');
       pixels.set(shown.pixels, k * plane);
       windows.push(shown.window);
     } else pixels.set(palette ? paletteToRgb(stored, palette) : colourToRgb(stored, decodedAs, d), k * plane);

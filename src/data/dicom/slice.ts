@@ -1,5 +1,6 @@
 // A single-frame gray DICOM file as modality values with its geometry: what a series (series.ts) stacks.
 import { firstNumber, modalityTransform } from './modality.js';
+import { decimals } from './geometry.js';
 import { dicomError, loadDicom } from './parse.js';
 import { describePixels } from './description.js';
 import { storedFrame } from './pixel-data.js';
@@ -17,8 +18,6 @@ export interface DicomSlice {
   pixelSpacing?: number[];
 }
 
-const numbers = (value: string | undefined) => value?.split('\\').map(Number).filter(Number.isFinite);
-
 /** A single-frame gray DICOM file as modality values and geometry: a slice of a series. */
 export function readDicomSlice(path: string): DicomSlice {
   const dicom = loadDicom(path);
@@ -30,6 +29,6 @@ export function readDicomSlice(path: string): DicomSlice {
   return {
     rows: d.rows, columns: d.columns, values: modalityTransform(dicom, d)(storedFrame(dicom, d, 0)), monochrome1: d.photometric === 'MONOCHROME1',
     window: center !== undefined && width !== undefined && width > 0 ? [center - width / 2, center + width / 2] : undefined,
-    position: numbers(dicom.data.string('x00200032')), orientation: numbers(dicom.data.string('x00200037')), pixelSpacing: numbers(dicom.data.string('x00280030')),
+    position: decimals(dicom.data.string('x00200032')), orientation: decimals(dicom.data.string('x00200037')), pixelSpacing: decimals(dicom.data.string('x00280030')),
   };
 }

@@ -1,15 +1,15 @@
 // Volume files, one door: NIfTI-1 (nifti.ts), NRRD (nrrd.ts) and MetaImage (metaimage.ts), chosen by extension;
 // what they share once a header is read is in voxels.ts. DICOM series and multi-frame files are data/dicom's.
 import { TtlError } from '../../errors.js';
-import type { Volume } from '../volume.js';
 import { readMetaImage } from './metaimage.js';
 import { readNifti, scaled } from './nifti.js';
 import { readNrrd } from './nrrd.js';
+import type { Volume } from './voxels.js';
 
 export { readNifti, scaled, type NiftiVolume, type VoxelArray } from './nifti.js';
 export { readNrrd } from './nrrd.js';
 export { readMetaImage } from './metaimage.js';
-export { MAX_VOXEL_BYTES } from './voxels.js';
+export { MAX_VOXEL_BYTES, type Volume } from './voxels.js';
 
 /** The extensions of the volume files read here (a .raw beside a .mhd or .nhdr is their data, not a volume). */
 export const VOLUME_FILE = /\.(nii|nii\.gz|nrrd|nhdr|mha|mhd)$/i;

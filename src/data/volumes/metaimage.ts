@@ -2,10 +2,9 @@
 // file beside it; binary (either byte order, zlib-compressed or not) or text data, spacing from ElementSpacing.
 // Multi-channel images and data spread over a list of files are refused.
 import { TtlError } from '../../errors.js';
-import type { Volume } from '../volume.js';
 import {
   binaryVoxels, dataFileBeside, ELEMENT_TYPES, inflateAtMost, readWholeFile, textVoxels, voxelBytes, volumeShape,
-  type ElementType, type Fail,
+  type ElementType, type Fail, type Volume,
 } from './voxels.js';
 
 /** MetaIO's element types (metaTypes.h: MET_LONG is 4 bytes, MET_LONG_LONG 8). */

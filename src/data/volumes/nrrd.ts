@@ -2,10 +2,9 @@
 // (teem.sourceforge.net/nrrd/format.html): raw, gzip, text and hex encodings, either byte order, line and byte
 // skips, spacing from the space directions or the spacings field. bzip2 and multi-file data are refused.
 import { TtlError } from '../../errors.js';
-import type { Volume } from '../volume.js';
 import {
   binaryVoxels, dataFileBeside, ELEMENT_TYPES, inflateAtMost, readWholeFile, textVoxels, voxelBytes, volumeShape,
-  type ElementType, type Fail,
+  type ElementType, type Fail, type Volume,
 } from './voxels.js';
 
 /** The type field's spellings (the format lists C's names beside the fixed-width ones). */

@@ -4,6 +4,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { constants as zlibConstants, unzipSync } from 'node:zlib';
 import { TtlError } from '../../errors.js';
+import type { DicomVolume } from '../dicom/index.js';
+
+/** [x, y, z] voxels, x fastest, with their spacing (mm): what every volume reader returns. */
+export type Volume = DicomVolume;
 
 /** Explicit cap on a volume's voxel data (a 1024^3 uint8 or 512^3 float64 volume). */
 export const MAX_VOXEL_BYTES = 1024 ** 3;
