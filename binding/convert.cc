@@ -52,17 +52,19 @@ std::vector<int64_t> to_int_vector(const Napi::Value& value) {
 
 ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
   Fields f(o, "arch spec",
-           {"family", "block", "layers", "growthRate", "numInitFeatures", "bnSize", "cardinality", "keepUnits",
+           {"family", "block", "variant", "layers", "growthRate", "numInitFeatures", "bnSize", "cardinality", "widthPerGroup", "keepUnits",
             "slimAfter", "inChannels", "head"});
   ttl::ArchSpec spec;
   spec.family = f.string("family");
   // Which of these a family needs is the builder's invariant (E_BAD_ARCH), not the binding's.
   if (f.has("block")) spec.block = f.string("block");
+  if (f.has("variant")) spec.variant = f.string("variant");
   if (f.has("layers")) spec.layers = f.integers("layers");
   if (f.has("growthRate")) spec.growth_rate = f.integer("growthRate");
   if (f.has("numInitFeatures")) spec.num_init_features = f.integer("numInitFeatures");
   if (f.has("bnSize")) spec.bn_size = f.integer("bnSize");
   if (f.has("cardinality")) spec.cardinality = f.integer("cardinality");
+  if (f.has("widthPerGroup")) spec.width_per_group = f.integer("widthPerGroup");
   spec.keep_units = f.integer("keepUnits");
   spec.slim_after = f.integer("slimAfter");
   spec.in_channels = f.integer("inChannels");

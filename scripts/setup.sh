@@ -77,7 +77,7 @@ if [ "$libtorch" = pip ]; then packages=(libgloo-dev cmake g++ make python3-venv
 elif [ -n "${LIBTORCH:-}${Torch_DIR:-}" ]; then packages=(cmake g++ make); fi
 step "system packages (${packages[*]})" apt_install "${packages[@]}"
 if [ "$test_deps" -eq 1 ]; then
-  step "test-only packages (python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps)" apt_install python3-torch chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps
+  step "test-only packages (python3-torch python3-torchvision chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps)" apt_install python3-torch python3-torchvision chromium python3-venv dcmtk libgdcm-tools openjph-tools teem-apps
 fi
 
 # The wheel's TorchConfig.cmake is a CUDA build's: configuring against it runs nvcc, so pip's nvcc, crt and nvvm
@@ -102,6 +102,9 @@ test_venv() {
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'onnx>=1.14' 'onnxruntime>=1.16' 'scikit-learn>=1.2' \
     'pydicom==3.0.*' 'pylibjpeg>=2.0' 'pylibjpeg-libjpeg>=2.1' 'pylibjpeg-openjpeg>=2.3' 'pylibjpeg-rle>=2.0' \
     'SimpleITK>=2.3'
+  # ptflops, pure Python, in a folder of its own that the torchvision reference puts on the path of whichever
+  # PyTorch it runs (Debian's python3-torch, or the pip leg's .venv).
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --upgrade --target "$venv/ptflops" 'ptflops==0.7.5'
   "$venv/bin/python" -c 'import onnx, onnxruntime, sklearn, pydicom, SimpleITK; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "scikit-learn", sklearn.__version__, "pydicom", pydicom.__version__, "SimpleITK", SimpleITK.__version__)'
 }
 if [ "$test_deps" -eq 1 ]; then

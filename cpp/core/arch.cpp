@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/densenet.h"
+#include "models/efficientnet.h"
 #include "models/penet.h"
 #include "models/r3d.h"
 #include "models/resnet3d.h"
@@ -38,7 +39,7 @@ const Family kFamilies[] = {
     {"resnet", stem_and_blocks, make<ResNetImpl>},       {"resnet_v2", stem_and_blocks, make<ResNetV2Impl>},
     {"squeezenet", squeezenet_units, make<SqueezeNetImpl>}, {"densenet", dense_units, make<DenseNetImpl>},
     {"r3d", stem_and_blocks, make<R3DImpl>},             {"resnet3d", stem_and_blocks, make<ResNet3dImpl>},
-    {"penet", stem_and_blocks, make<PENetImpl>},
+    {"penet", stem_and_blocks, make<PENetImpl>},           {"efficientnet", efficientnet_units, make<EfficientNetImpl>},
 };
 
 const Family& family_of(const ArchSpec& spec) {

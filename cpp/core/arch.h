@@ -12,11 +12,13 @@ namespace ttl {
 struct ArchSpec {
   std::string family;                 // one of the families registered in arch.cpp (kFamilies)
   std::string block;                  // resnet: basic | bottleneck
+  std::string variant;                // efficientnet: b0..b4 | v2_s
   std::vector<int64_t> layers;        // units per stage (resnet, densenet)
   int64_t growth_rate = 0;            // densenet
   int64_t num_init_features = 0;      // densenet
   int64_t bn_size = 0;                // densenet
-  int64_t cardinality = 0;            // resnext, penet
+  int64_t cardinality = 0;            // resnet (ResNeXt groups), resnext3d, penet
+  int64_t width_per_group = 0;        // resnet: ResNeXt 4, Wide ResNet 128 (0: torchvision's 64)
   int64_t keep_units = -1;            // number of units to build; -1 = all
   int64_t slim_after = -1;            // TransFusion: units after this k are built at half width (-1: none)
   int64_t in_channels = 0;

@@ -5,9 +5,9 @@ namespace ttl {
 
 // torchvision's conv helpers: bias-free convolutions that batch norm follows.
 inline torch::nn::Conv2d conv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0,
-                                bool bias = false) {
+                                bool bias = false, int64_t groups = 1) {
   return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias).groups(groups));
 }
 
 // 3D twin for the volume networks: "same" padding for odd kernels.

@@ -59,6 +59,15 @@ DenseNetImpl::DenseNetImpl(const ArchSpec& spec) {
   build_head(spec.head, "classifier");
 }
 
+bool DenseNetImpl::build_original_head(int64_t in_channels, int64_t num_classes) {
+  classifier = register_module("classifier", torch::nn::Linear(in_channels, num_classes));
+  return true;
+}
+
+torch::Tensor DenseNetImpl::forward_original_head(torch::Tensor x) {
+  return call(classifier, torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1));
+}
+
 torch::Tensor DenseNetImpl::forward_unit(int64_t index, torch::Tensor x) {
   if (index == 0) return call(pool0, call(relu0, call(norm0, call(conv0, x))));
   if (norm5 && index == num_built_units() - 1) return torch::relu(call(norm5, x));

@@ -10,7 +10,14 @@ class DenseNetImpl : public BackboneImpl {
   explicit DenseNetImpl(const ArchSpec& spec);
   torch::Tensor forward_unit(int64_t index, torch::Tensor x) override;
 
+ protected:
+  // torchvision's DenseNet pools with F.adaptive_avg_pool2d (functional: ptflops does not count it), then
+  // `classifier`.
+  bool build_original_head(int64_t in_channels, int64_t num_classes) override;
+  torch::Tensor forward_original_head(torch::Tensor x) override;
+
  private:
+  torch::nn::Linear classifier{nullptr};
   torch::nn::Conv2d conv0{nullptr};
   torch::nn::BatchNorm2d norm0{nullptr}, norm5{nullptr};
   torch::nn::ReLU relu0{nullptr};

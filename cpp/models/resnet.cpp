@@ -15,6 +15,11 @@ ResNetImpl::ResNetImpl(const ArchSpec& spec) {
   in_channels_ = spec.in_channels;
   const bool bottleneck = spec.block == "bottleneck";
   const int64_t expansion = bottleneck ? BottleneckImpl::expansion : BasicBlockImpl::expansion;
+  // ResNeXt (cardinality groups of widthPerGroup channels) and Wide ResNet (widthPerGroup 128): bottleneck only.
+  const int64_t groups = spec.cardinality > 0 ? spec.cardinality : 1;
+  const int64_t width_per_group = spec.width_per_group > 0 ? spec.width_per_group : 64;
+  if (!bottleneck && (groups != 1 || width_per_group != 64))
+    throw Error("E_BAD_ARCH", "resnet cardinality and widthPerGroup need bottleneck blocks (torchvision's BasicBlock has neither)");
 
   conv1 = register_module("conv1", conv2d(spec.in_channels, 64, 7, 2, 3));
   bn1 = register_module("bn1", batch_norm2d(64));
@@ -28,7 +33,7 @@ ResNetImpl::ResNetImpl(const ArchSpec& spec) {
     if (u.built) {
       auto layer = u.stage_module();
       const std::string index = std::to_string(u.index);
-      blocks_.push_back(bottleneck ? torch::nn::AnyModule(layer->register_module(index, Bottleneck(inplanes, u.width, u.stride)))
+      blocks_.push_back(bottleneck ? torch::nn::AnyModule(layer->register_module(index, Bottleneck(inplanes, u.width, u.stride, groups, width_per_group)))
                                    : torch::nn::AnyModule(layer->register_module(index, BasicBlock(inplanes, u.width, u.stride))));
     }
     inplanes = u.width * expansion;

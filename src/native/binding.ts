@@ -54,11 +54,13 @@ export interface NativeComplexity {
 export interface NativeArchSpec {
   family: string;
   block?: string;
+  variant?: string;
   layers?: number[];
   growthRate?: number;
   numInitFeatures?: number;
   bnSize?: number;
   cardinality?: number;
+  widthPerGroup?: number;
   keepUnits: number;
   slimAfter: number;
   inChannels: number;
