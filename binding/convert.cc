@@ -52,13 +52,14 @@ std::vector<int64_t> to_int_vector(const Napi::Value& value) {
 
 ttl::ArchSpec to_arch_spec(const Napi::Value& o) {
   Fields f(o, "arch spec",
-           {"family", "block", "variant", "layers", "growthRate", "numInitFeatures", "bnSize", "cardinality", "widthPerGroup", "keepUnits",
+           {"family", "block", "variant", "normEps", "layers", "growthRate", "numInitFeatures", "bnSize", "cardinality", "widthPerGroup", "keepUnits",
             "slimAfter", "inChannels", "head"});
   ttl::ArchSpec spec;
   spec.family = f.string("family");
   // Which of these a family needs is the builder's invariant (E_BAD_ARCH), not the binding's.
   if (f.has("block")) spec.block = f.string("block");
   if (f.has("variant")) spec.variant = f.string("variant");
+  if (f.has("normEps")) spec.norm_eps = f.number("normEps");
   if (f.has("layers")) spec.layers = f.integers("layers");
   if (f.has("growthRate")) spec.growth_rate = f.integer("growthRate");
   if (f.has("numInitFeatures")) spec.num_init_features = f.integer("numInitFeatures");

@@ -36,7 +36,7 @@ export interface ModelCard {
    */
   family: string;
   description: string;
-  arch: { block?: string; variant?: string; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number; widthPerGroup?: number };
+  arch: { block?: string; variant?: string; normEps?: number; layers?: number[]; growthRate?: number; numInitFeatures?: number; bnSize?: number; cardinality?: number; widthPerGroup?: number };
   units: string[];
   blocks: number[];
   /**

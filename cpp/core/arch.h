@@ -13,6 +13,7 @@ struct ArchSpec {
   std::string family;                 // one of the families registered in arch.cpp (kFamilies)
   std::string block;                  // resnet: basic | bottleneck
   std::string variant;                // efficientnet: b0..b4 | v2_s
+  double norm_eps = 0;                // efficientnet: BatchNorm eps
   std::vector<int64_t> layers;        // units per stage (resnet, densenet)
   int64_t growth_rate = 0;            // densenet
   int64_t num_init_features = 0;      // densenet

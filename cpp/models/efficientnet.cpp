@@ -16,7 +16,7 @@ struct Stage {
 
 struct Variant {
   const char* name;
-  double width_mult, depth_mult, dropout, eps;
+  double width_mult, depth_mult, dropout;
   std::vector<Stage> stages;
   int64_t last_channels;  // 0: four times the last stage's width
 };
@@ -25,14 +25,15 @@ const std::vector<Stage> kV1 = {{1, 3, 1, 32, 16, 1, false},   {6, 3, 2, 16, 24,
                                 {6, 3, 2, 40, 80, 3, false},   {6, 5, 1, 80, 112, 3, false}, {6, 5, 2, 112, 192, 4, false},
                                 {6, 3, 1, 192, 320, 1, false}};
 
-// torchvision.models.efficientnet_b0..b4 (BatchNorm eps 1e-5) and efficientnet_v2_s (eps 1e-3).
+// torchvision.models.efficientnet_b0..b4 and efficientnet_v2_s. Their BatchNorm eps (1e-5, V2 1e-3) is the model
+// card's arch.normEps: the ONNX exporter reads it there too.
 const Variant kVariants[] = {
-    {"b0", 1.0, 1.0, 0.2, 1e-5, kV1, 0},
-    {"b1", 1.0, 1.1, 0.2, 1e-5, kV1, 0},
-    {"b2", 1.1, 1.2, 0.3, 1e-5, kV1, 0},
-    {"b3", 1.2, 1.4, 0.3, 1e-5, kV1, 0},
-    {"b4", 1.4, 1.8, 0.4, 1e-5, kV1, 0},
-    {"v2_s", 1.0, 1.0, 0.2, 1e-3,
+    {"b0", 1.0, 1.0, 0.2, kV1, 0},
+    {"b1", 1.0, 1.1, 0.2, kV1, 0},
+    {"b2", 1.1, 1.2, 0.3, kV1, 0},
+    {"b3", 1.2, 1.4, 0.3, kV1, 0},
+    {"b4", 1.4, 1.8, 0.4, kV1, 0},
+    {"v2_s", 1.0, 1.0, 0.2,
      {{1, 3, 1, 24, 24, 2, true}, {4, 3, 2, 24, 48, 4, true}, {4, 3, 2, 48, 64, 4, true},
       {4, 3, 2, 64, 128, 6, false}, {6, 3, 1, 128, 160, 9, false}, {6, 3, 2, 160, 256, 15, false}},
      1280},
@@ -74,12 +75,14 @@ EfficientNetImpl::EfficientNetImpl(const ArchSpec& spec) {
                               "squeeze-excitation and expansion sizes, which torchvision does not define; use TTL, FTL, FFE or LWFT");
   in_channels_ = spec.in_channels;
   dropout_ = v.dropout;
+  const double eps = spec.norm_eps;
+  if (!(eps > 0)) throw Error("E_BAD_ARCH", "efficientnet needs normEps > 0 (torchvision: 1e-5, EfficientNetV2 1e-3)");
   const int64_t total = efficientnet_units(spec);
   const int64_t keep = spec.keep_units < 0 ? total : spec.keep_units;
   auto features = register_module("features", std::make_shared<torch::nn::Module>());
 
   const int64_t stem_out = channels(v, v.stages.front(), v.stages.front().in);
-  convs_.push_back(features->register_module("0", conv_norm_silu(spec.in_channels, stem_out, 3, 2, 1, v.eps, true)));
+  convs_.push_back(features->register_module("0", conv_norm_silu(spec.in_channels, stem_out, 3, 2, 1, eps, true)));
   add_unit({"stem", 0, stem_out, 2, {"features.0."}, true});
 
   int64_t total_blocks = 0;
@@ -98,7 +101,7 @@ EfficientNetImpl::EfficientNetImpl(const ArchSpec& spec) {
       if (built) {
         if (!stage) stage = features->register_module(stage_name, std::make_shared<torch::nn::Module>());
         const MBConvConfig config{s.expand_ratio, s.kernel, j == 0 ? s.stride : 1, j == 0 ? width : out, out, s.fused};
-        blocks_.push_back(stage->register_module(std::to_string(j), MBConv(config, kStochasticDepth * block_id / total_blocks, v.eps)));
+        blocks_.push_back(stage->register_module(std::to_string(j), MBConv(config, kStochasticDepth * block_id / total_blocks, eps)));
       }
       width = out;
     }
@@ -107,7 +110,7 @@ EfficientNetImpl::EfficientNetImpl(const ArchSpec& spec) {
   const std::string last_name = "features." + std::to_string(v.stages.size() + 1);
   const bool built = unit < keep;
   add_unit({last_name, static_cast<int64_t>(v.stages.size()), last, reduction, {last_name + "."}, built});
-  if (built) convs_.push_back(features->register_module(std::to_string(v.stages.size() + 1), conv_norm_silu(width, last, 1, 1, 1, v.eps, true)));
+  if (built) convs_.push_back(features->register_module(std::to_string(v.stages.size() + 1), conv_norm_silu(width, last, 1, 1, 1, eps, true)));
   // Blocks end in a batch norm without activation (the projection), with or without the residual sum.
   mark_units(UnitOutput::PreActivation, 1, units().size() - 1);
   build_head(spec.head, "classifier");

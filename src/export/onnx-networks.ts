@@ -20,10 +20,12 @@ export interface ExportSource {
   units: { block: number; reduction: number }[];
 }
 
-const NORM_EPSILON = 1e-5; // torch::nn::BatchNorm's and GroupNorm's default, which every network here uses
+const NORM_EPSILON = 1e-5; // torch::nn::BatchNorm's and GroupNorm's default, which every network but EfficientNetV2 uses
 // PENet's GroupNorms have one group per 16 channels (cpp/models/penet.cpp, penet_bottleneck.cpp); the group count
 // is no tensor, so it is taken from there.
 const GROUP_NORM_CHANNELS = 16;
+/** The TTL head's norm (LinearHead::kNormName). */
+const HEAD_NORM = 'head_norm';
 const LEAKY_RELU_SLOPE = 0.01; // torch::nn::LeakyReLU's default, as PENet uses it
 
 /** A convolution's stride and padding (one number for every spatial dimension, or one per dimension), groups, and batch norm. */
@@ -39,6 +41,15 @@ class Emitter {
   readonly unitOutputs: string[] = [];
 
   constructor(readonly g: OnnxGraph, readonly source: ExportSource, readonly foldBatchNorm: boolean) {}
+
+  /**
+   * A batch norm's epsilon: the card's arch.normEps for the backbone's own norms where the card sets one
+   * (EfficientNetV2), LibTorch's default for the rest (the TTL head's norm, the U-Net decoder's).
+   */
+  epsilon(bn: string): number {
+    const own = !bn.startsWith(`${HEAD_NORM}.`) && bn !== HEAD_NORM && !bn.startsWith('decoder.');
+    return own ? this.source.card.arch.normEps ?? NORM_EPSILON : NORM_EPSILON;
+  }
 
   /** Records `x` as the output of the next unit and returns it. */
   unitEnd(x: string): string {
@@ -87,17 +98,23 @@ class Emitter {
   /** A batch norm in eval mode as per-channel scale and shift. */
   normAffine(bn: string): { scale: Float32Array; shift: Float32Array } {
     const [gamma, beta, mean, variance] = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => this.tensor(`${bn}.${p}`).data);
-    const scale = Float32Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + NORM_EPSILON));
+    const eps = this.epsilon(bn);
+    const scale = Float32Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + eps));
     return { scale, shift: Float32Array.from(beta, (b, c) => b - mean[c] * scale[c]) };
   }
 
   batchNorm(x: string, bn: string): string {
     const inputs = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => this.g.constant(`${bn}.${p}`, this.tensor(`${bn}.${p}`)));
-    return this.g.node('BatchNormalization', [x, ...inputs], { epsilon: { float: NORM_EPSILON } });
+    return this.g.node('BatchNormalization', [x, ...inputs], { epsilon: { float: this.epsilon(bn) } });
   }
 
   relu(x: string): string {
     return this.g.node('Relu', [x]);
+  }
+
+  /** SiLU as x * Sigmoid(x): opset 17 has no SiLU operator. */
+  silu(x: string): string {
+    return this.g.node('Mul', [x, this.g.node('Sigmoid', [x])]);
   }
 
   leakyRelu(x: string): string {
@@ -187,7 +204,7 @@ function resnet(e: Emitter, x: string): string {
     let out: string;
     if (bottleneck) {
       out = e.relu(e.conv(x, `${unit}.conv1`, { bn: `${unit}.bn1` }));
-      out = e.relu(e.conv(out, `${unit}.conv2`, { stride, pad: 1, bn: `${unit}.bn2` }));
+      out = e.relu(e.conv(out, `${unit}.conv2`, { stride, pad: 1, groups: e.source.card.arch.cardinality, bn: `${unit}.bn2` }));
       out = e.conv(out, `${unit}.conv3`, { bn: `${unit}.bn3` });
     } else {
       out = e.relu(e.conv(x, `${unit}.conv1`, { stride, pad: 1, bn: `${unit}.bn1` }));
@@ -249,6 +266,41 @@ function densenet(e: Emitter, x: string): string {
       x = e.g.node('Concat', [x, e.conv(h, `${p}.conv2`, { pad: 1 })], { axis: 1 });
     }
     e.unitEnd(x);
+  }
+  return x;
+}
+
+/**
+ * torchvision EfficientNet (B0-B4, V2-S): the stem, MBConv / FusedMBConv blocks, the last 1x1 convolution; every
+ * convolution is Conv2dNormActivation (batch norm folded, SiLU) but a block's last when it projects (more than one
+ * convolution: no activation). Squeeze-excitation (MBConv): pool, fc1, SiLU, fc2, Sigmoid, a scale per channel.
+ * Strides come from the recorded reductions, groups from each weight's shape.
+ */
+function efficientnet(e: Emitter, x: string): string {
+  const { units } = e.source;
+  let channels = e.tensor('features.0.0.weight').shape[0];
+  x = e.unitEnd(e.silu(e.conv(x, 'features.0.0', { stride: 2, pad: 1, bn: 'features.0.1' })));
+  for (const [i, unit] of e.source.card.units.slice(1, e.source.k).entries()) {
+    const stride = units[i + 1].reduction / units[i].reduction;
+    // A block's children (block.0, block.1, ...); the last convolution is one Conv2dNormActivation itself.
+    const children = [0, 1, 2, 3].map((c) => `${unit}.block.${c}`).filter((c) => e.has(`${c}.0.weight`) || e.has(`${c}.fc1.weight`));
+    const convs = children.length ? children.filter((c) => e.has(`${c}.0.weight`)) : [unit];
+    let h = x;
+    let width = channels;
+    for (const child of children.length ? children : [unit]) {
+      if (e.has(`${child}.fc1.weight`)) {
+        const scale = e.g.node('Sigmoid', [e.conv(e.silu(e.conv(e.g.node('GlobalAveragePool', [h]), `${child}.fc1`)), `${child}.fc2`)]);
+        h = e.g.node('Mul', [h, scale]);
+        continue;
+      }
+      const w = e.tensor(`${child}.0.weight`);
+      const kernel = w.shape[2];
+      const y = e.conv(h, `${child}.0`, { stride: kernel > 1 ? stride : 1, pad: (kernel - 1) / 2, groups: width / w.shape[1], bn: `${child}.1` });
+      h = convs.length > 1 && child === convs.at(-1) ? y : e.silu(y);
+      width = w.shape[0];
+    }
+    x = e.unitEnd(children.length && stride === 1 && width === channels ? e.g.node('Add', [h, x]) : h);
+    channels = width;
   }
   return x;
 }
@@ -318,9 +370,9 @@ function squeezeExcite(e: Emitter, x: string, block: string): string {
   return e.g.node('Mul', [x, e.g.node('Sigmoid', [e.pointwiseLinear(hidden, `${block}.excite.2`)])]);
 }
 
-const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, resnet_v2: resnetV2, squeezenet, densenet, r3d, resnet3d, penet };
+const BACKBONES: Record<string, (e: Emitter, x: string) => string> = { resnet, resnet_v2: resnetV2, squeezenet, densenet, r3d, resnet3d, penet, efficientnet };
 // Families whose cut units output un-normalised features: the head's norm is followed by a ReLU.
-const PRE_ACTIVATION = new Set(['resnet_v2', 'densenet']);
+const PRE_ACTIVATION = new Set(['resnet_v2', 'densenet', 'efficientnet']);
 
 /**
  * The units whose outputs feed the U-Net decoder, shallowest first (BackboneImpl::build_decoder): the last kept
@@ -392,8 +444,9 @@ export function emitNetwork(g: OnnxGraph, source: ExportSource, options: { foldB
     // SqueezeNet's own classifier: dropout (identity in eval), a 1x1 convolution, ReLU, global average pool.
     logits = g.node('Flatten', [g.node('GlobalAveragePool', [e.relu(e.conv(features, 'classifier.1'))])], { axis: 1 });
   } else {
-    const linear = e.has('fc.weight') ? 'fc' : 'classifier';
-    logits = e.pooledLinear(features, linear, e.has('head_norm.weight') ? 'head_norm' : undefined, PRE_ACTIVATION.has(card.family));
+    // EfficientNet's own classifier is classifier.1 (after a dropout, identity in eval).
+    const linear = e.has('fc.weight') ? 'fc' : e.has('classifier.1.weight') ? 'classifier.1' : 'classifier';
+    logits = e.pooledLinear(features, linear, e.has(`${HEAD_NORM}.weight`) ? HEAD_NORM : undefined, PRE_ACTIVATION.has(card.family));
   }
   g.node('Identity', [logits], {}, 'logits');
   // A multi-label network's labels are independent: a sigmoid each, as the native predict and evaluation.

@@ -55,6 +55,7 @@ export interface NativeArchSpec {
   family: string;
   block?: string;
   variant?: string;
+  normEps?: number;
   layers?: number[];
   growthRate?: number;
   numInitFeatures?: number;

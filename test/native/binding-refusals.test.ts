@@ -31,7 +31,7 @@ describe('binding refusals', () => {
       refused("arch spec head.kind must be one of original, linear, none, unet, got 'lineer'"),
     );
     expect(() => native().createModel(loose({ ...spec, keepUnit: 3 }), modelOptions)).toThrow(refused("arch spec: unknown field 'keepUnit'" +
-      ' (known: family, block, variant, layers, growthRate, numInitFeatures, bnSize, cardinality, widthPerGroup, keepUnits, slimAfter, inChannels, head)'));
+      ' (known: family, block, variant, normEps, layers, growthRate, numInitFeatures, bnSize, cardinality, widthPerGroup, keepUnits, slimAfter, inChannels, head)'));
     expect(() => native().createModel(spec, loose({ device: 'cpu', seed: 0 }))).toThrow(refused('model options.threads is missing (expected an integer)'));
     expect(() => native().createModel(spec, loose({ device: 'cpu', seed: 0, threads: 0 }))).toThrow(refused('model options.memoryFormat is missing (expected a string)'));
     expect(() => native().createModel(spec, loose({ ...modelOptions, seed: 0.5 }))).toThrow(refused('model options.seed must be an integer'));

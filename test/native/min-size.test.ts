@@ -8,7 +8,7 @@ const declared = listModels().filter((name) => getModelCard(name).input.minSize)
 
 describe('minimum image size per model', () => {
   it('is declared where the full network needs more than 1 px', () => {
-    expect(declared).toEqual(['densenet121', 'squeezenet1_1']);
+    expect(declared).toEqual(['densenet121', 'densenet169', 'densenet201', 'squeezenet1_1']);
   });
 
   it.each(declared)('%s runs at minSize and not below', async (name) => {

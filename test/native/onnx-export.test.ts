@@ -42,6 +42,15 @@ const cases: [string, CreateModelOptions][] = [
   ...[4, 8, 17].map((k): [string, CreateModelOptions] => [`resnet3d_50 k=${k}`, { model: 'resnet3d_50', cutoff: k, numClasses: 2 }]),
   ...[4, 8].map((k): [string, CreateModelOptions] => [`resnext3d_101 k=${k}`, { model: 'resnext3d_101', cutoff: k, numClasses: 2 }]),
   ...[3, 8, 17].map((k): [string, CreateModelOptions] => [`penet k=${k}`, { model: 'penet', cutoff: k, numClasses: 2 }]),
+  // Issue #38's families: SiLU as Sigmoid x Mul, squeeze-excitation, fused blocks, BatchNorm eps 1e-3 (V2), grouped
+  // and wide bottlenecks.
+  ...[2, 9, 18].map((k): [string, CreateModelOptions] => [`efficientnet_b0 k=${k}`, { model: 'efficientnet_b0', cutoff: k, numClasses: 2 }]),
+  ['efficientnet_b0, its own 1000-class head', { model: 'efficientnet_b0' }],
+  ...[3, 12, 42].map((k): [string, CreateModelOptions] => [`efficientnet_v2_s k=${k}`, { model: 'efficientnet_v2_s', cutoff: k, numClasses: 2 }]),
+  ['efficientnet_b3 k=10', { model: 'efficientnet_b3', cutoff: 10, numClasses: 2 }],
+  ...[5, 17].map((k): [string, CreateModelOptions] => [`resnext50_32x4d k=${k}`, { model: 'resnext50_32x4d', cutoff: k, numClasses: 2 }]),
+  ['wide_resnet50_2 k=6', { model: 'wide_resnet50_2', cutoff: 6, numClasses: 2 }],
+  ['densenet201 k=22', { model: 'densenet201', cutoff: 22, numClasses: 2 }],
 ];
 
 // U-Net: k = 3 joins two block ends, 5 three (resnet18 k=5 ends in layer2), k = n every one; 3D through
@@ -52,6 +61,7 @@ const unetCases: [string, CreateModelOptions][] = [
   ['densenet121 U-Net k=21', { model: 'densenet121', cutoff: 21 }],
   ...[3, 9].map((k): [string, CreateModelOptions] => [`resnet3d_18 U-Net k=${k}`, { model: 'resnet3d_18', cutoff: k }]),
   ['penet U-Net k=8', { model: 'penet', cutoff: 8 }],
+  ['efficientnet_b0 U-Net k=12', { model: 'efficientnet_b0', cutoff: 12 }],
 ];
 
 describe('ONNX export (onnxruntime-node)', () => {

@@ -31,6 +31,9 @@ const cases: [string, CreateModelOptions, boolean][] = [
   ['resnet18-unet-k5-kept', { model: 'resnet18', cutoff: 5, head: 'unet', numClasses: 3 }, false],
   ['resnet3d_18-unet-k6', { model: 'resnet3d_18', cutoff: 6, head: 'unet', numClasses: 3 }, true],
   ['penet-unet-k4', { model: 'penet', cutoff: 4, head: 'unet', numClasses: 2 }, true],
+  ['efficientnet_b0-k9', { model: 'efficientnet_b0', cutoff: 9, numClasses: 2 }, true],
+  ['efficientnet_v2_s-k12-kept', { model: 'efficientnet_v2_s', cutoff: 12, numClasses: 2 }, false],
+  ['resnext50_32x4d-k5', { model: 'resnext50_32x4d', cutoff: 5, numClasses: 2 }, true],
 ];
 
 describe('ONNX export (the onnx checker and onnxruntime from PyPI)', () => {

@@ -12,7 +12,9 @@ const sampleShape = (name: string) => (getModelCard(name).input.frames ? [3, FRA
 describe('model registry', () => {
   it('lists the registered backbones', () => {
     expect(listModels()).toEqual(
-      ['densenet121', 'penet', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50', 'resnet50', 'resnet50_v2', 'resnext3d_101', 'squeezenet1_1'],
+      ['densenet121', 'densenet169', 'densenet201', 'efficientnet_b0', 'efficientnet_b1', 'efficientnet_b2', 'efficientnet_b3', 'efficientnet_b4',
+        'efficientnet_v2_s', 'penet', 'r3d_18', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet3d_18', 'resnet3d_34', 'resnet3d_50',
+        'resnet50', 'resnet50_v2', 'resnext3d_101', 'resnext50_32x4d', 'squeezenet1_1', 'wide_resnet50_2'],
     );
     expect(listModels('resnet5*')).toEqual(['resnet50', 'resnet50_v2']);
   });

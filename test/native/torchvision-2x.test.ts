@@ -10,7 +10,8 @@ import { cutoffTable } from '../../src/cutoff/table.js';
 import { root } from '../support/helpers.js';
 
 const python = join(resolve(root, process.env.TTL_TORCH_VENV || '.venv'), 'bin', 'python');
-const models = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'densenet121', 'squeezenet1_1', 'r3d_18'];
+const models = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'densenet121', 'squeezenet1_1', 'r3d_18',
+  'densenet169', 'densenet201', 'resnext50_32x4d', 'wide_resnet50_2', 'efficientnet_b0', 'efficientnet_v2_s'];
 
 describe.runIf(existsSync(python))('torchvision 2.x builds the same backbones (needs the pip venv)', () => {
   it('every torchvision backbone has the parameter count of the whole ttl-torch network (k = n)', async () => {

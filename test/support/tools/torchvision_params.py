@@ -8,10 +8,9 @@ import sys
 import torchvision.models as models
 import torchvision.models.video as video
 
-heads = {"squeezenet1_1": "classifier", "densenet121": "classifier"}
 counts = {}
 for name in sys.argv[1:]:
     net = getattr(video if name == "r3d_18" else models, name)()
-    head = heads.get(name, "fc")
+    head = "classifier" if name.startswith(("squeezenet", "densenet", "efficientnet")) else "fc"
     counts[name] = sum(p.numel() for key, p in net.named_parameters() if not key.startswith(head + "."))
 print(json.dumps(counts))
