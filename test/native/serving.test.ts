@@ -68,6 +68,22 @@ describe('serving copy', () => {
     model.dispose();
   });
 
+  // Issue #38's families, after two training steps: ResNeXt-50's grouped 3x3 convolutions fold like any other
+  // (stem + 3 per block + the projections of layer1.0 and layer2.0); EfficientNet-B0's every Conv2dNormActivation
+  // folds (stem, features.1.0's depthwise and projection, 3 per expanding block), its squeeze-excitation and SiLU
+  // stay.
+  it.each([
+    ['resnext50_32x4d', 8, 1 + 7 * 3 + 2],
+    ['efficientnet_b0', 9, 1 + 2 + 7 * 3],
+  ])('%s cut at k=%i folds %i norms and keeps its outputs', async (name, k, folded) => {
+    const model = await createModel({ model: name, cutoff: k, numClasses: 2, device: 'cpu', seed: 3 });
+    const batch = [4, 3, 64, 64];
+    const x = Float32Array.from({ length: batch.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i * 0.11));
+    for (let i = 0; i < 2; i++) await model.trainStep(x, batch, Int32Array.from([0, 1, 0, 1]), { lr: 0.01 });
+    await expectServedEqual(model, folded, ['fused', 'onednn', 'dense']);
+    model.dispose();
+  });
+
   it('follows weight changes: a training step rebuilds the copy', async () => {
     const model = await createModel({ model: 'resnet18', cutoff: 5, numClasses: 2, device: 'cpu' });
     await model.loadWeights(fixture('parity-resnet18.safetensors'), { prefix: 'weights.' });
