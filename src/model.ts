@@ -71,6 +71,9 @@ export interface ModelOptions {
 export const MEMORY_FORMATS = ['auto', 'channels-last', 'contiguous'] as const;
 export type MemoryFormat = (typeof MEMORY_FORMATS)[number];
 
+/** Checkpoint key layouts the loader translates ('' recognises torchvision's and GluonCV's from the keys). */
+const KEY_LAYOUTS = ['', 'torchvision', 'gluoncv_resnet_v2', 'radimagenet'] as const;
+
 export interface LoadWeightsOptions {
   allowMissing?: boolean;
   /**
@@ -80,7 +83,10 @@ export interface LoadWeightsOptions {
   allowMismatch?: boolean;
   /** Only checkpoint keys with this prefix are used, with the prefix removed. */
   prefix?: string;
-  /** Key layout of the checkpoint: 'torchvision' or 'gluoncv_resnet_v2'; default: recognised from the keys. */
+  /**
+   * Key layout of the checkpoint: 'torchvision', 'gluoncv_resnet_v2' or 'radimagenet' (RadImageNet's ResNet-50,
+   * `backbone.0..7`); default: recognised from the keys (torchvision's and GluonCV's).
+   */
   keyLayout?: string;
   /** @deprecated since 0.2.0, removed in 0.3.0: use `keyLayout` (`layout` also named the serving copy's kernels) */
   layout?: string;
@@ -261,7 +267,8 @@ export class Model {
    */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadReport> {
     if (typeof path !== 'string' || !existsSync(path)) throw new TtlError('E_NO_FILE', `weights file not found: ${String(path)}`);
-    const native = { allowMissing: options.allowMissing ?? false, layout: renamed<string>(options, 'loadWeights options', 'keyLayout', 'layout') ?? '', prefix: options.prefix ?? '', requireHead: false };
+    const layout = oneOf('keyLayout', renamed<string>(options, 'loadWeights options', 'keyLayout', 'layout') ?? '', KEY_LAYOUTS);
+    const native = { allowMissing: options.allowMissing ?? false, layout, prefix: options.prefix ?? '', requireHead: false };
     if (!path.endsWith('.safetensors')) {
       // A .pth's tensors are matched to this network by name and shape before any data is inflated, and only
       // those it takes are read; the report is the match's (what was dropped or skipped is never read).

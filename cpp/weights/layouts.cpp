@@ -37,6 +37,15 @@ std::string gluon_resnet_v2_key(const std::string& key) {
   return key;
 }
 
+std::string radimagenet_resnet_key(const std::string& key) {
+  static const std::regex indexed(R"(^backbone\.(\d)\.(.*)$)");
+  static const char* names[] = {"conv1", "bn1", nullptr, nullptr, "layer1", "layer2", "layer3", "layer4"};
+  std::smatch m;
+  if (!std::regex_match(key, m, indexed)) return key;
+  const char* name = names[std::stoi(m[1])];
+  return name ? std::string(name) + "." + m[2].str() : key;
+}
+
 std::string torchvision_legacy_key(const std::string& key) {
   static const std::regex legacy(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$)");
   std::smatch m;

@@ -11,4 +11,9 @@ std::string gluon_resnet_v2_key(const std::string& key);
 // features.denseblock1.denselayer1.norm.1.weight -> features.denseblock1.denselayer1.norm1.weight.
 std::string torchvision_legacy_key(const std::string& key);
 
+// RadImageNet's PyTorch ResNet-50 (RadImageNet-ResNet50_notop.pth, converted from its Keras release): the
+// torchvision network's children as nn.Sequential(*children[:-2]), so backbone.0 conv1, backbone.1 bn1,
+// backbone.4..7 layer1..4 (RadImageNet#14). Other keys are returned unchanged so they surface as unexpected.
+std::string radimagenet_resnet_key(const std::string& key);
+
 }  // namespace ttl

@@ -34,7 +34,8 @@ std::string translate(const std::string& key, const LoadOptions& options) {
   if (options.layout == "gluoncv_resnet_v2" || (options.layout.empty() && starts_with(stripped, "resnetv24_")))
     return gluon_resnet_v2_key(stripped);
   if (options.layout == "torchvision" || options.layout.empty()) return torchvision_legacy_key(stripped);
-  throw Error("E_BAD_ARGUMENT", "unknown weight layout '" + options.layout + "' (expected torchvision or gluoncv_resnet_v2)");
+  if (options.layout == "radimagenet") return radimagenet_resnet_key(stripped);
+  throw Error("E_BAD_ARGUMENT", "unknown weight layout '" + options.layout + "' (expected torchvision, gluoncv_resnet_v2 or radimagenet)");
 }
 
 std::string shape_str(const std::vector<int64_t>& shape) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../src/index.js';
 import { readSafetensors, toFloat32, writeSafetensors } from '../../src/weights/index.js';
-import { root } from '../support/helpers.js';
+import { gap, relativeError, root } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttl-weights-'));
 // Debian's python3-torch (installed by .ci/run) lives beside /usr/bin/python3, not in a pyenv.
@@ -90,5 +90,32 @@ describe('PyTorch .pth checkpoints (written by python3-torch)', () => {
     expect(Buffer.from(yb.output.data.buffer).equals(Buffer.from(ya.output.data.buffer))).toBe(true);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('medical checkpoints: key adapters selected by name', () => {
+  // RadImageNet publishes its ResNet-50 as nn.Sequential(*torchvision children[:-2]) under `backbone`
+  // (backbone.0 conv1, backbone.1 bn1, backbone.4..7 layer1..4): written here by python3-torch in that layout.
+  it("'radimagenet' loads RadImageNet's ResNet-50 layout and reproduces its features", async () => {
+    const pth = join(dir, 'RadImageNet-ResNet50_notop.pth');
+    const reference = join(dir, 'radimagenet-reference.pth');
+    const py = spawnSync(debianPython, [join(root, 'test', 'support', 'tools', 'medical_checkpoints.py'), 'radimagenet', pth, reference], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.status).toBe(0);
+    const model = await createModel({ model: 'resnet50', head: 'none', device: 'cpu' });
+    // Without the adapter nothing matches: every key is unexpected.
+    await expect(model.loadWeights(pth)).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
+    const report = await model.loadWeights(pth, { keyLayout: 'radimagenet' });
+    const { readPth } = await import('../../src/weights/pth.js');
+    expect({ missing: report.missing, unexpected: report.unexpected }).toEqual({ missing: [], unexpected: [] });
+    expect(report.loaded.length).toBe((await readPth(pth)).length); // 318: every key of the file
+    const tensors = new Map((await readPth(reference)).map((t) => [t.name, t]));
+    const x = toFloat32(tensors.get('input')!);
+    const features = toFloat32(tensors.get('features')!);
+    const out = (await model.forward(x, [2, 3, 64, 64])).output;
+    const pooled = gap(out);
+    expect(relativeError(pooled, features)).toBeLessThan(1e-4);
+    await expect(model.loadWeights(pth, { keyLayout: 'radimagenet_v2' })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringContaining("keyLayout") });
+    model.dispose();
   });
 });
