@@ -18,6 +18,7 @@ import time
 import torch
 from torch import nn
 
+from timing import median_ms
 from torch_resnet import resnet50, serving_resnet50
 
 torch.set_flush_denormal(True)
@@ -70,15 +71,9 @@ def infer(mode, k, size, threads, warmup, runs):
     with torch.inference_mode():
         out = run(x)
         prepare = time.perf_counter() - start
-        for _ in range(warmup):
-            run(x)
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            run(x)
-            times.append((time.perf_counter() - start) * 1000)
+        ms = median_ms(lambda: run(x), warmup, runs)
     difference = ((out - reference).abs().max() / reference.abs().max()).item()
-    say(medianMs=sorted(times)[len(times) // 2], prepareSeconds=prepare, relativeToEager=difference)
+    say(medianMs=ms, prepareSeconds=prepare, relativeToEager=difference)
 
 
 def read_safetensors(path):

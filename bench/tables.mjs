@@ -173,7 +173,23 @@ function dicom(results) {
   return out.join('\n');
 }
 
-export const TABLES = { dicom, peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData, bf16 };
+/** bench/results/families.json (npm run bench -- families): block cutoffs' share of each backbone, and speed. */
+function families(results) {
+  const pct = (v) => `${(100 * v).toFixed(1)}%`;
+  const out = ['Params and MACs of each block cutoff at 224 px, as a share of the whole backbone (exact; head excluded):', '',
+    '| backbone | block cutoffs k | params | MACs |', '|---|---|---|---|'];
+  for (const [name, rows] of Object.entries(results.complexity))
+    out.push(`| ${name} | ${rows.map((r) => r.k).join(', ')} | ${rows.map((r) => pct(r.paramsShare)).join(', ')} | ${rows.map((r) => pct(r.macsShare)).join(', ')} |`);
+  const { threads, rounds, date } = results.machine;
+  const contestants = Object.keys(results.speed[0].medians);
+  out.push('', `Training step (batch 16, 128 px, images/s) and batch-1 latency (224 px, ms), 2-class linear head; ${threads} threads, medians of ${rounds} interleaved rounds, ${date.slice(0, 10)}. In brackets: ttl-torch against PyTorch 2.x eager, > 1 when ttl-torch is faster.`, '',
+    `| backbone | k | measure | ${contestants.join(' | ')} |`, `|---|---|---|${contestants.map(() => '---').join('|')}|`);
+  for (const s of results.speed)
+    out.push(`| ${s.model} | ${s.k} | ${s.what === 'step' ? 'step, images/s' : 'latency, ms'} | ${contestants.map((c) => `${cell(s.medians[c], s.what === 'step' ? 1 : 2)}${s.ratios[c] ? ` (${s.ratios[c].toFixed(2)}x)` : ''}`).join(' | ')} |`);
+  return out.join('\n');
+}
+
+export const TABLES = { families, dicom, peers, quality, step, 'step-profile': stepProfile, 'hostile-checkpoint': hostileCheckpoint, latency, int8, 'large-data': largeData, bf16 };
 
 // The block between the markers may be empty (a new table): the lazy body must not run on to the next block's end.
 const MARKER = /(<!-- generated: ([\w-]+) (\S+) -->\n)(?:[\s\S]*?\n)??(<!-- \/generated -->)/g;

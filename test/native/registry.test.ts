@@ -92,6 +92,18 @@ describe('architecture families: one list, in the native builder', () => {
     expect(families.filter((f) => !used.has(f))).toEqual([]);
   });
 
+  it('TransFusion on EfficientNet is refused with a coded error saying why; ResNeXt and DenseNet-169 take it', async () => {
+    await expect(createModel({ model: 'efficientnet_b0', cutoff: 10, slimAfter: 6, numClasses: 2, device: 'cpu' })).rejects.toMatchObject({
+      code: 'E_BAD_ARCH', message: expect.stringContaining('efficientnet has no TransFusion (TF) rebuild'),
+    });
+    for (const [model, k, after] of [['resnext50_32x4d', 17, 8], ['densenet169', 40, 21]] as const) {
+      const net = await createModel({ model, cutoff: k, slimAfter: after, numClasses: 2, device: 'cpu' });
+      const out = await net.forward(new Float32Array(2 * 3 * 64 * 64).fill(0.5), [2, 3, 64, 64]);
+      expect(out.output.shape).toEqual([2, 2]);
+      net.dispose();
+    }
+  });
+
   it('a card with another family is refused by createModel, naming the families', async () => {
     registerModel({ ...getModelCard('resnet18'), name: 'family-test-vit', family: 'vit' });
     await expect(createModel({ model: 'family-test-vit', device: 'cpu' })).rejects.toMatchObject({
