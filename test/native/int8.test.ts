@@ -93,8 +93,25 @@ describe('int8 serving', () => {
     });
   });
 
+  it('ResNeXt-50 and Wide ResNet-50-2 (grouped and wide 3x3 convolutions) quantize like the other ResNets', async () => {
+    const n = 8;
+    const store = new (native().Store)(data.train.images.slice(0, n * 784), [n, 28, 28], new Int32Array(n), false);
+    const pipeline = { size: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+    for (const model of ['resnext50_32x4d', 'wide_resnet50_2']) {
+      const net = await createModel({ model, cutoff: 8, numClasses: 2, device: 'cpu', seed: 1 });
+      const float = await net.predictStore(store, pipeline, n);
+      const info = await net.quantizeForInference(store, pipeline);
+      expect(info.convolutions).toBe(24); // stem + 3 per block + 2 projections: the grouped ones included
+      const int8 = await net.predictStore(store, pipeline, n);
+      const error = float.data.reduce((m, p, i) => Math.max(m, Math.abs(p - int8.data[i])), 0);
+      expect(error, model).toBeGreaterThan(0);  // the quantized copy is what ran
+      expect(error, model).toBeLessThan(0.15);
+      await net.close();
+    }
+  });
+
   it('refuses other families, devices and heads, naming the model and what is supported', async () => {
-    const supported = "int8 serving supports ResNet v1 classifiers (resnet101, resnet152, resnet18, resnet34, resnet50) with a 'linear' or 'original' head, on the CPU";
+    const supported = "int8 serving supports ResNet v1 classifiers (resnet101, resnet152, resnet18, resnet34, resnet50, resnext50_32x4d, wide_resnet50_2) with a 'linear' or 'original' head, on the CPU";
     await expect(loadPredictor(squeezenet, { precision: 'int8', calibration })).rejects.toMatchObject({
       code: 'E_INT8_UNSUPPORTED', message: `${supported}; squeezenet1_1 is a 'squeezenet' network`,
     });

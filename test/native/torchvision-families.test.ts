@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, getModelCard, listModels } from '../../src/index.js';
 import { cutoffTable } from '../../src/models.js';
 import { readSafetensors } from '../../src/weights/index.js';
-import { floats, gap, relativeError, root } from '../support/helpers.js';
+import { floats, gap, relativeError, root, spawnAsync } from '../support/helpers.js';
 import { testVenv } from '../support/test-venv.js';
 
 const FAMILIES = [
@@ -37,11 +37,11 @@ const work = mkdtempSync(join(tmpdir(), 'ttl-torchvision-'));
 const reports: Record<number, Record<string, Reference>> = {};
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-beforeAll(() => {
+beforeAll(async () => {
   if (reference.lacking) return;
   for (const size of SIZES) {
-    const r = spawnSync(reference.python, [join(root, 'test', 'support', 'tools', 'torchvision_reference.py'), work, String(size), ...FAMILIES],
-      { encoding: 'utf8', env: reference.env, maxBuffer: 1 << 26 });
+    // Awaited, not spawnSync: 30-40 s of Python would block this worker past vitest's RPC timeout.
+    const r = await spawnAsync(reference.python, [join(root, 'test', 'support', 'tools', 'torchvision_reference.py'), work, String(size), ...FAMILIES], { env: reference.env });
     if (r.status !== 0) throw new Error(`torchvision_reference.py failed: ${r.stderr}`);
     reports[size] = JSON.parse(r.stdout);
   }

@@ -110,14 +110,16 @@ export async function loadState(model: Model, state: State): Promise<void> {
   }
 }
 
+export interface Spawned { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
 /**
- * node with `args` as a child process, awaited: spawnSync for a run that may take a minute on a slow or capped CPU
- * would block the test process past vitest's 60 s RPC timeout ('Timeout calling "onTaskUpdate"'); a dry run of a
- * 3D network took 60 s under SSE4.1 kernels.
+ * A child process, awaited: spawnSync for a run that may take a minute on a slow or capped CPU would block the test
+ * process past vitest's 60 s RPC timeout ('Timeout calling "onTaskUpdate"'); a dry run of a 3D network took 60 s
+ * under SSE4.1 kernels, the torchvision reference of the new families 40 s.
  */
-export function spawnNode(args: string[], options: SpawnOptions = {}): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+export function spawnAsync(command: string, args: string[], options: SpawnOptions = {}): Promise<Spawned> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -125,3 +127,6 @@ export function spawnNode(args: string[], options: SpawnOptions = {}): Promise<{
     child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }
+
+/** node with `args`, awaited (see spawnAsync). */
+export const spawnNode = (args: string[], options: SpawnOptions = {}) => spawnAsync(process.execPath, args, options);
