@@ -11,6 +11,15 @@ const MAX_CALL_ARGS = 16;
 
 export class PyTuple extends Array<PyValue> {}
 
+/**
+ * An instance of an allowed class (a torch.nn module of a whole pickled model) as data: its class name and the
+ * state BUILD gives it (the module's __dict__). Nothing of the class runs.
+ */
+export class PyObject {
+  state: PyValue = undefined;
+  constructor(readonly className: string) {}
+}
+
 /** Unpickles one object starting at `offset`; returns it and the offset after its STOP opcode. */
 export function unpickle(
   bytes: Uint8Array,
@@ -134,7 +143,12 @@ export function unpickle(
       case 0x93: { const name = text(); const module = text(); stack.push(resolveGlobal(module, name)); break; } // STACK_GLOBAL
       case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args)); break; } // REDUCE
       case 0x81: { const args = pop(); const cls = pop(); stack.push(call(cls, args)); break; } // NEWOBJ
-      case 0x62: pop(); break; // BUILD: state of OrderedDict (_metadata) or parameters: not needed for weights
+      case 0x62: { // BUILD: a module's __dict__ is kept; the state of an OrderedDict (_metadata) or a parameter is not needed
+        const state = pop();
+        const target = top();
+        if (target instanceof PyObject) target.state = state;
+        break;
+      }
       case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
       default:
         throw fail(`unsupported pickle opcode 0x${op.toString(16)} at byte ${pos - 1}`);

@@ -2,7 +2,7 @@
 // older torchvision checkpoints use. Only state dicts of tensors are read; no code is ever executed.
 import { readFile } from 'node:fs/promises';
 import { TtlError } from '../errors.js';
-import { unpickle, type PyValue } from './pickle.js';
+import { PyObject, unpickle, type PyValue } from './pickle.js';
 import type { SafeTensor } from './safetensors.js';
 import { checkpointZip, failure, inflateEntry, isZip, listZip, type StoredEntry } from '../fs/zip.js';
 
@@ -56,9 +56,20 @@ function tensorRef(where: string, storage: PyValue, offset: PyValue, shape: PyVa
   return new TensorRef(storage, offset, [...shape], [...(stride as number[])]);
 }
 
+/**
+ * The modules whose classes a whole pickled model (torch.save(model), as TorchXRayVision publishes its models) may
+ * name: their instances become PyObjects holding their __dict__, and nothing of the class runs.
+ */
+const MODULE_CLASSES = /^(torch\.nn\.modules|torchvision\.models|torchxrayvision)(\.\w+)*$/;
+/** How deep modules may nest in a pickled model (torchvision's deepest is 4). */
+const MAX_MODULE_DEPTH = 32;
+
 function resolveGlobal(where: string) {
   return (module: string, name: string): ((...args: PyValue[]) => PyValue) => {
     if (module === 'collections' && name === 'OrderedDict') return () => new Map();
+    // A module's _non_persistent_buffers_set.
+    if ((module === '__builtin__' || module === 'builtins') && name === 'set') return (items) => new Set(Array.isArray(items) ? items : []);
+    if (MODULE_CLASSES.test(module) && /^\w+$/.test(name)) return () => new PyObject(`${module}.${name}`);
     // hasOwn, not `in`: names like __proto__ or constructor must not pass the allow-list.
     if (module === 'torch' && Object.hasOwn(STORAGES, name)) {
       const type = new StorageType(name, STORAGES[name].dtype, STORAGES[name].bytes);
@@ -67,7 +78,7 @@ function resolveGlobal(where: string) {
     if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor'))
       return (storage, offset, shape, stride) => tensorRef(where, storage, offset, shape, stride);
     if (module === 'torch._utils' && name === '_rebuild_parameter') return (data) => data;
-    throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint refers to ${module}.${name}; only state dicts of tensors can be read`);
+    throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint refers to ${module}.${name}; only state dicts of tensors and pickled torch.nn models can be read`);
   };
 }
 
@@ -142,6 +153,7 @@ function tensorEntry(name: string, t: TensorRef, where: string): SafeTensor {
  * levels at most (a loop, not recursion: a pickle can make a dict that contains itself).
  */
 function stateDictOf(value: PyValue, where: string): Map<PyValue, PyValue> {
+  if (value instanceof PyObject) return moduleStateDict(value, where);
   let dict = value;
   for (let depth = 0; depth < MAX_STATE_DICT_DEPTH; depth++) {
     if (!(dict instanceof Map)) break;
@@ -152,6 +164,35 @@ function stateDictOf(value: PyValue, where: string): Map<PyValue, PyValue> {
   }
   if (!(value instanceof Map)) throw new TtlError('E_BAD_WEIGHTS', `${where}: expected a state dict (a dict of tensors)`);
   throw new TtlError('E_BAD_WEIGHTS', `${where}: the checkpoint holds no tensors`);
+}
+
+/**
+ * A whole pickled nn.Module's tensors under the names its state_dict() gives them: parameters and persistent
+ * buffers of each module, children joined with dots. Plain tensor attributes (TorchXRayVision's op_threshs) are no
+ * part of a state dict and are left out, as PyTorch leaves them out.
+ */
+function moduleStateDict(root: PyObject, where: string): Map<PyValue, PyValue> {
+  const out = new Map<PyValue, PyValue>();
+  const seen = new Set<PyObject>();
+  const walk = (module: PyObject, prefix: string, depth: number) => {
+    if (seen.has(module)) throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model contains ${prefix || 'itself'} twice`);
+    if (depth > MAX_MODULE_DEPTH) throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model nests modules more than ${MAX_MODULE_DEPTH} deep`);
+    seen.add(module);
+    const state = module.state;
+    if (!(state instanceof Map)) return;
+    const nonPersistent = state.get('_non_persistent_buffers_set');
+    for (const field of ['_parameters', '_buffers']) {
+      const tensors = state.get(field);
+      if (!(tensors instanceof Map)) continue;
+      for (const [name, t] of tensors)
+        if (t instanceof TensorRef && !(field === '_buffers' && nonPersistent instanceof Set && nonPersistent.has(name))) out.set(`${prefix}${String(name)}`, t);
+    }
+    const children = state.get('_modules');
+    if (children instanceof Map) for (const [name, child] of children) if (child instanceof PyObject) walk(child, `${prefix}${String(name)}.`, depth + 1);
+  };
+  walk(root, '', 0);
+  if (!out.size) throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model (${root.className}) holds no tensors`);
+  return out;
 }
 
 function tensorRefs(value: PyValue, where: string): Map<string, TensorRef> {

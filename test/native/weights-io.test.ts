@@ -94,6 +94,27 @@ describe('PyTorch .pth checkpoints (written by python3-torch)', () => {
 });
 
 describe('medical checkpoints: key adapters selected by name', () => {
+  // TorchXRayVision publishes whole pickled models (torch.save(model)) of class torchxrayvision.models.DenseNet:
+  // written here by python3-torch as such (a module of that name stands in for the package), 1-channel stem,
+  // 18 classes, an upsample module and op_threshs (a plain attribute: no part of the state dict).
+  it('a whole pickled TorchXRayVision DenseNet-121 loads by name into densenet121 with 1 input channel', async () => {
+    const pt = join(dir, 'xrv-densenet121.pt');
+    const reference = join(dir, 'xrv-reference.pth');
+    const py = spawnSync(debianPython, [join(root, 'test', 'support', 'tools', 'medical_checkpoints.py'), 'torchxrayvision', pt, reference], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.status).toBe(0);
+    const model = await createModel({ model: 'densenet121', numClasses: 18, inChannels: 1, device: 'cpu' });
+    const report = await model.loadWeights(pt);
+    expect({ missing: report.missing, unexpected: report.unexpected, headMissing: report.headMissing }).toEqual({ missing: [], unexpected: [], headMissing: [] });
+    expect(report.loaded).toContain('features.conv0.weight');
+    expect(report.loaded).toContain('classifier.weight');
+    const { readPth } = await import('../../src/weights/pth.js');
+    const tensors = new Map((await readPth(reference)).map((t) => [t.name, t]));
+    const out = (await model.forward(toFloat32(tensors.get('input')!), [2, 1, 64, 64])).output;
+    expect(relativeError(out.data, toFloat32(tensors.get('logits')!))).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
   // RadImageNet publishes its ResNet-50 as nn.Sequential(*torchvision children[:-2]) under `backbone`
   // (backbone.0 conv1, backbone.1 bn1, backbone.4..7 layer1..4): written here by python3-torch in that layout.
   it("'radimagenet' loads RadImageNet's ResNet-50 layout and reproduces its features", async () => {
