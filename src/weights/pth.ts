@@ -175,7 +175,8 @@ function moduleStateDict(root: PyObject, where: string): Map<PyValue, PyValue> {
   const out = new Map<PyValue, PyValue>();
   const seen = new Set<PyObject>();
   const walk = (module: PyObject, prefix: string, depth: number) => {
-    if (seen.has(module)) throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model contains ${prefix || 'itself'} twice`);
+    if (seen.has(module))
+      throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model reaches a module a second time at '${prefix.slice(0, -1)}' (a cycle, or one module under two names)`);
     if (depth > MAX_MODULE_DEPTH) throw new TtlError('E_BAD_WEIGHTS', `${where}: the pickled model nests modules more than ${MAX_MODULE_DEPTH} deep`);
     seen.add(module);
     const state = module.state;
