@@ -25,13 +25,12 @@ torch.manual_seed(0)
 
 
 def truncated(name, k):
-    parts = [m for _, m in units(name, getattr(models, name)())[:k]]
-    body = nn.Sequential(*parts)
+    every = units(name, getattr(models, name)())
+    body = nn.Sequential(*[m for _, m in every[:k]])
     with torch.no_grad():
         channels = body(torch.zeros(1, 3, 64, 64)).shape[1]
     # Units that end before their block's norm (DenseNet layers, EfficientNet blocks) get ttl-torch's head norm.
-    last = len(units(name, getattr(models, name)()))
-    pre_activation = name.startswith(("densenet", "efficientnet")) and 1 < k < last
+    pre_activation = name.startswith(("densenet", "efficientnet")) and 1 < k < len(every)
     head = [nn.BatchNorm2d(channels), nn.ReLU()] if pre_activation else []
     return nn.Sequential(body, *head, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 2))
 

@@ -48,11 +48,6 @@ const Variant& variant_of(const ArchSpec& spec) {
   throw Error("E_BAD_ARCH", "efficientnet variant '" + spec.variant + "' is not one of " + names);
 }
 
-// torchvision's _make_divisible(v, 8).
-int64_t make_divisible(double v) {
-  const int64_t rounded = std::max<int64_t>(8, static_cast<int64_t>(v + 4) / 8 * 8);
-  return rounded < 0.9 * v ? rounded + 8 : rounded;
-}
 // MBConvConfig.adjust_channels / adjust_depth; FusedMBConvConfig keeps both as given.
 int64_t channels(const Variant& v, const Stage& s, int64_t c) { return s.fused ? c : make_divisible(c * v.width_mult); }
 int64_t depth(const Variant& v, const Stage& s) { return s.fused ? s.layers : static_cast<int64_t>(std::ceil(s.layers * v.depth_mult)); }
@@ -85,8 +80,7 @@ EfficientNetImpl::EfficientNetImpl(const ArchSpec& spec) {
   convs_.push_back(features->register_module("0", conv_norm_silu(spec.in_channels, stem_out, 3, 2, 1, eps, true)));
   add_unit({"stem", 0, stem_out, 2, {"features.0."}, true});
 
-  int64_t total_blocks = 0;
-  for (const Stage& s : v.stages) total_blocks += depth(v, s);
+  const int64_t total_blocks = total - 2;  // every unit but the stem and the last convolution
   int64_t unit = 1, block_id = 0, reduction = 2, width = stem_out;
   for (size_t si = 0; si < v.stages.size(); ++si) {
     const Stage& s = v.stages[si];

@@ -5,6 +5,11 @@
 
 namespace ttl {
 
+int64_t make_divisible(double v) {
+  const int64_t rounded = std::max<int64_t>(8, static_cast<int64_t>(v + 4) / 8 * 8);
+  return rounded < 0.9 * v ? rounded + 8 : rounded;
+}
+
 torch::nn::Sequential conv_norm_silu(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups, double eps,
                                      bool activate) {
   torch::nn::Sequential s(conv2d(in, out, kernel, stride, (kernel - 1) / 2, false, groups),
@@ -28,11 +33,7 @@ torch::Tensor SqueezeExcitationImpl::forward(torch::Tensor x) {
 MBConvImpl::MBConvImpl(const MBConvConfig& c, double stochastic_depth, double eps)
     : residual_(c.stride == 1 && c.in == c.out), stochastic_depth_(stochastic_depth) {
   // torchvision: _make_divisible(in * ratio, 8) for MBConv and FusedMBConv alike.
-  const int64_t expanded = [&] {
-    const double v = static_cast<double>(c.in * c.expand_ratio);
-    int64_t rounded = std::max<int64_t>(8, static_cast<int64_t>(v + 4) / 8 * 8);
-    return rounded < 0.9 * v ? rounded + 8 : rounded;
-  }();
+  const int64_t expanded = make_divisible(static_cast<double>(c.in * c.expand_ratio));
   if (c.fused) {
     if (expanded != c.in) {
       convs_.push_back(conv_norm_silu(c.in, expanded, c.kernel, c.stride, 1, eps, true));

@@ -3,6 +3,9 @@
 
 namespace ttl {
 
+// torchvision's _make_divisible(v, 8): widths rounded to a multiple of 8, never more than 10% below v.
+int64_t make_divisible(double v);
+
 // torchvision.ops.Conv2dNormActivation: "0" conv (no bias, "same" padding), "1" BatchNorm with `eps`, "2" SiLU
 // when `activate`. A Sequential, so its children carry torchvision's index names.
 torch::nn::Sequential conv_norm_silu(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups, double eps,
